@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// ChatKit: a peer-to-peer UDP chat with a rendezvous server.
+///
+/// ChatKitCore holds the protocols, the wire codec and the pure client/server state machines; the other
+/// library targets are pluggable transports and offline stores; `udpchat` composes real UDP and files.
+let package = Package(
+    name: "ChatKit",
+    products: [
+        .library(name: "ChatKitCore", targets: ["ChatKitCore"]),
+        .library(name: "TransportUDP", targets: ["TransportUDP"]),
+        .library(name: "TransportLoopback", targets: ["TransportLoopback"]),
+        .library(name: "StoreFiles", targets: ["StoreFiles"]),
+        .library(name: "StoreMemory", targets: ["StoreMemory"]),
+        .executable(name: "udpchat", targets: ["udpchat"]),
+    ],
+    targets: [
+        .target(name: "ChatKitCore"),
+        .target(name: "TransportUDP", dependencies: ["ChatKitCore"]),
+        .target(name: "TransportLoopback", dependencies: ["ChatKitCore"]),
+        .target(name: "StoreFiles", dependencies: ["ChatKitCore"]),
+        .target(name: "StoreMemory", dependencies: ["ChatKitCore"]),
+        .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "TransportUDP", "StoreFiles"]),
+        .testTarget(
+            name: "ChatKitTests",
+            dependencies: [
+                "ChatKitCore", "TransportUDP", "TransportLoopback", "StoreFiles", "StoreMemory",
+                // Listed so `swift test` builds the binary that the end-to-end test runs.
+                "udpchat",
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,35 @@
+/// Where a datagram comes from or goes to, as a transport understands it.
+///
+/// For UDP `host` is a numeric IPv4 or IPv6 address; the loopback network uses any name. Addresses
+/// travel on the wire inside client tables, so they are plain text plus a port, not socket structures.
+public struct Address: Hashable, Sendable, CustomStringConvertible {
+    /// A numeric IP address, or a transport-specific name.
+    public var host: String
+    /// The port; transports without ports use 0.
+    public var port: UInt16
+
+    /// Makes an address from a host and port.
+    public init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    /// `127.0.0.1:6000`, or `[::1]:6000` for IPv6.
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// One datagram as received: its bytes and the address it came from.
+public struct Datagram: Sendable, Equatable {
+    /// The payload, exactly as received.
+    public var bytes: [UInt8]
+    /// The sender's address as the transport saw it.
+    public var source: Address
+
+    /// Makes a received datagram.
+    public init(bytes: [UInt8], source: Address) {
+        self.bytes = bytes
+        self.source = source
+    }
+}

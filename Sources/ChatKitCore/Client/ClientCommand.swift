@@ -1,0 +1,60 @@
+/// A line the user typed, understood.
+public enum ClientCommand: Equatable, Sendable {
+    case send(to: String, text: String)
+    case register(String)
+    case deregister(String)
+    case who
+    case help
+    case quit
+    /// Nothing to do (an empty line).
+    case nothing
+    /// The line is not a valid command; the text says why and shows the right form.
+    case invalid(String)
+
+    /// The commands and their forms, for `help` and error lines.
+    public static let usage = [
+        "send <nick> <message>   send a message",
+        "reg <nick>              come back online (your own nick)",
+        "dereg <nick>            go offline (your own nick)",
+        "who                     list the client table",
+        "help                    show this list",
+        "quit                    leave",
+    ]
+
+    /// Parses one typed line. The message text of `send` is kept as typed after the nickname.
+    public init(parsing line: String) {
+        let trimmed = line.drop(while: \.isWhitespace)
+        guard !trimmed.isEmpty else {
+            self = .nothing
+            return
+        }
+        let verbEnd = trimmed.firstIndex(where: \.isWhitespace) ?? trimmed.endIndex
+        let verb = String(trimmed[..<verbEnd])
+        let rest = trimmed[verbEnd...].drop(while: \.isWhitespace)
+        let argumentEnd = rest.firstIndex(where: \.isWhitespace) ?? rest.endIndex
+        let argument = String(rest[..<argumentEnd])
+        let remainder = rest[argumentEnd...].drop(while: { $0 == " " || $0 == "\t" })
+        let extraneous = !remainder.allSatisfy(\.isWhitespace)
+
+        switch verb {
+        case "send":
+            if argument.isEmpty || remainder.allSatisfy(\.isWhitespace) {
+                self = .invalid("Usage: send <nick> <message>")
+            } else {
+                self = .send(to: argument, text: String(remainder))
+            }
+        case "reg":
+            self = argument.isEmpty || extraneous ? .invalid("Usage: reg <nick>") : .register(argument)
+        case "dereg":
+            self = argument.isEmpty || extraneous ? .invalid("Usage: dereg <nick>") : .deregister(argument)
+        case "who":
+            self = .who
+        case "help":
+            self = .help
+        case "quit", "exit":
+            self = .quit
+        default:
+            self = .invalid("Unknown command \(verb). Commands: send <nick> <message>, reg <nick>, dereg <nick>, who, help, quit")
+        }
+    }
+}

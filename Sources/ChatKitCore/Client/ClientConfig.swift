@@ -1,0 +1,51 @@
+/// How a client behaves: who it is, where its server is, and its timing rules.
+public struct ClientConfig: Sendable {
+    /// The client's nickname, already valid and normalized (see `Nickname.normalized`).
+    public var nick: String
+    /// The rendezvous server.
+    public var server: Address
+    /// How long a peer has to acknowledge a chat before it goes to the server (the seed's 500 ms).
+    public var ackTimeout: Duration = .milliseconds(500)
+    /// The pause between tries of a request to the server (the seed's 500 ms).
+    public var serverRetryInterval: Duration = .milliseconds(500)
+    /// How many times a request is sent to the server before giving up (the seed's 5).
+    public var serverAttempts = 5
+    /// The user's time zone, for showing when stored messages were saved.
+    public var utcOffsetSeconds = 0
+    /// Where message ids come from; seeded in simulations.
+    public var random: RandomSource = .system
+    /// How many received message keys are remembered to hide duplicates.
+    public var rememberedMessages = 100_000
+
+    /// A client named `nick` using the server at `server`, with the seed's timing.
+    public init(nick: String, server: Address) {
+        self.nick = nick
+        self.server = server
+    }
+}
+
+/// What happens to a client: the driver turns transport, console and clock activity into these.
+public enum ClientEvent: Equatable, Sendable {
+    /// The client starts: it registers with the server.
+    case start
+    /// The user typed a line.
+    case line(String)
+    /// Standard input ended: leave once pending sends are settled.
+    case inputEnded
+    /// The user pressed Ctrl-C.
+    case interrupt
+    /// A datagram arrived.
+    case datagram(Datagram)
+    /// The machine's `nextDeadline` has passed.
+    case tick
+}
+
+/// What a client asks its driver to do.
+public enum ClientEffect: Equatable, Sendable {
+    /// Send a datagram.
+    case send([UInt8], to: Address)
+    /// Show a line to the user.
+    case show(Notice)
+    /// Stop the process with this status.
+    case exit(code: Int32)
+}

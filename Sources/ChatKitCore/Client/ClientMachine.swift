@@ -1,0 +1,421 @@
+/// The whole client as a pure state machine: `handle(event, at:)` returns what to do, and touches nothing.
+///
+/// A driver feeds it typed lines, datagrams, the end of input, Ctrl-C and clock ticks, and carries out the
+/// returned effects; the same code runs over real UDP and in the deterministic simulation.
+public struct ClientMachine: Sendable {
+    /// The configuration the client was made with.
+    public let config: ClientConfig
+
+    enum Phase: Equatable {
+        case notStarted
+        /// Waiting for the server's reply (`replied == false`) and then for the first complete table.
+        case registering(requestID: UInt64, replied: Bool)
+        case online
+        case deregistering(requestID: UInt64)
+        case offline
+        case exited
+    }
+
+    /// What a request to the server is for, so its reply or its failure can be handled.
+    enum Purpose: Equatable {
+        case register
+        case deregister
+        case save(OutgoingChat, SaveReason)
+    }
+
+    /// A request to the server that is retried until answered.
+    struct ServerRequest {
+        var bytes: [UInt8]
+        var attemptsMade: Int
+        var nextTry: Instant
+        var purpose: Purpose
+    }
+
+    /// A chat sent directly to a peer and waiting for its ACK.
+    struct OutgoingChat: Equatable {
+        var id: UInt64
+        var recipient: String
+        var text: String
+        var peer: Address
+        var deadline: Instant
+        /// How many times the chat went to the peer directly; bounds the "client exists" retry loop.
+        var directTries: Int
+    }
+
+    private(set) var phase: Phase = .notStarted
+    private var token: UInt64 = 0
+    private var hasBeenRegistered = false
+    private var random: RandomSource
+    private var lastMessageID: UInt64
+
+    private var table: [String: TableEntry] = [:]
+    private var tableVersion: UInt64 = 0
+    private var assembly = TableAssembly()
+
+    private var awaitingAck: [UInt64: OutgoingChat] = [:]
+    private var serverRequests: [UInt64: ServerRequest] = [:]
+
+    private var seen: RecentKeys
+    private var announcedStoredMessages = false
+    private var heldLines: [String] = []
+    private var inputEnded = false
+
+    private var now = Instant.zero
+    private var effects: [ClientEffect] = []
+
+    /// Datagrams that were not valid or not expected, and so were dropped.
+    public private(set) var droppedDatagrams = 0
+
+    /// Makes a client that has not started yet.
+    public init(config: ClientConfig) {
+        self.config = config
+        self.random = config.random
+        self.lastMessageID = random.next()
+        self.seen = RecentKeys(capacity: config.rememberedMessages)
+    }
+
+    /// The earliest instant at which the machine wants a `.tick`, if any.
+    public var nextDeadline: Instant? {
+        let ackDeadline = awaitingAck.values.lazy.map(\.deadline).min()
+        let retryDeadline = serverRequests.values.lazy.map(\.nextTry).min()
+        switch (ackDeadline, retryDeadline) {
+        case let (a?, b?): return min(a, b)
+        case let (a, b): return a ?? b
+        }
+    }
+
+    /// True once the machine has asked to exit; it ignores every later event.
+    public var hasExited: Bool { phase == .exited }
+
+    /// The client table as last received, sorted by nickname.
+    public var tableEntries: [TableEntry] { table.values.sorted { $0.nick < $1.nick } }
+
+    /// Handles one event at time `now` and returns the effects to carry out, in order.
+    public mutating func handle(_ event: ClientEvent, at now: Instant) -> [ClientEffect] {
+        guard phase != .exited else { return [] }
+        self.now = now
+        effects = []
+        switch event {
+        case .start: start()
+        case .line(let line): heldLines.append(line)
+        case .inputEnded: inputEnded = true
+        case .interrupt: exit(code: 0, notice: .exiting)
+        case .datagram(let datagram): receive(datagram)
+        case .tick: expireDeadlines()
+        }
+        drainHeldLines()
+        finishIfInputEndedAndSettled()
+        defer { effects = [] }
+        return effects
+    }
+
+    // MARK: - Lifecycle
+
+    private mutating func start() {
+        guard phase == .notStarted else { return }
+        beginRegistration()
+    }
+
+    private mutating func beginRegistration() {
+        let id = newMessageID()
+        phase = .registering(requestID: id, replied: false)
+        sendToServer(Packet(id: id, message: .register(nick: config.nick, token: token)), purpose: .register)
+    }
+
+    private mutating func exit(code: Int32, notice: Notice) {
+        effects.append(.show(notice))
+        effects.append(.exit(code: code))
+        phase = .exited
+        awaitingAck = [:]
+        serverRequests = [:]
+        heldLines = []
+    }
+
+    private mutating func finishIfInputEndedAndSettled() {
+        guard inputEnded, phase != .exited, heldLines.isEmpty, awaitingAck.isEmpty, serverRequests.isEmpty else { return }
+        exit(code: 0, notice: .exiting)
+    }
+
+    // MARK: - Commands
+
+    private var acceptsCommands: Bool { phase == .online || phase == .offline }
+
+    private mutating func drainHeldLines() {
+        while acceptsCommands, !heldLines.isEmpty {
+            let line = heldLines.removeFirst()
+            run(ClientCommand(parsing: line))
+        }
+    }
+
+    private mutating func run(_ command: ClientCommand) {
+        switch command {
+        case .nothing: break
+        case .invalid(let reason): show(.problem(reason))
+        case .help:
+            show(.info("Commands:"))
+            for line in ClientCommand.usage { show(.info("  " + line)) }
+        case .who: showTable()
+        case .quit: inputEnded = true
+        case .send(let recipient, let text): send(to: recipient, text: text)
+        case .register(let nick): register(as: nick)
+        case .deregister(let nick): deregister(as: nick)
+        }
+    }
+
+    private mutating func showTable() {
+        guard !table.isEmpty else { return show(.info("The client table is empty.")) }
+        for entry in tableEntries {
+            show(.info("\(entry.nick)  \(entry.address)  \(entry.online ? "online" : "offline")"))
+        }
+    }
+
+    private mutating func send(to rawRecipient: String, text: String) {
+        guard phase == .online else {
+            return show(.problem("You are offline. Type reg \(config.nick) to come back online first."))
+        }
+        guard let recipient = try? Nickname.normalized(rawRecipient), let entry = table[recipient] else {
+            return show(.problem("<\(rawRecipient)> is not in the client table. Type who to list clients."))
+        }
+        guard recipient != config.nick else { return show(.problem("You cannot send a message to yourself.")) }
+        do {
+            try MessageText.validate(text)
+        } catch {
+            return show(.problem("Message not sent: \(error)."))
+        }
+        let chat = OutgoingChat(
+            id: newMessageID(), recipient: recipient, text: text, peer: entry.address, deadline: now, directTries: 0)
+        if entry.online {
+            sendDirectly(chat)
+        } else {
+            show(.recipientOffline(recipient))
+            handToServer(chat, reason: .recipientOffline)
+        }
+    }
+
+    private mutating func register(as rawNick: String) {
+        guard (try? Nickname.normalized(rawNick)) == config.nick else {
+            return show(.problem("You can only register as yourself: reg \(config.nick)"))
+        }
+        guard phase == .offline else { return show(.problem("You are already registered.")) }
+        beginRegistration()
+    }
+
+    private mutating func deregister(as rawNick: String) {
+        guard (try? Nickname.normalized(rawNick)) == config.nick else {
+            return show(.problem("You can only deregister yourself: dereg \(config.nick)"))
+        }
+        guard phase == .online else { return show(.problem("You are already offline.")) }
+        let id = newMessageID()
+        phase = .deregistering(requestID: id)
+        sendToServer(Packet(id: id, message: .deregister(nick: config.nick, token: token)), purpose: .deregister)
+    }
+
+    // MARK: - Outgoing chats
+
+    private mutating func sendDirectly(_ chat: OutgoingChat) {
+        var chat = chat
+        chat.deadline = now + config.ackTimeout
+        chat.directTries += 1
+        awaitingAck[chat.id] = chat
+        transmit(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: chat.peer)
+    }
+
+    /// Hands a chat to the server for storage. The save keeps the chat's id, so a recipient that saw the
+    /// direct copy will not show the stored one again.
+    private mutating func handToServer(_ chat: OutgoingChat, reason: SaveReason) {
+        let request = SaveRequest(token: token, recipient: chat.recipient, reason: reason, text: chat.text)
+        sendToServer(Packet(id: chat.id, message: .save(request)), purpose: .save(chat, reason))
+    }
+
+    // MARK: - Server requests
+
+    private mutating func sendToServer(_ packet: Packet, purpose: Purpose) {
+        guard let bytes = try? packet.encoded() else {
+            return show(.problem("Could not encode a request to the server."))
+        }
+        serverRequests[packet.id] = ServerRequest(
+            bytes: bytes, attemptsMade: 1, nextTry: now + config.serverRetryInterval, purpose: purpose)
+        effects.append(.send(bytes, to: config.server))
+    }
+
+    private mutating func expireDeadlines() {
+        for chat in awaitingAck.values.sorted(by: Self.deadlineOrder) where chat.deadline <= now {
+            awaitingAck[chat.id] = nil
+            show(.noAck(from: chat.recipient))
+            handToServer(chat, reason: .noAck)
+        }
+        for (id, request) in serverRequests.sorted(by: { ($0.value.nextTry, $0.key) < ($1.value.nextTry, $1.key) })
+        where request.nextTry <= now {
+            guard request.attemptsMade < config.serverAttempts else {
+                show(.serverNotResponding)
+                return exit(code: 1, notice: .exitingAfterFailure)
+            }
+            serverRequests[id]?.attemptsMade += 1
+            serverRequests[id]?.nextTry = now + config.serverRetryInterval
+            effects.append(.send(request.bytes, to: config.server))
+        }
+    }
+
+    private static func deadlineOrder(_ a: OutgoingChat, _ b: OutgoingChat) -> Bool {
+        (a.deadline, a.id) < (b.deadline, b.id)
+    }
+
+    // MARK: - Incoming datagrams
+
+    private mutating func receive(_ datagram: Datagram) {
+        guard let packet = try? Packet(decoding: datagram.bytes) else { return drop() }
+        let fromServer = datagram.source == config.server
+        switch packet.message {
+        case .registerReply(let outcome, let newToken) where fromServer:
+            registrationAnswered(packet.id, outcome, newToken)
+        case .deregisterReply(let outcome) where fromServer:
+            deregistrationAnswered(packet.id, outcome)
+        case .table(let chunk) where fromServer:
+            tableChunkArrived(chunk)
+        case .saveReply(let outcome, let peer) where fromServer:
+            saveAnswered(packet.id, outcome, peer)
+        case .offlineBatch(let batchToken, let messages) where fromServer:
+            storedMessagesArrived(packet.id, batchToken, messages)
+        case .chat(let from, let text):
+            chatArrived(packet.id, from: from, text: text, source: datagram.source)
+        case .chatAck:
+            chatAcknowledged(packet.id, by: datagram.source)
+        default:
+            drop()
+        }
+    }
+
+    private mutating func drop() {
+        droppedDatagrams += 1
+    }
+
+    private var isRegisteredWithServer: Bool {
+        switch phase {
+        case .online, .deregistering, .registering(_, replied: true): true
+        default: false
+        }
+    }
+
+    private mutating func registrationAnswered(_ id: UInt64, _ outcome: RegisterOutcome, _ newToken: UInt64) {
+        guard case .registering(let requestID, replied: false) = phase, requestID == id else { return drop() }
+        switch outcome {
+        case .registered, .reRegistered:
+            token = newToken
+            phase = .registering(requestID: id, replied: true)
+            announcedStoredMessages = false
+            show(outcome == .registered && !hasBeenRegistered ? .registered : .reRegistered)
+            hasBeenRegistered = true
+            // The request stays outstanding until the table arrives; a retry makes the server resend both.
+        case .nickInUse:
+            show(.problem("The nickname <\(config.nick)> is already in use by another online client."))
+            exit(code: 1, notice: .exitingAfterFailure)
+        case .invalidNick:
+            show(.problem("The server refused the nickname <\(config.nick)>."))
+            exit(code: 1, notice: .exitingAfterFailure)
+        }
+    }
+
+    private mutating func deregistrationAnswered(_ id: UInt64, _ outcome: DeregisterOutcome) {
+        guard case .deregistering(let requestID) = phase, requestID == id else { return drop() }
+        serverRequests[id] = nil
+        switch outcome {
+        case .deregistered:
+            phase = .offline
+            show(.deregistered)
+        case .notHolder:
+            phase = .online
+            show(.problem("The server refused to deregister <\(config.nick)>: the registration is not yours."))
+        }
+    }
+
+    private mutating func tableChunkArrived(_ chunk: TableChunk) {
+        guard token != 0, chunk.token == token, isRegisteredWithServer else { return drop() }
+        guard chunk.version > tableVersion, let entries = assembly.add(chunk) else { return }
+        tableVersion = chunk.version
+        table = Dictionary(entries.map { ($0.nick, $0) }, uniquingKeysWith: { _, last in last })
+        show(.tableUpdated)
+        if case .registering(let requestID, replied: true) = phase {
+            serverRequests[requestID] = nil
+            phase = .online
+        }
+    }
+
+    private mutating func saveAnswered(_ id: UInt64, _ outcome: SaveOutcome, _ peer: Address?) {
+        guard let request = serverRequests[id], case .save(let chat, let reason) = request.purpose else {
+            return drop()
+        }
+        serverRequests[id] = nil
+        switch outcome {
+        case .saved:
+            show(.savedByServer)
+        case .recipientOnline where reason == .recipientOffline && chat.directTries < 2:
+            show(.recipientExists(chat.recipient))
+            var retry = chat
+            if let peer {
+                retry.peer = peer
+                table[chat.recipient] = TableEntry(nick: chat.recipient, address: peer, online: true)
+            }
+            sendDirectly(retry)
+        case .recipientOnline:
+            show(.problem("Message to <\(chat.recipient)> not delivered: the peer does not answer and the server says it is online."))
+        case .unknownRecipient:
+            show(.problem("The server does not know <\(chat.recipient)>; message not saved."))
+        case .notRegistered:
+            show(.problem("The server does not recognise this session; message not saved. Type reg \(config.nick)."))
+        case .mailboxFull:
+            show(.problem("The mailbox of <\(chat.recipient)> is full; message not saved."))
+        case .storageFailed:
+            show(.problem("The server could not save the message to <\(chat.recipient)>."))
+        case .invalidMessage:
+            show(.problem("The server refused the message to <\(chat.recipient)> as invalid."))
+        }
+    }
+
+    private mutating func storedMessagesArrived(_ id: UInt64, _ batchToken: UInt64, _ messages: [OfflineMessage]) {
+        guard token != 0, batchToken == token, isRegisteredWithServer else {
+            return drop()
+        }
+        if !announcedStoredMessages, messages.contains(where: { !seen.contains($0.key) }) {
+            announcedStoredMessages = true
+            show(.youHaveMessages)
+        }
+        for message in messages where seen.insert(message.key) {
+            let savedAt = Timestamp.format(
+                microseconds: message.savedAtMicroseconds, utcOffsetSeconds: config.utcOffsetSeconds)
+            show(.offlineMessage(from: message.key.sender, savedAt: savedAt, text: message.text))
+        }
+        transmit(Packet(id: id, message: .offlineAck(token: token)), to: config.server)
+    }
+
+    private mutating func chatArrived(_ id: UInt64, from sender: String, text: String, source: Address) {
+        // An offline client does not answer, so the sender falls back to the server as it should.
+        guard isRegisteredWithServer, Nickname.isValidCanonical(sender) else { return drop() }
+        if seen.insert(MessageKey(sender: sender, id: id)) {
+            show(.chat(from: sender, text: text))
+        }
+        transmit(Packet(id: id, message: .chatAck), to: source)
+    }
+
+    private mutating func chatAcknowledged(_ id: UInt64, by source: Address) {
+        guard let chat = awaitingAck[id], chat.peer == source else { return drop() }
+        awaitingAck[id] = nil
+        show(.delivered(to: chat.recipient))
+    }
+
+    // MARK: - Helpers
+
+    private mutating func newMessageID() -> UInt64 {
+        lastMessageID &+= 1
+        if lastMessageID == 0 { lastMessageID = 1 }
+        return lastMessageID
+    }
+
+    private mutating func transmit(_ packet: Packet, to destination: Address) {
+        guard let bytes = try? packet.encoded() else { return }
+        effects.append(.send(bytes, to: destination))
+    }
+
+    private mutating func show(_ notice: Notice) {
+        effects.append(.show(notice))
+    }
+}

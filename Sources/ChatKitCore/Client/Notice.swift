@@ -1,0 +1,84 @@
+/// Everything a client tells its user, with the exact texts of the seed.
+///
+/// Angle brackets around nicknames and timestamps are part of the texts, as in the seed. Text that comes
+/// from other people is made safe for a terminal before it is shown.
+public enum Notice: Equatable, Sendable {
+    case registered
+    case reRegistered
+    case tableUpdated
+    case chat(from: String, text: String)
+    case delivered(to: String)
+    case noAck(from: String)
+    case recipientOffline(String)
+    case savedByServer
+    case recipientExists(String)
+    case deregistered
+    case youHaveMessages
+    case offlineMessage(from: String, savedAt: String, text: String)
+    case serverNotResponding
+    /// `[Exiting]`: the client gives up after a failure.
+    case exitingAfterFailure
+    /// `[exiting]`: the client leaves because the user asked (Ctrl-C, end of input, `quit`).
+    case exiting
+    /// A clear one-line error or status, shown in square brackets.
+    case problem(String)
+    /// A plain informational line (help, the table listing).
+    case info(String)
+
+    /// The notice's text, without the prompt.
+    public var text: String {
+        switch self {
+        case .registered: "[Welcome, You are registered.]"
+        case .reRegistered: "[Welcome back, you are re-registered.]"
+        case .tableUpdated: "[Client table updated.]"
+        case .chat(let from, let text): "\(TerminalSafe.text(from)): \(TerminalSafe.text(text))"
+        case .delivered(let nick): "[Message received by <\(TerminalSafe.text(nick))>.]"
+        case .noAck(let nick): "[No ACK from <\(TerminalSafe.text(nick))>, message sent to server.]"
+        case .recipientOffline(let nick): "<\(TerminalSafe.text(nick))> is offline, message sent to server."
+        case .savedByServer: "[Messages received by the server and saved.]"
+        case .recipientExists(let nick): "[Client <\(TerminalSafe.text(nick))> exists!!]"
+        case .deregistered: "[You are Offline. Bye.]"
+        case .youHaveMessages: "[You have messages.]"
+        case .offlineMessage(let from, let savedAt, let text):
+            "\(TerminalSafe.text(from)): <\(savedAt)> \(TerminalSafe.text(text))"
+        case .serverNotResponding: "[Server not responding]"
+        case .exitingAfterFailure: "[Exiting]"
+        case .exiting: "[exiting]"
+        case .problem(let text): "[\(TerminalSafe.text(text))]"
+        case .info(let text): TerminalSafe.text(text)
+        }
+    }
+
+    /// The line as the user sees it: behind the `>>> ` prompt, except the final `[exiting]`.
+    public var line: String {
+        self == .exiting ? text : Prompt.text + text
+    }
+}
+
+/// The client's prompt.
+public enum Prompt {
+    /// `>>> `, as in the seed.
+    public static let text = ">>> "
+}
+
+/// Makes text from the network safe to print: control characters (escape sequences included) become
+/// U+FFFD, so no message can move the cursor, clear the screen or fake a line of its own.
+public enum TerminalSafe {
+    /// `text` with every control or line-breaking character replaced.
+    public static func text(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            scalars.append(isUnsafe(scalar) ? "\u{FFFD}" : scalar)
+        }
+        return String(scalars)
+    }
+
+    private static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .lineSeparator, .paragraphSeparator: true
+        default: scalar == "\u{200E}" || scalar == "\u{200F}" || (0x202A...0x202E).contains(scalar.value)
+            || (0x2066...0x2069).contains(scalar.value)
+        }
+    }
+}

@@ -1,0 +1,9 @@
+/// The user's side of a client or server: lines typed in, lines shown.
+///
+/// The terminal implementation reads standard input; tests type lines themselves and record output.
+public protocol Console: AnyObject, Sendable {
+    /// Shows one line to the user. The text is complete and has no trailing newline.
+    func show(_ line: String)
+    /// Starts delivering typed lines to `onLine` and the end of input to `onEnd`.
+    func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void)
+}

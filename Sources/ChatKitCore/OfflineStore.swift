@@ -1,0 +1,65 @@
+/// Identifies one chat message everywhere: the sender's nickname and the sender's message id.
+///
+/// The same key is used for a message sent directly and for its copy stored by the server, so a
+/// recipient can show each message at most once.
+public struct MessageKey: Hashable, Sendable {
+    /// The sender's nickname.
+    public var sender: String
+    /// The id the sender gave the message.
+    public var id: UInt64
+
+    /// Makes a key.
+    public init(sender: String, id: UInt64) {
+        self.sender = sender
+        self.id = id
+    }
+}
+
+/// A message the server keeps for a recipient who is offline.
+public struct StoredMessage: Hashable, Sendable {
+    /// Who the message is for.
+    public var recipient: String
+    /// Who sent it and under which id.
+    public var key: MessageKey
+    /// When the server saved it, in microseconds since 1970 (UTC).
+    public var savedAtMicroseconds: Int64
+    /// The message text.
+    public var text: String
+
+    /// Makes a stored message.
+    public init(recipient: String, key: MessageKey, savedAtMicroseconds: Int64, text: String) {
+        self.recipient = recipient
+        self.key = key
+        self.savedAtMicroseconds = savedAtMicroseconds
+        self.text = text
+    }
+}
+
+/// Why an offline store could not do what was asked.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The recipient's name cannot be stored (too long for the medium, say).
+    case unstorableRecipient(String)
+    /// The medium failed; the text says how (an errno description, say).
+    case ioFailure(String)
+
+    public var description: String {
+        switch self {
+        case .unstorableRecipient(let name): "cannot store messages for \(name)"
+        case .ioFailure(let reason): "storage failed: \(reason)"
+        }
+    }
+}
+
+/// Keeps messages for offline recipients until they have been delivered.
+///
+/// Implementations must make `save` durable before returning: the server answers "saved" only after it
+/// returns. Messages come back from `messages(for:)` in the order they were saved.
+public protocol OfflineStore: AnyObject, Sendable {
+    /// Durably adds messages, each to its recipient's mailbox. A message whose key is already stored for
+    /// that recipient is not added again, so a retried save is harmless.
+    func save(_ messages: [StoredMessage]) throws(StoreError)
+    /// Everything stored for `recipient`, oldest first.
+    func messages(for recipient: String) throws(StoreError) -> [StoredMessage]
+    /// Removes the given messages of `recipient`, once the recipient has acknowledged them.
+    func remove(_ keys: Set<MessageKey>, for recipient: String) throws(StoreError)
+}

@@ -1,0 +1,32 @@
+/// Where a state machine gets random numbers: the system's generator in production, a seeded one in
+/// simulations so every run can be replayed.
+public enum RandomSource: Sendable {
+    /// The operating system's cryptographic generator.
+    case system
+    /// A deterministic SplitMix64 sequence from the given state.
+    case seeded(UInt64)
+
+    /// The next random 64-bit value.
+    public mutating func next() -> UInt64 {
+        switch self {
+        case .system:
+            var generator = SystemRandomNumberGenerator()
+            return generator.next()
+        case .seeded(let state):
+            let advanced = state &+ 0x9E37_79B9_7F4A_7C15
+            self = .seeded(advanced)
+            var mixed = advanced
+            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+            return mixed ^ (mixed >> 31)
+        }
+    }
+
+    /// The next random value that is not zero (zero means "no token" on the wire).
+    public mutating func nextNonZero() -> UInt64 {
+        while true {
+            let value = next()
+            if value != 0 { return value }
+        }
+    }
+}

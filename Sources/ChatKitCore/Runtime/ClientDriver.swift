@@ -1,0 +1,69 @@
+import Foundation
+
+/// Runs a `ClientMachine` on a transport, a console and a clock: one per client process.
+///
+/// Every input (datagram, typed line, end of input, Ctrl-C, timer) goes through `handle`, which is
+/// serialized by a lock, so the machine sees one event at a time whichever thread delivers it.
+public final class ClientDriver: @unchecked Sendable {
+    private let lock = NSLock()
+    private var machine: ClientMachine
+    private let transport: any Transport
+    private let console: any Console
+    private let clock: any Clock
+    private let onExit: @Sendable (Int32) -> Void
+    private var wakeup = WakeupTimer()
+    private var exitCode: Int32?
+
+    /// Makes a driver; nothing happens until `start`. `onExit` is called once, with the exit status,
+    /// when the client decides to leave.
+    public init(
+        machine: ClientMachine, transport: any Transport, console: any Console, clock: any Clock,
+        onExit: @escaping @Sendable (Int32) -> Void
+    ) {
+        self.machine = machine
+        self.transport = transport
+        self.console = console
+        self.clock = clock
+        self.onExit = onExit
+    }
+
+    /// Starts receiving datagrams, registers with the server and starts reading the console.
+    public func start() {
+        transport.startReceiving { [weak self] datagram in self?.handle(.datagram(datagram)) }
+        handle(.start)
+        console.startReading(
+            onLine: { [weak self] line in self?.handle(.line(line)) },
+            onEnd: { [weak self] in self?.handle(.inputEnded) })
+    }
+
+    /// Feeds one event to the machine and carries out what it asks.
+    public func handle(_ event: ClientEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard exitCode == nil else { return }
+        if event == .tick { wakeup.fired() }
+        for effect in machine.handle(event, at: clock.now) {
+            switch effect {
+            case .send(let bytes, let destination): transport.send(bytes, to: destination)
+            case .show(let notice): console.show(notice.line)
+            case .exit(let code): exitCode = code
+            }
+        }
+        if let exitCode {
+            wakeup.cancel()
+            onExit(exitCode)
+        } else {
+            wakeup.arm(at: machine.nextDeadline, on: clock) { [weak self] in self?.handle(.tick) }
+        }
+    }
+
+    /// The exit status, once the client has decided to leave.
+    public var exitStatus: Int32? {
+        lock.withLock { exitCode }
+    }
+
+    /// The client table as the client currently knows it.
+    public var tableEntries: [TableEntry] {
+        lock.withLock { machine.tableEntries }
+    }
+}

@@ -1,0 +1,28 @@
+/// What the server knows of one nickname.
+struct ClientRecord {
+    var nick: String
+    var address: Address
+    var online: Bool
+    /// The secret that proves a request comes from the current holder of the registration.
+    var token: UInt64
+    /// The id of the registration that made this session, to answer retries of it identically.
+    var registrationID: UInt64
+    var registrationOutcome: RegisterOutcome
+
+    var entry: TableEntry { TableEntry(nick: nick, address: address, online: online) }
+}
+
+/// The stored messages being handed to one recipient, one batch in flight at a time so they show in order.
+struct Delivery {
+    struct Batch {
+        var id: UInt64
+        var keys: Set<MessageKey>
+        var bytes: [UInt8]
+        var attemptsMade: Int
+        var nextTry: Instant
+    }
+
+    /// Messages not yet sent, oldest first; nil while they are being loaded.
+    var queue: [StoredMessage]?
+    var inFlight: Batch?
+}

@@ -1,0 +1,40 @@
+/// How a server behaves: its timing rules and where its randomness comes from.
+public struct ServerConfig: Sendable {
+    /// The pause between tries of delivering a batch of stored messages.
+    public var deliveryRetryInterval: Duration = .milliseconds(500)
+    /// How many times a batch is sent before the server stops trying until the next registration.
+    public var deliveryAttempts = 5
+    /// Where session tokens come from: the system generator in production, seeded in simulations.
+    public var random: RandomSource = .system
+    /// How many recently saved message keys are remembered so a retried save is answered, not redone.
+    public var rememberedSaves = 100_000
+
+    /// The seed's timing with system randomness.
+    public init() {}
+}
+
+/// What happens to a server: datagrams, clock ticks and the results of the storage work it asked for.
+public enum ServerEvent: Equatable, Sendable {
+    /// A datagram arrived.
+    case datagram(Datagram)
+    /// The machine's `nextDeadline` has passed.
+    case tick
+    /// A `save` effect finished: durably stored when `failure` is nil.
+    case saved(StoredMessage, failure: StoreError?)
+    /// A `load` effect finished.
+    case loaded(recipient: String, Result<[StoredMessage], StoreError>)
+}
+
+/// What a server asks its driver to do.
+public enum ServerEffect: Equatable, Sendable {
+    /// Send a datagram.
+    case send([UInt8], to: Address)
+    /// Store a message durably, then report `.saved`. Saves emitted together may share one flush.
+    case save(StoredMessage)
+    /// Read a recipient's stored messages, then report `.loaded`.
+    case load(recipient: String)
+    /// Delete acknowledged messages; failures only mean they may be delivered again.
+    case remove(Set<MessageKey>, recipient: String)
+    /// Write one line to the server log.
+    case log(String)
+}

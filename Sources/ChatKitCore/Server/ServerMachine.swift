@@ -1,0 +1,321 @@
+/// The rendezvous server as a pure state machine: the client table, session tokens, table pushes, and the
+/// hand-off of offline messages to and from storage.
+///
+/// Storage is an effect, not a call: the machine emits `.save`/`.load`/`.remove` and learns the outcome
+/// from a later event, so "saved" is only ever answered after the store reported the data durable.
+public struct ServerMachine: Sendable {
+    /// The configuration the server was made with.
+    public let config: ServerConfig
+
+    private var clients: [String: ClientRecord] = [:]
+    private var nickByToken: [UInt64: String] = [:]
+    private var tableVersion: UInt64 = 0
+    private var random: RandomSource
+    private var lastPacketID: UInt64
+
+    private var deliveries: [String: Delivery] = [:]
+    /// Saves handed to storage and not yet finished: who to answer, keyed by recipient and message.
+    private var savesInProgress: [SaveKey: [Address]] = [:]
+    private var recentlySaved: RecentKeys
+
+    private var now = Instant.zero
+    private var wallClockMicroseconds: Int64 = 0
+    private var effects: [ServerEffect] = []
+
+    /// Datagrams that were not valid or not expected, and so were dropped.
+    public private(set) var droppedDatagrams = 0
+
+    struct SaveKey: Hashable {
+        var recipient: String
+        var key: MessageKey
+    }
+
+    /// Makes a server with an empty table.
+    public init(config: ServerConfig = ServerConfig()) {
+        self.config = config
+        self.random = config.random
+        self.lastPacketID = random.next()
+        self.recentlySaved = RecentKeys(capacity: config.rememberedSaves)
+    }
+
+    /// The client table, sorted by nickname.
+    public var tableEntries: [TableEntry] { clients.values.map(\.entry).sorted { $0.nick < $1.nick } }
+
+    /// The earliest instant at which the machine wants a `.tick`, if any.
+    public var nextDeadline: Instant? {
+        deliveries.values.compactMap { $0.inFlight?.nextTry }.min()
+    }
+
+    /// Handles one event at monotonic time `now` (wall-clock time `wallClockMicroseconds`) and returns the
+    /// effects to carry out, in order.
+    public mutating func handle(_ event: ServerEvent, at now: Instant, wallClockMicroseconds: Int64) -> [ServerEffect] {
+        self.now = now
+        self.wallClockMicroseconds = wallClockMicroseconds
+        effects = []
+        switch event {
+        case .datagram(let datagram): receive(datagram)
+        case .tick: retryDeliveries()
+        case .saved(let message, let failure): saveFinished(message, failure)
+        case .loaded(let recipient, let result): loadFinished(recipient, result)
+        }
+        defer { effects = [] }
+        return effects
+    }
+
+    // MARK: - Datagrams
+
+    private mutating func receive(_ datagram: Datagram) {
+        let packet: Packet
+        do {
+            packet = try Packet(decoding: datagram.bytes)
+        } catch {
+            return drop("\(datagram.source): \(error)")
+        }
+        let source = datagram.source
+        switch packet.message {
+        case .register(let nick, let token): register(packet.id, nick: nick, token: token, from: source)
+        case .deregister(let nick, let token): deregister(packet.id, nick: nick, token: token, from: source)
+        case .save(let request): save(packet.id, request, from: source)
+        case .offlineAck(let token): storedMessagesAcknowledged(packet.id, token: token, from: source)
+        default: drop("\(source): unexpected \(packet.message.kind) message")
+        }
+    }
+
+    private mutating func drop(_ reason: String) {
+        droppedDatagrams += 1
+        log("dropped datagram from \(reason)")
+    }
+
+    // MARK: - Registration
+
+    private mutating func register(_ id: UInt64, nick: String, token: UInt64, from source: Address) {
+        guard Nickname.isValidCanonical(nick) else {
+            log("refused invalid nickname from \(source)")
+            return reply(id, .registerReply(.invalidNick, token: 0), to: source)
+        }
+        if let record = clients[nick] {
+            if record.online, record.address == source, record.registrationID == id {
+                // A retry of the registration we already granted: answer it the same way.
+                reply(id, .registerReply(record.registrationOutcome, token: record.token), to: source)
+                return pushTable(to: [record])
+            }
+            let holderIsAsking = token != 0 && token == record.token
+            if record.online, record.address != source, !holderIsAsking {
+                log("refused \(nick) from \(source): held by \(record.address)")
+                return reply(id, .registerReply(.nickInUse, token: 0), to: source)
+            }
+        }
+        let outcome: RegisterOutcome = clients[nick] == nil ? .registered : .reRegistered
+        if let oldToken = clients[nick]?.token { nickByToken[oldToken] = nil }
+        let record = ClientRecord(
+            nick: nick, address: source, online: true, token: newToken(), registrationID: id,
+            registrationOutcome: outcome)
+        clients[nick] = record
+        nickByToken[record.token] = nick
+        log("\(outcome == .registered ? "registered" : "re-registered") \(nick) at \(source)")
+        reply(id, .registerReply(outcome, token: record.token), to: source)
+        tableChanged()
+        deliveries[nick] = Delivery(queue: nil, inFlight: nil)
+        effects.append(.load(recipient: nick))
+    }
+
+    private mutating func deregister(_ id: UInt64, nick: String, token: UInt64, from source: Address) {
+        guard let record = clients[nick], token != 0, record.token == token, record.address == source else {
+            log("refused deregistration of \(nick) from \(source)")
+            return reply(id, .deregisterReply(.notHolder), to: source)
+        }
+        if record.online {
+            log("deregistered \(nick)")
+            markOffline(nick)
+            tableChanged()
+        }
+        reply(id, .deregisterReply(.deregistered), to: source)
+    }
+
+    private mutating func markOffline(_ nick: String) {
+        clients[nick]?.online = false
+        deliveries[nick] = nil
+    }
+
+    private mutating func newToken() -> UInt64 {
+        while true {
+            let token = random.nextNonZero()
+            if nickByToken[token] == nil { return token }
+        }
+    }
+
+    // MARK: - The table
+
+    private mutating func tableChanged() {
+        tableVersion += 1
+        pushTable(to: clients.values.filter(\.online).sorted { $0.nick < $1.nick })
+    }
+
+    /// Sends the whole current table to each of `recipients`, each copy carrying that recipient's token.
+    private mutating func pushTable(to recipients: [ClientRecord]) {
+        guard !recipients.isEmpty else { return }
+        let groups = TableChunker.split(tableEntries)
+        for record in recipients {
+            for (index, entries) in groups.enumerated() {
+                let chunk = TableChunk(
+                    token: record.token, version: tableVersion, part: UInt16(index),
+                    parts: UInt16(clamping: groups.count), entries: entries)
+                reply(newPacketID(), .table(chunk), to: record.address)
+            }
+        }
+    }
+
+    // MARK: - Offline messages in
+
+    private mutating func save(_ id: UInt64, _ request: SaveRequest, from source: Address) {
+        guard let sender = nickByToken[request.token], let senderRecord = clients[sender],
+            senderRecord.address == source
+        else {
+            return reply(id, .saveReply(.notRegistered, peer: nil), to: source)
+        }
+        guard Nickname.isValidCanonical(request.recipient), (try? MessageText.validate(request.text)) != nil else {
+            return reply(id, .saveReply(.invalidMessage, peer: nil), to: source)
+        }
+        guard let recipient = clients[request.recipient] else {
+            return reply(id, .saveReply(.unknownRecipient, peer: nil), to: source)
+        }
+        let key = MessageKey(sender: sender, id: id)
+        if recipient.online {
+            switch request.reason {
+            case .recipientOffline where !recentlySaved.contains(key):
+                log("\(sender) thinks \(recipient.nick) is offline; it is not")
+                reply(id, .saveReply(.recipientOnline, peer: recipient.address), to: source)
+                return pushTable(to: [senderRecord])
+            case .recipientOffline:
+                break
+            case .noAck:
+                log("\(recipient.nick) did not acknowledge \(sender); marking it offline")
+                markOffline(recipient.nick)
+                tableChanged()
+            }
+        }
+        if recentlySaved.contains(key) {
+            return reply(id, .saveReply(.saved, peer: nil), to: source)
+        }
+        let saveKey = SaveKey(recipient: recipient.nick, key: key)
+        if savesInProgress[saveKey] != nil {
+            savesInProgress[saveKey]?.append(source)
+            return
+        }
+        savesInProgress[saveKey] = [source]
+        effects.append(
+            .save(
+                StoredMessage(
+                    recipient: recipient.nick, key: key, savedAtMicroseconds: wallClockMicroseconds,
+                    text: request.text)))
+    }
+
+    private mutating func saveFinished(_ message: StoredMessage, _ failure: StoreError?) {
+        let waiting = savesInProgress.removeValue(forKey: SaveKey(recipient: message.recipient, key: message.key)) ?? []
+        let outcome: SaveOutcome
+        if let failure {
+            log("could not save a message for \(message.recipient): \(failure)")
+            outcome = .storageFailed
+        } else {
+            recentlySaved.insert(message.key)
+            log("saved a message from \(message.key.sender) for \(message.recipient)")
+            outcome = .saved
+        }
+        for address in waiting {
+            reply(message.key.id, .saveReply(outcome, peer: nil), to: address)
+        }
+    }
+
+    // MARK: - Offline messages out
+
+    private mutating func loadFinished(_ recipient: String, _ result: Result<[StoredMessage], StoreError>) {
+        guard deliveries[recipient]?.queue == nil, deliveries[recipient] != nil else { return }
+        switch result {
+        case .success(let messages) where !messages.isEmpty:
+            log("delivering \(messages.count) stored message(s) to \(recipient)")
+            deliveries[recipient]?.queue = messages
+            sendNextBatch(to: recipient)
+        case .success:
+            deliveries[recipient] = nil
+        case .failure(let error):
+            log("could not read stored messages for \(recipient): \(error)")
+            deliveries[recipient] = nil
+        }
+    }
+
+    private mutating func sendNextBatch(to nick: String) {
+        guard let record = clients[nick], record.online, var delivery = deliveries[nick],
+            let queue = delivery.queue, !queue.isEmpty
+        else {
+            deliveries[nick] = nil
+            return
+        }
+        let id = newPacketID()
+        var batch: [OfflineMessage] = []
+        var bytes: [UInt8] = []
+        for message in queue {
+            let candidate = batch + [OfflineMessage(key: message.key, savedAtMicroseconds: message.savedAtMicroseconds, text: message.text)]
+            guard let encoded = try? Packet(id: id, message: .offlineBatch(token: record.token, messages: candidate)).encoded()
+            else { break }
+            batch = candidate
+            bytes = encoded
+        }
+        guard !batch.isEmpty else {
+            log("a stored message for \(nick) does not fit in a datagram; skipping it")
+            delivery.queue = Array(queue.dropFirst())
+            deliveries[nick] = delivery
+            return sendNextBatch(to: nick)
+        }
+        delivery.queue = Array(queue.dropFirst(batch.count))
+        delivery.inFlight = Delivery.Batch(
+            id: id, keys: Set(batch.map(\.key)), bytes: bytes, attemptsMade: 1,
+            nextTry: now + config.deliveryRetryInterval)
+        deliveries[nick] = delivery
+        effects.append(.send(bytes, to: record.address))
+    }
+
+    private mutating func storedMessagesAcknowledged(_ id: UInt64, token: UInt64, from source: Address) {
+        guard let nick = nickByToken[token], clients[nick]?.address == source,
+            let batch = deliveries[nick]?.inFlight, batch.id == id
+        else {
+            return drop("\(source): acknowledgement of no batch in flight")
+        }
+        deliveries[nick]?.inFlight = nil
+        effects.append(.remove(batch.keys, recipient: nick))
+        sendNextBatch(to: nick)
+    }
+
+    private mutating func retryDeliveries() {
+        for nick in deliveries.keys.sorted() {
+            guard let batch = deliveries[nick]?.inFlight, batch.nextTry <= now,
+                let address = clients[nick]?.address
+            else { continue }
+            if batch.attemptsMade >= config.deliveryAttempts {
+                log("\(nick) does not acknowledge its stored messages; keeping them for later")
+                deliveries[nick] = nil
+                continue
+            }
+            deliveries[nick]?.inFlight?.attemptsMade += 1
+            deliveries[nick]?.inFlight?.nextTry = now + config.deliveryRetryInterval
+            effects.append(.send(batch.bytes, to: address))
+        }
+    }
+
+    // MARK: - Helpers
+
+    private mutating func newPacketID() -> UInt64 {
+        lastPacketID &+= 1
+        return lastPacketID
+    }
+
+    private mutating func reply(_ id: UInt64, _ message: Message, to destination: Address) {
+        guard let bytes = try? Packet(id: id, message: message).encoded() else {
+            return log("could not encode a \(message.kind) message for \(destination)")
+        }
+        effects.append(.send(bytes, to: destination))
+    }
+
+    private mutating func log(_ line: String) {
+        effects.append(.log(line))
+    }
+}

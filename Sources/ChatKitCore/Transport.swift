@@ -1,0 +1,15 @@
+/// Moves datagrams between addresses: real UDP in production, an in-memory network in tests.
+///
+/// A transport is unreliable by contract, like UDP: datagrams may be lost, duplicated or reordered,
+/// and the protocol above copes. It must never call the receive handler from inside `send`.
+public protocol Transport: AnyObject, Sendable {
+    /// The address this transport is bound to, as peers should see it where the transport knows it.
+    var localAddress: Address { get }
+    /// Sends one datagram, best effort. Failures are counted by the transport, never thrown at the caller,
+    /// because a lost datagram and a failed send look the same to the protocol.
+    func send(_ bytes: [UInt8], to destination: Address)
+    /// Starts delivering every received datagram to `handler`, one at a time.
+    func startReceiving(_ handler: @escaping @Sendable (Datagram) -> Void)
+    /// Stops receiving and releases the transport's resources.
+    func close()
+}

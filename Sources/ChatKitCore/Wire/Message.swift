@@ -1,0 +1,201 @@
+/// One datagram's worth of protocol: an id and a message.
+///
+/// Every request carries a fresh id and every reply or acknowledgement echoes the id of what it answers.
+/// A chat message keeps its id when it is handed to the server, so `MessageKey(sender, id)` names it
+/// end to end.
+public struct Packet: Equatable, Sendable {
+    /// The request's id, or for a reply the id of the request it answers.
+    public var id: UInt64
+    /// What the datagram says.
+    public var message: Message
+
+    /// Makes a packet.
+    public init(id: UInt64, message: Message) {
+        self.id = id
+        self.message = message
+    }
+}
+
+/// Everything ChatKit peers say to each other. `docs/PROTOCOL.md` gives the byte layout of each.
+public enum Message: Equatable, Sendable {
+    /// Client → server: register `nick` at the datagram's source address. `token` is the session token of
+    /// an earlier registration in this process, or 0.
+    case register(nick: String, token: UInt64)
+    /// Server → client: the answer to `register`, with the session token to use from now on.
+    case registerReply(RegisterOutcome, token: UInt64)
+    /// Client → server: go offline. Only the holder of `token` may deregister `nick`.
+    case deregister(nick: String, token: UInt64)
+    /// Server → client: the answer to `deregister`.
+    case deregisterReply(DeregisterOutcome)
+    /// Server → client: one part of the client table.
+    case table(TableChunk)
+    /// Client → client: a chat line from `from`.
+    case chat(from: String, text: String)
+    /// Client → client: the chat with this packet's id has been shown.
+    case chatAck
+    /// Client → server: keep a message for an offline recipient. The packet id is the chat's id.
+    case save(SaveRequest)
+    /// Server → client: the answer to `save`; `peer` is the recipient's address when it is online.
+    case saveReply(SaveOutcome, peer: Address?)
+    /// Server → client: stored messages, oldest first, for the holder of `token`.
+    case offlineBatch(token: UInt64, messages: [OfflineMessage])
+    /// Client → server: the batch with this packet's id has been shown and may be deleted.
+    case offlineAck(token: UInt64)
+}
+
+/// The one-byte kind code of each message.
+public enum MessageKind: UInt8, CaseIterable, Sendable {
+    case register = 0x01
+    case registerReply = 0x02
+    case deregister = 0x03
+    case deregisterReply = 0x04
+    case table = 0x05
+    case chat = 0x06
+    case chatAck = 0x07
+    case save = 0x08
+    case saveReply = 0x09
+    case offlineBatch = 0x0A
+    case offlineAck = 0x0B
+}
+
+extension Message {
+    /// This message's kind code.
+    public var kind: MessageKind {
+        switch self {
+        case .register: .register
+        case .registerReply: .registerReply
+        case .deregister: .deregister
+        case .deregisterReply: .deregisterReply
+        case .table: .table
+        case .chat: .chat
+        case .chatAck: .chatAck
+        case .save: .save
+        case .saveReply: .saveReply
+        case .offlineBatch: .offlineBatch
+        case .offlineAck: .offlineAck
+        }
+    }
+}
+
+/// How the server answered a registration.
+public enum RegisterOutcome: UInt8, Sendable {
+    /// A nickname the server had not seen.
+    case registered = 0
+    /// A nickname the server knew, now online again.
+    case reRegistered = 1
+    /// Another online client at another address holds the nickname.
+    case nickInUse = 2
+    /// The nickname breaks the nickname rules.
+    case invalidNick = 3
+}
+
+/// How the server answered a deregistration.
+public enum DeregisterOutcome: UInt8, Sendable {
+    /// The client is offline now (or already was).
+    case deregistered = 0
+    /// The request did not come from the holder of the registration.
+    case notHolder = 1
+}
+
+/// Why a client hands a message to the server.
+public enum SaveReason: UInt8, Sendable {
+    /// The client's table says the recipient is offline.
+    case recipientOffline = 0
+    /// The recipient did not acknowledge in time.
+    case noAck = 1
+}
+
+/// How the server answered a save request.
+public enum SaveOutcome: UInt8, Sendable {
+    /// Stored durably.
+    case saved = 0
+    /// Not stored: the server's table says the recipient is online; try it directly.
+    case recipientOnline = 1
+    /// Not stored: nobody by that name has ever registered.
+    case unknownRecipient = 2
+    /// Not stored: the sender's session token is not valid.
+    case notRegistered = 3
+    /// Not stored: the recipient's mailbox is full.
+    case mailboxFull = 4
+    /// Not stored: the server's storage failed.
+    case storageFailed = 5
+    /// Not stored: the message breaks the message rules (empty, say).
+    case invalidMessage = 6
+}
+
+/// A client's request to keep a message for an offline recipient.
+public struct SaveRequest: Equatable, Sendable {
+    /// The sender's session token; the server knows the sender's nickname from it.
+    public var token: UInt64
+    /// The recipient's nickname.
+    public var recipient: String
+    /// Why the message did not go directly.
+    public var reason: SaveReason
+    /// The message text.
+    public var text: String
+
+    /// Makes a save request.
+    public init(token: UInt64, recipient: String, reason: SaveReason, text: String) {
+        self.token = token
+        self.recipient = recipient
+        self.reason = reason
+        self.text = text
+    }
+}
+
+/// One row of the client table.
+public struct TableEntry: Equatable, Hashable, Sendable {
+    /// The client's nickname.
+    public var nick: String
+    /// Where the client was last registered.
+    public var address: Address
+    /// Whether the client is online.
+    public var online: Bool
+
+    /// Makes a table entry.
+    public init(nick: String, address: Address, online: Bool) {
+        self.nick = nick
+        self.address = address
+        self.online = online
+    }
+}
+
+/// One part of a table snapshot; `parts` datagrams with the same version make the whole table.
+public struct TableChunk: Equatable, Sendable {
+    /// The receiving client's session token, so forged tables can be told apart.
+    public var token: UInt64
+    /// The table's version; higher is newer.
+    public var version: UInt64
+    /// This part's index, from 0.
+    public var part: UInt16
+    /// How many parts the snapshot has.
+    public var parts: UInt16
+    /// The rows in this part.
+    public var entries: [TableEntry]
+
+    /// Makes a table chunk.
+    public init(token: UInt64, version: UInt64, part: UInt16, parts: UInt16, entries: [TableEntry]) {
+        self.token = token
+        self.version = version
+        self.part = part
+        self.parts = parts
+        self.entries = entries
+    }
+}
+
+/// A stored message as delivered to its recipient.
+public struct OfflineMessage: Equatable, Sendable {
+    /// The sender and the sender's message id.
+    public var key: MessageKey
+    /// When the server saved it, in microseconds since 1970 (UTC).
+    public var savedAtMicroseconds: Int64
+    /// The message text.
+    public var text: String
+
+    /// Makes an offline message.
+    public init(key: MessageKey, savedAtMicroseconds: Int64, text: String) {
+        self.key = key
+        self.savedAtMicroseconds = savedAtMicroseconds
+        self.text = text
+    }
+}

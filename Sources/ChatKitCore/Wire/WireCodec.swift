@@ -1,0 +1,162 @@
+extension Packet {
+    /// The datagram for this packet. Throws `wouldExceedLimit` rather than produce one over
+    /// `WireLimits.maxDatagramBytes`.
+    public func encoded() throws(WireError) -> [UInt8] {
+        var writer = ByteWriter(capacity: 128)
+        writer.u8(WireLimits.magic.0)
+        writer.u8(WireLimits.magic.1)
+        writer.u8(WireLimits.version)
+        writer.u8(message.kind.rawValue)
+        writer.u64(id)
+        message.encodeBody(into: &writer)
+        guard writer.bytes.count <= WireLimits.maxDatagramBytes else {
+            throw .wouldExceedLimit(bytes: writer.bytes.count)
+        }
+        return writer.bytes
+    }
+
+    /// Decodes one datagram. Total: any byte string gives a packet or a `WireError`, never a crash.
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        guard bytes.count <= WireLimits.maxDatagramBytes else { throw .tooLong(length: bytes.count) }
+        guard bytes.count >= WireLimits.headerBytes else { throw .tooShort(length: bytes.count) }
+        guard bytes[0] == WireLimits.magic.0, bytes[1] == WireLimits.magic.1 else { throw .badMagic }
+        guard bytes[2] == WireLimits.version else { throw .unsupportedVersion(bytes[2]) }
+        guard let kind = MessageKind(rawValue: bytes[3]) else { throw .unknownKind(bytes[3]) }
+        var reader = ByteReader(bytes, offset: 4)
+        let id = try reader.u64("id")
+        let message = try Message.decodeBody(kind, from: &reader)
+        try reader.expectEnd()
+        self.init(id: id, message: message)
+    }
+}
+
+extension Message {
+    fileprivate func encodeBody(into writer: inout ByteWriter) {
+        switch self {
+        case .register(let nick, let token):
+            writer.string(nick)
+            writer.u64(token)
+        case .registerReply(let outcome, let token):
+            writer.u8(outcome.rawValue)
+            writer.u64(token)
+        case .deregister(let nick, let token):
+            writer.string(nick)
+            writer.u64(token)
+        case .deregisterReply(let outcome):
+            writer.u8(outcome.rawValue)
+        case .table(let chunk):
+            writer.u64(chunk.token)
+            writer.u64(chunk.version)
+            writer.u16(chunk.part)
+            writer.u16(chunk.parts)
+            writer.u16(UInt16(clamping: chunk.entries.count))
+            for entry in chunk.entries.prefix(Int(UInt16.max)) {
+                entry.encode(into: &writer)
+            }
+        case .chat(let from, let text):
+            writer.string(from)
+            writer.string(text)
+        case .chatAck:
+            break
+        case .save(let request):
+            writer.u64(request.token)
+            writer.string(request.recipient)
+            writer.u8(request.reason.rawValue)
+            writer.string(request.text)
+        case .saveReply(let outcome, let peer):
+            writer.u8(outcome.rawValue)
+            writer.string(peer?.host ?? "")
+            writer.u16(peer?.port ?? 0)
+        case .offlineBatch(let token, let messages):
+            writer.u64(token)
+            writer.u16(UInt16(clamping: messages.count))
+            for message in messages.prefix(Int(UInt16.max)) {
+                writer.string(message.key.sender)
+                writer.u64(message.key.id)
+                writer.i64(message.savedAtMicroseconds)
+                writer.string(message.text)
+            }
+        case .offlineAck(let token):
+            writer.u64(token)
+        }
+    }
+
+    fileprivate static func decodeBody(_ kind: MessageKind, from reader: inout ByteReader) throws(WireError) -> Message {
+        switch kind {
+        case .register:
+            return .register(nick: try reader.string("nick"), token: try reader.u64("token"))
+        case .registerReply:
+            return .registerReply(try reader.code("outcome", as: RegisterOutcome.self), token: try reader.u64("token"))
+        case .deregister:
+            return .deregister(nick: try reader.string("nick"), token: try reader.u64("token"))
+        case .deregisterReply:
+            return .deregisterReply(try reader.code("outcome", as: DeregisterOutcome.self))
+        case .table:
+            let token = try reader.u64("token")
+            let version = try reader.u64("version")
+            let part = try reader.u16("part")
+            let parts = try reader.u16("parts")
+            guard part < parts else { throw .invalidValue(field: "part", value: UInt64(part)) }
+            let count = Int(try reader.u16("entry count"))
+            var entries: [TableEntry] = []
+            entries.reserveCapacity(min(count, reader.remaining / TableEntry.minimumEncodedBytes))
+            for _ in 0..<count {
+                entries.append(try TableEntry.decode(from: &reader))
+            }
+            return .table(TableChunk(token: token, version: version, part: part, parts: parts, entries: entries))
+        case .chat:
+            return .chat(from: try reader.string("sender"), text: try reader.string("text"))
+        case .chatAck:
+            return .chatAck
+        case .save:
+            let token = try reader.u64("token")
+            let recipient = try reader.string("recipient")
+            let reason = try reader.code("reason", as: SaveReason.self)
+            let text = try reader.string("text")
+            return .save(SaveRequest(token: token, recipient: recipient, reason: reason, text: text))
+        case .saveReply:
+            let outcome = try reader.code("outcome", as: SaveOutcome.self)
+            let host = try reader.string("peer host")
+            let port = try reader.u16("peer port")
+            return .saveReply(outcome, peer: host.isEmpty ? nil : Address(host: host, port: port))
+        case .offlineBatch:
+            let token = try reader.u64("token")
+            let count = Int(try reader.u16("message count"))
+            var messages: [OfflineMessage] = []
+            for _ in 0..<min(count, reader.remaining) {
+                let sender = try reader.string("sender")
+                let id = try reader.u64("message id")
+                let savedAt = try reader.i64("saved at")
+                let text = try reader.string("text")
+                messages.append(OfflineMessage(key: MessageKey(sender: sender, id: id), savedAtMicroseconds: savedAt, text: text))
+            }
+            guard messages.count == count else { throw .truncated(field: "messages") }
+            return .offlineBatch(token: token, messages: messages)
+        case .offlineAck:
+            return .offlineAck(token: try reader.u64("token"))
+        }
+    }
+}
+
+extension TableEntry {
+    /// Two empty strings, a port and a flag.
+    static let minimumEncodedBytes = 7
+
+    /// The encoded size of this entry, used to split tables into datagrams.
+    var encodedBytes: Int { 2 + nick.utf8.count + 2 + address.host.utf8.count + 2 + 1 }
+
+    func encode(into writer: inout ByteWriter) {
+        writer.string(nick)
+        writer.string(address.host)
+        writer.u16(address.port)
+        writer.bool(online)
+    }
+
+    static func decode(from reader: inout ByteReader) throws(WireError) -> TableEntry {
+        let nick = try reader.string("entry nick")
+        let host = try reader.string("entry host")
+        let port = try reader.u16("entry port")
+        let online = try reader.bool("entry online")
+        return TableEntry(nick: nick, address: Address(host: host, port: port), online: online)
+    }
+}

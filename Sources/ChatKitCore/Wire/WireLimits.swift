@@ -1,0 +1,11 @@
+/// The fixed numbers of the wire format.
+public enum WireLimits {
+    /// No datagram, sent or accepted, is longer than this; it stays under common path MTUs.
+    public static let maxDatagramBytes = 1_200
+    /// The header: magic (2), version (1), kind (1), message id (8).
+    public static let headerBytes = 12
+    /// The two magic bytes, "CK".
+    public static let magic: (UInt8, UInt8) = (0x43, 0x4B)
+    /// The protocol version this build speaks.
+    public static let version: UInt8 = 1
+}
