@@ -1,1 +1,30 @@
-print("udpchat")
+import Foundation
+
+/// The version `udpchat --version` prints.
+let udpchatVersion = "1.0.0"
+
+/// Prints `udpchat: <reason>` on standard error and returns the failure status.
+func fail(_ reason: String) -> Int32 {
+    FileHandle.standardError.write(Data("udpchat: \(reason)\n".utf8))
+    return 1
+}
+
+let status: Int32
+do {
+    switch try Invocation(arguments: Array(CommandLine.arguments.dropFirst())) {
+    case .help:
+        print(Invocation.usage)
+        status = 0
+    case .version:
+        print("udpchat \(udpchatVersion)")
+        status = 0
+    case .server(let port, let dataDirectory):
+        status = runServer(port: port, dataDirectory: dataDirectory)
+    case .client(let nick, let serverHost, let serverPort, let clientPort):
+        status = runClient(nick: nick, serverHost: serverHost, serverPort: serverPort, clientPort: clientPort)
+    }
+} catch {
+    FileHandle.standardError.write(Data("udpchat: \(error.reason)\n\(Invocation.usage)\n".utf8))
+    status = 64
+}
+exit(status)

@@ -1,42 +1,68 @@
 /// Reads big-endian integers and length-prefixed strings, throwing instead of reading past the end.
-struct ByteReader {
+///
+/// Public so that stores and transports can read formats of their own in the wire codec's style.
+public struct ByteReader {
     private let bytes: [UInt8]
-    private(set) var offset: Int
+    /// How many bytes have been read.
+    public private(set) var offset: Int
 
-    init(_ bytes: [UInt8], offset: Int = 0) {
+    /// A reader over `bytes`, starting at `offset`.
+    public init(_ bytes: [UInt8], offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
     }
 
-    var remaining: Int { bytes.count - offset }
+    /// How many bytes are left.
+    public var remaining: Int { bytes.count - offset }
 
-    mutating func u8(_ field: String) throws(WireError) -> UInt8 {
+    /// Reads one byte; `field` names it in errors.
+    public mutating func u8(_ field: String) throws(WireError) -> UInt8 {
         guard remaining >= 1 else { throw .truncated(field: field) }
         defer { offset += 1 }
         return bytes[offset]
     }
 
-    mutating func u16(_ field: String) throws(WireError) -> UInt16 {
+    /// Reads a big-endian 16-bit unsigned integer.
+    public mutating func u16(_ field: String) throws(WireError) -> UInt16 {
         guard remaining >= 2 else { throw .truncated(field: field) }
         defer { offset += 2 }
         return UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
     }
 
-    mutating func u64(_ field: String) throws(WireError) -> UInt64 {
-        guard remaining >= 8 else { throw .truncated(field: field) }
+    /// Reads a big-endian 32-bit unsigned integer.
+    public mutating func u32(_ field: String) throws(WireError) -> UInt32 {
+        UInt32(truncatingIfNeeded: try bigEndian(4, field))
+    }
+
+    /// Reads a big-endian 64-bit unsigned integer.
+    public mutating func u64(_ field: String) throws(WireError) -> UInt64 {
+        try bigEndian(8, field)
+    }
+
+    /// Reads `count` raw bytes.
+    public mutating func bytes(_ count: Int, _ field: String) throws(WireError) -> ArraySlice<UInt8> {
+        guard count >= 0, remaining >= count else { throw .truncated(field: field) }
+        defer { offset += count }
+        return bytes[offset..<offset + count]
+    }
+
+    private mutating func bigEndian(_ width: Int, _ field: String) throws(WireError) -> UInt64 {
+        guard remaining >= width else { throw .truncated(field: field) }
         var value: UInt64 = 0
-        for index in offset..<offset + 8 {
+        for index in offset..<offset + width {
             value = value << 8 | UInt64(bytes[index])
         }
-        offset += 8
+        offset += width
         return value
     }
 
-    mutating func i64(_ field: String) throws(WireError) -> Int64 {
+    /// Reads a big-endian 64-bit signed integer.
+    public mutating func i64(_ field: String) throws(WireError) -> Int64 {
         Int64(bitPattern: try u64(field))
     }
 
-    mutating func bool(_ field: String) throws(WireError) -> Bool {
+    /// Reads a byte that must be 0 or 1.
+    public mutating func bool(_ field: String) throws(WireError) -> Bool {
         switch try u8(field) {
         case 0: false
         case 1: true
@@ -44,7 +70,8 @@ struct ByteReader {
         }
     }
 
-    mutating func string(_ field: String) throws(WireError) -> String {
+    /// Reads a UTF-8 string behind a 16-bit byte count; invalid UTF-8 is an error.
+    public mutating func string(_ field: String) throws(WireError) -> String {
         let length = Int(try u16(field))
         guard remaining >= length else { throw .truncated(field: field) }
         let slice = bytes[offset..<offset + length]
@@ -54,14 +81,15 @@ struct ByteReader {
     }
 
     /// Reads a one-byte code and maps it through a `RawRepresentable` enum.
-    mutating func code<Code: RawRepresentable>(_ field: String, as _: Code.Type) throws(WireError) -> Code
+    public mutating func code<Code: RawRepresentable>(_ field: String, as _: Code.Type) throws(WireError) -> Code
     where Code.RawValue == UInt8 {
         let raw = try u8(field)
         guard let code = Code(rawValue: raw) else { throw .invalidValue(field: field, value: UInt64(raw)) }
         return code
     }
 
-    func expectEnd() throws(WireError) {
+    /// Throws unless every byte has been read.
+    public func expectEnd() throws(WireError) {
         if remaining != 0 { throw .trailingBytes(count: remaining) }
     }
 }

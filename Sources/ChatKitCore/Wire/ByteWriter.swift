@@ -1,37 +1,53 @@
 /// Appends big-endian integers and length-prefixed strings to a byte buffer.
-struct ByteWriter {
-    private(set) var bytes: [UInt8] = []
+///
+/// Public so that stores and transports can write formats of their own in the wire codec's style.
+public struct ByteWriter {
+    /// The bytes written so far.
+    public private(set) var bytes: [UInt8] = []
 
-    init(capacity: Int = 64) {
+    /// An empty writer with room for `capacity` bytes.
+    public init(capacity: Int = 64) {
         bytes.reserveCapacity(capacity)
     }
 
-    mutating func u8(_ value: UInt8) {
+    /// Appends one byte.
+    public mutating func u8(_ value: UInt8) {
         bytes.append(value)
     }
 
-    mutating func u16(_ value: UInt16) {
+    /// Appends a 16-bit unsigned integer, big-endian.
+    public mutating func u16(_ value: UInt16) {
         bytes.append(UInt8(truncatingIfNeeded: value >> 8))
         bytes.append(UInt8(truncatingIfNeeded: value))
     }
 
-    mutating func u64(_ value: UInt64) {
+    /// Appends a 32-bit unsigned integer, big-endian.
+    public mutating func u32(_ value: UInt32) {
+        for shift in stride(from: 24, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+        }
+    }
+
+    /// Appends a 64-bit unsigned integer, big-endian.
+    public mutating func u64(_ value: UInt64) {
         for shift in stride(from: 56, through: 0, by: -8) {
             bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
         }
     }
 
-    mutating func i64(_ value: Int64) {
+    /// Appends a 64-bit signed integer, big-endian two's complement.
+    public mutating func i64(_ value: Int64) {
         u64(UInt64(bitPattern: value))
     }
 
-    mutating func bool(_ value: Bool) {
+    /// Appends 1 for true, 0 for false.
+    public mutating func bool(_ value: Bool) {
         u8(value ? 1 : 0)
     }
 
     /// A UTF-8 string behind a 16-bit byte count; longer strings are cut at a character boundary
     /// (callers validate lengths first, so this only guards the format).
-    mutating func string(_ value: String) {
+    public mutating func string(_ value: String) {
         var utf8 = Array(value.utf8)
         if utf8.count > Int(UInt16.max) {
             utf8 = Array(String(decoding: utf8.prefix(Int(UInt16.max)), as: UTF8.self).utf8.prefix(Int(UInt16.max)))

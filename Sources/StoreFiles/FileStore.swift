@@ -1,0 +1,122 @@
+import ChatKitCore
+import Glibc
+import Synchronization
+
+/// Offline messages on disk: one append-only mailbox file per recipient under a data folder.
+///
+/// `save` appends checksummed records and fsyncs the file (and the folder, for a new file) before it
+/// returns, so a message reported saved survives a crash. A crash mid-append leaves at most a torn last
+/// record, which reading ignores and the next append cuts off. `remove` rewrites the mailbox into a
+/// temporary file, fsyncs it and renames it over the old one, so a crash leaves the old or the new
+/// mailbox, never a mix. Nicknames are encoded (see `MailboxFileName`), never used as paths.
+public final class FileStore: OfflineStore, Sendable {
+    /// The folder holding the mailbox files.
+    public let directory: String
+
+    /// What the store knows of one mailbox file, so appends need not re-read it.
+    private struct Mailbox {
+        var keys: Set<MessageKey>
+        /// The length of the file's intact records; anything after it is a torn write to cut off.
+        var validLength: Int
+        var fileLength: Int
+    }
+
+    private let mailboxes = Mutex<[String: Mailbox]>([:])
+
+    /// A store in `directory`, created (with its parents) if it does not exist.
+    public init(directory: String) throws(StoreError) {
+        self.directory = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+        try PosixFiles.makeDirectories(self.directory)
+    }
+
+    public func save(_ messages: [StoredMessage]) throws(StoreError) {
+        var order: [String] = []
+        var byRecipient: [String: [StoredMessage]] = [:]
+        for message in messages {
+            if byRecipient[message.recipient] == nil { order.append(message.recipient) }
+            byRecipient[message.recipient, default: []].append(message)
+        }
+        try mailboxes.withLock { (cache: inout [String: Mailbox]) throws(StoreError) in
+            for recipient in order {
+                try append(byRecipient[recipient] ?? [], to: recipient, cache: &cache)
+            }
+        }
+    }
+
+    public func messages(for recipient: String) throws(StoreError) -> [StoredMessage] {
+        let path = try path(for: recipient)
+        return try mailboxes.withLock { (_: inout [String: Mailbox]) throws(StoreError) in
+            guard let bytes = try PosixFiles.readFile(path) else { return [] }
+            return MailboxRecord.decodeAll(bytes, recipient: recipient).messages
+        }
+    }
+
+    public func remove(_ keys: Set<MessageKey>, for recipient: String) throws(StoreError) {
+        let path = try path(for: recipient)
+        try mailboxes.withLock { (cache: inout [String: Mailbox]) throws(StoreError) in
+            cache[recipient] = nil
+            guard let bytes = try PosixFiles.readFile(path) else { return }
+            let kept = MailboxRecord.decodeAll(bytes, recipient: recipient).messages.filter { !keys.contains($0.key) }
+            if kept.isEmpty {
+                try PosixFiles.remove(path)
+            } else {
+                let temporary = path + ".tmp"
+                let fd = try PosixFiles.openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC)
+                defer { _ = close(fd) }
+                try PosixFiles.writeAll(fd, kept.flatMap(MailboxRecord.encode), path: temporary)
+                try PosixFiles.sync(fd, path: temporary)
+                try PosixFiles.rename(temporary, path)
+            }
+            try PosixFiles.syncDirectory(directory)
+        }
+    }
+
+    // MARK: - Appending
+
+    private func append(_ messages: [StoredMessage], to recipient: String, cache: inout [String: Mailbox]) throws(StoreError) {
+        let path = try path(for: recipient)
+        var mailbox: Mailbox
+        if let cached = cache[recipient] {
+            mailbox = cached
+        } else {
+            mailbox = try scan(path, recipient: recipient)
+        }
+        var records: [UInt8] = []
+        for message in messages where mailbox.keys.insert(message.key).inserted {
+            records += MailboxRecord.encode(message)
+        }
+        guard !records.isEmpty else {
+            cache[recipient] = mailbox
+            return
+        }
+        let isNewFile = mailbox.fileLength == 0
+        let fd = try PosixFiles.openFile(path, O_WRONLY | O_CREAT)
+        defer { _ = close(fd) }
+        if mailbox.fileLength != mailbox.validLength {
+            try PosixFiles.truncate(fd, to: mailbox.validLength, path: path)
+        }
+        guard lseek(fd, off_t(mailbox.validLength), SEEK_SET) >= 0 else { throw PosixFiles.failure("lseek", path) }
+        do throws(StoreError) {
+            try PosixFiles.writeAll(fd, records, path: path)
+            try PosixFiles.sync(fd, path: path)
+            if isNewFile { try PosixFiles.syncDirectory(directory) }
+        } catch {
+            cache[recipient] = nil  // the file's state is unknown now: read it again next time
+            throw error
+        }
+        mailbox.validLength += records.count
+        mailbox.fileLength = mailbox.validLength
+        cache[recipient] = mailbox
+    }
+
+    private func scan(_ path: String, recipient: String) throws(StoreError) -> Mailbox {
+        guard let bytes = try PosixFiles.readFile(path) else { return Mailbox(keys: [], validLength: 0, fileLength: 0) }
+        let (messages, validLength) = MailboxRecord.decodeAll(bytes, recipient: recipient)
+        return Mailbox(keys: Set(messages.map(\.key)), validLength: validLength, fileLength: bytes.count)
+    }
+
+    private func path(for recipient: String) throws(StoreError) -> String {
+        guard let name = MailboxFileName.encode(recipient) else { throw .unstorableRecipient(recipient) }
+        return directory + "/" + name
+    }
+}

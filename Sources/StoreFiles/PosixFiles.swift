@@ -1,0 +1,85 @@
+import ChatKitCore
+import Glibc
+
+/// The few POSIX file operations the store needs, each failing with a `StoreError` that names the
+/// operation, the path and the system's reason.
+enum PosixFiles {
+    static func failure(_ operation: String, _ path: String, _ code: Int32 = errno) -> StoreError {
+        .ioFailure("\(operation) \(path): \(String(cString: strerror(code)))")
+    }
+
+    /// Creates `path` and its parents as needed.
+    static func makeDirectories(_ path: String) throws(StoreError) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component + "/"
+            if mkdir(prefix, 0o700) != 0, errno != EEXIST {
+                throw failure("mkdir", prefix)
+            }
+        }
+    }
+
+    /// The whole file, or nil when it does not exist.
+    static func readFile(_ path: String) throws(StoreError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw failure("open", path)
+        }
+        defer { close(fd) }
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure("read", path)
+            }
+            if count == 0 { return contents }
+            contents.append(contentsOf: chunk[0..<count])
+        }
+    }
+
+    static func openFile(_ path: String, _ flags: Int32) throws(StoreError) -> Int32 {
+        let fd = open(path, flags | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure("open", path) }
+        return fd
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(StoreError) {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                write(fd, buffer.baseAddress.map { $0 + written }, buffer.count - written)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure("write", path)
+            }
+            written += count
+        }
+    }
+
+    static func sync(_ fd: Int32, path: String) throws(StoreError) {
+        guard fsync(fd) == 0 else { throw failure("fsync", path) }
+    }
+
+    /// Makes the directory's entries (new, renamed or removed files) durable.
+    static func syncDirectory(_ path: String) throws(StoreError) {
+        let fd = try openFile(path, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        try sync(fd, path: path)
+    }
+
+    static func truncate(_ fd: Int32, to length: Int, path: String) throws(StoreError) {
+        guard ftruncate(fd, off_t(length)) == 0 else { throw failure("ftruncate", path) }
+    }
+
+    static func rename(_ from: String, _ to: String) throws(StoreError) {
+        guard Glibc.rename(from, to) == 0 else { throw failure("rename", from) }
+    }
+
+    static func remove(_ path: String) throws(StoreError) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw failure("unlink", path) }
+    }
+}

@@ -1,0 +1,144 @@
+import ChatKitCore
+import Synchronization
+
+/// An in-memory datagram network on a virtual clock, for deterministic tests.
+///
+/// Each delivery is a timer on the clock, so nothing arrives until the test advances time, and a
+/// handler is never called from inside `send`. Faults come from a seeded `FaultPlan`, from an
+/// interceptor that decides the fate of chosen datagrams, and from taking hosts down and up.
+public final class LoopbackNetwork: Sendable {
+    /// Counts of what happened to datagrams.
+    public struct Statistics: Sendable, Equatable {
+        public var sent = 0
+        public var delivered = 0
+        public var dropped = 0
+        public var duplicated = 0
+    }
+
+    private struct State {
+        var endpoints: [Address: LoopbackTransport] = [:]
+        var down: Set<String> = []
+        var partitions: [Set<String>] = []
+        var faults = FaultPlan()
+        var random: RandomSource
+        var statistics = Statistics()
+        var interceptor: (@Sendable (LoopbackPacket) -> DatagramFate)?
+    }
+
+    /// The clock deliveries are scheduled on.
+    public let clock: VirtualClock
+    private let state: Mutex<State>
+
+    /// A network on `clock` whose random faults come from `seed`.
+    public init(clock: VirtualClock, seed: UInt64 = 1) {
+        self.clock = clock
+        self.state = Mutex(State(random: .seeded(seed)))
+    }
+
+    /// The random faults applied from now on.
+    public var faults: FaultPlan {
+        get { state.withLock { $0.faults } }
+        set { state.withLock { $0.faults = newValue } }
+    }
+
+    /// A hook that decides the fate of each datagram before the fault plan does; nil removes it.
+    public func intercept(_ interceptor: (@Sendable (LoopbackPacket) -> DatagramFate)?) {
+        state.withLock { $0.interceptor = interceptor }
+    }
+
+    /// What has happened to datagrams so far.
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Binds a new endpoint at `address`, replacing any endpoint bound there before.
+    public func bind(_ address: Address) -> LoopbackTransport {
+        let transport = LoopbackTransport(network: self, address: address)
+        state.withLock { $0.endpoints[address] = transport }
+        return transport
+    }
+
+    /// Takes a host (every port of it) off the network, or puts it back: datagrams to or from a host
+    /// that is down are lost, as if it had crashed or lost its link.
+    public func setHost(_ host: String, up: Bool) {
+        state.withLock { state in
+            if up { state.down.remove(host) } else { state.down.insert(host) }
+        }
+    }
+
+    /// Splits the network: hosts in different groups cannot reach each other. An empty list heals it.
+    public func partition(_ groups: [Set<String>]) {
+        state.withLock { $0.partitions = groups }
+    }
+
+    func unbind(_ transport: LoopbackTransport) {
+        state.withLock { state in
+            if state.endpoints[transport.localAddress] === transport {
+                state.endpoints[transport.localAddress] = nil
+            }
+        }
+    }
+
+    func route(_ bytes: [UInt8], from source: Address, to destination: Address) {
+        let packet = LoopbackPacket(source: source, destination: destination, bytes: bytes)
+        let interceptor = state.withLock { $0.interceptor }
+        let fate = interceptor?(packet) ?? .normal
+        let delays: [Duration] = state.withLock { state in
+            state.statistics.sent += 1
+            if fate == .drop || !Self.canReach(source.host, destination.host, in: state) {
+                state.statistics.dropped += 1
+                return []
+            }
+            var copies = 1
+            switch fate {
+            case .copies(let count): copies = max(0, count)
+            case .normal:
+                if Self.chance(state.faults.lossRate, &state.random) {
+                    state.statistics.dropped += 1
+                    return []
+                }
+                if Self.chance(state.faults.duplicateRate, &state.random) { copies = 2 }
+            case .drop, .delay: break
+            }
+            if copies > 1 { state.statistics.duplicated += copies - 1 }
+            let extra: Duration = if case .delay(let delay) = fate { delay } else { .zero }
+            return (0..<copies).map { _ in
+                state.faults.latency + extra + Self.randomDelay(upTo: state.faults.jitter, &state.random)
+            }
+        }
+        for delay in delays {
+            _ = clock.schedule(at: clock.now + delay) { [weak self] in
+                self?.deliver(packet)
+            }
+        }
+    }
+
+    private func deliver(_ packet: LoopbackPacket) {
+        let endpoint: LoopbackTransport? = state.withLock { state in
+            guard Self.canReach(packet.source.host, packet.destination.host, in: state),
+                let endpoint = state.endpoints[packet.destination]
+            else {
+                state.statistics.dropped += 1
+                return nil
+            }
+            state.statistics.delivered += 1
+            return endpoint
+        }
+        endpoint?.receive(Datagram(bytes: packet.bytes, source: packet.source))
+    }
+
+    private static func canReach(_ source: String, _ destination: String, in state: State) -> Bool {
+        if state.down.contains(source) || state.down.contains(destination) { return false }
+        if state.partitions.isEmpty { return true }
+        return state.partitions.contains { $0.contains(source) && $0.contains(destination) }
+    }
+
+    private static func chance(_ probability: Double, _ random: inout RandomSource) -> Bool {
+        guard probability > 0 else { return false }
+        return Double(random.next() >> 11) / Double(1 << 53) < probability
+    }
+
+    private static func randomDelay(upTo limit: Duration, _ random: inout RandomSource) -> Duration {
+        let nanoseconds = limit.wholeNanoseconds
+        guard nanoseconds > 0 else { return .zero }
+        return .nanoseconds(Int64(random.next() % UInt64(nanoseconds + 1)))
+    }
+}

@@ -1,0 +1,36 @@
+import ChatKitCore
+import Synchronization
+
+/// One endpoint on a `LoopbackNetwork`: the `Transport` that simulated clients and servers use.
+public final class LoopbackTransport: Transport, Sendable {
+    private let network: LoopbackNetwork
+    private let handler = Mutex<(@Sendable (Datagram) -> Void)?>(nil)
+    private let closed = Mutex(false)
+
+    /// The address this endpoint is bound to.
+    public let localAddress: Address
+
+    init(network: LoopbackNetwork, address: Address) {
+        self.network = network
+        self.localAddress = address
+    }
+
+    public func send(_ bytes: [UInt8], to destination: Address) {
+        guard !closed.withLock({ $0 }) else { return }
+        network.route(bytes, from: localAddress, to: destination)
+    }
+
+    public func startReceiving(_ handler: @escaping @Sendable (Datagram) -> Void) {
+        self.handler.withLock { $0 = handler }
+    }
+
+    public func close() {
+        closed.withLock { $0 = true }
+        handler.withLock { $0 = nil }
+        network.unbind(self)
+    }
+
+    func receive(_ datagram: Datagram) {
+        handler.withLock { $0 }?(datagram)
+    }
+}

@@ -1,0 +1,157 @@
+import ChatKitCore
+import Foundation
+import Glibc
+import Synchronization
+
+/// Real UDP sockets, IPv4 and IPv6.
+///
+/// By default the socket is dual-stack (`::` with IPv6-only off), so one port serves IPv4 and IPv6
+/// peers; where IPv6 is unavailable it falls back to IPv4. A reader thread receives into one reused
+/// buffer and hands each datagram to the handler; datagrams over the wire limit are dropped and counted.
+public final class UDPTransport: Transport, Sendable {
+    /// Counts of what went wrong, for the server's summary and for tests.
+    public struct Statistics: Sendable, Equatable {
+        /// Sends the kernel refused (unreachable network, bad address, full buffer).
+        public var failedSends = 0
+        /// Received datagrams over `WireLimits.maxDatagramBytes`, dropped unread.
+        public var oversizeDatagrams = 0
+    }
+
+    private struct State {
+        var closing = false
+        var readerRunning = false
+        var statistics = Statistics()
+    }
+
+    private let socket: Int32
+    private let family: Int32
+    private let state = Mutex(State())
+
+    /// The address the socket is bound to (the wildcard address unless a host was given).
+    public let localAddress: Address
+
+    /// Binds a UDP socket to `port` (0 picks a free one) on `host`, or on every local address if nil.
+    public init(port: UInt16, host: String? = nil) throws(TransportError) {
+        var lastReason = "no address family available"
+        let families: [Int32]
+        if let host {
+            guard let numeric = SocketAddress.numericHost(host) else { throw .unresolvableHost(host) }
+            families = [numeric.contains(":") ? AF_INET6 : AF_INET]
+            (socket, family) = try Self.bind(port: port, host: numeric, families: families, lastReason: &lastReason)
+        } else {
+            families = [AF_INET6, AF_INET]
+            (socket, family) = try Self.bind(port: port, host: nil, families: families, lastReason: &lastReason)
+        }
+        localAddress = Self.boundAddress(of: socket) ?? Address(host: host ?? "::", port: port)
+    }
+
+    private static func boundAddress(of socket: Int32) -> Address? {
+        var bound = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        return result == 0 ? SocketAddress.address(of: bound) : nil
+    }
+
+    private static func bind(
+        port: UInt16, host: String?, families: [Int32], lastReason: inout String
+    ) throws(TransportError) -> (Int32, Int32) {
+        for family in families {
+            let fd = Glibc.socket(family, Int32(SOCK_DGRAM.rawValue), 0)
+            guard fd >= 0 else {
+                lastReason = TransportError.systemReason()
+                continue
+            }
+            if family == AF_INET6 {
+                var off: Int32 = 0
+                setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &off, socklen_t(MemoryLayout<Int32>.size))
+            }
+            let wildcard = family == AF_INET6 ? "::" : "0.0.0.0"
+            guard var address = SocketAddress.make(Address(host: host ?? wildcard, port: port), family: family) else {
+                Glibc.close(fd)
+                continue
+            }
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.bind(fd, $0, SocketAddress.length(of: family))
+                }
+            }
+            if result == 0 { return (fd, family) }
+            lastReason = TransportError.systemReason()
+            Glibc.close(fd)
+            if errno == EADDRINUSE || errno == EACCES { break }
+        }
+        throw .bindFailed(port: port, reason: lastReason)
+    }
+
+    /// The host's numeric address, resolving names such as `localhost`; nil when it does not resolve.
+    public static func numericHost(_ host: String) -> String? {
+        SocketAddress.numericHost(host)
+    }
+
+    /// What has gone wrong so far.
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    public func send(_ bytes: [UInt8], to destination: Address) {
+        guard var address = SocketAddress.make(destination, family: family) else {
+            state.withLock { $0.statistics.failedSends += 1 }
+            return
+        }
+        let sent = bytes.withUnsafeBytes { buffer in
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(socket, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, SocketAddress.length(of: family))
+                }
+            }
+        }
+        if sent < 0 { state.withLock { $0.statistics.failedSends += 1 } }
+    }
+
+    public func startReceiving(_ handler: @escaping @Sendable (Datagram) -> Void) {
+        let start = state.withLock { state in
+            guard !state.readerRunning, !state.closing else { return false }
+            state.readerRunning = true
+            return true
+        }
+        guard start else { return }
+        let thread = Thread { [self] in receiveLoop(handler) }
+        thread.name = "udp-receive"
+        thread.start()
+    }
+
+    private func receiveLoop(_ handler: @Sendable (Datagram) -> Void) {
+        var buffer = [UInt8](repeating: 0, count: WireLimits.maxDatagramBytes + 1)
+        var pollDescriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        while !state.withLock({ $0.closing }) {
+            guard poll(&pollDescriptor, 1, 100) > 0 else { continue }
+            var source = sockaddr_storage()
+            var sourceLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let count = buffer.withUnsafeMutableBytes { raw in
+                withUnsafeMutablePointer(to: &source) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        recvfrom(socket, raw.baseAddress, raw.count, Int32(MSG_TRUNC | MSG_DONTWAIT), $0, &sourceLength)
+                    }
+                }
+            }
+            guard count >= 0 else { continue }
+            guard count <= WireLimits.maxDatagramBytes else {
+                state.withLock { $0.statistics.oversizeDatagrams += 1 }
+                continue
+            }
+            guard let address = SocketAddress.address(of: source) else { continue }
+            handler(Datagram(bytes: Array(buffer[0..<count]), source: address))
+        }
+        Glibc.close(socket)
+    }
+
+    /// Stops the reader thread (within a tenth of a second) and closes the socket.
+    public func close() {
+        let closeNow = state.withLock { state in
+            guard !state.closing else { return false }
+            state.closing = true
+            return !state.readerRunning
+        }
+        if closeNow { Glibc.close(socket) }
+    }
+}

@@ -1,0 +1,40 @@
+import ChatKitCore
+import Dispatch
+import Glibc
+import Synchronization
+
+/// The real clock: monotonic time for timeouts, the wall clock for timestamps, Dispatch for timers.
+final class SystemClock: ChatKitCore.Clock, Sendable {
+    private let queue = DispatchQueue(label: "udpchat.timers")
+
+    var now: Instant {
+        Instant(nanoseconds: Self.read(CLOCK_MONOTONIC))
+    }
+
+    var wallClockMicroseconds: Int64 {
+        Self.read(CLOCK_REALTIME) / 1000
+    }
+
+    func schedule(at deadline: Instant, _ action: @escaping @Sendable () -> Void) -> any ScheduledTimer {
+        let timer = DispatchTimer()
+        let delay = max(0, deadline.nanoseconds - now.nanoseconds)
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: delay))) {
+            if !timer.cancelled.load(ordering: .acquiring) { action() }
+        }
+        return timer
+    }
+
+    private static func read(_ clock: clockid_t) -> Int64 {
+        var spec = timespec()
+        clock_gettime(clock, &spec)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+    }
+}
+
+private final class DispatchTimer: ScheduledTimer {
+    let cancelled = Atomic(false)
+
+    func cancel() {
+        cancelled.store(true, ordering: .releasing)
+    }
+}
