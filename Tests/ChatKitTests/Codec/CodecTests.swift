@@ -1,0 +1,122 @@
+import ChatKitCore
+import Testing
+
+@Suite("Wire codec")
+struct CodecTests {
+    @Test("every message kind has a sample")
+    func everyKindIsCovered() {
+        let kinds = Set(SamplePackets.all.map(\.message.kind))
+        #expect(kinds == Set(MessageKind.allCases))
+    }
+
+    @Test("encode then decode gives the same packet", arguments: SamplePackets.all)
+    func roundTrip(_ packet: Packet) throws {
+        let bytes = try packet.encoded()
+        #expect(bytes.count <= WireLimits.maxDatagramBytes)
+        #expect(try Packet(decoding: bytes) == packet)
+    }
+
+    @Test("every cut-short datagram is an error, not a crash", arguments: SamplePackets.all)
+    func truncation(_ packet: Packet) throws {
+        let bytes = try packet.encoded()
+        for length in 0..<bytes.count {
+            #expect(throws: WireError.self) { try Packet(decoding: Array(bytes.prefix(length))) }
+        }
+    }
+
+    @Test("an extra byte after a message is an error", arguments: SamplePackets.all)
+    func trailingBytes(_ packet: Packet) throws {
+        #expect(throws: WireError.trailingBytes(count: 1)) { try Packet(decoding: try packet.encoded() + [0]) }
+    }
+
+    @Test("header problems are named")
+    func headerErrors() throws {
+        let good = try Packet(id: 1, message: .chatAck).encoded()
+        #expect(throws: WireError.tooShort(length: 3)) { try Packet(decoding: [0x43, 0x4B, 1]) }
+        #expect(throws: WireError.badMagic) { try Packet(decoding: [0x00] + good.dropFirst()) }
+        var version = good
+        version[2] = 9
+        #expect(throws: WireError.unsupportedVersion(9)) { try Packet(decoding: version) }
+        var kind = good
+        kind[3] = 0xEE
+        #expect(throws: WireError.unknownKind(0xEE)) { try Packet(decoding: kind) }
+        #expect(throws: WireError.tooLong(length: 1201)) {
+            try Packet(decoding: good + [UInt8](repeating: 0, count: 1201 - good.count))
+        }
+    }
+
+    @Test("bad field values are errors")
+    func fieldErrors() throws {
+        var outcome = try Packet(id: 1, message: .registerReply(.registered, token: 1)).encoded()
+        outcome[12] = 99
+        #expect(throws: WireError.invalidValue(field: "outcome", value: 99)) { try Packet(decoding: outcome) }
+        var utf8 = try Packet(id: 1, message: .chat(from: "x", text: "ab")).encoded()
+        utf8[utf8.count - 1] = 0xFF
+        #expect(throws: WireError.invalidUTF8(field: "text")) { try Packet(decoding: utf8) }
+        var part = try Packet(id: 1, message: .table(TableChunk(token: 1, version: 1, part: 0, parts: 1, entries: []))).encoded()
+        part[29] = 1  // part index 1 of 1 part
+        #expect(throws: WireError.invalidValue(field: "part", value: 1)) { try Packet(decoding: part) }
+    }
+
+    @Test("a packet that would exceed the datagram limit is refused when encoding")
+    func encodeLimit() {
+        let text = String(repeating: "a", count: 1_300)
+        #expect(throws: WireError.self) { try Packet(id: 1, message: .chat(from: "x", text: text)).encoded() }
+    }
+
+    @Test("200,000 random byte strings decode to a packet or an error")
+    func randomInputs() {
+        var random = RandomSource.seeded(2017)
+        let prefix: [UInt8] = [0x43, 0x4B, WireLimits.version]
+        var decoded = 0
+        for round in 0..<200_000 {
+            let length = Int(random.next() % 80)
+            var bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            if round % 2 == 0 {
+                // Half the inputs get a valid header, so the body decoders see garbage too.
+                bytes = prefix + [UInt8(1 + random.next() % UInt64(MessageKind.allCases.count))] + bytes
+            }
+            if (try? Packet(decoding: bytes)) != nil { decoded += 1 }
+        }
+        #expect(decoded < 200_000)
+    }
+
+    @Test("random mutations of valid packets decode to a packet or an error")
+    func mutatedInputs() throws {
+        var random = RandomSource.seeded(7)
+        for packet in SamplePackets.all {
+            let bytes = try packet.encoded()
+            for _ in 0..<2_000 {
+                var mutated = bytes
+                for _ in 0...(random.next() % 4) {
+                    mutated[Int(random.next() % UInt64(mutated.count))] = UInt8(truncatingIfNeeded: random.next())
+                }
+                _ = try? Packet(decoding: mutated)
+            }
+        }
+    }
+}
+
+@Suite("Table chunking")
+struct TableChunkerTests {
+    @Test("a large table splits into datagrams under the limit and reassembles in order")
+    func splitsLargeTables() throws {
+        let entries = (0..<1_000).map {
+            TableEntry(nick: "client-\($0)", address: Address(host: "2001:db8::\($0)", port: UInt16(2000 + $0)), online: $0 % 3 != 0)
+        }
+        let chunks = TableChunker.chunks(of: entries, version: 9, token: 5)
+        #expect(chunks.count > 1)
+        for chunk in chunks {
+            let bytes = try Packet(id: 1, message: .table(chunk)).encoded()
+            #expect(bytes.count <= WireLimits.maxDatagramBytes)
+        }
+        #expect(chunks.flatMap(\.entries) == entries)
+        #expect(chunks.allSatisfy { $0.parts == UInt16(chunks.count) })
+    }
+
+    @Test("an empty table is one empty chunk")
+    func emptyTable() {
+        let chunks = TableChunker.chunks(of: [], version: 1, token: 1)
+        #expect(chunks == [TableChunk(token: 1, version: 1, part: 0, parts: 1, entries: [])])
+    }
+}

@@ -1,0 +1,53 @@
+import ChatKitCore
+
+/// One packet of every message kind, with awkward values (non-ASCII text, IPv6, extremes).
+enum SamplePackets {
+    static let longestNick = String(repeating: "\u{1F600}", count: Nickname.maxScalars)
+    static let longestText = String(repeating: "é", count: MessageText.maxBytes / 2)
+
+    static let all: [Packet] = [
+        Packet(id: 1, message: .register(nick: "x", token: 0)),
+        Packet(id: .max, message: .register(nick: "Zoë", token: 0xDEAD_BEEF_0000_0001)),
+        Packet(id: 2, message: .registerReply(.registered, token: 42)),
+        Packet(id: 3, message: .registerReply(.reRegistered, token: 43)),
+        Packet(id: 4, message: .registerReply(.nickInUse, token: 0)),
+        Packet(id: 5, message: .registerReply(.invalidNick, token: 0)),
+        Packet(id: 6, message: .deregister(nick: "x", token: 42)),
+        Packet(id: 7, message: .deregisterReply(.deregistered)),
+        Packet(id: 8, message: .deregisterReply(.notHolder)),
+        Packet(
+            id: 9,
+            message: .table(
+                TableChunk(
+                    token: 42, version: 7, part: 0, parts: 2,
+                    entries: [
+                        TableEntry(nick: "x", address: Address(host: "127.0.0.1", port: 6061), online: true),
+                        TableEntry(nick: "y", address: Address(host: "::1", port: 6062), online: false),
+                    ]))),
+        Packet(id: 10, message: .table(TableChunk(token: 1, version: 1, part: 0, parts: 1, entries: []))),
+        Packet(id: 11, message: .chat(from: "x", text: "hello")),
+        Packet(id: 12, message: .chat(from: longestNick, text: longestText)),
+        Packet(id: 13, message: .chatAck),
+        Packet(id: 14, message: .save(SaveRequest(token: 42, recipient: "y", reason: .recipientOffline, text: "offline?"))),
+        Packet(id: 15, message: .save(SaveRequest(token: 42, recipient: longestNick, reason: .noAck, text: longestText))),
+        Packet(id: 16, message: .saveReply(.saved, peer: nil)),
+        Packet(id: 17, message: .saveReply(.recipientOnline, peer: Address(host: "fe80::1", port: 9))),
+        Packet(id: 18, message: .saveReply(.mailboxFull, peer: nil)),
+        Packet(
+            id: 19,
+            message: .offlineBatch(
+                token: 42,
+                messages: [
+                    OfflineMessage(key: MessageKey(sender: "y", id: 5), savedAtMicroseconds: 1_497_408_017_501_063, text: "offline?"),
+                    OfflineMessage(key: MessageKey(sender: "z", id: 6), savedAtMicroseconds: -1, text: "offline?!"),
+                ])),
+        Packet(
+            id: 20,
+            message: .offlineBatch(
+                token: 42,
+                messages: [
+                    OfflineMessage(key: MessageKey(sender: longestNick, id: .max), savedAtMicroseconds: .max, text: longestText)
+                ])),
+        Packet(id: 21, message: .offlineAck(token: 42)),
+    ]
+}

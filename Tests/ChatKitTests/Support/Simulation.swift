@@ -1,0 +1,128 @@
+import ChatKitCore
+import StoreMemory
+import Synchronization
+import TransportLoopback
+
+/// A whole chat system in memory: one server and any number of clients on a loopback network driven by
+/// a virtual clock. The drivers are the production ones; only the transport, store, console and clock
+/// are swapped, so a simulation exercises the very code `udpchat` runs.
+final class Simulation {
+    let clock = VirtualClock()
+    let network: LoopbackNetwork
+    let serverAddress = Address(host: "server", port: 6000)
+    let store: any OfflineStore
+    private(set) var server: ServerDriver?
+    let serverLog = RecordingConsole()
+    private(set) var clients: [String: SimulatedClient] = [:]
+    private var seed: UInt64
+
+    init(seed: UInt64 = 1, store: any OfflineStore = MemoryStore(), faults: FaultPlan = FaultPlan()) {
+        self.seed = seed
+        self.store = store
+        self.network = LoopbackNetwork(clock: clock, seed: seed)
+        network.faults = faults
+    }
+
+    /// Starts (or restarts, after `crashServer`) the server on its store.
+    func startServer() {
+        var config = ServerConfig()
+        config.random = .seeded(nextSeed())
+        let log = serverLog
+        let driver = ServerDriver(
+            machine: ServerMachine(config: config), transport: network.bind(serverAddress), store: store, clock: clock,
+            log: { log.show($0) })
+        driver.start()
+        server = driver
+    }
+
+    /// Stops the server at once, as a crash would; what the store holds survives.
+    func crashServer() {
+        server?.stop()
+        server = nil
+    }
+
+    /// Starts a client process for `nick` at `host:port` (by default a host of its own, port 6061).
+    @discardableResult
+    func startClient(
+        _ nick: String, host: String? = nil, port: UInt16 = 6061, configure: (inout ClientConfig) -> Void = { _ in }
+    ) -> SimulatedClient {
+        var config = ClientConfig(nick: nick, server: serverAddress)
+        config.random = .seeded(nextSeed())
+        configure(&config)
+        let client = SimulatedClient(
+            nick: nick, address: Address(host: host ?? "host-\(nick)", port: port), config: config, network: network,
+            clock: clock)
+        clients[nick] = client
+        client.driver.start()
+        return client
+    }
+
+    /// The client started last under `nick`.
+    subscript(nick: String) -> SimulatedClient {
+        guard let client = clients[nick] else { preconditionFailure("no client \(nick) in this simulation") }
+        return client
+    }
+
+    /// Types a line into a client, then lets the network and timers run for `settle`.
+    func type(_ nick: String, _ line: String, settle: Duration = .milliseconds(100)) {
+        self[nick].console.type(line)
+        run(for: settle)
+    }
+
+    /// Lets time pass, running every delivery and timer that falls due.
+    func run(for duration: Duration) {
+        clock.advance(by: duration)
+    }
+
+    private func nextSeed() -> UInt64 {
+        seed &+= 0x9E37_79B9_7F4A_7C15
+        return seed
+    }
+}
+
+/// One client process in a simulation.
+final class SimulatedClient: Sendable {
+    let nick: String
+    let address: Address
+    let console = RecordingConsole()
+    let driver: ClientDriver
+    let transport: LoopbackTransport
+    private let exit = ExitRecord()
+
+    init(nick: String, address: Address, config: ClientConfig, network: LoopbackNetwork, clock: VirtualClock) {
+        self.nick = nick
+        self.address = address
+        transport = network.bind(address)
+        let exit = self.exit
+        driver = ClientDriver(
+            machine: ClientMachine(config: config), transport: transport, console: console, clock: clock,
+            onExit: { code in exit.record(code) })
+    }
+
+    /// Everything the client has shown, prompts included.
+    var lines: [String] { console.lines }
+
+    /// The exit status, once the client has left.
+    var exitStatus: Int32? { exit.status }
+
+    /// Stops the client without a word to anyone, as a crash or a pulled cable would.
+    func crash() {
+        transport.close()
+    }
+
+    /// The lines shown since `count` lines had been shown.
+    func lines(after count: Int) -> [String] {
+        Array(lines.dropFirst(count))
+    }
+}
+
+/// The exit status a client reported, shared with its driver's exit callback.
+final class ExitRecord: Sendable {
+    private let code = Mutex<Int32?>(nil)
+
+    var status: Int32? { code.withLock { $0 } }
+
+    func record(_ status: Int32) {
+        code.withLock { $0 = $0 ?? status }
+    }
+}
