@@ -9,7 +9,8 @@ public struct ClientMachine: Sendable {
     enum Phase: Equatable {
         case notStarted
         /// Waiting for the server's reply (`replied == false`) and then for the first complete table.
-        case registering(requestID: UInt64, replied: Bool)
+        /// `quiet` registrations repair a server's mistaken "offline" and print no welcome.
+        case registering(requestID: UInt64, replied: Bool, quiet: Bool)
         case online
         case deregistering(requestID: UInt64)
         case offline
@@ -116,9 +117,9 @@ public struct ClientMachine: Sendable {
         beginRegistration()
     }
 
-    private mutating func beginRegistration() {
+    private mutating func beginRegistration(quiet: Bool = false) {
         let id = newMessageID()
-        phase = .registering(requestID: id, replied: false)
+        phase = .registering(requestID: id, replied: false, quiet: quiet)
         sendToServer(Packet(id: id, message: .register(nick: config.nick, token: token)), purpose: .register)
     }
 
@@ -291,19 +292,19 @@ public struct ClientMachine: Sendable {
 
     private var isRegisteredWithServer: Bool {
         switch phase {
-        case .online, .deregistering, .registering(_, replied: true): true
+        case .online, .deregistering, .registering(_, replied: true, _): true
         default: false
         }
     }
 
     private mutating func registrationAnswered(_ id: UInt64, _ outcome: RegisterOutcome, _ newToken: UInt64) {
-        guard case .registering(let requestID, replied: false) = phase, requestID == id else { return drop() }
+        guard case .registering(let requestID, replied: false, let quiet) = phase, requestID == id else { return drop() }
         switch outcome {
         case .registered, .reRegistered:
             token = newToken
-            phase = .registering(requestID: id, replied: true)
+            phase = .registering(requestID: id, replied: true, quiet: quiet)
             announcedStoredMessages = false
-            show(outcome == .registered && !hasBeenRegistered ? .registered : .reRegistered)
+            if !quiet { show(outcome == .registered && !hasBeenRegistered ? .registered : .reRegistered) }
             hasBeenRegistered = true
             // The request stays outstanding until the table arrives; a retry makes the server resend both.
         case .nickInUse:
@@ -334,9 +335,13 @@ public struct ClientMachine: Sendable {
         tableVersion = chunk.version
         table = Dictionary(entries.map { ($0.nick, $0) }, uniquingKeysWith: { _, last in last })
         show(.tableUpdated)
-        if case .registering(let requestID, replied: true) = phase {
+        if case .registering(let requestID, replied: true, _) = phase {
             serverRequests[requestID] = nil
             phase = .online
+        }
+        if phase == .online, table[config.nick]?.online == false {
+            // The server believes we are gone (a peer's ACK from us was lost): register again.
+            beginRegistration(quiet: true)
         }
     }
 

@@ -192,6 +192,9 @@ public struct ServerMachine: Sendable {
                 log("\(recipient.nick) did not acknowledge \(sender); marking it offline")
                 markOffline(recipient.nick)
                 tableChanged()
+                // If only the ACK was lost, the recipient is alive: telling it lets it re-register and
+                // collect the stored copy (which it shows only if it missed the direct one).
+                if let marked = clients[recipient.nick] { pushTable(to: [marked]) }
             }
         }
         if recentlySaved.contains(key) {

@@ -1,0 +1,207 @@
+import ChatKitCore
+import StoreFiles
+import Testing
+import TransportLoopback
+
+@Suite("Client behaviour")
+struct ClientBehaviourTests {
+    @Test("bad commands get one clear line and change nothing")
+    func badCommands() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        let before = sim["x"].lines.count
+        for line in ["send", "send y", "send y   ", "send nobody hi", "send x hi", "dereg y", "reg y", "reg x", "frobnicate", "dereg"] {
+            sim.type("x", line)
+        }
+        #expect(sim["x"].lines(after: before) == [
+            ">>> [Usage: send <nick> <message>]",
+            ">>> [Usage: send <nick> <message>]",
+            ">>> [Usage: send <nick> <message>]",
+            ">>> [<nobody> is not in the client table. Type who to list clients.]",
+            ">>> [You cannot send a message to yourself.]",
+            ">>> [You can only deregister yourself: dereg x]",
+            ">>> [You can only register as yourself: reg x]",
+            ">>> [You are already registered.]",
+            ">>> [Unknown command frobnicate. Commands: send <nick> <message>, reg <nick>, dereg <nick>, who, help, quit]",
+            ">>> [Usage: dereg <nick>]",
+        ])
+        #expect(sim["y"].lines.count == 2)
+    }
+
+    @Test("a message over 1,000 bytes is refused, not cut")
+    func longMessage() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        sim.type("x", "send y " + String(repeating: "a", count: 1_001))
+        #expect(sim["x"].lines.last == ">>> [Message not sent: a message has at most 1000 bytes, this one has 1001.]")
+        #expect(!sim["y"].lines.contains { $0.contains("aaaa") })
+    }
+
+    @Test("who lists the table")
+    func who() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        sim.type("y", "dereg y")
+        sim.type("x", "who")
+        #expect(Array(sim["x"].lines.suffix(2)) == [">>> x  127.0.0.1:6061  online", ">>> y  127.0.0.1:6062  offline"])
+    }
+
+    @Test("sending while deregistered asks to reg first")
+    func sendWhileOffline() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        sim.type("x", "dereg x")
+        sim.type("x", "send y hi")
+        #expect(sim["x"].lines.last == ">>> [You are offline. Type reg x to come back online first.]")
+    }
+
+    @Test("a nickname held by an online client elsewhere is refused, and the client exits with 1")
+    func nicknameTaken() {
+        let sim = SeedSessionTests.registered(["x"])
+        let impostor = sim.startClient("x", host: "10.0.0.66", port: 6666)
+        sim.run(for: .milliseconds(100))
+        #expect(impostor.lines == [
+            ">>> [The nickname <x> is already in use by another online client.]",
+            ">>> [Exiting]",
+        ])
+        #expect(impostor.exitStatus == 1)
+        #expect(sim.server?.tableEntries.first?.address == Address(host: "127.0.0.1", port: 6061))
+    }
+
+    @Test("a client restarted at the same address gets its nickname back")
+    func restartAtSameAddress() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        sim["x"].crash()
+        let again = sim.startClient("x", host: "127.0.0.1", port: 6061)
+        sim.run(for: .milliseconds(100))
+        #expect(again.lines == [">>> [Welcome back, you are re-registered.]", ">>> [Client table updated.]"])
+    }
+
+    @Test("a stale 'offline' table: the server says the client exists and the sender tries it directly")
+    func clientExists() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        sim.type("y", "dereg y")
+        // x misses the table push that says y is back.
+        let server = sim.serverAddress
+        sim.network.intercept { $0.destination.port == 6061 && $0.source == server ? .drop : .normal }
+        sim.type("y", "reg y")
+        sim.network.intercept(nil)
+        let before = sim["x"].lines.count
+        sim.type("x", "send y hi again")
+        #expect(sim["x"].lines(after: before) == [
+            ">>> <y> is offline, message sent to server.",
+            ">>> [Client <y> exists!!]",
+            ">>> [Client table updated.]",
+            ">>> [Message received by <y>.]",
+        ])
+        #expect(sim["y"].lines.last == ">>> x: hi again")
+    }
+
+    @Test("a lost registration reply is retried and answered the same way")
+    func lostRegistrationReply() {
+        let sim = Simulation()
+        sim.startServer()
+        let server = sim.serverAddress
+        let dropped = Counter()
+        sim.network.intercept { packet in
+            packet.source == server && dropped.increment() <= 2 ? .drop : .normal
+        }
+        let x = sim.startClient("x")
+        sim.run(for: .seconds(2))
+        #expect(x.lines == [">>> [Welcome, You are registered.]", ">>> [Client table updated.]"])
+        #expect(x.exitStatus == nil)
+    }
+
+    @Test("lines typed before registration completes wait for it")
+    func heldLines() {
+        let sim = SeedSessionTests.registered(["y"])
+        let x = sim.startClient("x", host: "127.0.0.1", port: 6070)
+        x.console.type("send y early bird")
+        sim.run(for: .milliseconds(100))
+        #expect(x.lines == [
+            ">>> [Welcome, You are registered.]", ">>> [Client table updated.]", ">>> [Message received by <y>.]",
+        ])
+    }
+
+    @Test("end of input waits for pending sends, then prints [exiting] and exits 0")
+    func endOfInput() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        sim["y"].crash()
+        sim["x"].console.type("send y anyone?")
+        sim["x"].console.endInput()
+        sim.run(for: .milliseconds(400))
+        #expect(sim["x"].exitStatus == nil)
+        sim.run(for: .milliseconds(300))
+        #expect(Array(sim["x"].lines.suffix(4)) == [
+            ">>> [No ACK from <y>, message sent to server.]",
+            ">>> [Client table updated.]",
+            ">>> [Messages received by the server and saved.]",
+            "[exiting]",
+        ])
+        #expect(sim["x"].exitStatus == 0)
+    }
+
+    @Test("Ctrl-C prints [exiting] and exits 0 at once")
+    func interrupt() {
+        let sim = SeedSessionTests.registered(["x"])
+        sim["x"].driver.handle(.interrupt)
+        #expect(sim["x"].lines.last == "[exiting]")
+        #expect(sim["x"].exitStatus == 0)
+    }
+
+    @Test("a message duplicated by the network is shown once and ACKed each time")
+    func duplicatedChat() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        sim.network.intercept { packet in packet.destination.port == 6062 ? .copies(3) : .normal }
+        sim.type("x", "send y echo")
+        #expect(sim["y"].lines.filter { $0 == ">>> x: echo" }.count == 1)
+        #expect(sim["x"].lines.filter { $0 == ">>> [Message received by <y>.]" }.count == 1)
+    }
+
+    @Test("a lost ACK: the message goes to the server, y re-registers by itself and never shows it twice")
+    func lostAck() throws {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        sim.network.intercept { packet in packet.source.port == 6062 && packet.destination.port == 6061 ? .drop : .normal }
+        sim.type("x", "send y once only", settle: .seconds(1))
+        sim.network.intercept(nil)
+        sim.run(for: .seconds(1))
+        #expect(Array(sim["x"].lines.suffix(4)) == [
+            ">>> [No ACK from <y>, message sent to server.]",
+            ">>> [Client table updated.]",
+            ">>> [Messages received by the server and saved.]",
+            ">>> [Client table updated.]",
+        ])
+        #expect(sim["y"].lines == [
+            ">>> [Welcome, You are registered.]",
+            ">>> [Client table updated.]",
+            ">>> x: once only",
+            ">>> [Client table updated.]",
+            ">>> [Client table updated.]",
+        ])
+        #expect(sim.server?.tableEntries.allSatisfy(\.online) == true)
+        #expect(try sim.store.messages(for: "y").isEmpty)
+    }
+
+    @Test("stored messages survive a server restart and are delivered on the next registration")
+    func serverRestartKeepsMessages() throws {
+        let folder = try TemporaryFolder()
+        let store = try FileStore(directory: folder.path)
+        let sim = Simulation(store: store)
+        sim.startServer()
+        sim.startClient("x", host: "127.0.0.1", port: 6061)
+        sim.startClient("y", host: "127.0.0.1", port: 6062)
+        sim.run(for: .milliseconds(100))
+        sim.type("y", "dereg y")
+        sim.type("x", "send y kept on disk")
+        sim.crashServer()
+        sim["y"].crash()
+
+        // A new server process on the same folder, and y comes back as a new process.
+        let reopened = try FileStore(directory: folder.path)
+        let sim2 = Simulation(store: reopened)
+        sim2.startServer()
+        let y = sim2.startClient("y", host: "127.0.0.1", port: 6062)
+        sim2.run(for: .milliseconds(200))
+        #expect(y.lines.count == 4)
+        #expect(y.lines[0] == ">>> [Welcome, You are registered.]")
+        #expect(y.lines[2] == ">>> [You have messages.]")
+        #expect(y.lines[3].hasSuffix("> kept on disk"))
+        #expect(try reopened.messages(for: "y").isEmpty)
+    }
+}
