@@ -53,7 +53,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 /// Keeps messages for offline recipients until they have been delivered.
 ///
 /// Implementations must make `save` durable before returning: the server answers "saved" only after it
-/// returns. Messages come back from `messages(for:)` in the order they were saved.
+/// returns. Messages come back from `messages(for:)` in the order they were saved. Recipients are
+/// compared as Swift compares strings, so canonically equivalent spellings name one mailbox.
 public protocol OfflineStore: AnyObject, Sendable {
     /// Durably adds messages, each to its recipient's mailbox. A message whose key is already stored for
     /// that recipient is not added again, so a retried save is harmless.

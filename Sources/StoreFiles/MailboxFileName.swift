@@ -1,9 +1,12 @@
+import Foundation
+
 /// Turns a nickname into a file name that cannot leave the data folder.
 ///
 /// ASCII letters, digits, `-` and `_` and every non-ASCII character stay as they are (readable names);
 /// every other ASCII byte, `.` and `/` included, becomes `%XX`. So `..` is `%2E%2E` and `a/b` is
 /// `a%2Fb`: no name can be a path, a dot file or the folder itself, and different nicknames give
-/// different names.
+/// different names. Canonically equivalent spellings (as Swift compares strings) share one file: the
+/// name is made from the NFC form.
 enum MailboxFileName {
     /// The suffix of mailbox files.
     static let suffix = ".mbox"
@@ -12,7 +15,7 @@ enum MailboxFileName {
 
     static func encode(_ nick: String) -> String? {
         var name = ""
-        for scalar in nick.unicodeScalars {
+        for scalar in nick.precomposedStringWithCanonicalMapping.unicodeScalars {
             if scalar.isASCII {
                 let byte = UInt8(scalar.value)
                 if isKept(byte) {

@@ -1,0 +1,86 @@
+import ChatKitCore
+import Foundation
+import StoreFiles
+import Testing
+
+@Suite("File store")
+struct FileStoreTests {
+    @Test("path-like nicknames never leave the data folder")
+    func pathLikeNicknames() throws {
+        let parent = try TemporaryFolder()
+        let dataPath = parent.path + "/data"
+        let store = try FileStore(directory: dataPath)
+        for nick in ["../../x", "a/b", "..", ".", "../data/evil", "/etc/passwd"] {
+            try store.save([StoreContractTests.message(nick, from: "s", id: 1)])
+        }
+        #expect(try parent.fileNames() == ["data"], "nothing was written beside the data folder")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dataPath).sorted()
+        #expect(names == ["%2E%2E%2F%2E%2E%2Fx.mbox", "%2E%2E%2Fdata%2Fevil.mbox", "%2E%2E.mbox", "%2E.mbox", "%2Fetc%2Fpasswd.mbox", "a%2Fb.mbox"].sorted())
+    }
+
+    @Test("non-ASCII nicknames stay readable in file names")
+    func readableNames() throws {
+        let folder = try TemporaryFolder()
+        let store = try FileStore(directory: folder.path)
+        try store.save([StoreContractTests.message("Zoë", from: "s", id: 1), StoreContractTests.message("用户", from: "s", id: 2)])
+        try store.save([StoreContractTests.message("Zoe\u{308}", from: "s", id: 3)])
+        #expect(try folder.fileNames() == ["Zoë.mbox", "用户.mbox"])
+        #expect(try folder.fileNames().first?.unicodeScalars.count == 8, "the name is stored in NFC")
+    }
+
+    @Test("a torn last record is ignored, and the next save cuts it off")
+    func tornWrite() throws {
+        let folder = try TemporaryFolder()
+        let store = try FileStore(directory: folder.path)
+        let first = StoreContractTests.message("x", from: "y", id: 1, "first")
+        try store.save([first])
+        let path = folder.path + "/x.mbox"
+        let intact = try Data(contentsOf: URL(fileURLWithPath: path))
+        // A crash in the middle of the second append leaves half a record.
+        let second = StoreContractTests.message("x", from: "y", id: 2, "second")
+        let scratch = try TemporaryFolder()
+        try FileStore(directory: scratch.path).save([second])
+        let secondRecord = try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/x.mbox"))
+        try (intact + secondRecord.prefix(secondRecord.count / 2)).write(to: URL(fileURLWithPath: path))
+
+        let reopened = try FileStore(directory: folder.path)
+        #expect(try reopened.messages(for: "x") == [first])
+        let third = StoreContractTests.message("x", from: "y", id: 3, "third")
+        try reopened.save([third])
+        #expect(try reopened.messages(for: "x") == [first, third])
+        #expect(try FileStore(directory: folder.path).messages(for: "x") == [first, third])
+    }
+
+    @Test("a damaged record ends what can be read, instead of yielding garbage")
+    func damagedRecord() throws {
+        let folder = try TemporaryFolder()
+        let store = try FileStore(directory: folder.path)
+        let messages = (1...3).map { StoreContractTests.message("x", from: "y", id: UInt64($0), "message \($0)") }
+        try store.save(messages)
+        let url = URL(fileURLWithPath: folder.path + "/x.mbox")
+        var bytes = try Data(contentsOf: url)
+        bytes[bytes.count - 3] ^= 0xFF
+        try bytes.write(to: url)
+        #expect(try FileStore(directory: folder.path).messages(for: "x") == Array(messages.prefix(2)))
+    }
+
+    @Test("removing everything deletes the mailbox file, and no temporary files are left")
+    func removeAll() throws {
+        let folder = try TemporaryFolder()
+        let store = try FileStore(directory: folder.path)
+        let messages = (1...3).map { StoreContractTests.message("x", from: "y", id: UInt64($0)) }
+        try store.save(messages)
+        try store.remove([messages[0].key], for: "x")
+        #expect(try folder.fileNames() == ["x.mbox"])
+        try store.remove(Set(messages.map(\.key)), for: "x")
+        #expect(try folder.fileNames().isEmpty)
+    }
+
+    @Test("a folder that cannot be created is a clear error")
+    func unusableFolder() throws {
+        let folder = try TemporaryFolder()
+        let file = folder.path + "/plain-file"
+        FileManager.default.createFile(atPath: file, contents: Data())
+        #expect(throws: StoreError.self) { try FileStore(directory: file + "/data") }
+    }
+}

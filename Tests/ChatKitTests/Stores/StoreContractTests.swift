@@ -1,0 +1,114 @@
+import ChatKitCore
+import StoreFiles
+import StoreMemory
+import Testing
+
+/// A way to make a fresh, empty store, and to reopen it as a new process would.
+struct StoreFactory: Sendable, CustomTestStringConvertible {
+    let name: String
+    let make: @Sendable () throws -> (store: any OfflineStore, reopen: @Sendable () throws -> any OfflineStore, keepAlive: AnyObject?)
+
+    var testDescription: String { name }
+
+    static let memory = StoreFactory(name: "memory") {
+        let store = MemoryStore()
+        return (store, { store }, nil)
+    }
+
+    static let files = StoreFactory(name: "files") {
+        let folder = try TemporaryFolder()
+        let path = folder.path
+        return (try FileStore(directory: path), { try FileStore(directory: path) }, folder)
+    }
+
+    static let all = [memory, files]
+}
+
+/// The `OfflineStore` contract: every store passes the same tests.
+@Suite("Offline store contract")
+struct StoreContractTests {
+    static func message(_ recipient: String, from sender: String, id: UInt64, _ text: String = "hello") -> StoredMessage {
+        StoredMessage(
+            recipient: recipient, key: MessageKey(sender: sender, id: id),
+            savedAtMicroseconds: 1_497_408_017_501_063 + Int64(id), text: text)
+    }
+
+    @Test("an unknown recipient has no messages", arguments: StoreFactory.all)
+    func empty(_ factory: StoreFactory) throws {
+        let (store, _, folder) = try factory.make()
+        #expect(try store.messages(for: "nobody").isEmpty)
+        try store.remove([MessageKey(sender: "a", id: 1)], for: "nobody")
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test("messages come back in the order saved, per recipient", arguments: StoreFactory.all)
+    func order(_ factory: StoreFactory) throws {
+        let (store, _, folder) = try factory.make()
+        let forX = (1...5).map { Self.message("x", from: "y", id: UInt64($0), "m\($0)") }
+        try store.save([forX[0], forX[1], Self.message("z", from: "y", id: 9)])
+        try store.save(Array(forX[2...]))
+        #expect(try store.messages(for: "x") == forX)
+        #expect(try store.messages(for: "z").map(\.key.id) == [9])
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test("saving the same message again keeps one copy", arguments: StoreFactory.all)
+    func idempotentSave(_ factory: StoreFactory) throws {
+        let (store, _, folder) = try factory.make()
+        let message = Self.message("x", from: "y", id: 1)
+        try store.save([message])
+        try store.save([message, message])
+        #expect(try store.messages(for: "x") == [message])
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test("removing takes exactly the given messages", arguments: StoreFactory.all)
+    func remove(_ factory: StoreFactory) throws {
+        let (store, _, folder) = try factory.make()
+        let messages = (1...4).map { Self.message("x", from: "y", id: UInt64($0)) }
+        try store.save(messages)
+        try store.remove([messages[0].key, messages[2].key, MessageKey(sender: "q", id: 99)], for: "x")
+        #expect(try store.messages(for: "x") == [messages[1], messages[3]])
+        try store.remove([messages[1].key, messages[3].key], for: "x")
+        #expect(try store.messages(for: "x").isEmpty)
+        try store.save([messages[0]])
+        #expect(try store.messages(for: "x") == [messages[0]])
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test("what was saved is there after reopening", arguments: StoreFactory.all)
+    func reopen(_ factory: StoreFactory) throws {
+        let (store, reopen, folder) = try factory.make()
+        let messages = (1...3).map { Self.message("x", from: "y", id: UInt64($0), "héllo wörld \($0)") }
+        try store.save(messages)
+        try store.remove([messages[0].key], for: "x")
+        #expect(try reopen().messages(for: "x") == Array(messages[1...]))
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test(
+        "awkward nicknames are kept apart",
+        arguments: StoreFactory.all)
+    func awkwardNicknames(_ factory: StoreFactory) throws {
+        let (store, _, folder) = try factory.make()
+        let names = ["../../x", "a/b", "..", ".", "x", "X", "%2E%2E", "Zoë", "用户", "\u{1F600}", "a b", "-", "_x.mbox"]
+        for (index, name) in names.enumerated() {
+            try store.save([Self.message(name, from: "s", id: UInt64(index))])
+        }
+        for (index, name) in names.enumerated() {
+            #expect(try store.messages(for: name).map(\.key.id) == [UInt64(index)], "mailbox of \(name)")
+        }
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test("canonically equivalent spellings of a nickname share one mailbox", arguments: StoreFactory.all)
+    func canonicalEquivalence(_ factory: StoreFactory) throws {
+        let (store, _, folder) = try factory.make()
+        try store.save([Self.message("Zoë", from: "s", id: 1)])
+        try store.save([Self.message("Zoe\u{308}", from: "s", id: 2)])
+        #expect(try store.messages(for: "Zoe\u{308}").map(\.key.id) == [1, 2])
+        try store.remove([MessageKey(sender: "s", id: 1)], for: "Zoë")
+        #expect(try store.messages(for: "Zoë").map(\.key.id) == [2])
+        withExtendedLifetime(folder) {}
+    }
+}
