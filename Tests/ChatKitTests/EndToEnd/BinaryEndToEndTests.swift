@@ -1,0 +1,76 @@
+import ChatKitCore
+import Foundation
+import Testing
+import TransportUDP
+
+/// The real `udpchat` binary over real UDP on 127.0.0.1: a server and two clients.
+@Suite("udpchat end to end", .serialized)
+struct BinaryEndToEndTests {
+    /// Ports the kernel just handed out as free (ephemeral ports are all above 1024).
+    static func freePorts(_ count: Int) throws -> [UInt16] {
+        let sockets = try (0..<count).map { _ in try UDPTransport(port: 0, host: "127.0.0.1") }
+        defer { sockets.forEach { $0.close() } }
+        return sockets.map(\.localAddress.port)
+    }
+
+    @Test("a message and its ACK through the real binary, then offline storage and [exiting]")
+    func messageAndAck() throws {
+        let folder = try TemporaryFolder()
+        let ports = try Self.freePorts(3).map(String.init)
+        let server = try RunningProcess(["-s", ports[0], "--data-dir", folder.path])
+        #expect(server.waitFor(line: "server port number: \(ports[0])"))
+        let y = try RunningProcess(["-c", "y", "127.0.0.1", ports[0], ports[2]])
+        #expect(y.waitFor(line: ">>> [Welcome, You are registered.]"))
+        let x = try RunningProcess(["-c", "x", "127.0.0.1", ports[0], ports[1]])
+        #expect(x.waitFor(line: ">>> [Welcome, You are registered.]"))
+
+        // y learns of x; then x sends straight to y.
+        #expect(x.waitFor(line: ">>> [Client table updated.]"))
+        x.type("send y hello")
+        #expect(y.waitFor(line: ">>> x: hello"))
+        #expect(x.waitFor(line: ">>> [Message received by <y>.]"))
+
+        // y goes offline; x's message is saved by the server; y comes back and gets it.
+        y.type("dereg y")
+        #expect(y.waitFor(line: ">>> [You are Offline. Bye.]"))
+        #expect(x.waitFor(2, linesContaining: "[Client table updated.]"))
+        x.type("send y offline?")
+        #expect(x.waitFor(line: ">>> <y> is offline, message sent to server."))
+        #expect(x.waitFor(line: ">>> [Messages received by the server and saved.]"))
+        y.type("reg y")
+        #expect(y.waitFor(line: ">>> [Welcome back, you are re-registered.]"))
+        #expect(y.waitFor(line: ">>> [You have messages.]"))
+        #expect(y.waitFor(containing: "> offline?"))
+        #expect(y.printed.contains { $0.hasPrefix(">>> x: <") && $0.hasSuffix("> offline?") })
+
+        // End of input and Ctrl-C both leave with [exiting] and status 0.
+        x.endInput()
+        #expect(x.waitForExit() == 0)
+        #expect(x.printed.last == "[exiting]")
+        y.interrupt()
+        #expect(y.waitForExit() == 0)
+        #expect(y.printed.last == "[exiting]")
+        server.interrupt()
+        #expect(server.waitForExit() == 0)
+    }
+
+    @Test("wrong arguments print the usage and exit 64; --help exits 0")
+    func usage() throws {
+        for arguments in [[], ["-s"], ["-s", "80"], ["-s", "70000"], ["-c", "x", "127.0.0.1", "6000"], ["-c", "a b", "127.0.0.1", "6000", "6001"], ["--bogus"]] {
+            let run = try RunningProcess(arguments)
+            #expect(run.waitForExit() == 64, "udpchat \(arguments.joined(separator: " "))")
+            #expect(run.printed.contains { $0.hasPrefix("usage: udpchat -s <server-port>") })
+        }
+        let help = try RunningProcess(["--help"])
+        #expect(help.waitForExit() == 0)
+        #expect(help.printed.first == "usage: udpchat -s <server-port> [--data-dir <dir>]")
+    }
+
+    @Test("a client whose server never answers gives up after five tries with status 1")
+    func serverNotResponding() throws {
+        let ports = try Self.freePorts(2).map(String.init)
+        let x = try RunningProcess(["-c", "x", "127.0.0.1", ports[0], ports[1]])
+        #expect(x.waitForExit() == 1)
+        #expect(x.printed == [">>> [Server not responding]", ">>> [Exiting]"])
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Synchronization
+
+/// A child process with piped standard input and output, for end-to-end tests of `udpchat`.
+final class RunningProcess: Sendable {
+    private let process: Process
+    private let input = Pipe()
+    private let output = Pipe()
+    private let lines = Inbox<String>()
+    private let splitter = LineSplitter()
+    private let exitStatus = Inbox<Int32>()
+
+    /// The `udpchat` binary that `swift build` put beside the test bundle.
+    static var udpchat: URL {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [besideTests, Bundle.main.bundleURL, besideTests.deletingLastPathComponent()]
+        return candidates.map { $0.appendingPathComponent("udpchat") }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0].appendingPathComponent("udpchat")
+    }
+
+    /// Starts `executable` with `arguments`, standard error joined to standard output.
+    init(_ arguments: [String], executable: URL = RunningProcess.udpchat) throws {
+        process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        let lines = self.lines
+        let splitter = self.splitter
+        // A plain thread with blocking reads: Foundation's readabilityHandler can crash libdispatch on
+        // Linux when the pipe closes as the child exits.
+        let reading = output.fileHandleForReading
+        Thread.detachNewThread {
+            while case let data = reading.availableData, !data.isEmpty {
+                splitter.feed(data).forEach(lines.append)
+            }
+        }
+        let exitStatus = self.exitStatus
+        process.terminationHandler = { exitStatus.append($0.terminationStatus) }
+        try process.run()
+    }
+
+    /// Every complete line printed so far.
+    var printed: [String] { lines.all }
+
+    /// Waits until a printed line equals `line`; false on timeout.
+    @discardableResult
+    func waitFor(line: String, timeout: Duration = .seconds(10)) -> Bool {
+        lines.wait(timeout: timeout) { $0.contains(line) }
+    }
+
+    /// Waits until a printed line contains `text`; false on timeout.
+    @discardableResult
+    func waitFor(containing text: String, timeout: Duration = .seconds(10)) -> Bool {
+        lines.wait(timeout: timeout) { $0.contains { $0.contains(text) } }
+    }
+
+    /// Waits until at least `count` printed lines contain `text`; false on timeout.
+    @discardableResult
+    func waitFor(_ count: Int, linesContaining text: String, timeout: Duration = .seconds(10)) -> Bool {
+        lines.wait(timeout: timeout) { $0.filter { $0.contains(text) }.count >= count }
+    }
+
+    /// Types a line into the process.
+    func type(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    /// Closes standard input, as Ctrl-D would.
+    func endInput() {
+        try? input.fileHandleForWriting.close()
+    }
+
+    /// Sends SIGINT, as Ctrl-C would.
+    func interrupt() {
+        process.interrupt()
+    }
+
+    /// Waits for the process to exit and returns its status; kills it and returns nil after `timeout`.
+    func waitForExit(timeout: Duration = .seconds(10)) -> Int32? {
+        guard exitStatus.wait(timeout: timeout, until: { !$0.isEmpty }) else {
+            process.terminate()
+            return nil
+        }
+        return exitStatus.all.first
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+}
+
+/// Cuts a byte stream into complete lines, keeping the unfinished tail for the next chunk.
+final class LineSplitter: Sendable {
+    private let tail = Mutex("")
+
+    func feed(_ data: Data) -> [String] {
+        tail.withLock { buffer in
+            buffer += String(decoding: data, as: UTF8.self)
+            var parts = buffer.components(separatedBy: "\n")
+            buffer = parts.removeLast()
+            return parts
+        }
+    }
+}

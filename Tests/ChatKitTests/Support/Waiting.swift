@@ -1,0 +1,27 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Collects values arriving on other threads and lets a test wait for a condition on them, with a
+/// deadline instead of a sleep.
+final class Inbox<Value: Sendable>: Sendable {
+    private let values = Mutex<[Value]>([])
+    private let arrived = DispatchSemaphore(value: 0)
+
+    func append(_ value: Value) {
+        values.withLock { $0.append(value) }
+        arrived.signal()
+    }
+
+    var all: [Value] { values.withLock { $0 } }
+
+    /// Waits until `condition` holds for the values so far, or `timeout` passes; returns whether it held.
+    @discardableResult
+    func wait(timeout: Duration = .seconds(10), until condition: ([Value]) -> Bool) -> Bool {
+        let deadline = DispatchTime.now() + .nanoseconds(Int(timeout.components.seconds) * 1_000_000_000)
+        while true {
+            if condition(all) { return true }
+            if arrived.wait(timeout: deadline) == .timedOut { return condition(all) }
+        }
+    }
+}
