@@ -35,7 +35,8 @@ public enum Nickname {
     /// True when `nick` is already a valid nickname in canonical form, as the server requires on the wire.
     public static func isValidCanonical(_ nick: String) -> Bool {
         guard let canonical = try? normalized(nick) else { return false }
-        return canonical == nick
+        // Swift's == is canonical equivalence; the wire form must be NFC scalar for scalar.
+        return canonical.unicodeScalars.elementsEqual(nick.unicodeScalars)
     }
 
     private static func isAllowed(_ scalar: Unicode.Scalar) -> Bool {

@@ -1,0 +1,84 @@
+import ChatKitCore
+import Foundation
+import Testing
+
+/// Checks the byte-level test vectors printed in `docs/PROTOCOL.md` against the codec, so the document
+/// and the code cannot drift apart.
+@Suite("Protocol document test vectors")
+struct ProtocolVectorTests {
+    static let token: UInt64 = 0x0102_0304_0506_0708
+
+    /// Each vector's name, as it appears in the document, and the packet it must encode.
+    static let vectors: KeyValuePairs<String, Packet> = [
+        "register": Packet(id: 1, message: .register(nick: "x", token: 0)),
+        "register-reply": Packet(id: 1, message: .registerReply(.registered, token: token)),
+        "deregister": Packet(id: 2, message: .deregister(nick: "x", token: token)),
+        "deregister-reply": Packet(id: 2, message: .deregisterReply(.deregistered)),
+        "table": Packet(
+            id: 0x10,
+            message: .table(
+                TableChunk(
+                    token: token, version: 3, part: 0, parts: 1,
+                    entries: [
+                        TableEntry(nick: "x", address: Address(host: "127.0.0.1", port: 6061), online: true),
+                        TableEntry(nick: "y", address: Address(host: "::1", port: 6062), online: false),
+                    ]))),
+        "chat": Packet(id: 0x2A, message: .chat(from: "x", text: "hello")),
+        "chat-ack": Packet(id: 0x2A, message: .chatAck),
+        "save": Packet(id: 0x2B, message: .save(SaveRequest(token: token, recipient: "y", reason: .recipientOffline, text: "offline?"))),
+        "save-reply": Packet(id: 0x2B, message: .saveReply(.saved, peer: nil)),
+        "save-reply-online": Packet(id: 0x2B, message: .saveReply(.recipientOnline, peer: Address(host: "127.0.0.1", port: 6062))),
+        "offline-batch": Packet(
+            id: 0x11,
+            message: .offlineBatch(
+                token: token,
+                messages: [
+                    OfflineMessage(key: MessageKey(sender: "y", id: 0x2B), savedAtMicroseconds: 1_497_408_017_501_063, text: "offline?")
+                ])),
+        "offline-ack": Packet(id: 0x11, message: .offlineAck(token: token)),
+    ]
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String(format: "%02X", $0) }.joined(separator: " ")
+    }
+
+    /// The vectors in the document: the hex block after each `<!-- vector: name -->` marker.
+    static func documentedVectors() throws -> [String: [UInt8]] {
+        let path = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/PROTOCOL.md")
+        let lines = try String(contentsOf: path, encoding: .utf8).components(separatedBy: "\n")
+        var vectors: [String: [UInt8]] = [:]
+        var index = 0
+        while index < lines.count {
+            let line = lines[index].trimmingCharacters(in: .whitespaces)
+            index += 1
+            guard line.hasPrefix("<!-- vector: "), line.hasSuffix(" -->") else { continue }
+            let name = String(line.dropFirst("<!-- vector: ".count).dropLast(" -->".count))
+            while index < lines.count, !lines[index].hasPrefix("```") { index += 1 }
+            index += 1
+            var bytes: [UInt8] = []
+            while index < lines.count, !lines[index].hasPrefix("```") {
+                bytes += lines[index].split(separator: " ").compactMap { UInt8($0, radix: 16) }
+                index += 1
+            }
+            vectors[name] = bytes
+        }
+        return vectors
+    }
+
+    @Test("every vector in docs/PROTOCOL.md encodes and decodes as documented")
+    func documentMatchesCodec() throws {
+        let documented = try Self.documentedVectors()
+        for (name, packet) in Self.vectors {
+            let encoded = try packet.encoded()
+            guard let bytes = documented[name] else {
+                Issue.record("docs/PROTOCOL.md lacks vector \(name):\n<!-- vector: \(name) -->\n```\n\(Self.hex(encoded))\n```")
+                continue
+            }
+            #expect(Self.hex(bytes) == Self.hex(encoded), "vector \(name)")
+            #expect(try Packet(decoding: bytes) == packet, "vector \(name)")
+        }
+        #expect(Set(documented.keys) == Set(Self.vectors.map(\.key)), "the document has no vector the test does not check")
+    }
+}
