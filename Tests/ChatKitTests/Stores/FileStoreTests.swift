@@ -80,7 +80,7 @@ struct FileStoreTests {
     func unusableFolder() throws {
         let folder = try TemporaryFolder()
         let file = folder.path + "/plain-file"
-        FileManager.default.createFile(atPath: file, contents: Data())
+        #expect(FileManager.default.createFile(atPath: file, contents: Data()))
         #expect(throws: StoreError.self) { try FileStore(directory: file + "/data") }
     }
 }
