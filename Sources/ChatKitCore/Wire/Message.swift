@@ -41,6 +41,16 @@ public enum Message: Equatable, Sendable {
     case offlineBatch(token: UInt64, messages: [OfflineMessage])
     /// Client → server: the batch with this packet's id has been shown and may be deleted.
     case offlineAck(token: UInt64)
+    /// Client → server: "I am still here", every few seconds, so the server can tell live clients from
+    /// dead ones and rebuild its table after a restart.
+    case keepalive(token: UInt64)
+    /// Server → client: the answer to `keepalive`.
+    case keepaliveReply(KeepaliveOutcome)
+    /// Server → client: "are you still there?", sent to the holder of `token` before its nickname is
+    /// given to someone else.
+    case probe(token: UInt64)
+    /// Client → server: the answer to `probe`, echoing its id and the holder's token.
+    case probeReply(token: UInt64)
 }
 
 /// The one-byte kind code of each message.
@@ -56,6 +66,10 @@ public enum MessageKind: UInt8, CaseIterable, Sendable {
     case saveReply = 0x09
     case offlineBatch = 0x0A
     case offlineAck = 0x0B
+    case keepalive = 0x0C
+    case keepaliveReply = 0x0D
+    case probe = 0x0E
+    case probeReply = 0x0F
 }
 
 extension Message {
@@ -73,6 +87,10 @@ extension Message {
         case .saveReply: .saveReply
         case .offlineBatch: .offlineBatch
         case .offlineAck: .offlineAck
+        case .keepalive: .keepalive
+        case .keepaliveReply: .keepaliveReply
+        case .probe: .probe
+        case .probeReply: .probeReply
         }
     }
 }
@@ -95,6 +113,14 @@ public enum DeregisterOutcome: UInt8, Sendable {
     case deregistered = 0
     /// The request did not come from the holder of the registration.
     case notHolder = 1
+}
+
+/// How the server answered a keepalive.
+public enum KeepaliveOutcome: UInt8, Sendable {
+    /// The session is known and online.
+    case alive = 0
+    /// The server does not know this session (it restarted, or marked the client offline): register again.
+    case unknownSession = 1
 }
 
 /// Why a client hands a message to the server.

@@ -76,8 +76,10 @@ extension Message {
                 writer.i64(message.savedAtMicroseconds)
                 writer.string(message.text)
             }
-        case .offlineAck(let token):
+        case .offlineAck(let token), .keepalive(let token), .probe(let token), .probeReply(let token):
             writer.u64(token)
+        case .keepaliveReply(let outcome):
+            writer.u8(outcome.rawValue)
         }
     }
 
@@ -118,6 +120,8 @@ extension Message {
             let outcome = try reader.code("outcome", as: SaveOutcome.self)
             let host = try reader.string("peer host")
             let port = try reader.u16("peer port")
+            // One encoding per packet: "no peer" is an empty host and port 0, nothing else.
+            if host.isEmpty, port != 0 { throw .invalidValue(field: "peer port", value: UInt64(port)) }
             return .saveReply(outcome, peer: host.isEmpty ? nil : Address(host: host, port: port))
         case .offlineBatch:
             let token = try reader.u64("token")
@@ -134,6 +138,14 @@ extension Message {
             return .offlineBatch(token: token, messages: messages)
         case .offlineAck:
             return .offlineAck(token: try reader.u64("token"))
+        case .keepalive:
+            return .keepalive(token: try reader.u64("token"))
+        case .keepaliveReply:
+            return .keepaliveReply(try reader.code("outcome", as: KeepaliveOutcome.self))
+        case .probe:
+            return .probe(token: try reader.u64("token"))
+        case .probeReply:
+            return .probeReply(token: try reader.u64("token"))
         }
     }
 }

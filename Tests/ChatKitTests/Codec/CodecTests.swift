@@ -58,6 +58,13 @@ struct CodecTests {
         #expect(throws: WireError.invalidValue(field: "part", value: 1)) { try Packet(decoding: part) }
     }
 
+    @Test("every packet has exactly one encoding (a port without a host is refused)")
+    func canonicalForm() throws {
+        // Found by the fuzzer: this used to decode to "no peer" and re-encode with port 0.
+        let bytes: [UInt8] = [0x43, 0x4B, WireLimits.version, 0x09, 0, 1, 0x78, 0, 0, 0, 2, 0, 0, 0, 0, 0, 4]
+        #expect(throws: WireError.invalidValue(field: "peer port", value: 4)) { try Packet(decoding: bytes) }
+    }
+
     @Test("a packet that would exceed the datagram limit is refused when encoding")
     func encodeLimit() {
         let text = String(repeating: "a", count: 1_300)
