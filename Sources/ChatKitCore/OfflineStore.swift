@@ -56,9 +56,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 /// returns. Messages come back from `messages(for:)` in the order they were saved. Recipients are
 /// compared as Swift compares strings, so canonically equivalent spellings name one mailbox.
 public protocol OfflineStore: AnyObject, Sendable {
-    /// Durably adds messages, each to its recipient's mailbox. A message whose key is already stored for
-    /// that recipient is not added again, so a retried save is harmless.
-    func save(_ messages: [StoredMessage]) throws(StoreError)
+    /// Durably adds messages, each to its recipient's mailbox, and returns the keys it refused because
+    /// that mailbox already held `mailboxLimit` messages. A message whose key is already stored for its
+    /// recipient is not added again (and not refused), so a retried save is harmless. Each message is
+    /// stored whole or not at all.
+    func save(_ messages: [StoredMessage], mailboxLimit: Int) throws(StoreError) -> Set<MessageKey>
     /// Everything stored for `recipient`, oldest first.
     func messages(for recipient: String) throws(StoreError) -> [StoredMessage]
     /// Removes the given messages of `recipient`, once the recipient has acknowledged them.

@@ -29,17 +29,19 @@ public final class FileStore: OfflineStore, Sendable {
         try PosixFiles.makeDirectories(self.directory)
     }
 
-    public func save(_ messages: [StoredMessage]) throws(StoreError) {
+    public func save(_ messages: [StoredMessage], mailboxLimit: Int) throws(StoreError) -> Set<MessageKey> {
         var order: [String] = []
         var byRecipient: [String: [StoredMessage]] = [:]
         for message in messages {
             if byRecipient[message.recipient] == nil { order.append(message.recipient) }
             byRecipient[message.recipient, default: []].append(message)
         }
-        try mailboxes.withLock { (cache: inout [String: Mailbox]) throws(StoreError) in
+        return try mailboxes.withLock { (cache: inout [String: Mailbox]) throws(StoreError) in
+            var refused: Set<MessageKey> = []
             for recipient in order {
-                try append(byRecipient[recipient] ?? [], to: recipient, cache: &cache)
+                refused.formUnion(try append(byRecipient[recipient] ?? [], to: recipient, limit: mailboxLimit, cache: &cache))
             }
+            return refused
         }
     }
 
@@ -73,7 +75,10 @@ public final class FileStore: OfflineStore, Sendable {
 
     // MARK: - Appending
 
-    private func append(_ messages: [StoredMessage], to recipient: String, cache: inout [String: Mailbox]) throws(StoreError) {
+    /// Appends what is new and fits under `limit`; returns the keys refused for lack of room.
+    private func append(
+        _ messages: [StoredMessage], to recipient: String, limit: Int, cache: inout [String: Mailbox]
+    ) throws(StoreError) -> Set<MessageKey> {
         let path = try path(for: recipient)
         var mailbox: Mailbox
         if let cached = cache[recipient] {
@@ -82,13 +87,17 @@ public final class FileStore: OfflineStore, Sendable {
             mailbox = try scan(path, recipient: recipient)
         }
         var records: [UInt8] = []
-        for message in messages where mailbox.keys.insert(message.key).inserted {
-            records += MailboxRecord.encode(message)
+        var refused: Set<MessageKey> = []
+        var added: Set<MessageKey> = []
+        for message in messages where !mailbox.keys.contains(message.key) && !added.contains(message.key) {
+            if mailbox.keys.count + added.count >= limit {
+                refused.insert(message.key)
+            } else {
+                added.insert(message.key)
+                records += MailboxRecord.encode(message)
+            }
         }
-        guard !records.isEmpty else {
-            cache[recipient] = mailbox
-            return
-        }
+        guard !records.isEmpty else { return refused }
         let isNewFile = mailbox.fileLength == 0
         let fd = try PosixFiles.openFile(path, O_WRONLY | O_CREAT)
         defer { _ = close(fd) }
@@ -104,9 +113,11 @@ public final class FileStore: OfflineStore, Sendable {
             cache[recipient] = nil  // the file's state is unknown now: read it again next time
             throw error
         }
+        mailbox.keys.formUnion(added)
         mailbox.validLength += records.count
         mailbox.fileLength = mailbox.validLength
         cache[recipient] = mailbox
+        return refused
     }
 
     private func scan(_ path: String, recipient: String) throws(StoreError) -> Mailbox {

@@ -10,14 +10,19 @@ public final class MemoryStore: OfflineStore, Sendable {
     /// An empty store.
     public init() {}
 
-    public func save(_ messages: [StoredMessage]) throws(StoreError) {
+    public func save(_ messages: [StoredMessage], mailboxLimit: Int) throws(StoreError) -> Set<MessageKey> {
         mailboxes.withLock { mailboxes in
+            var refused: Set<MessageKey> = []
             for message in messages {
                 let mailbox = mailboxes[message.recipient, default: []]
-                if !mailbox.contains(where: { $0.key == message.key }) {
+                if mailbox.contains(where: { $0.key == message.key }) { continue }
+                if mailbox.count >= mailboxLimit {
+                    refused.insert(message.key)
+                } else {
                     mailboxes[message.recipient, default: []].append(message)
                 }
             }
+            return refused
         }
     }
 

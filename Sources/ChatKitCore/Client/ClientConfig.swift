@@ -6,6 +6,11 @@ public struct ClientConfig: Sendable {
     public var server: Address
     /// How long a peer has to acknowledge a chat before it goes to the server (the seed's 500 ms).
     public var ackTimeout: Duration = .milliseconds(500)
+    /// When a chat with no ACK yet is sent once more, so one lost datagram does not push it to the server.
+    public var chatRetransmitAfter: Duration = .milliseconds(250)
+    /// How often an online client tells the server it is alive; the server rebuilds its table from these
+    /// after a restart and marks clients that fall silent as offline.
+    public var keepaliveInterval: Duration = .seconds(10)
     /// The pause between tries of a request to the server (the seed's 500 ms).
     public var serverRetryInterval: Duration = .milliseconds(500)
     /// How many times a request is sent to the server before giving up (the seed's 5).

@@ -39,6 +39,8 @@ public struct ClientMachine: Sendable {
         var text: String
         var peer: Address
         var deadline: Instant
+        /// When to send the chat once more if no ACK has come by then; nil once resent.
+        var retransmitAt: Instant?
         /// How many times the chat went to the peer directly; bounds the "client exists" retry loop.
         var directTries: Int
     }
@@ -56,6 +58,7 @@ public struct ClientMachine: Sendable {
     private var awaitingAck: [UInt64: OutgoingChat] = [:]
     private var serverRequests: [UInt64: ServerRequest] = [:]
 
+    private var nextKeepalive: Instant?
     private var seen: RecentKeys
     private var announcedStoredMessages = false
     private var heldLines: [String] = []
@@ -77,12 +80,9 @@ public struct ClientMachine: Sendable {
 
     /// The earliest instant at which the machine wants a `.tick`, if any.
     public var nextDeadline: Instant? {
-        let ackDeadline = awaitingAck.values.lazy.map(\.deadline).min()
+        let ackDeadline = awaitingAck.values.lazy.map { $0.retransmitAt ?? $0.deadline }.min()
         let retryDeadline = serverRequests.values.lazy.map(\.nextTry).min()
-        switch (ackDeadline, retryDeadline) {
-        case let (a?, b?): return min(a, b)
-        case let (a, b): return a ?? b
-        }
+        return [ackDeadline, retryDeadline, nextKeepalive].compactMap { $0 }.min()
     }
 
     /// True once the machine has asked to exit; it ignores every later event.
@@ -184,7 +184,8 @@ public struct ClientMachine: Sendable {
             return show(.problem("Message not sent: \(error)."))
         }
         let chat = OutgoingChat(
-            id: newMessageID(), recipient: recipient, text: text, peer: entry.address, deadline: now, directTries: 0)
+            id: newMessageID(), recipient: recipient, text: text, peer: entry.address, deadline: now,
+            retransmitAt: nil, directTries: 0)
         if entry.online {
             sendDirectly(chat)
         } else {
@@ -216,6 +217,7 @@ public struct ClientMachine: Sendable {
     private mutating func sendDirectly(_ chat: OutgoingChat) {
         var chat = chat
         chat.deadline = now + config.ackTimeout
+        chat.retransmitAt = now + config.chatRetransmitAfter
         chat.directTries += 1
         awaitingAck[chat.id] = chat
         transmit(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: chat.peer)
@@ -240,10 +242,23 @@ public struct ClientMachine: Sendable {
     }
 
     private mutating func expireDeadlines() {
-        for chat in awaitingAck.values.sorted(by: Self.deadlineOrder) where chat.deadline <= now {
-            awaitingAck[chat.id] = nil
-            show(.noAck(from: chat.recipient))
-            handToServer(chat, reason: .noAck)
+        for chat in awaitingAck.values.sorted(by: Self.deadlineOrder) {
+            if chat.deadline <= now {
+                awaitingAck[chat.id] = nil
+                show(.noAck(from: chat.recipient))
+                handToServer(chat, reason: .noAck)
+            } else if let retransmitAt = chat.retransmitAt, retransmitAt <= now {
+                awaitingAck[chat.id]?.retransmitAt = nil
+                transmit(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: chat.peer)
+            }
+        }
+        if let due = nextKeepalive, due <= now {
+            if phase == .online {
+                transmit(Packet(id: newMessageID(), message: .keepalive(token: token)), to: config.server)
+                nextKeepalive = now + config.keepaliveInterval
+            } else {
+                nextKeepalive = nil
+            }
         }
         for (id, request) in serverRequests.sorted(by: { ($0.value.nextTry, $0.key) < ($1.value.nextTry, $1.key) })
         where request.nextTry <= now {
@@ -277,6 +292,13 @@ public struct ClientMachine: Sendable {
             saveAnswered(packet.id, outcome, peer)
         case .offlineBatch(let batchToken, let messages) where fromServer:
             storedMessagesArrived(packet.id, batchToken, messages)
+        case .keepaliveReply(.unknownSession) where fromServer && phase == .online:
+            // The server restarted or gave up on us: register again, quietly, with the same nickname.
+            beginRegistration(quiet: true)
+        case .keepaliveReply(.alive) where fromServer:
+            break
+        case .probe(let probeToken) where fromServer && token != 0 && probeToken == token && isRegisteredWithServer:
+            transmit(Packet(id: packet.id, message: .probeReply(token: token)), to: config.server)
         case .chat(let from, let text):
             chatArrived(packet.id, from: from, text: text, source: datagram.source)
         case .chatAck:
@@ -338,6 +360,7 @@ public struct ClientMachine: Sendable {
         if case .registering(let requestID, replied: true, _) = phase {
             serverRequests[requestID] = nil
             phase = .online
+            nextKeepalive = now + config.keepaliveInterval
         }
         if phase == .online, table[config.nick]?.online == false {
             // The server believes we are gone (a peer's ACK from us was lost): register again.
@@ -393,8 +416,9 @@ public struct ClientMachine: Sendable {
     }
 
     private mutating func chatArrived(_ id: UInt64, from sender: String, text: String, source: Address) {
-        // An offline client does not answer, so the sender falls back to the server as it should.
-        guard isRegisteredWithServer, Nickname.isValidCanonical(sender) else { return drop() }
+        // An offline client does not answer, so the sender falls back to the server as it should. A chat
+        // counts only from the address the table gives for its sender, so nobody can speak for another.
+        guard isRegisteredWithServer, table[sender]?.address == source else { return drop() }
         if seen.insert(MessageKey(sender: sender, id: id)) {
             show(.chat(from: sender, text: text))
         }

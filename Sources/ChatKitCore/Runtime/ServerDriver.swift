@@ -60,14 +60,16 @@ public final class ServerDriver: @unchecked Sendable {
     private func perform(_ effects: [ServerEffect]) -> [ServerEvent] {
         var results: [ServerEvent] = []
         var saves: [StoredMessage] = []
+        var mailboxLimit = Int.max
         for effect in effects {
             switch effect {
             case .send(let bytes, let destination):
                 transport.send(bytes, to: destination)
             case .log(let line):
                 log(line)
-            case .save(let message):
+            case .save(let message, let limit):
                 saves.append(message)
+                mailboxLimit = min(mailboxLimit, limit)
             case .load(let recipient):
                 results.append(.loaded(recipient: recipient, Result { () throws(StoreError) in try store.messages(for: recipient) }))
             case .remove(let keys, let recipient):
@@ -79,13 +81,12 @@ public final class ServerDriver: @unchecked Sendable {
             }
         }
         if !saves.isEmpty {
-            var failure: StoreError?
             do {
-                try store.save(saves)
+                let refused = try store.save(saves, mailboxLimit: mailboxLimit)
+                results += saves.map { .saved($0, refused.contains($0.key) ? .mailboxFull : .stored) }
             } catch {
-                failure = error
+                results += saves.map { .saved($0, .failed(error)) }
             }
-            results += saves.map { .saved($0, failure: failure) }
         }
         return results
     }

@@ -8,6 +8,8 @@ struct ClientRecord {
     /// The id of the registration that made this session, to answer retries of it identically.
     var registrationID: UInt64
     var registrationOutcome: RegisterOutcome
+    /// When the client was last heard from; silent clients are marked offline.
+    var lastSeen: Instant
 
     var entry: TableEntry { TableEntry(nick: nick, address: address, online: online) }
 }
@@ -25,4 +27,13 @@ struct Delivery {
     /// Messages not yet sent, oldest first; nil while they are being loaded.
     var queue: [StoredMessage]?
     var inFlight: Batch?
+}
+
+/// A registration for a nickname whose holder seems online elsewhere: granted only if the holder does
+/// not answer a probe in time.
+struct Takeover {
+    var requestID: UInt64
+    var requester: Address
+    var probeID: UInt64
+    var deadline: Instant
 }

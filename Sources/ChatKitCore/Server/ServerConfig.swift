@@ -8,6 +8,15 @@ public struct ServerConfig: Sendable {
     public var random: RandomSource = .system
     /// How many recently saved message keys are remembered so a retried save is answered, not redone.
     public var rememberedSaves = 100_000
+    /// The most messages stored for one recipient; saves beyond it are answered "mailbox full".
+    public var mailboxLimit = 1_000
+    /// How long an online client may stay silent (no keepalive, no request) before it is marked offline.
+    /// A few keepalive intervals, so one or two lost keepalives do not matter.
+    public var clientTimeout: Duration = .seconds(35)
+    /// How often the server looks for silent clients.
+    public var sweepInterval: Duration = .seconds(5)
+    /// How long the holder of a nickname has to answer a probe before the nickname goes to a newcomer.
+    public var probeTimeout: Duration = .milliseconds(500)
 
     /// The seed's timing with system randomness.
     public init() {}
@@ -19,18 +28,29 @@ public enum ServerEvent: Equatable, Sendable {
     case datagram(Datagram)
     /// The machine's `nextDeadline` has passed.
     case tick
-    /// A `save` effect finished: durably stored when `failure` is nil.
-    case saved(StoredMessage, failure: StoreError?)
+    /// A `save` effect finished.
+    case saved(StoredMessage, StoreOutcome)
     /// A `load` effect finished.
     case loaded(recipient: String, Result<[StoredMessage], StoreError>)
+}
+
+/// What became of one message the server asked to store.
+public enum StoreOutcome: Equatable, Sendable {
+    /// Durably stored (or it already was).
+    case stored
+    /// Not stored: the recipient's mailbox is at its limit.
+    case mailboxFull
+    /// Not stored: the store failed.
+    case failed(StoreError)
 }
 
 /// What a server asks its driver to do.
 public enum ServerEffect: Equatable, Sendable {
     /// Send a datagram.
     case send([UInt8], to: Address)
-    /// Store a message durably, then report `.saved`. Saves emitted together may share one flush.
-    case save(StoredMessage)
+    /// Store a message durably, within the mailbox limit, then report `.saved`. Saves emitted together
+    /// may share one flush.
+    case save(StoredMessage, mailboxLimit: Int)
     /// Read a recipient's stored messages, then report `.loaded`.
     case load(recipient: String)
     /// Delete acknowledged messages; failures only mean they may be delivered again.

@@ -17,6 +17,10 @@ public struct ServerMachine: Sendable {
     /// Saves handed to storage and not yet finished: who to answer, keyed by recipient and message.
     private var savesInProgress: [SaveKey: [Address]] = [:]
     private var recentlySaved: RecentKeys
+    private var takeovers: [String: Takeover] = [:]
+    private var nextSweep: Instant?
+    /// Drops are logged one by one at first, then only now and then, so a flood cannot flood the log.
+    private var dropsLogged = 0
 
     private var now = Instant.zero
     private var wallClockMicroseconds: Int64 = 0
@@ -43,7 +47,9 @@ public struct ServerMachine: Sendable {
 
     /// The earliest instant at which the machine wants a `.tick`, if any.
     public var nextDeadline: Instant? {
-        deliveries.values.compactMap { $0.inFlight?.nextTry }.min()
+        let delivery = deliveries.values.compactMap { $0.inFlight?.nextTry }.min()
+        let takeover = takeovers.values.map(\.deadline).min()
+        return [delivery, takeover, nextSweep].compactMap { $0 }.min()
     }
 
     /// Handles one event at monotonic time `now` (wall-clock time `wallClockMicroseconds`) and returns the
@@ -54,8 +60,11 @@ public struct ServerMachine: Sendable {
         effects = []
         switch event {
         case .datagram(let datagram): receive(datagram)
-        case .tick: retryDeliveries()
-        case .saved(let message, let failure): saveFinished(message, failure)
+        case .tick:
+            retryDeliveries()
+            finishTakeovers()
+            sweepSilentClients()
+        case .saved(let message, let outcome): saveFinished(message, outcome)
         case .loaded(let recipient, let result): loadFinished(recipient, result)
         }
         defer { effects = [] }
@@ -77,13 +86,24 @@ public struct ServerMachine: Sendable {
         case .deregister(let nick, let token): deregister(packet.id, nick: nick, token: token, from: source)
         case .save(let request): save(packet.id, request, from: source)
         case .offlineAck(let token): storedMessagesAcknowledged(packet.id, token: token, from: source)
+        case .keepalive(let token): keepalive(packet.id, token: token, from: source)
+        case .probeReply(let token): probeAnswered(packet.id, token: token, from: source)
         default: drop("\(source): unexpected \(packet.message.kind) message")
         }
     }
 
     private mutating func drop(_ reason: String) {
         droppedDatagrams += 1
-        log("dropped datagram from \(reason)")
+        if dropsLogged < 100 || droppedDatagrams % 10_000 == 0 {
+            dropsLogged += 1
+            log("dropped datagram from \(reason) (\(droppedDatagrams) dropped so far)")
+        }
+    }
+
+    /// The sender of a request carrying `token` from `source`, if that is the session's holder.
+    private func holder(of token: UInt64, at source: Address) -> String? {
+        guard token != 0, let nick = nickByToken[token], clients[nick]?.address == source else { return nil }
+        return nick
     }
 
     // MARK: - Registration
@@ -101,15 +121,20 @@ public struct ServerMachine: Sendable {
             }
             let holderIsAsking = token != 0 && token == record.token
             if record.online, record.address != source, !holderIsAsking {
-                log("refused \(nick) from \(source): held by \(record.address)")
-                return reply(id, .registerReply(.nickInUse, token: 0), to: source)
+                return probeHolder(of: record, for: id, from: source)
             }
         }
+        grant(id, nick: nick, to: source)
+    }
+
+    /// Registers `nick` at `source`, answering request `id`, and starts delivering its stored messages.
+    private mutating func grant(_ id: UInt64, nick: String, to source: Address) {
+        takeovers[nick] = nil
         let outcome: RegisterOutcome = clients[nick] == nil ? .registered : .reRegistered
         if let oldToken = clients[nick]?.token { nickByToken[oldToken] = nil }
         let record = ClientRecord(
             nick: nick, address: source, online: true, token: newToken(), registrationID: id,
-            registrationOutcome: outcome)
+            registrationOutcome: outcome, lastSeen: now)
         clients[nick] = record
         nickByToken[record.token] = nick
         log("\(outcome == .registered ? "registered" : "re-registered") \(nick) at \(source)")
@@ -117,10 +142,67 @@ public struct ServerMachine: Sendable {
         tableChanged()
         deliveries[nick] = Delivery(queue: nil, inFlight: nil)
         effects.append(.load(recipient: nick))
+        if nextSweep == nil { nextSweep = now + config.sweepInterval }
+    }
+
+    // MARK: - Liveness
+
+    /// Someone at another address wants a nickname whose holder seems online: ask the holder first.
+    private mutating func probeHolder(of record: ClientRecord, for id: UInt64, from source: Address) {
+        if let pending = takeovers[record.nick] {
+            guard pending.requester == source, pending.requestID == id else {
+                log("refused \(record.nick) from \(source): held by \(record.address), already being probed")
+                return reply(id, .registerReply(.nickInUse, token: 0), to: source)
+            }
+            return  // a retry of the request under way: the probe decides
+        }
+        let probeID = newPacketID()
+        takeovers[record.nick] = Takeover(
+            requestID: id, requester: source, probeID: probeID, deadline: now + config.probeTimeout)
+        log("\(source) asks for \(record.nick), held by \(record.address): probing the holder")
+        reply(probeID, .probe(token: record.token), to: record.address)
+    }
+
+    private mutating func probeAnswered(_ id: UInt64, token: UInt64, from source: Address) {
+        guard let nick = holder(of: token, at: source), let takeover = takeovers[nick], takeover.probeID == id else {
+            return drop("\(source): answer to no probe")
+        }
+        takeovers[nick] = nil
+        clients[nick]?.lastSeen = now
+        log("refused \(nick) from \(takeover.requester): the holder answered")
+        reply(takeover.requestID, .registerReply(.nickInUse, token: 0), to: takeover.requester)
+    }
+
+    private mutating func finishTakeovers() {
+        for nick in takeovers.keys.sorted() {
+            guard let takeover = takeovers[nick], takeover.deadline <= now else { continue }
+            log("the holder of \(nick) did not answer: it goes to \(takeover.requester)")
+            grant(takeover.requestID, nick: nick, to: takeover.requester)
+        }
+    }
+
+    private mutating func keepalive(_ id: UInt64, token: UInt64, from source: Address) {
+        guard let nick = holder(of: token, at: source), clients[nick]?.online == true else {
+            return reply(id, .keepaliveReply(.unknownSession), to: source)
+        }
+        clients[nick]?.lastSeen = now
+        reply(id, .keepaliveReply(.alive), to: source)
+    }
+
+    /// Marks offline every online client silent for longer than `clientTimeout`.
+    private mutating func sweepSilentClients() {
+        guard let due = nextSweep, due <= now else { return }
+        let silent = clients.values.filter { $0.online && $0.lastSeen + config.clientTimeout <= now }.map(\.nick).sorted()
+        for nick in silent {
+            log("\(nick) has been silent for \(config.clientTimeout); marking it offline")
+            markOffline(nick)
+        }
+        if !silent.isEmpty { tableChanged() }
+        nextSweep = clients.values.contains(where: \.online) ? now + config.sweepInterval : nil
     }
 
     private mutating func deregister(_ id: UInt64, nick: String, token: UInt64, from source: Address) {
-        guard let record = clients[nick], token != 0, record.token == token, record.address == source else {
+        guard holder(of: token, at: source) == nick, let record = clients[nick] else {
             log("refused deregistration of \(nick) from \(source)")
             return reply(id, .deregisterReply(.notHolder), to: source)
         }
@@ -168,11 +250,10 @@ public struct ServerMachine: Sendable {
     // MARK: - Offline messages in
 
     private mutating func save(_ id: UInt64, _ request: SaveRequest, from source: Address) {
-        guard let sender = nickByToken[request.token], let senderRecord = clients[sender],
-            senderRecord.address == source
-        else {
+        guard let sender = holder(of: request.token, at: source), let senderRecord = clients[sender] else {
             return reply(id, .saveReply(.notRegistered, peer: nil), to: source)
         }
+        clients[sender]?.lastSeen = now
         guard Nickname.isValidCanonical(request.recipient), (try? MessageText.validate(request.text)) != nil else {
             return reply(id, .saveReply(.invalidMessage, peer: nil), to: source)
         }
@@ -210,19 +291,24 @@ public struct ServerMachine: Sendable {
             .save(
                 StoredMessage(
                     recipient: recipient.nick, key: key, savedAtMicroseconds: wallClockMicroseconds,
-                    text: request.text)))
+                    text: request.text),
+                mailboxLimit: config.mailboxLimit))
     }
 
-    private mutating func saveFinished(_ message: StoredMessage, _ failure: StoreError?) {
+    private mutating func saveFinished(_ message: StoredMessage, _ stored: StoreOutcome) {
         let waiting = savesInProgress.removeValue(forKey: SaveKey(recipient: message.recipient, key: message.key)) ?? []
         let outcome: SaveOutcome
-        if let failure {
-            log("could not save a message for \(message.recipient): \(failure)")
-            outcome = .storageFailed
-        } else {
+        switch stored {
+        case .stored:
             recentlySaved.insert(message.key)
             log("saved a message from \(message.key.sender) for \(message.recipient)")
             outcome = .saved
+        case .mailboxFull:
+            log("the mailbox of \(message.recipient) is full; refused a message from \(message.key.sender)")
+            outcome = .mailboxFull
+        case .failed(let error):
+            log("could not save a message for \(message.recipient): \(error)")
+            outcome = .storageFailed
         }
         for address in waiting {
             reply(message.key.id, .saveReply(outcome, peer: nil), to: address)
@@ -278,12 +364,12 @@ public struct ServerMachine: Sendable {
     }
 
     private mutating func storedMessagesAcknowledged(_ id: UInt64, token: UInt64, from source: Address) {
-        guard let nick = nickByToken[token], clients[nick]?.address == source,
-            let batch = deliveries[nick]?.inFlight, batch.id == id
+        guard let nick = holder(of: token, at: source), let batch = deliveries[nick]?.inFlight, batch.id == id
         else {
             return drop("\(source): acknowledgement of no batch in flight")
         }
         deliveries[nick]?.inFlight = nil
+        clients[nick]?.lastSeen = now
         effects.append(.remove(batch.keys, recipient: nick))
         sendNextBatch(to: nick)
     }

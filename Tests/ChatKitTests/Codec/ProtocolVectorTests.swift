@@ -36,6 +36,10 @@ struct ProtocolVectorTests {
                     OfflineMessage(key: MessageKey(sender: "y", id: 0x2B), savedAtMicroseconds: 1_497_408_017_501_063, text: "offline?")
                 ])),
         "offline-ack": Packet(id: 0x11, message: .offlineAck(token: token)),
+        "keepalive": Packet(id: 0x30, message: .keepalive(token: token)),
+        "keepalive-reply": Packet(id: 0x30, message: .keepaliveReply(.unknownSession)),
+        "probe": Packet(id: 0x31, message: .probe(token: token)),
+        "probe-reply": Packet(id: 0x31, message: .probeReply(token: token)),
     ]
 
     static func hex(_ bytes: [UInt8]) -> String {

@@ -49,5 +49,10 @@ enum SamplePackets {
                     OfflineMessage(key: MessageKey(sender: longestNick, id: .max), savedAtMicroseconds: .max, text: longestText)
                 ])),
         Packet(id: 21, message: .offlineAck(token: 42)),
+        Packet(id: 22, message: .keepalive(token: 42)),
+        Packet(id: 23, message: .keepaliveReply(.alive)),
+        Packet(id: 24, message: .keepaliveReply(.unknownSession)),
+        Packet(id: 25, message: .probe(token: .max)),
+        Packet(id: 26, message: .probeReply(token: 1)),
     ]
 }

@@ -51,11 +51,11 @@ struct ClientBehaviourTests {
         #expect(sim["x"].lines.last == ">>> [You are offline. Type reg x to come back online first.]")
     }
 
-    @Test("a nickname held by an online client elsewhere is refused, and the client exits with 1")
+    @Test("a nickname whose holder answers the probe is refused, and the newcomer exits with 1")
     func nicknameTaken() {
         let sim = SeedSessionTests.registered(["x"])
         let impostor = sim.startClient("x", host: "10.0.0.66", port: 6666)
-        sim.run(for: .milliseconds(100))
+        sim.run(for: .milliseconds(700))
         #expect(impostor.lines == [
             ">>> [The nickname <x> is already in use by another online client.]",
             ">>> [Exiting]",

@@ -11,7 +11,7 @@ struct FileStoreTests {
         let dataPath = parent.path + "/data"
         let store = try FileStore(directory: dataPath)
         for nick in ["../../x", "a/b", "..", ".", "../data/evil", "/etc/passwd"] {
-            try store.save([StoreContractTests.message(nick, from: "s", id: 1)])
+            _ = try store.save([StoreContractTests.message(nick, from: "s", id: 1)], mailboxLimit: .max)
         }
         #expect(try parent.fileNames() == ["data"], "nothing was written beside the data folder")
         let names = try FileManager.default.contentsOfDirectory(atPath: dataPath).sorted()
@@ -22,8 +22,8 @@ struct FileStoreTests {
     func readableNames() throws {
         let folder = try TemporaryFolder()
         let store = try FileStore(directory: folder.path)
-        try store.save([StoreContractTests.message("Zoë", from: "s", id: 1), StoreContractTests.message("用户", from: "s", id: 2)])
-        try store.save([StoreContractTests.message("Zoe\u{308}", from: "s", id: 3)])
+        _ = try store.save([StoreContractTests.message("Zoë", from: "s", id: 1), StoreContractTests.message("用户", from: "s", id: 2)], mailboxLimit: .max)
+        _ = try store.save([StoreContractTests.message("Zoe\u{308}", from: "s", id: 3)], mailboxLimit: .max)
         #expect(try folder.fileNames() == ["Zoë.mbox", "用户.mbox"])
         #expect(try folder.fileNames().first?.unicodeScalars.count == 8, "the name is stored in NFC")
     }
@@ -33,20 +33,20 @@ struct FileStoreTests {
         let folder = try TemporaryFolder()
         let store = try FileStore(directory: folder.path)
         let first = StoreContractTests.message("x", from: "y", id: 1, "first")
-        try store.save([first])
+        _ = try store.save([first], mailboxLimit: .max)
         let path = folder.path + "/x.mbox"
         let intact = try Data(contentsOf: URL(fileURLWithPath: path))
         // A crash in the middle of the second append leaves half a record.
         let second = StoreContractTests.message("x", from: "y", id: 2, "second")
         let scratch = try TemporaryFolder()
-        try FileStore(directory: scratch.path).save([second])
+        _ = try FileStore(directory: scratch.path).save([second], mailboxLimit: .max)
         let secondRecord = try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/x.mbox"))
         try (intact + secondRecord.prefix(secondRecord.count / 2)).write(to: URL(fileURLWithPath: path))
 
         let reopened = try FileStore(directory: folder.path)
         #expect(try reopened.messages(for: "x") == [first])
         let third = StoreContractTests.message("x", from: "y", id: 3, "third")
-        try reopened.save([third])
+        _ = try reopened.save([third], mailboxLimit: .max)
         #expect(try reopened.messages(for: "x") == [first, third])
         #expect(try FileStore(directory: folder.path).messages(for: "x") == [first, third])
     }
@@ -56,7 +56,7 @@ struct FileStoreTests {
         let folder = try TemporaryFolder()
         let store = try FileStore(directory: folder.path)
         let messages = (1...3).map { StoreContractTests.message("x", from: "y", id: UInt64($0), "message \($0)") }
-        try store.save(messages)
+        _ = try store.save(messages, mailboxLimit: .max)
         let url = URL(fileURLWithPath: folder.path + "/x.mbox")
         var bytes = try Data(contentsOf: url)
         bytes[bytes.count - 3] ^= 0xFF
@@ -69,7 +69,7 @@ struct FileStoreTests {
         let folder = try TemporaryFolder()
         let store = try FileStore(directory: folder.path)
         let messages = (1...3).map { StoreContractTests.message("x", from: "y", id: UInt64($0)) }
-        try store.save(messages)
+        _ = try store.save(messages, mailboxLimit: .max)
         try store.remove([messages[0].key], for: "x")
         #expect(try folder.fileNames() == ["x.mbox"])
         try store.remove(Set(messages.map(\.key)), for: "x")

@@ -45,8 +45,8 @@ struct StoreContractTests {
     func order(_ factory: StoreFactory) throws {
         let (store, _, folder) = try factory.make()
         let forX = (1...5).map { Self.message("x", from: "y", id: UInt64($0), "m\($0)") }
-        try store.save([forX[0], forX[1], Self.message("z", from: "y", id: 9)])
-        try store.save(Array(forX[2...]))
+        _ = try store.save([forX[0], forX[1], Self.message("z", from: "y", id: 9)], mailboxLimit: .max)
+        _ = try store.save(Array(forX[2...]), mailboxLimit: .max)
         #expect(try store.messages(for: "x") == forX)
         #expect(try store.messages(for: "z").map(\.key.id) == [9])
         withExtendedLifetime(folder) {}
@@ -56,8 +56,8 @@ struct StoreContractTests {
     func idempotentSave(_ factory: StoreFactory) throws {
         let (store, _, folder) = try factory.make()
         let message = Self.message("x", from: "y", id: 1)
-        try store.save([message])
-        try store.save([message, message])
+        _ = try store.save([message], mailboxLimit: .max)
+        _ = try store.save([message, message], mailboxLimit: .max)
         #expect(try store.messages(for: "x") == [message])
         withExtendedLifetime(folder) {}
     }
@@ -66,12 +66,12 @@ struct StoreContractTests {
     func remove(_ factory: StoreFactory) throws {
         let (store, _, folder) = try factory.make()
         let messages = (1...4).map { Self.message("x", from: "y", id: UInt64($0)) }
-        try store.save(messages)
+        _ = try store.save(messages, mailboxLimit: .max)
         try store.remove([messages[0].key, messages[2].key, MessageKey(sender: "q", id: 99)], for: "x")
         #expect(try store.messages(for: "x") == [messages[1], messages[3]])
         try store.remove([messages[1].key, messages[3].key], for: "x")
         #expect(try store.messages(for: "x").isEmpty)
-        try store.save([messages[0]])
+        _ = try store.save([messages[0]], mailboxLimit: .max)
         #expect(try store.messages(for: "x") == [messages[0]])
         withExtendedLifetime(folder) {}
     }
@@ -80,7 +80,7 @@ struct StoreContractTests {
     func reopen(_ factory: StoreFactory) throws {
         let (store, reopen, folder) = try factory.make()
         let messages = (1...3).map { Self.message("x", from: "y", id: UInt64($0), "héllo wörld \($0)") }
-        try store.save(messages)
+        _ = try store.save(messages, mailboxLimit: .max)
         try store.remove([messages[0].key], for: "x")
         #expect(try reopen().messages(for: "x") == Array(messages[1...]))
         withExtendedLifetime(folder) {}
@@ -93,7 +93,7 @@ struct StoreContractTests {
         let (store, _, folder) = try factory.make()
         let names = ["../../x", "a/b", "..", ".", "x", "X", "%2E%2E", "Zoë", "用户", "\u{1F600}", "a b", "-", "_x.mbox"]
         for (index, name) in names.enumerated() {
-            try store.save([Self.message(name, from: "s", id: UInt64(index))])
+            _ = try store.save([Self.message(name, from: "s", id: UInt64(index))], mailboxLimit: .max)
         }
         for (index, name) in names.enumerated() {
             #expect(try store.messages(for: name).map(\.key.id) == [UInt64(index)], "mailbox of \(name)")
@@ -104,11 +104,25 @@ struct StoreContractTests {
     @Test("canonically equivalent spellings of a nickname share one mailbox", arguments: StoreFactory.all)
     func canonicalEquivalence(_ factory: StoreFactory) throws {
         let (store, _, folder) = try factory.make()
-        try store.save([Self.message("Zoë", from: "s", id: 1)])
-        try store.save([Self.message("Zoe\u{308}", from: "s", id: 2)])
+        _ = try store.save([Self.message("Zoë", from: "s", id: 1)], mailboxLimit: .max)
+        _ = try store.save([Self.message("Zoe\u{308}", from: "s", id: 2)], mailboxLimit: .max)
         #expect(try store.messages(for: "Zoe\u{308}").map(\.key.id) == [1, 2])
         try store.remove([MessageKey(sender: "s", id: 1)], for: "Zoë")
         #expect(try store.messages(for: "Zoë").map(\.key.id) == [2])
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test("a full mailbox refuses new messages whole, still accepts retries, and has room after removal", arguments: StoreFactory.all)
+    func mailboxLimit(_ factory: StoreFactory) throws {
+        let (store, reopen, folder) = try factory.make()
+        let messages = (1...5).map { Self.message("x", from: "y", id: UInt64($0)) }
+        #expect(try store.save(Array(messages[0..<3]), mailboxLimit: 3).isEmpty)
+        #expect(try store.save([messages[3], messages[2], messages[4]], mailboxLimit: 3) == [messages[3].key, messages[4].key])
+        #expect(try reopen().messages(for: "x") == Array(messages[0..<3]))
+        #expect(try store.save([Self.message("z", from: "y", id: 1)], mailboxLimit: 3).isEmpty, "the limit is per recipient")
+        try store.remove([messages[0].key], for: "x")
+        #expect(try store.save([messages[3], messages[3]], mailboxLimit: 3).isEmpty)
+        #expect(try reopen().messages(for: "x") == [messages[1], messages[2], messages[3]])
         withExtendedLifetime(folder) {}
     }
 }

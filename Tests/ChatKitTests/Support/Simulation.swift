@@ -13,7 +13,10 @@ final class Simulation {
     let store: any OfflineStore
     private(set) var server: ServerDriver?
     let serverLog = RecordingConsole()
+    /// The client started last under each nickname.
     private(set) var clients: [String: SimulatedClient] = [:]
+    /// Every client process started, so an older one under the same nickname lives on until it crashes.
+    private(set) var processes: [SimulatedClient] = []
     private var seed: UInt64
 
     init(seed: UInt64 = 1, store: any OfflineStore = MemoryStore(), faults: FaultPlan = FaultPlan()) {
@@ -53,6 +56,7 @@ final class Simulation {
             nick: nick, address: Address(host: host ?? "host-\(nick)", port: port), config: config, network: network,
             clock: clock)
         clients[nick] = client
+        processes.append(client)
         client.driver.start()
         return client
     }
