@@ -77,6 +77,12 @@ public final class LoopbackNetwork: Sendable {
         }
     }
 
+    /// Sends a datagram that claims to come from `source`, bound or not: a forged datagram, as an
+    /// attacker on the path could send. It meets the same faults and delays as any other.
+    public func inject(_ bytes: [UInt8], from source: Address, to destination: Address) {
+        route(bytes, from: source, to: destination)
+    }
+
     func route(_ bytes: [UInt8], from source: Address, to destination: Address) {
         let packet = LoopbackPacket(source: source, destination: destination, bytes: bytes)
         let interceptor = state.withLock { $0.interceptor }

@@ -27,8 +27,8 @@ final class Simulation {
     }
 
     /// Starts (or restarts, after `crashServer`) the server on its store.
-    func startServer() {
-        var config = ServerConfig()
+    func startServer(config: ServerConfig = ServerConfig()) {
+        var config = config
         config.random = .seeded(nextSeed())
         let log = serverLog
         let driver = ServerDriver(
