@@ -24,11 +24,12 @@ public struct ClientMachine: Sendable {
         case save(OutgoingChat, SaveReason)
     }
 
-    /// A request to the server that is retried until answered.
+    /// A request to the server that is retried until answered. Its packet is made afresh for every try,
+    /// so a retry after a new registration carries the new session token.
     struct ServerRequest {
-        var bytes: [UInt8]
         var attemptsMade: Int
-        var nextTry: Instant
+        /// When to try again; nil while a save waits for the client to register again.
+        var nextTry: Instant?
         var purpose: Purpose
     }
 
@@ -81,7 +82,7 @@ public struct ClientMachine: Sendable {
     /// The earliest instant at which the machine wants a `.tick`, if any.
     public var nextDeadline: Instant? {
         let ackDeadline = awaitingAck.values.lazy.map { $0.retransmitAt ?? $0.deadline }.min()
-        let retryDeadline = serverRequests.values.lazy.map(\.nextTry).min()
+        let retryDeadline = serverRequests.values.lazy.compactMap(\.nextTry).min()
         return [ackDeadline, retryDeadline, nextKeepalive].compactMap { $0 }.min()
     }
 
@@ -120,7 +121,7 @@ public struct ClientMachine: Sendable {
     private mutating func beginRegistration(quiet: Bool = false) {
         let id = newMessageID()
         phase = .registering(requestID: id, replied: false, quiet: quiet)
-        sendToServer(Packet(id: id, message: .register(nick: config.nick, token: token)), purpose: .register)
+        startServerRequest(id, .register)
     }
 
     private mutating func exit(code: Int32, notice: Notice) {
@@ -209,7 +210,7 @@ public struct ClientMachine: Sendable {
         guard phase == .online else { return show(.problem("You are already offline.")) }
         let id = newMessageID()
         phase = .deregistering(requestID: id)
-        sendToServer(Packet(id: id, message: .deregister(nick: config.nick, token: token)), purpose: .deregister)
+        startServerRequest(id, .deregister)
     }
 
     // MARK: - Outgoing chats
@@ -226,19 +227,31 @@ public struct ClientMachine: Sendable {
     /// Hands a chat to the server for storage. The save keeps the chat's id, so a recipient that saw the
     /// direct copy will not show the stored one again.
     private mutating func handToServer(_ chat: OutgoingChat, reason: SaveReason) {
-        let request = SaveRequest(token: token, recipient: chat.recipient, reason: reason, text: chat.text)
-        sendToServer(Packet(id: chat.id, message: .save(request)), purpose: .save(chat, reason))
+        startServerRequest(chat.id, .save(chat, reason))
     }
 
     // MARK: - Server requests
 
-    private mutating func sendToServer(_ packet: Packet, purpose: Purpose) {
-        guard let bytes = try? packet.encoded() else {
-            return show(.problem("Could not encode a request to the server."))
+    private mutating func startServerRequest(_ id: UInt64, _ purpose: Purpose) {
+        serverRequests[id] = ServerRequest(attemptsMade: 0, nextTry: now, purpose: purpose)
+        tryServerRequest(id)
+    }
+
+    /// Sends request `id` (again) and schedules the next try.
+    private mutating func tryServerRequest(_ id: UInt64) {
+        guard let request = serverRequests[id] else { return }
+        serverRequests[id]?.attemptsMade += 1
+        serverRequests[id]?.nextTry = now + config.serverRetryInterval
+        transmit(Packet(id: id, message: requestMessage(for: request.purpose)), to: config.server)
+    }
+
+    private func requestMessage(for purpose: Purpose) -> Message {
+        switch purpose {
+        case .register: .register(nick: config.nick, token: token)
+        case .deregister: .deregister(nick: config.nick, token: token)
+        case .save(let chat, let reason):
+            .save(SaveRequest(token: token, recipient: chat.recipient, reason: reason, text: chat.text))
         }
-        serverRequests[packet.id] = ServerRequest(
-            bytes: bytes, attemptsMade: 1, nextTry: now + config.serverRetryInterval, purpose: purpose)
-        effects.append(.send(bytes, to: config.server))
     }
 
     private mutating func expireDeadlines() {
@@ -260,15 +273,14 @@ public struct ClientMachine: Sendable {
                 nextKeepalive = nil
             }
         }
-        for (id, request) in serverRequests.sorted(by: { ($0.value.nextTry, $0.key) < ($1.value.nextTry, $1.key) })
-        where request.nextTry <= now {
+        let due = serverRequests.compactMap { id, request in request.nextTry.map { ($0, id) } }.filter { $0.0 <= now }
+        for (_, id) in due.sorted(by: <) {
+            guard let request = serverRequests[id] else { continue }
             guard request.attemptsMade < config.serverAttempts else {
                 show(.serverNotResponding)
                 return exit(code: 1, notice: .exitingAfterFailure)
             }
-            serverRequests[id]?.attemptsMade += 1
-            serverRequests[id]?.nextTry = now + config.serverRetryInterval
-            effects.append(.send(request.bytes, to: config.server))
+            tryServerRequest(id)
         }
     }
 
@@ -310,6 +322,11 @@ public struct ClientMachine: Sendable {
 
     private mutating func drop() {
         droppedDatagrams += 1
+    }
+
+    private var isRegistering: Bool {
+        if case .registering = phase { return true }
+        return false
     }
 
     private var isRegisteredWithServer: Bool {
@@ -361,6 +378,9 @@ public struct ClientMachine: Sendable {
             serverRequests[requestID] = nil
             phase = .online
             nextKeepalive = now + config.keepaliveInterval
+            for (id, request) in serverRequests.sorted(by: { $0.key < $1.key }) where request.nextTry == nil {
+                tryServerRequest(id)
+            }
         }
         if phase == .online, table[config.nick]?.online == false {
             // The server believes we are gone (a peer's ACK from us was lost): register again.
@@ -388,8 +408,12 @@ public struct ClientMachine: Sendable {
             show(.problem("Message to <\(chat.recipient)> not delivered: the peer does not answer and the server says it is online."))
         case .unknownRecipient:
             show(.problem("The server does not know <\(chat.recipient)>; message not saved."))
+        case .notRegistered where phase == .online || isRegistering:
+            // The server restarted and forgot us: register again quietly, then send this save again.
+            serverRequests[id] = ServerRequest(attemptsMade: 0, nextTry: nil, purpose: request.purpose)
+            if phase == .online { beginRegistration(quiet: true) }
         case .notRegistered:
-            show(.problem("The server does not recognise this session; message not saved. Type reg \(config.nick)."))
+            show(.problem("The server does not recognise this session; message to <\(chat.recipient)> not saved."))
         case .mailboxFull:
             show(.problem("The mailbox of <\(chat.recipient)> is full; message not saved."))
         case .storageFailed:

@@ -18,6 +18,8 @@ public struct ServerMachine: Sendable {
     private var savesInProgress: [SaveKey: [Address]] = [:]
     private var recentlySaved: RecentKeys
     private var takeovers: [String: Takeover] = [:]
+    /// Online clients whose delivery was given up; it starts again at their next keepalive.
+    private var deliveryStalled: Set<String> = []
     private var nextSweep: Instant?
     /// Drops are logged one by one at first, then only now and then, so a flood cannot flood the log.
     private var dropsLogged = 0
@@ -140,8 +142,7 @@ public struct ServerMachine: Sendable {
         log("\(outcome == .registered ? "registered" : "re-registered") \(nick) at \(source)")
         reply(id, .registerReply(outcome, token: record.token), to: source)
         tableChanged()
-        deliveries[nick] = Delivery(queue: nil, inFlight: nil)
-        effects.append(.load(recipient: nick))
+        startDelivery(to: nick)
         if nextSweep == nil { nextSweep = now + config.sweepInterval }
     }
 
@@ -187,6 +188,9 @@ public struct ServerMachine: Sendable {
         }
         clients[nick]?.lastSeen = now
         reply(id, .keepaliveReply(.alive), to: source)
+        if deliveryStalled.remove(nick) != nil, deliveries[nick] == nil {
+            startDelivery(to: nick)
+        }
     }
 
     /// Marks offline every online client silent for longer than `clientTimeout`.
@@ -202,6 +206,10 @@ public struct ServerMachine: Sendable {
     }
 
     private mutating func deregister(_ id: UInt64, nick: String, token: UInt64, from source: Address) {
+        guard clients[nick] != nil else {
+            // Unknown here (the server restarted, say): it is offline already, which is what was asked.
+            return reply(id, .deregisterReply(.deregistered), to: source)
+        }
         guard holder(of: token, at: source) == nick, let record = clients[nick] else {
             log("refused deregistration of \(nick) from \(source)")
             return reply(id, .deregisterReply(.notHolder), to: source)
@@ -217,6 +225,7 @@ public struct ServerMachine: Sendable {
     private mutating func markOffline(_ nick: String) {
         clients[nick]?.online = false
         deliveries[nick] = nil
+        deliveryStalled.remove(nick)
     }
 
     private mutating func newToken() -> UInt64 {
@@ -317,6 +326,13 @@ public struct ServerMachine: Sendable {
 
     // MARK: - Offline messages out
 
+    /// Reads the nickname's stored messages; delivery starts when they arrive.
+    private mutating func startDelivery(to nick: String) {
+        deliveryStalled.remove(nick)
+        deliveries[nick] = Delivery(queue: nil, inFlight: nil)
+        effects.append(.load(recipient: nick))
+    }
+
     private mutating func loadFinished(_ recipient: String, _ result: Result<[StoredMessage], StoreError>) {
         guard deliveries[recipient]?.queue == nil, deliveries[recipient] != nil else { return }
         switch result {
@@ -380,8 +396,9 @@ public struct ServerMachine: Sendable {
                 let address = clients[nick]?.address
             else { continue }
             if batch.attemptsMade >= config.deliveryAttempts {
-                log("\(nick) does not acknowledge its stored messages; keeping them for later")
+                log("\(nick) does not acknowledge its stored messages; trying again at its next keepalive")
                 deliveries[nick] = nil
+                deliveryStalled.insert(nick)
                 continue
             }
             deliveries[nick]?.inFlight?.attemptsMade += 1
