@@ -337,7 +337,13 @@ public struct ClientMachine: Sendable {
     }
 
     private mutating func registrationAnswered(_ id: UInt64, _ outcome: RegisterOutcome, _ newToken: UInt64) {
-        guard case .registering(let requestID, replied: false, let quiet) = phase, requestID == id else { return drop() }
+        guard case .registering(let requestID, let replied, let quiet) = phase, requestID == id else { return drop() }
+        if replied {
+            // A retry answered again, perhaps by a server that restarted meanwhile: its token is the
+            // one its table will carry.
+            if outcome == .registered || outcome == .reRegistered { token = newToken }
+            return
+        }
         switch outcome {
         case .registered, .reRegistered:
             token = newToken

@@ -151,11 +151,14 @@ public struct ServerMachine: Sendable {
     /// Someone at another address wants a nickname whose holder seems online: ask the holder first.
     private mutating func probeHolder(of record: ClientRecord, for id: UInt64, from source: Address) {
         if let pending = takeovers[record.nick] {
-            guard pending.requester == source, pending.requestID == id else {
+            guard pending.requester == source else {
                 log("refused \(record.nick) from \(source): held by \(record.address), already being probed")
                 return reply(id, .registerReply(.nickInUse, token: 0), to: source)
             }
-            return  // a retry of the request under way: the probe decides
+            // A retry of the request under way, or a new process at the same address: the probe decides,
+            // and its verdict answers the latest request.
+            takeovers[record.nick]?.requestID = id
+            return
         }
         let probeID = newPacketID()
         takeovers[record.nick] = Takeover(

@@ -1,0 +1,40 @@
+import ChatKitCore
+import Foundation
+import Testing
+
+/// The randomized fault simulation. `swift test` runs a few hundred seeds; CHATKIT_CHAOS_SEEDS=N runs N,
+/// CHATKIT_CHAOS_FIRST_SEED=S starts elsewhere, and CHATKIT_CHAOS_SEED=S replays one seed with its trace.
+@Suite("Chaos: delivery promises under loss, crashes and restarts")
+struct ChaosTests {
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    static var seeds: [UInt64] {
+        if let one = environment["CHATKIT_CHAOS_SEED"].flatMap(UInt64.init) { return [one] }
+        let count = environment["CHATKIT_CHAOS_SEEDS"].flatMap(Int.init) ?? 200
+        let first = environment["CHATKIT_CHAOS_FIRST_SEED"].flatMap(UInt64.init) ?? 1
+        return (0..<UInt64(count)).map { first + $0 }
+    }
+
+    @Test("promises 1–3 hold for every seed")
+    func promisesHold() {
+        let started = ContinuousClock.now
+        var simulated: Duration = .zero
+        var sends = 0
+        var failedSeeds: [UInt64] = []
+        for seed in Self.seeds {
+            let run = ChaosRun(seed: seed)
+            let violations = run.run()
+            simulated += run.sim.clock.now - .zero
+            sends += run.sends.count
+            if !violations.isEmpty {
+                failedSeeds.append(seed)
+                if failedSeeds.count <= 2 { Issue.record(Comment(rawValue: run.report)) }
+            }
+            if Self.environment["CHATKIT_CHAOS_SEED"] != nil { print(run.report) }
+        }
+        let real = ContinuousClock.now - started
+        let speed = Double(simulated.components.seconds) / max(0.001, Double(real.components.seconds) + Double(real.components.attoseconds) / 1e18)
+        print("chaos: \(Self.seeds.count) seeds, \(sends) sends, \(simulated.components.seconds) simulated s in \(real): \(Int(speed)) simulated s per real s")
+        #expect(failedSeeds.isEmpty, "failing seeds: \(failedSeeds)")
+    }
+}
