@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Synchronization
 
 /// A child process with piped standard input and output, for end-to-end tests of `udpchat`.
@@ -70,6 +71,11 @@ final class RunningProcess: Sendable {
     /// Closes standard input, as Ctrl-D would.
     func endInput() {
         try? input.fileHandleForWriting.close()
+    }
+
+    /// Sends SIGKILL: the process dies at once, wherever it is.
+    func kill() {
+        Glibc.kill(process.processIdentifier, SIGKILL)
     }
 
     /// Sends SIGINT, as Ctrl-C would.

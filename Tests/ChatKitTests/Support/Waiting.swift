@@ -1,3 +1,4 @@
+import ChatKitCore
 import Dispatch
 import Foundation
 import Synchronization
@@ -18,7 +19,7 @@ final class Inbox<Value: Sendable>: Sendable {
     /// Waits until `condition` holds for the values so far, or `timeout` passes; returns whether it held.
     @discardableResult
     func wait(timeout: Duration = .seconds(10), until condition: ([Value]) -> Bool) -> Bool {
-        let deadline = DispatchTime.now() + .nanoseconds(Int(timeout.components.seconds) * 1_000_000_000)
+        let deadline = DispatchTime.now() + .nanoseconds(Int(clamping: timeout.wholeNanoseconds))
         while true {
             if condition(all) { return true }
             if arrived.wait(timeout: deadline) == .timedOut { return condition(all) }

@@ -1,0 +1,45 @@
+import ChatKitCore
+import TransportUDP
+
+/// A protocol-level client on a real UDP socket, for tests that talk to a real server directly.
+final class RawClient: Sendable {
+    let transport: UDPTransport
+    let server: Address
+    let received = Inbox<Packet>()
+
+    init(server: Address) throws {
+        self.server = server
+        transport = try UDPTransport(port: 0, host: "127.0.0.1")
+        let received = self.received
+        transport.startReceiving { datagram in
+            if let packet = try? Packet(decoding: datagram.bytes) { received.append(packet) }
+        }
+    }
+
+    deinit {
+        transport.close()
+    }
+
+    func send(_ packet: Packet) {
+        if let bytes = try? packet.encoded() { transport.send(bytes, to: server) }
+    }
+
+    /// Sends `packet` until a reply with its id arrives (every 200 ms, for up to 5 s).
+    func request(_ packet: Packet) -> Packet? {
+        for _ in 0..<25 {
+            send(packet)
+            if received.wait(timeout: .milliseconds(200), until: { $0.contains { $0.id == packet.id } }) {
+                return received.all.first { $0.id == packet.id }
+            }
+        }
+        return nil
+    }
+
+    /// Registers `nick` and returns the session token.
+    func register(_ nick: String, id: UInt64) -> UInt64? {
+        guard case .registerReply(let outcome, let token)? = request(Packet(id: id, message: .register(nick: nick, token: 0)))?.message,
+            outcome == .registered || outcome == .reRegistered
+        else { return nil }
+        return token
+    }
+}
