@@ -341,12 +341,12 @@ public struct ClientMachine: Sendable {
         if replied {
             // A retry answered again, perhaps by a server that restarted meanwhile: its token is the
             // one its table will carry.
-            if outcome == .registered || outcome == .reRegistered { token = newToken }
+            if outcome == .registered || outcome == .reRegistered, newToken != token { startSession(newToken) }
             return
         }
         switch outcome {
         case .registered, .reRegistered:
-            token = newToken
+            startSession(newToken)
             phase = .registering(requestID: id, replied: true, quiet: quiet)
             announcedStoredMessages = false
             if !quiet { show(outcome == .registered && !hasBeenRegistered ? .registered : .reRegistered) }
@@ -359,6 +359,14 @@ public struct ClientMachine: Sendable {
             show(.problem("The server refused the nickname <\(config.nick)>."))
             exit(code: 1, notice: .exitingAfterFailure)
         }
+    }
+
+    /// Adopts a new session token. Table versions count per server session (a restarted server starts
+    /// again from 1), and tables carry the token, so the first table of the new session always applies.
+    private mutating func startSession(_ newToken: UInt64) {
+        token = newToken
+        tableVersion = 0
+        assembly = TableAssembly()
     }
 
     private mutating func deregistrationAnswered(_ id: UInt64, _ outcome: DeregisterOutcome) {

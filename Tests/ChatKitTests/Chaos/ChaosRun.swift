@@ -76,6 +76,8 @@ final class ChaosRun {
     private var hostsDown: [(until: Instant, host: String)] = []
     private var nextPort: UInt16 = 7000
     private var nicks: [String]
+    /// Once settling has gone on this long, the server is healthy and no client may give up on it.
+    private var healthyServerSince: Instant?
 
     init(seed: UInt64, options: Options = Options()) {
         self.seed = seed
@@ -253,6 +255,7 @@ final class ChaosRun {
         if sim.server == nil { sim.startServer() }
         serverRestartAt = nil
         log("settle: faults off, server up")
+        healthyServerSince = sim.clock.now + .seconds(3)
         let settledAt = sim.clock.now + options.settleTime
         while sim.clock.now < settledAt {
             sim.run(for: .milliseconds(500))
@@ -292,6 +295,9 @@ final class ChaosRun {
         } else if text == "[Messages received by the server and saved.]" {
             complete(process, index, .saved, recipient: nil, line: text)
         } else if text == "[Server not responding]" {
+            if let healthy = healthyServerSince, sim.clock.now > healthy {
+                violation("\(process.nick)#\(index) gave up on a healthy server")
+            }
             process.serverGaveUp = true
             if case .send(let send) = process.outstanding { sends[send].outcome = .failed(text) }
             process.outstanding = nil

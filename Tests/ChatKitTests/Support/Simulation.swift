@@ -17,10 +17,10 @@ final class Simulation {
     private(set) var clients: [String: SimulatedClient] = [:]
     /// Every client process started, so an older one under the same nickname lives on until it crashes.
     private(set) var processes: [SimulatedClient] = []
-    private var seed: UInt64
+    private var seeds: RandomSource
 
     init(seed: UInt64 = 1, store: any OfflineStore = MemoryStore(), faults: FaultPlan = FaultPlan()) {
-        self.seed = seed
+        self.seeds = .seeded(seed)
         self.store = store
         self.network = LoopbackNetwork(clock: clock, seed: seed)
         network.faults = faults
@@ -78,9 +78,10 @@ final class Simulation {
         clock.advance(by: duration)
     }
 
+    /// A well-mixed seed for the next server or client. (Stepping seeds by SplitMix's own increment
+    /// would make each new generator replay the previous one shifted by one value.)
     private func nextSeed() -> UInt64 {
-        seed &+= 0x9E37_79B9_7F4A_7C15
-        return seed
+        seeds.next()
     }
 }
 

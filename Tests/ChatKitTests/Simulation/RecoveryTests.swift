@@ -1,0 +1,81 @@
+import ChatKitCore
+import Testing
+import TransportLoopback
+
+@Suite("Recovery: server restarts, silent clients, lost datagrams")
+struct RecoveryTests {
+    @Test("after a server restart with an empty table, clients register again by themselves within a keepalive")
+    func serverRestart() {
+        let sim = SeedSessionTests.registered(["x", "y", "z"])
+        sim.crashServer()
+        sim.startServer()
+        #expect(sim.server?.tableEntries.isEmpty == true)
+        sim.run(for: .seconds(11))
+        #expect(sim.server?.tableEntries.map(\.nick) == ["x", "y", "z"])
+        #expect(sim.server?.tableEntries.allSatisfy(\.online) == true)
+        sim.type("x", "send y back in business")
+        #expect(sim["y"].lines.last == ">>> x: back in business")
+        #expect(sim["x"].lines.last == ">>> [Message received by <y>.]")
+        #expect(!sim["x"].lines.contains { $0.contains("Welcome") && $0 != ">>> [Welcome, You are registered.]" }, "quietly")
+    }
+
+    @Test("a message handed over while the server restarted is saved once the client has registered again")
+    func saveAcrossRestart() throws {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        sim.type("y", "dereg y")
+        sim.crashServer()
+        sim.startServer()
+        sim["y"].crash()  // y is unknown to the new server, but its nick is known to x's table
+        let store = sim.store
+        sim.type("x", "send y written while you were out", settle: .seconds(1))
+        // The new server does not know y at all, so this cannot be saved: a clear line, not silence.
+        #expect(sim["x"].lines.last == ">>> [The server does not know <y>; message not saved.]")
+        #expect(try store.messages(for: "y").isEmpty)
+    }
+
+    @Test("a client that falls silent is marked offline after the client timeout")
+    func silentClient() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        sim["y"].crash()
+        sim.run(for: .seconds(30))
+        #expect(sim.server?.tableEntries.first { $0.nick == "y" }?.online == true)
+        sim.run(for: .seconds(15))
+        #expect(sim.server?.tableEntries.first { $0.nick == "y" }?.online == false)
+        #expect(sim["x"].driver.tableEntries.first { $0.nick == "y" }?.online == false)
+        sim.type("x", "send y later")
+        #expect(sim["x"].lines.suffix(2) == [">>> <y> is offline, message sent to server.", ">>> [Messages received by the server and saved.]"])
+    }
+
+    @Test("one lost chat datagram is covered by the retransmission at 250 ms, not by the server")
+    func retransmission() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        let dropped = Counter()
+        sim.network.intercept { packet in
+            packet.destination.port == 6062 && packet.source.port == 6061 && dropped.increment() == 1 ? .drop : .normal
+        }
+        sim.type("x", "send y second time lucky", settle: .milliseconds(400))
+        #expect(sim["y"].lines.last == ">>> x: second time lucky")
+        #expect(sim["x"].lines.last == ">>> [Message received by <y>.]")
+        #expect(!sim["x"].lines.contains { $0.contains("No ACK") })
+    }
+
+    @Test("a delivery stalled by lost acknowledgements resumes at the next keepalive")
+    func stalledDelivery() throws {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        sim.type("y", "dereg y")
+        sim.type("x", "send y patience")
+        // Every offline-batch acknowledgement from y is lost while y comes back.
+        let blocking = Counter()
+        sim.network.intercept { packet in
+            blocking.count == 0 && packet.source.port == 6062 && packet.destination == Address(host: "server", port: 6000)
+                && packet.bytes.count > 3 && packet.bytes[3] == MessageKind.offlineAck.rawValue ? .drop : .normal
+        }
+        sim.type("y", "reg y", settle: .seconds(3))
+        #expect(sim["y"].lines.filter { $0.hasSuffix("> patience") }.count == 1)
+        #expect(try sim.store.messages(for: "y").count == 1, "not acknowledged, so still stored")
+        blocking.increment()
+        sim.run(for: .seconds(11))
+        #expect(try sim.store.messages(for: "y").isEmpty, "delivered again at the keepalive, acknowledged, removed")
+        #expect(sim["y"].lines.filter { $0.hasSuffix("> patience") }.count == 1, "and not shown twice")
+    }
+}
