@@ -1,19 +1,38 @@
 import ChatKitCore
 
+/// How the server was asked to run.
+struct ServerOptions: Equatable {
+    var port: UInt16
+    var dataDirectory = Invocation.defaultDataDirectory
+    var mailboxLimit = 1_000
+}
+
+/// How a client was asked to run.
+struct ClientOptions: Equatable {
+    var nick: String
+    var serverHost: String
+    var serverPort: UInt16
+    var clientPort: UInt16
+    var keepaliveSeconds = 10
+}
+
 /// What the command line asks for.
 enum Invocation: Equatable {
-    case server(port: UInt16, dataDirectory: String)
-    case client(nick: String, serverHost: String, serverPort: UInt16, clientPort: UInt16)
+    case server(ServerOptions)
+    case client(ClientOptions)
     case help
     case version
 
     static let usage = """
-        usage: udpchat -s <server-port> [--data-dir <dir>]
-               udpchat -c <nick> <server-ip> <server-port> <client-port>
+        usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>]
+               udpchat -c <nick> <server-ip> <server-port> <client-port> [--keepalive <seconds>]
                udpchat --help | --version
         """
 
     static let defaultDataDirectory = "./udpchat-data"
+
+    /// The flags that take a value, and the mode each belongs to.
+    private static let valueFlags = ["--data-dir": "-s", "--mailbox-limit": "-s", "--keepalive": "-c"]
 
     /// A wrong command line, with the reason to show above the usage.
     struct UsageError: Error, Equatable {
@@ -23,47 +42,56 @@ enum Invocation: Equatable {
     /// Parses the arguments after the program name.
     init(arguments: [String]) throws(UsageError) {
         var positional: [String] = []
-        var dataDirectory: String?
+        var flags: [String: String] = [:]
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
-            switch argument {
-            case "--help", "-h":
+            if argument == "--help" || argument == "-h" {
                 self = .help
                 return
-            case "--version":
+            } else if argument == "--version" {
                 self = .version
                 return
-            case "--data-dir":
-                guard index + 1 < arguments.count else { throw UsageError(reason: "--data-dir needs a folder") }
-                dataDirectory = arguments[index + 1]
+            } else if Self.valueFlags[argument] != nil {
+                guard index + 1 < arguments.count else { throw UsageError(reason: "\(argument) needs a value") }
+                flags[argument] = arguments[index + 1]
                 index += 1
-            default:
+            } else {
                 positional.append(argument)
             }
             index += 1
         }
-        switch positional.first {
+        let mode = positional.first
+        if let misplaced = flags.keys.sorted().first(where: { Self.valueFlags[$0] != mode }), mode == "-s" || mode == "-c" {
+            throw UsageError(reason: "\(misplaced) is for the \(Self.valueFlags[misplaced] == "-s" ? "server" : "client")")
+        }
+        switch mode {
         case "-s":
             guard positional.count == 2 else { throw UsageError(reason: "-s takes exactly one port") }
-            self = .server(
-                port: try Self.port(positional[1], name: "server port"),
-                dataDirectory: dataDirectory ?? Self.defaultDataDirectory)
+            var options = ServerOptions(port: try Self.port(positional[1], name: "server port"))
+            options.dataDirectory = flags["--data-dir"] ?? options.dataDirectory
+            if let limit = flags["--mailbox-limit"] {
+                options.mailboxLimit = try Self.number(limit, name: "--mailbox-limit", in: 1...1_000_000)
+            }
+            self = .server(options)
         case "-c":
             guard positional.count == 5 else {
                 throw UsageError(reason: "-c takes a nickname, the server's address and port, and a client port")
             }
-            guard dataDirectory == nil else { throw UsageError(reason: "--data-dir is for the server") }
             let nick: String
             do {
                 nick = try Nickname.normalized(positional[1])
             } catch {
                 throw UsageError(reason: "invalid nickname: \(error)")
             }
-            self = .client(
+            var options = ClientOptions(
                 nick: nick, serverHost: positional[2],
                 serverPort: try Self.port(positional[3], name: "server port"),
                 clientPort: try Self.port(positional[4], name: "client port"))
+            if let seconds = flags["--keepalive"] {
+                options.keepaliveSeconds = try Self.number(seconds, name: "--keepalive", in: 1...3_600)
+            }
+            self = .client(options)
         case nil:
             throw UsageError(reason: "choose -s (server) or -c (client)")
         case let other?:
@@ -72,9 +100,13 @@ enum Invocation: Equatable {
     }
 
     private static func port(_ text: String, name: String) throws(UsageError) -> UInt16 {
-        guard let value = Int(text), (1024...65535).contains(value) else {
-            throw UsageError(reason: "\(name) must be a number from 1024 to 65535, not \(text)")
+        UInt16(try number(text, name: name, in: 1024...65535))
+    }
+
+    private static func number(_ text: String, name: String, in range: ClosedRange<Int>) throws(UsageError) -> Int {
+        guard let value = Int(text), range.contains(value) else {
+            throw UsageError(reason: "\(name) must be a number from \(range.lowerBound) to \(range.upperBound), not \(text)")
         }
-        return UInt16(value)
+        return value
     }
 }

@@ -3,18 +3,19 @@ import Foundation
 import TransportUDP
 
 /// Runs a client until it decides to leave; returns the exit status.
-func runClient(nick: String, serverHost: String, serverPort: UInt16, clientPort: UInt16) -> Int32 {
-    guard let serverIP = UDPTransport.numericHost(serverHost) else {
-        return fail("cannot resolve server address \(serverHost)")
+func runClient(_ options: ClientOptions) -> Int32 {
+    guard let serverIP = UDPTransport.numericHost(options.serverHost) else {
+        return fail("cannot resolve server address \(options.serverHost)")
     }
     let transport: UDPTransport
     do {
-        transport = try UDPTransport(port: clientPort)
+        transport = try UDPTransport(port: options.clientPort)
     } catch {
         return fail("\(error)")
     }
-    var config = ClientConfig(nick: nick, server: Address(host: serverIP, port: serverPort))
+    var config = ClientConfig(nick: options.nick, server: Address(host: serverIP, port: options.serverPort))
     config.utcOffsetSeconds = TimeZone.current.secondsFromGMT()
+    config.keepaliveInterval = .seconds(options.keepaliveSeconds)
     let latch = ExitLatch()
     let console = StandardConsole()
     let driver = ClientDriver(

@@ -4,26 +4,28 @@ import StoreFiles
 import TransportUDP
 
 /// Runs the server until SIGINT or SIGTERM; returns the exit status.
-func runServer(port: UInt16, dataDirectory: String) -> Int32 {
+func runServer(_ options: ServerOptions) -> Int32 {
     let store: FileStore
     let transport: UDPTransport
     do {
-        store = try FileStore(directory: dataDirectory)
-        transport = try UDPTransport(port: port)
+        store = try FileStore(directory: options.dataDirectory)
+        transport = try UDPTransport(port: options.port)
     } catch {
         return fail("\(error)")
     }
+    var config = ServerConfig()
+    config.mailboxLimit = options.mailboxLimit
     let console = StandardConsole()
     let clock = SystemClock()
     let utcOffset = TimeZone.current.secondsFromGMT()
     let driver = ServerDriver(
-        machine: ServerMachine(), transport: transport, store: store, clock: clock,
+        machine: ServerMachine(config: config), transport: transport, store: store, clock: clock,
         log: { line in
             console.show(Timestamp.format(microseconds: clock.wallClockMicroseconds, utcOffsetSeconds: utcOffset) + " " + line)
         })
     let latch = ExitLatch()
     Signals.onInterrupt { _ in latch.exit(with: 0) }
-    console.show("server port number: \(port)")
+    console.show("server port number: \(options.port)")
     console.show("offline messages in: \(store.directory)")
     driver.start()
     let status = latch.wait()

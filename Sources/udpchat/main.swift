@@ -18,10 +18,10 @@ do {
     case .version:
         print("udpchat \(udpchatVersion)")
         status = 0
-    case .server(let port, let dataDirectory):
-        status = runServer(port: port, dataDirectory: dataDirectory)
-    case .client(let nick, let serverHost, let serverPort, let clientPort):
-        status = runClient(nick: nick, serverHost: serverHost, serverPort: serverPort, clientPort: clientPort)
+    case .server(let options):
+        status = runServer(options)
+    case .client(let options):
+        status = runClient(options)
     }
 } catch {
     FileHandle.standardError.write(Data("udpchat: \(error.reason)\n\(Invocation.usage)\n".utf8))
