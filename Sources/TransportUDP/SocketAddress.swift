@@ -6,32 +6,31 @@ enum SocketAddress {
     /// The socket address for `address` on a socket of `family`, or nil if the host is not a numeric
     /// address of that family. On an IPv6 socket, IPv4 addresses become IPv4-mapped IPv6 addresses.
     static func make(_ address: Address, family: Int32) -> sockaddr_storage? {
-        var storage = sockaddr_storage()
         var ipv4 = in_addr()
         var ipv6 = in6_addr()
         if family == AF_INET, inet_pton(AF_INET, address.host, &ipv4) == 1 {
-            withUnsafeMutableBytes(of: &storage) { raw in
-                var socketAddress = sockaddr_in()
-                socketAddress.sin_family = sa_family_t(AF_INET)
-                socketAddress.sin_port = address.port.bigEndian
-                socketAddress.sin_addr = ipv4
-                raw.storeBytes(of: socketAddress, as: sockaddr_in.self)
-            }
-            return storage
+            var socketAddress = sockaddr_in()
+            socketAddress.sin_family = sa_family_t(AF_INET)
+            socketAddress.sin_port = address.port.bigEndian
+            socketAddress.sin_addr = ipv4
+            return storage(holding: socketAddress)
         }
         guard family == AF_INET6 else { return nil }
         if inet_pton(AF_INET6, address.host, &ipv6) != 1 {
-            guard inet_pton(AF_INET, "\(address.host)", &ipv4) == 1,
-                inet_pton(AF_INET6, "::ffff:\(address.host)", &ipv6) == 1
+            guard inet_pton(AF_INET, address.host, &ipv4) == 1, inet_pton(AF_INET6, "::ffff:\(address.host)", &ipv6) == 1
             else { return nil }
         }
-        withUnsafeMutableBytes(of: &storage) { raw in
-            var socketAddress = sockaddr_in6()
-            socketAddress.sin6_family = sa_family_t(AF_INET6)
-            socketAddress.sin6_port = address.port.bigEndian
-            socketAddress.sin6_addr = ipv6
-            raw.storeBytes(of: socketAddress, as: sockaddr_in6.self)
-        }
+        var socketAddress = sockaddr_in6()
+        socketAddress.sin6_family = sa_family_t(AF_INET6)
+        socketAddress.sin6_port = address.port.bigEndian
+        socketAddress.sin6_addr = ipv6
+        return storage(holding: socketAddress)
+    }
+
+    /// A `sockaddr_storage` whose first bytes are `socketAddress`.
+    private static func storage<Specific>(holding socketAddress: Specific) -> sockaddr_storage {
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: socketAddress, as: Specific.self) }
         return storage
     }
 
