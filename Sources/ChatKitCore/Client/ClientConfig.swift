@@ -11,6 +11,9 @@ public struct ClientConfig: Sendable {
     /// How often an online client tells the server it is alive; the server rebuilds its table from these
     /// after a restart and marks clients that fall silent as offline.
     public var keepaliveInterval: Duration = .seconds(10)
+    /// How long a gap in table versions may last (deltas overtaking each other) before the client asks
+    /// the server for a snapshot.
+    public var tableGapPatience: Duration = .milliseconds(300)
     /// The pause between tries of a request to the server (the seed's 500 ms).
     public var serverRetryInterval: Duration = .milliseconds(500)
     /// How many times a request is sent to the server before giving up (the seed's 5).

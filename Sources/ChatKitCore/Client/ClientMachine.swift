@@ -55,6 +55,10 @@ public struct ClientMachine: Sendable {
     private var table: [String: TableEntry] = [:]
     private var tableVersion: UInt64 = 0
     private var assembly = TableAssembly()
+    /// Deltas that arrived ahead of a missing one, by the version they apply to.
+    private var earlyDeltas: [UInt64: TableDelta] = [:]
+    /// When to ask for a snapshot if the gap in table versions has not closed by then.
+    private var snapshotDue: Instant?
 
     private var awaitingAck: [UInt64: OutgoingChat] = [:]
     private var serverRequests: [UInt64: ServerRequest] = [:]
@@ -83,7 +87,7 @@ public struct ClientMachine: Sendable {
     public var nextDeadline: Instant? {
         let ackDeadline = awaitingAck.values.lazy.map { $0.retransmitAt ?? $0.deadline }.min()
         let retryDeadline = serverRequests.values.lazy.compactMap(\.nextTry).min()
-        return [ackDeadline, retryDeadline, nextKeepalive].compactMap { $0 }.min()
+        return [ackDeadline, retryDeadline, nextKeepalive, snapshotDue].compactMap { $0 }.min()
     }
 
     /// True once the machine has asked to exit; it ignores every later event.
@@ -265,6 +269,12 @@ public struct ClientMachine: Sendable {
                 transmit(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: chat.peer)
             }
         }
+        if let due = snapshotDue, due <= now {
+            snapshotDue = isRegisteredWithServer ? now + config.serverRetryInterval : nil
+            if snapshotDue != nil {
+                transmit(Packet(id: newMessageID(), message: .tableRequest(token: token)), to: config.server)
+            }
+        }
         if let due = nextKeepalive, due <= now {
             if phase == .online {
                 transmit(Packet(id: newMessageID(), message: .keepalive(token: token)), to: config.server)
@@ -300,15 +310,18 @@ public struct ClientMachine: Sendable {
             deregistrationAnswered(packet.id, outcome)
         case .table(let chunk) where fromServer:
             tableChunkArrived(chunk)
+        case .tableDelta(let delta) where fromServer:
+            tableDeltaArrived(delta)
         case .saveReply(let outcome, let peer) where fromServer:
             saveAnswered(packet.id, outcome, peer)
         case .offlineBatch(let batchToken, let messages) where fromServer:
             storedMessagesArrived(packet.id, batchToken, messages)
-        case .keepaliveReply(.unknownSession) where fromServer && phase == .online:
+        case .keepaliveReply(.unknownSession, _) where fromServer && phase == .online:
             // The server restarted or gave up on us: register again, quietly, with the same nickname.
             beginRegistration(quiet: true)
-        case .keepaliveReply(.alive) where fromServer:
-            break
+        case .keepaliveReply(.alive, let serverVersion) where fromServer:
+            // Behind the server (the last delta was lost): unless it turns up meanwhile, ask for a snapshot.
+            if serverVersion > tableVersion, snapshotDue == nil { snapshotDue = now + config.tableGapPatience }
         case .probe(let probeToken) where fromServer && token != 0 && probeToken == token && isRegisteredWithServer:
             transmit(Packet(id: packet.id, message: .probeReply(token: token)), to: config.server)
         case .chat(let from, let text):
@@ -367,6 +380,8 @@ public struct ClientMachine: Sendable {
         token = newToken
         tableVersion = 0
         assembly = TableAssembly()
+        earlyDeltas = [:]
+        snapshotDue = nil
     }
 
     private mutating func deregistrationAnswered(_ id: UInt64, _ outcome: DeregisterOutcome) {
@@ -387,6 +402,40 @@ public struct ClientMachine: Sendable {
         guard chunk.version > tableVersion, let entries = assembly.add(chunk) else { return }
         tableVersion = chunk.version
         table = Dictionary(entries.map { ($0.nick, $0) }, uniquingKeysWith: { _, last in last })
+        applyEarlyDeltas()
+        tableApplied()
+    }
+
+    private mutating func tableDeltaArrived(_ delta: TableDelta) {
+        guard token != 0, delta.token == token, isRegisteredWithServer else { return drop() }
+        guard delta.to > tableVersion else { return }  // old news
+        // Version 0 means no snapshot yet in this session (server versions start at 1).
+        if delta.from != tableVersion || tableVersion == 0 {
+            // A gap: an earlier delta is late or lost. Wait a little for it, then ask for a snapshot.
+            earlyDeltas[delta.from] = delta
+            if snapshotDue == nil { snapshotDue = now + config.tableGapPatience }
+            return
+        }
+        apply(delta)
+        applyEarlyDeltas()
+        tableApplied()
+    }
+
+    private mutating func apply(_ delta: TableDelta) {
+        for entry in delta.entries { table[entry.nick] = entry }
+        tableVersion = delta.to
+    }
+
+    private mutating func applyEarlyDeltas() {
+        while let next = earlyDeltas.removeValue(forKey: tableVersion) {
+            apply(next)
+        }
+        earlyDeltas = earlyDeltas.filter { $0.value.to > tableVersion }
+        if earlyDeltas.isEmpty { snapshotDue = nil }
+    }
+
+    /// A new version of the table is in place.
+    private mutating func tableApplied() {
         show(.tableUpdated)
         if case .registering(let requestID, replied: true, _) = phase {
             serverRequests[requestID] = nil

@@ -10,6 +10,8 @@ struct ClientRecord {
     var registrationOutcome: RegisterOutcome
     /// When the client was last heard from; silent clients are marked offline.
     var lastSeen: Instant
+    /// The table version this client has been sent up to (by snapshot or deltas).
+    var tableVersionSent: UInt64 = 0
 
     var entry: TableEntry { TableEntry(nick: nick, address: address, online: online) }
 }

@@ -15,6 +15,10 @@ public struct ServerConfig: Sendable {
     public var clientTimeout: Duration = .seconds(35)
     /// How often the server looks for silent clients.
     public var sweepInterval: Duration = .seconds(5)
+    /// How long table changes are gathered before they go out as deltas. Zero still gathers everything
+    /// handled at the same instant (a burst of datagrams read together), and keeps a newcomer's table
+    /// entry ahead of its first chat.
+    public var tableFlushDelay: Duration = .zero
     /// How long the holder of a nickname has to answer a probe before the nickname goes to a newcomer.
     public var probeTimeout: Duration = .milliseconds(500)
 

@@ -10,6 +10,9 @@ public struct ServerMachine: Sendable {
     private var clients: [String: ClientRecord] = [:]
     private var nickByToken: [UInt64: String] = [:]
     private var tableVersion: UInt64 = 0
+    /// Which client changed at each version since the last flush, oldest first.
+    private var changeLog: [(version: UInt64, nick: String)] = []
+    private var flushAt: Instant?
     private var random: RandomSource
     private var lastPacketID: UInt64
 
@@ -51,7 +54,7 @@ public struct ServerMachine: Sendable {
     public var nextDeadline: Instant? {
         let delivery = deliveries.values.compactMap { $0.inFlight?.nextTry }.min()
         let takeover = takeovers.values.map(\.deadline).min()
-        return [delivery, takeover, nextSweep].compactMap { $0 }.min()
+        return [delivery, takeover, nextSweep, flushAt].compactMap { $0 }.min()
     }
 
     /// Handles one event at monotonic time `now` (wall-clock time `wallClockMicroseconds`) and returns the
@@ -66,6 +69,7 @@ public struct ServerMachine: Sendable {
             retryDeliveries()
             finishTakeovers()
             sweepSilentClients()
+            flushTableChanges()
         case .saved(let message, let outcome): saveFinished(message, outcome)
         case .loaded(let recipient, let result): loadFinished(recipient, result)
         }
@@ -90,6 +94,7 @@ public struct ServerMachine: Sendable {
         case .offlineAck(let token): storedMessagesAcknowledged(packet.id, token: token, from: source)
         case .keepalive(let token): keepalive(packet.id, token: token, from: source)
         case .probeReply(let token): probeAnswered(packet.id, token: token, from: source)
+        case .tableRequest(let token): snapshotRequested(token: token, from: source)
         default: drop("\(source): unexpected \(packet.message.kind) message")
         }
     }
@@ -141,7 +146,8 @@ public struct ServerMachine: Sendable {
         nickByToken[record.token] = nick
         log("\(outcome == .registered ? "registered" : "re-registered") \(nick) at \(source)")
         reply(id, .registerReply(outcome, token: record.token), to: source)
-        tableChanged()
+        tableChanged(nick)
+        pushTable(to: [record])
         startDelivery(to: nick)
         if nextSweep == nil { nextSweep = now + config.sweepInterval }
     }
@@ -187,10 +193,10 @@ public struct ServerMachine: Sendable {
 
     private mutating func keepalive(_ id: UInt64, token: UInt64, from source: Address) {
         guard let nick = holder(of: token, at: source), clients[nick]?.online == true else {
-            return reply(id, .keepaliveReply(.unknownSession), to: source)
+            return reply(id, .keepaliveReply(.unknownSession, tableVersion: 0), to: source)
         }
         clients[nick]?.lastSeen = now
-        reply(id, .keepaliveReply(.alive), to: source)
+        reply(id, .keepaliveReply(.alive, tableVersion: clients[nick]?.tableVersionSent ?? 0), to: source)
         if deliveryStalled.remove(nick) != nil, deliveries[nick] == nil {
             startDelivery(to: nick)
         }
@@ -203,8 +209,8 @@ public struct ServerMachine: Sendable {
         for nick in silent {
             log("\(nick) has been silent for \(config.clientTimeout); marking it offline")
             markOffline(nick)
+            tableChanged(nick)
         }
-        if !silent.isEmpty { tableChanged() }
         nextSweep = clients.values.contains(where: \.online) ? now + config.sweepInterval : nil
     }
 
@@ -220,7 +226,7 @@ public struct ServerMachine: Sendable {
         if record.online {
             log("deregistered \(nick)")
             markOffline(nick)
-            tableChanged()
+            tableChanged(nick)
         }
         reply(id, .deregisterReply(.deregistered), to: source)
     }
@@ -240,12 +246,14 @@ public struct ServerMachine: Sendable {
 
     // MARK: - The table
 
-    private mutating func tableChanged() {
+    /// Records that `nick`'s row changed; online clients hear of it in the next flush of deltas.
+    private mutating func tableChanged(_ nick: String) {
         tableVersion += 1
-        pushTable(to: clients.values.filter(\.online).sorted { $0.nick < $1.nick })
+        changeLog.append((tableVersion, nick))
+        if flushAt == nil { flushAt = now + config.tableFlushDelay }
     }
 
-    /// Sends the whole current table to each of `recipients`, each copy carrying that recipient's token.
+    /// Sends each of `recipients` a snapshot of the whole table, each copy carrying that recipient's token.
     private mutating func pushTable(to recipients: [ClientRecord]) {
         guard !recipients.isEmpty else { return }
         let groups = TableChunker.split(tableEntries)
@@ -256,7 +264,41 @@ public struct ServerMachine: Sendable {
                     parts: UInt16(clamping: groups.count), entries: entries)
                 reply(newPacketID(), .table(chunk), to: record.address)
             }
+            clients[record.nick]?.tableVersionSent = tableVersion
         }
+    }
+
+    /// Sends every online client the changes since the version it was last sent: one datagram each for a
+    /// handful of changes, whatever the size of the table.
+    private mutating func flushTableChanges() {
+        guard let due = flushAt, due <= now else { return }
+        flushAt = nil
+        var changesSince: [UInt64: [(version: UInt64, entry: TableEntry)]] = [:]
+        for record in clients.values.filter(\.online).sorted(by: { $0.nick < $1.nick }) {
+            let sent = record.tableVersionSent
+            guard sent < tableVersion else { continue }
+            if changesSince[sent] == nil { changesSince[sent] = changes(after: sent) }
+            for delta in TableChunker.deltas(of: changesSince[sent] ?? [], from: sent, token: record.token) {
+                reply(newPacketID(), .tableDelta(delta), to: record.address)
+            }
+            clients[record.nick]?.tableVersionSent = tableVersion
+        }
+        // Every online client is up to date now; anyone else gets a snapshot when it comes back.
+        changeLog.removeAll()
+    }
+
+    /// The changed rows after `version`, in version order, each with the row's current state.
+    private func changes(after version: UInt64) -> [(version: UInt64, entry: TableEntry)] {
+        let start = changeLog.firstIndex { $0.version > version } ?? changeLog.endIndex
+        return changeLog[start...].compactMap { change in clients[change.nick].map { (change.version, $0.entry) } }
+    }
+
+    private mutating func snapshotRequested(token: UInt64, from source: Address) {
+        guard let nick = holder(of: token, at: source), let record = clients[nick], record.online else {
+            return drop("\(source): table request from no session")
+        }
+        clients[nick]?.lastSeen = now
+        pushTable(to: [record])
     }
 
     // MARK: - Offline messages in
@@ -284,7 +326,7 @@ public struct ServerMachine: Sendable {
             case .noAck:
                 log("\(recipient.nick) did not acknowledge \(sender); marking it offline")
                 markOffline(recipient.nick)
-                tableChanged()
+                tableChanged(recipient.nick)
                 // If only the ACK was lost, the recipient is alive: telling it lets it re-register and
                 // collect the stored copy (which it shows only if it missed the direct one).
                 if let marked = clients[recipient.nick] { pushTable(to: [marked]) }

@@ -27,8 +27,12 @@ public enum Message: Equatable, Sendable {
     case deregister(nick: String, token: UInt64)
     /// Server → client: the answer to `deregister`.
     case deregisterReply(DeregisterOutcome)
-    /// Server → client: one part of the client table.
+    /// Server → client: one part of a snapshot of the client table.
     case table(TableChunk)
+    /// Server → client: the rows that changed between two table versions.
+    case tableDelta(TableDelta)
+    /// Client → server: "my table has a gap, send me a snapshot".
+    case tableRequest(token: UInt64)
     /// Client → client: a chat line from `from`.
     case chat(from: String, text: String)
     /// Client → client: the chat with this packet's id has been shown.
@@ -44,8 +48,9 @@ public enum Message: Equatable, Sendable {
     /// Client → server: "I am still here", every few seconds, so the server can tell live clients from
     /// dead ones and rebuild its table after a restart.
     case keepalive(token: UInt64)
-    /// Server → client: the answer to `keepalive`.
-    case keepaliveReply(KeepaliveOutcome)
+    /// Server → client: the answer to `keepalive`, with the table version the server has sent this
+    /// client, so a client whose last delta was lost notices it is behind.
+    case keepaliveReply(KeepaliveOutcome, tableVersion: UInt64)
     /// Server → client: "are you still there?", sent to the holder of `token` before its nickname is
     /// given to someone else.
     case probe(token: UInt64)
@@ -70,6 +75,8 @@ public enum MessageKind: UInt8, CaseIterable, Sendable {
     case keepaliveReply = 0x0D
     case probe = 0x0E
     case probeReply = 0x0F
+    case tableDelta = 0x10
+    case tableRequest = 0x11
 }
 
 extension Message {
@@ -91,6 +98,8 @@ extension Message {
         case .keepaliveReply: .keepaliveReply
         case .probe: .probe
         case .probeReply: .probeReply
+        case .tableDelta: .tableDelta
+        case .tableRequest: .tableRequest
         }
     }
 }
@@ -205,6 +214,29 @@ public struct TableChunk: Equatable, Sendable {
         self.version = version
         self.part = part
         self.parts = parts
+        self.entries = entries
+    }
+}
+
+/// The changes that take a client's table from version `from` to version `to`.
+///
+/// A client applies it only when its table is at `from`; a later `from` means a gap, filled by a
+/// snapshot. Rows are the changed clients' latest state, so applying them is idempotent.
+public struct TableDelta: Equatable, Sendable {
+    /// The receiving client's session token.
+    public var token: UInt64
+    /// The version the delta applies to.
+    public var from: UInt64
+    /// The version the table has after it.
+    public var to: UInt64
+    /// The rows that changed.
+    public var entries: [TableEntry]
+
+    /// Makes a table delta.
+    public init(token: UInt64, from: UInt64, to: UInt64, entries: [TableEntry]) {
+        self.token = token
+        self.from = from
+        self.to = to
         self.entries = entries
     }
 }

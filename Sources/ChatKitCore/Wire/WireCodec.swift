@@ -76,10 +76,20 @@ extension Message {
                 writer.i64(message.savedAtMicroseconds)
                 writer.string(message.text)
             }
-        case .offlineAck(let token), .keepalive(let token), .probe(let token), .probeReply(let token):
+        case .offlineAck(let token), .keepalive(let token), .probe(let token), .probeReply(let token),
+            .tableRequest(let token):
             writer.u64(token)
-        case .keepaliveReply(let outcome):
+        case .tableDelta(let delta):
+            writer.u64(delta.token)
+            writer.u64(delta.from)
+            writer.u64(delta.to)
+            writer.u16(UInt16(clamping: delta.entries.count))
+            for entry in delta.entries.prefix(Int(UInt16.max)) {
+                entry.encode(into: &writer)
+            }
+        case .keepaliveReply(let outcome, let tableVersion):
             writer.u8(outcome.rawValue)
+            writer.u64(tableVersion)
         }
     }
 
@@ -99,13 +109,16 @@ extension Message {
             let part = try reader.u16("part")
             let parts = try reader.u16("parts")
             guard part < parts else { throw .invalidValue(field: "part", value: UInt64(part)) }
-            let count = Int(try reader.u16("entry count"))
-            var entries: [TableEntry] = []
-            entries.reserveCapacity(min(count, reader.remaining / TableEntry.minimumEncodedBytes))
-            for _ in 0..<count {
-                entries.append(try TableEntry.decode(from: &reader))
-            }
+            let entries = try TableEntry.decodeList(from: &reader)
             return .table(TableChunk(token: token, version: version, part: part, parts: parts, entries: entries))
+        case .tableDelta:
+            let token = try reader.u64("token")
+            let from = try reader.u64("from version")
+            let to = try reader.u64("to version")
+            guard to > from else { throw .invalidValue(field: "to version", value: to) }
+            return .tableDelta(TableDelta(token: token, from: from, to: to, entries: try TableEntry.decodeList(from: &reader)))
+        case .tableRequest:
+            return .tableRequest(token: try reader.u64("token"))
         case .chat:
             return .chat(from: try reader.string("sender"), text: try reader.string("text"))
         case .chatAck:
@@ -141,7 +154,7 @@ extension Message {
         case .keepalive:
             return .keepalive(token: try reader.u64("token"))
         case .keepaliveReply:
-            return .keepaliveReply(try reader.code("outcome", as: KeepaliveOutcome.self))
+            return .keepaliveReply(try reader.code("outcome", as: KeepaliveOutcome.self), tableVersion: try reader.u64("table version"))
         case .probe:
             return .probe(token: try reader.u64("token"))
         case .probeReply:
@@ -162,6 +175,17 @@ extension TableEntry {
         writer.string(address.host)
         writer.u16(address.port)
         writer.bool(online)
+    }
+
+    /// A count, then that many entries.
+    static func decodeList(from reader: inout ByteReader) throws(WireError) -> [TableEntry] {
+        let count = Int(try reader.u16("entry count"))
+        var entries: [TableEntry] = []
+        entries.reserveCapacity(min(count, reader.remaining / minimumEncodedBytes))
+        for _ in 0..<count {
+            entries.append(try decode(from: &reader))
+        }
+        return entries
     }
 
     static func decode(from reader: inout ByteReader) throws(WireError) -> TableEntry {

@@ -7,5 +7,5 @@ public enum WireLimits {
     /// The two magic bytes, "CK".
     public static let magic: (UInt8, UInt8) = (0x43, 0x4B)
     /// The protocol version this build speaks.
-    public static let version: UInt8 = 2
+    public static let version: UInt8 = 3
 }

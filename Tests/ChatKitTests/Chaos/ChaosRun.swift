@@ -10,7 +10,8 @@ import TransportLoopback
 /// 1. every `send` ends in exactly one outcome line (ACK, saved, or a clear failure), never silence;
 /// 2. no process shows a message twice;
 /// 3. every message that was ACKed or saved is shown to its recipient, and nothing is shown that was
-///    not sent.
+///    not sent;
+/// and, once settled, every client's table is the server's.
 /// Everything comes from the seed, so a failing run replays exactly; its trace says what happened when.
 final class ChaosRun {
     struct Options {
@@ -365,6 +366,14 @@ final class ChaosRun {
     // MARK: - The promises
 
     private func check() {
+        let serverTable = sim.server?.tableEntries ?? []
+        for nick in nicks {
+            guard let index = current[nick], processes[index].alive else { continue }
+            let clientTable = processes[index].client.driver.tableEntries
+            if clientTable != serverTable {
+                violation("\(nick)#\(index)'s table did not converge: \(clientTable) vs the server's \(serverTable)")
+            }
+        }
         for (number, send) in sends.enumerated() {
             let process = processes[send.process]
             let shownToRecipient = processes.contains { $0.nick == send.recipient && $0.shown[send.text] != nil }

@@ -37,9 +37,16 @@ struct ProtocolVectorTests {
                 ])),
         "offline-ack": Packet(id: 0x11, message: .offlineAck(token: token)),
         "keepalive": Packet(id: 0x30, message: .keepalive(token: token)),
-        "keepalive-reply": Packet(id: 0x30, message: .keepaliveReply(.unknownSession)),
+        "keepalive-reply": Packet(id: 0x30, message: .keepaliveReply(.alive, tableVersion: 4)),
         "probe": Packet(id: 0x31, message: .probe(token: token)),
         "probe-reply": Packet(id: 0x31, message: .probeReply(token: token)),
+        "table-delta": Packet(
+            id: 0x12,
+            message: .tableDelta(
+                TableDelta(
+                    token: token, from: 3, to: 4,
+                    entries: [TableEntry(nick: "z", address: Address(host: "10.0.0.7", port: 6063), online: true)]))),
+        "table-request": Packet(id: 0x32, message: .tableRequest(token: token)),
     ]
 
     static func hex(_ bytes: [UInt8]) -> String {

@@ -50,9 +50,20 @@ enum SamplePackets {
                 ])),
         Packet(id: 21, message: .offlineAck(token: 42)),
         Packet(id: 22, message: .keepalive(token: 42)),
-        Packet(id: 23, message: .keepaliveReply(.alive)),
-        Packet(id: 24, message: .keepaliveReply(.unknownSession)),
+        Packet(id: 23, message: .keepaliveReply(.alive, tableVersion: 77)),
+        Packet(id: 24, message: .keepaliveReply(.unknownSession, tableVersion: 0)),
         Packet(id: 25, message: .probe(token: .max)),
         Packet(id: 26, message: .probeReply(token: 1)),
+        Packet(
+            id: 27,
+            message: .tableDelta(
+                TableDelta(
+                    token: 9, from: 41, to: 43,
+                    entries: [
+                        TableEntry(nick: longestNick, address: Address(host: "2001:db8::1", port: 65535), online: false),
+                        TableEntry(nick: "q", address: Address(host: "127.0.0.1", port: 1024), online: true),
+                    ]))),
+        Packet(id: 28, message: .tableDelta(TableDelta(token: 9, from: 0, to: 1, entries: []))),
+        Packet(id: 29, message: .tableRequest(token: 9)),
     ]
 }

@@ -133,8 +133,8 @@ struct SeedSessionTests {
         sim.run(for: .milliseconds(100))
         #expect(Array(sim["x"].lines.suffix(3)) == [
             ">>> [No ACK from <y>, message sent to server.]",
-            ">>> [Client table updated.]",
             ">>> [Messages received by the server and saved.]",
+            ">>> [Client table updated.]",
         ])
         #expect(sim.server?.tableEntries.first { $0.nick == "y" }?.online == false)
 
