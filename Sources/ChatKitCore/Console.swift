@@ -2,8 +2,16 @@
 ///
 /// The terminal implementation reads standard input; tests type lines themselves and record output.
 public protocol Console: AnyObject, Sendable {
-    /// Shows one line to the user. The text is complete and has no trailing newline.
+    /// Shows one line to the user. The text is complete and has no trailing newline. A console may hold
+    /// lines back until `flush`.
     func show(_ line: String)
+    /// Writes out every line shown so far. Drivers call it after each batch of events.
+    func flush()
     /// Starts delivering typed lines to `onLine` and the end of input to `onEnd`.
     func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void)
+}
+
+extension Console {
+    /// Consoles that write each line at once need no flush.
+    public func flush() {}
 }

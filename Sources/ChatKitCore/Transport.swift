@@ -10,6 +10,15 @@ public protocol Transport: AnyObject, Sendable {
     func send(_ bytes: [UInt8], to destination: Address)
     /// Starts delivering every received datagram to `handler`, one at a time.
     func startReceiving(_ handler: @escaping @Sendable (Datagram) -> Void)
+    /// Starts delivering received datagrams in batches: everything that arrived together, so a driver can
+    /// handle a burst at once (one flush of output, one durable write). By default, batches of one.
+    func startReceivingBatches(_ handler: @escaping @Sendable ([Datagram]) -> Void)
     /// Stops receiving and releases the transport's resources.
     func close()
+}
+
+extension Transport {
+    public func startReceivingBatches(_ handler: @escaping @Sendable ([Datagram]) -> Void) {
+        startReceiving { handler([$0]) }
+    }
 }

@@ -109,6 +109,11 @@ public final class UDPTransport: Transport, Sendable {
     }
 
     public func startReceiving(_ handler: @escaping @Sendable (Datagram) -> Void) {
+        startReceivingBatches { batch in batch.forEach(handler) }
+    }
+
+    /// Delivers everything readable at each wake-up (up to 64 datagrams) as one batch.
+    public func startReceivingBatches(_ handler: @escaping @Sendable ([Datagram]) -> Void) {
         let start = state.withLock { state in
             guard !state.readerRunning, !state.closing else { return false }
             state.readerRunning = true
@@ -120,29 +125,45 @@ public final class UDPTransport: Transport, Sendable {
         thread.start()
     }
 
-    private func receiveLoop(_ handler: @Sendable (Datagram) -> Void) {
+    private static let maxBatch = 64
+
+    private func receiveLoop(_ handler: @Sendable ([Datagram]) -> Void) {
         var buffer = [UInt8](repeating: 0, count: WireLimits.maxDatagramBytes + 1)
         var pollDescriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        var batch: [Datagram] = []
+        batch.reserveCapacity(Self.maxBatch)
         while !state.withLock({ $0.closing }) {
             guard poll(&pollDescriptor, 1, 100) > 0 else { continue }
-            var source = sockaddr_storage()
-            var sourceLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let count = buffer.withUnsafeMutableBytes { raw in
-                withUnsafeMutablePointer(to: &source) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        recvfrom(socket, raw.baseAddress, raw.count, Int32(MSG_TRUNC | MSG_DONTWAIT), $0, &sourceLength)
-                    }
-                }
+            while batch.count < Self.maxBatch, let datagram = receiveOne(into: &buffer) {
+                if let datagram { batch.append(datagram) }
             }
-            guard count >= 0 else { continue }
-            guard count <= WireLimits.maxDatagramBytes else {
-                state.withLock { $0.statistics.oversizeDatagrams += 1 }
-                continue
+            if !batch.isEmpty {
+                handler(batch)
+                batch.removeAll(keepingCapacity: true)
             }
-            guard let address = SocketAddress.address(of: source) else { continue }
-            handler(Datagram(bytes: Array(buffer[0..<count]), source: address))
         }
         Glibc.close(socket)
+    }
+
+    /// Reads one waiting datagram without blocking: nil when none is waiting, `.some(nil)` for one that
+    /// was dropped (oversize or from an unreadable address).
+    private func receiveOne(into buffer: inout [UInt8]) -> Datagram?? {
+        var source = sockaddr_storage()
+        var sourceLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let count = buffer.withUnsafeMutableBytes { raw in
+            withUnsafeMutablePointer(to: &source) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    recvfrom(socket, raw.baseAddress, raw.count, Int32(MSG_TRUNC | MSG_DONTWAIT), $0, &sourceLength)
+                }
+            }
+        }
+        guard count >= 0 else { return errno == EINTR ? .some(nil) : nil }
+        guard count <= WireLimits.maxDatagramBytes else {
+            state.withLock { $0.statistics.oversizeDatagrams += 1 }
+            return .some(nil)
+        }
+        guard let address = SocketAddress.address(of: source) else { return .some(nil) }
+        return Datagram(bytes: Array(buffer[0..<count]), source: address)
     }
 
     /// Stops the reader thread (within a tenth of a second) and closes the socket.

@@ -24,6 +24,7 @@ func runClient(_ options: ClientOptions) -> Int32 {
     Signals.onInterrupt { _ in driver.handle(.interrupt) }
     driver.start()
     let status = latch.wait()
+    console.flush()
     transport.close()
     return status
 }

@@ -17,19 +17,18 @@ func runServer(_ options: ServerOptions) -> Int32 {
     config.mailboxLimit = options.mailboxLimit
     let console = StandardConsole()
     let clock = SystemClock()
-    let utcOffset = TimeZone.current.secondsFromGMT()
+    let log = TimestampedLog(console: console, clock: clock, utcOffsetSeconds: TimeZone.current.secondsFromGMT())
     let driver = ServerDriver(
-        machine: ServerMachine(config: config), transport: transport, store: store, clock: clock,
-        log: { line in
-            console.show(Timestamp.format(microseconds: clock.wallClockMicroseconds, utcOffsetSeconds: utcOffset) + " " + line)
-        })
+        machine: ServerMachine(config: config), transport: transport, store: store, clock: clock, log: log)
     let latch = ExitLatch()
     Signals.onInterrupt { _ in latch.exit(with: 0) }
     console.show("server port number: \(options.port)")
     console.show("offline messages in: \(store.directory)")
+    console.flush()
     driver.start()
     let status = latch.wait()
     driver.stop()
     console.show("[exiting]")
+    console.flush()
     return status
 }

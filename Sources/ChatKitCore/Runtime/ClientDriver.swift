@@ -29,7 +29,7 @@ public final class ClientDriver: @unchecked Sendable {
 
     /// Starts receiving datagrams, registers with the server and starts reading the console.
     public func start() {
-        transport.startReceiving { [weak self] datagram in self?.handle(.datagram(datagram)) }
+        transport.startReceivingBatches { [weak self] datagrams in self?.handle(datagrams.map(ClientEvent.datagram)) }
         handle(.start)
         console.startReading(
             onLine: { [weak self] line in self?.handle(.line(line)) },
@@ -38,17 +38,26 @@ public final class ClientDriver: @unchecked Sendable {
 
     /// Feeds one event to the machine and carries out what it asks.
     public func handle(_ event: ClientEvent) {
+        handle([event])
+    }
+
+    /// Feeds events that arrived together to the machine, in order, and carries out what it asks; the
+    /// console is flushed once, after the last.
+    public func handle(_ events: [ClientEvent]) {
         lock.lock()
         defer { lock.unlock() }
         guard exitCode == nil else { return }
-        if event == .tick { wakeup.fired() }
-        for effect in machine.handle(event, at: clock.now) {
-            switch effect {
-            case .send(let bytes, let destination): transport.send(bytes, to: destination)
-            case .show(let notice): console.show(notice.line)
-            case .exit(let code): exitCode = code
+        for event in events where exitCode == nil {
+            if event == .tick { wakeup.fired() }
+            for effect in machine.handle(event, at: clock.now) {
+                switch effect {
+                case .send(let bytes, let destination): transport.send(bytes, to: destination)
+                case .show(let notice): console.show(notice.line)
+                case .exit(let code): exitCode = code
+                }
             }
         }
+        console.flush()
         if let exitCode {
             wakeup.cancel()
             onExit(exitCode)

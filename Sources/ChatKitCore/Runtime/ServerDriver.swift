@@ -3,22 +3,22 @@ import Foundation
 /// Runs a `ServerMachine` on a transport, an offline store, a clock and a log: one per server process.
 ///
 /// It performs the machine's storage effects against the store and feeds the results back as events.
-/// All saves asked for while handling one event go to the store in one call, so a store can make
-/// them durable together.
+/// Datagrams that arrive together are handled as one batch, and every save asked for in the batch goes
+/// to the store in one call (group commit: one durable write for all), before any of their "saved"
+/// replies can go out.
 public final class ServerDriver: @unchecked Sendable {
     private let lock = NSLock()
     private var machine: ServerMachine
     private let transport: any Transport
     private let store: any OfflineStore
     private let clock: any Clock
-    private let log: @Sendable (String) -> Void
+    private let log: any Console
     private var wakeup = WakeupTimer()
     private var stopped = false
 
-    /// Makes a driver; nothing happens until `start`. `log` receives one line per server event.
+    /// Makes a driver; nothing happens until `start`. `log` shows one line per server event.
     public init(
-        machine: ServerMachine, transport: any Transport, store: any OfflineStore, clock: any Clock,
-        log: @escaping @Sendable (String) -> Void
+        machine: ServerMachine, transport: any Transport, store: any OfflineStore, clock: any Clock, log: any Console
     ) {
         self.machine = machine
         self.transport = transport
@@ -29,7 +29,7 @@ public final class ServerDriver: @unchecked Sendable {
 
     /// Starts serving datagrams.
     public func start() {
-        transport.startReceiving { [weak self] datagram in self?.handle(.datagram(datagram)) }
+        transport.startReceivingBatches { [weak self] datagrams in self?.handle(datagrams.map(ServerEvent.datagram)) }
     }
 
     /// Stops serving: no more events are handled and the transport is closed.
@@ -37,36 +37,50 @@ public final class ServerDriver: @unchecked Sendable {
         lock.withLock {
             stopped = true
             wakeup.cancel()
+            log.flush()
         }
         transport.close()
     }
 
     /// Feeds one event to the machine, and the results of the storage work it asks for, until it is done.
     public func handle(_ event: ServerEvent) {
+        handle([event])
+    }
+
+    /// Feeds events that arrived together to the machine, then the results of the storage work they
+    /// asked for, until nothing is left to do.
+    public func handle(_ events: [ServerEvent]) {
         lock.lock()
         defer { lock.unlock() }
         guard !stopped else { return }
-        if event == .tick { wakeup.fired() }
-        var pending = [event]
-        while !pending.isEmpty {
-            let effects = machine.handle(
-                pending.removeFirst(), at: clock.now, wallClockMicroseconds: clock.wallClockMicroseconds)
-            pending += perform(effects)
+        if events.contains(.tick) { wakeup.fired() }
+        var pending = events[...]
+        var saves: [StoredMessage] = []
+        var mailboxLimit = Int.max
+        while true {
+            while let event = pending.popFirst() {
+                let effects = machine.handle(event, at: clock.now, wallClockMicroseconds: clock.wallClockMicroseconds)
+                pending += perform(effects, saves: &saves, mailboxLimit: &mailboxLimit)
+            }
+            guard !saves.isEmpty else { break }
+            pending += saveDurably(saves, mailboxLimit: mailboxLimit)
+            saves = []
+            mailboxLimit = Int.max
         }
+        log.flush()
         wakeup.arm(at: machine.nextDeadline, on: clock) { [weak self] in self?.handle(.tick) }
     }
 
-    /// Carries out effects and returns the events that report on storage work.
-    private func perform(_ effects: [ServerEffect]) -> [ServerEvent] {
+    /// Carries out effects; saves are gathered for one durable write, other storage work is done now and
+    /// its results returned as events.
+    private func perform(_ effects: [ServerEffect], saves: inout [StoredMessage], mailboxLimit: inout Int) -> [ServerEvent] {
         var results: [ServerEvent] = []
-        var saves: [StoredMessage] = []
-        var mailboxLimit = Int.max
         for effect in effects {
             switch effect {
             case .send(let bytes, let destination):
                 transport.send(bytes, to: destination)
             case .log(let line):
-                log(line)
+                log.show(line)
             case .save(let message, let limit):
                 saves.append(message)
                 mailboxLimit = min(mailboxLimit, limit)
@@ -76,19 +90,21 @@ public final class ServerDriver: @unchecked Sendable {
                 do {
                     try store.remove(keys, for: recipient)
                 } catch {
-                    log("could not remove delivered messages of \(recipient): \(error)")
+                    log.show("could not remove delivered messages of \(recipient): \(error)")
                 }
             }
         }
-        if !saves.isEmpty {
-            do {
-                let refused = try store.save(saves, mailboxLimit: mailboxLimit)
-                results += saves.map { .saved($0, refused.contains($0.key) ? .mailboxFull : .stored) }
-            } catch {
-                results += saves.map { .saved($0, .failed(error)) }
-            }
-        }
         return results
+    }
+
+    /// Stores all the batch's saves in one call and reports each one's outcome.
+    private func saveDurably(_ saves: [StoredMessage], mailboxLimit: Int) -> [ServerEvent] {
+        do {
+            let refused = try store.save(saves, mailboxLimit: mailboxLimit)
+            return saves.map { .saved($0, refused.contains($0.key) ? .mailboxFull : .stored) }
+        } catch {
+            return saves.map { .saved($0, .failed(error)) }
+        }
     }
 
     /// The client table as the server currently knows it.

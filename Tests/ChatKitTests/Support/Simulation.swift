@@ -30,10 +30,9 @@ final class Simulation {
     func startServer(config: ServerConfig = ServerConfig()) {
         var config = config
         config.random = .seeded(nextSeed())
-        let log = serverLog
         let driver = ServerDriver(
             machine: ServerMachine(config: config), transport: network.bind(serverAddress), store: store, clock: clock,
-            log: { log.show($0) })
+            log: serverLog)
         driver.start()
         server = driver
     }
