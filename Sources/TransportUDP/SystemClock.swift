@@ -4,18 +4,23 @@ import Glibc
 import Synchronization
 
 /// The real clock: monotonic time for timeouts, the wall clock for timestamps, Dispatch for timers.
-final class SystemClock: ChatKitCore.Clock, Sendable {
-    private let queue = DispatchQueue(label: "udpchat.timers")
+///
+/// It lives beside the UDP transport because the two go together whenever a driver runs for real.
+public final class SystemClock: ChatKitCore.Clock, Sendable {
+    private let queue = DispatchQueue(label: "chatkit.timers")
 
-    var now: Instant {
+    /// A clock whose timers fire on a private serial queue.
+    public init() {}
+
+    public var now: Instant {
         Instant(nanoseconds: Self.read(CLOCK_MONOTONIC))
     }
 
-    var wallClockMicroseconds: Int64 {
+    public var wallClockMicroseconds: Int64 {
         Self.read(CLOCK_REALTIME) / 1000
     }
 
-    func schedule(at deadline: Instant, _ action: @escaping @Sendable () -> Void) -> any ScheduledTimer {
+    public func schedule(at deadline: Instant, _ action: @escaping @Sendable () -> Void) -> any ScheduledTimer {
         let timer = DispatchTimer()
         let delay = max(0, deadline.nanoseconds - now.nanoseconds)
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: delay))) {
