@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "StoreFiles", targets: ["StoreFiles"]),
         .library(name: "StoreMemory", targets: ["StoreMemory"]),
         .executable(name: "udpchat", targets: ["udpchat"]),
+        .executable(name: "udpchat-bench", targets: ["udpchat-bench"]),
     ],
     targets: [
         .target(name: "ChatKitCore"),
@@ -22,6 +23,9 @@ let package = Package(
         .target(name: "StoreFiles", dependencies: ["ChatKitCore"]),
         .target(name: "StoreMemory", dependencies: ["ChatKitCore"]),
         .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "TransportUDP", "StoreFiles"]),
+        .executableTarget(
+            name: "udpchat-bench",
+            dependencies: ["ChatKitCore", "TransportUDP", "TransportLoopback", "StoreFiles", "StoreMemory"]),
         .testTarget(
             name: "ChatKitTests",
             dependencies: [

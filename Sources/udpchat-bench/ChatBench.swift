@@ -1,0 +1,66 @@
+import ChatKitCore
+import Foundation
+import TransportUDP
+
+/// ChatKit itself over real UDP: two in-process clients and a server in a child process.
+struct ChatBench {
+    let server: ChildServer
+    let x: ClientDriver
+    let xConsole: SilentConsole
+    let delivered = Waiter()
+    let noAck = Waiter()
+    let received = Waiter()
+
+    init(server: ChildServer) throws {
+        self.server = server
+        let yTables = Waiter()
+        let yConsole = SilentConsole(counting: [(">>> x: ", received), (">>> [Client table updated.]", yTables)])
+        let y = ClientDriver(
+            machine: ClientMachine(config: ClientConfig(nick: "y", server: server.address)),
+            transport: try UDPTransport(port: 0, host: "127.0.0.1"), console: yConsole, clock: SystemClock(), onExit: { _ in })
+        y.start()
+        guard yTables.wait(for: 1, timeout: .seconds(5)) else { throw BenchError.timedOut("y registering") }
+        let xTables = Waiter()
+        xConsole = SilentConsole(counting: [
+            (">>> [Message received by <y>.]", delivered), (">>> [No ACK", noAck), (">>> [Client table updated.]", xTables),
+        ])
+        x = ClientDriver(
+            machine: ClientMachine(config: ClientConfig(nick: "x", server: server.address)),
+            transport: try UDPTransport(port: 0, host: "127.0.0.1"), console: xConsole, clock: SystemClock(), onExit: { _ in })
+        x.start()
+        guard xTables.wait(for: 1, timeout: .seconds(5)), yTables.wait(for: 2, timeout: .seconds(5)) else {
+            throw BenchError.timedOut("x registering")
+        }
+        // Keep y alive for the life of the benchmark.
+        ChatBench.keep.append(y)
+    }
+
+    nonisolated(unsafe) private static var keep: [ClientDriver] = []
+
+    /// Time from typing `send y …` to `[Message received by <y>.]`, one message at a time.
+    func latency(iterations: Int) throws -> Samples {
+        var samples = Samples()
+        for index in 0..<(iterations + 200) {
+            let before = delivered.value
+            let start = ContinuousClock.now
+            xConsole.type("send y latency \(index)")
+            guard delivered.wait(for: before + 1, timeout: .seconds(2)) else { throw BenchError.timedOut("ACK") }
+            if index >= 200 { samples.add(ContinuousClock.now - start) }
+        }
+        return samples
+    }
+
+    /// Messages per second when `count` sends are typed without waiting, each ACKed on its own.
+    func pipelined(count: Int) throws -> (rate: Double, fellBack: Int) {
+        let deliveredBefore = delivered.value
+        let noAckBefore = noAck.value
+        let start = ContinuousClock.now
+        for index in 0..<count { xConsole.type("send y pipelined \(index)") }
+        let target = deliveredBefore + count
+        while delivered.value + (noAck.value - noAckBefore) < target {
+            guard delivered.wait(for: delivered.value + 1, timeout: .seconds(5)) else { break }
+        }
+        let elapsed = ContinuousClock.now - start
+        return (Double(delivered.value - deliveredBefore) / elapsed.seconds, noAck.value - noAckBefore)
+    }
+}

@@ -1,0 +1,102 @@
+import ChatKitCore
+import Foundation
+import Glibc
+import StoreFiles
+import StoreMemory
+import TransportUDP
+
+/// A ChatKit server in a child process (this program, run with `--serve`), so its CPU time and peak
+/// memory can be read from /proc apart from the clients'.
+final class ChildServer {
+    let port: UInt16
+    private let process = Process()
+    private let output = Pipe()
+
+    /// Starts a server on a free port; `dataDirectory` nil means the memory store.
+    init(dataDirectory: String?) throws {
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        process.arguments = ["--serve", dataDirectory ?? "memory"]
+        process.standardOutput = output
+        process.standardInput = Pipe()
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        guard let port = UInt16(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw BenchError.serverDidNotStart(line)
+        }
+        self.port = port
+    }
+
+    var address: Address { Address(host: "127.0.0.1", port: port) }
+
+    /// User plus system CPU time the server has used.
+    var cpuTime: Duration {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return .zero }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        let ticks = (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)  // utime and stime
+        return .milliseconds(ticks * 1000 / sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// The server's peak resident memory, in bytes.
+    var peakMemory: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// The child's side: serve until standard input closes, after printing the port.
+    static func serve(store: String) -> Never {
+        do {
+            let offlineStore: any OfflineStore = store == "memory" ? MemoryStore() : try FileStore(directory: store)
+            let transport = try UDPTransport(port: 0, host: "127.0.0.1")
+            var config = ServerConfig()
+            config.mailboxLimit = 100_000_000
+            let driver = ServerDriver(
+                machine: ServerMachine(config: config), transport: transport, store: offlineStore, clock: SystemClock(),
+                log: SilentConsole())
+            driver.start()
+            print(transport.localAddress.port)
+            fflush(nil)
+            while readLine() != nil {}
+            exit(0)
+        } catch {
+            print("error: \(error)")
+            exit(1)
+        }
+    }
+}
+
+enum BenchError: Error {
+    case serverDidNotStart(String)
+    case timedOut(String)
+}
+
+/// A console that shows nothing and counts the lines matching a pattern, for benchmark clients.
+final class SilentConsole: Console, @unchecked Sendable {
+    private let lock = NSLock()
+    private var reader: ((String) -> Void)?
+    private let matches: [(String, Waiter)]
+
+    init(counting matches: [(String, Waiter)] = []) {
+        self.matches = matches
+    }
+
+    func show(_ line: String) {
+        for (prefix, waiter) in matches where line.hasPrefix(prefix) { waiter.increment() }
+    }
+
+    func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void) {
+        lock.withLock { reader = onLine }
+    }
+
+    func type(_ line: String) {
+        lock.withLock { reader }?(line)
+    }
+}

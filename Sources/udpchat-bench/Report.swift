@@ -1,0 +1,67 @@
+import Foundation
+import Glibc
+
+/// Describes the machine the benchmark ran on.
+enum Machine {
+    static var description: String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+        let memory = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("MemTotal") }?
+            .split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { "\($0 / 1_048_576) GiB" } ?? "unknown memory"
+        var names = utsname()
+        uname(&names)
+        let kernel = withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return "\(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)), \(memory), Linux \(kernel)"
+    }
+}
+
+/// The table, as printed and as written to docs/BENCHMARKS.md.
+struct Report {
+    var rows: [ResultRow] = []
+
+    mutating func add(_ measurement: String, _ value: String, _ note: String = "") {
+        rows.append(ResultRow(measurement: measurement, value: value, note: note))
+        print("\(measurement.padding(toLength: 58, withPad: " ", startingAt: 0)) \(value.padding(toLength: 22, withPad: " ", startingAt: 0)) \(note)")
+        fflush(nil)
+    }
+
+    var markdown: String {
+        var lines = ["| measurement | result | note |", "|---|---|---|"]
+        lines += rows.map { "| \($0.measurement) | \($0.value) | \($0.note) |" }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Writes docs/BENCHMARKS.md when run from the package folder.
+    func write(duration: Duration) {
+        guard FileManager.default.fileExists(atPath: "Package.swift") else { return }
+        let text = """
+            # Benchmarks
+
+            Measured by `swift run -c release udpchat-bench` (it rewrites this file), on real UDP over
+            127.0.0.1, in one run of \(formatted(duration.seconds, digits: 0)) s.
+
+            Machine: \(Machine.description). Date: \(ISO8601DateFormatter().string(from: Date())).
+
+            \(markdown)
+
+            How each is measured:
+            - **Raw floor**: two blocking sockets of the benchmark itself; an echo thread answers 40-byte
+              datagrams (round trip), and one socket sends 40-byte datagrams flat out to another (one-way rate).
+            - **send→ACK**: two ChatKit clients in this process and a server in a child process; the time from
+              typing `send y …` to `[Message received by <y>.]`, one message at a time.
+            - **Pipelined**: the same clients; all sends typed without waiting, each ACKed on its own.
+            - **Durable saves**: a sender streams `save` requests (512 unanswered at most) to a server in a
+              child process; each must be answered "saved", which the server sends only once the store says
+              the message is durable (for files: fsynced; saves read together share one fsync).
+            - **Registration storm**: N sockets register at once with a server in a child process; "converged"
+              is when every client holds the whole table at the final version. Server CPU and peak memory come
+              from /proc.
+            - **Simulation**: 100 clients and the server on the loopback network with the virtual clock,
+              chatting for a simulated minute.
+            """
+        try? text.write(toFile: "docs/BENCHMARKS.md", atomically: true, encoding: .utf8)
+        print("\nwrote docs/BENCHMARKS.md")
+    }
+}

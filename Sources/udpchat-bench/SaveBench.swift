@@ -1,0 +1,78 @@
+import ChatKitCore
+import Foundation
+import TransportUDP
+
+/// Durable offline saves per second through a real server: a sender streams `save` requests with up to
+/// `window` unanswered, and every one must come back "saved".
+enum SaveBench {
+    static func run(server: ChildServer, count: Int, window: Int = 512) throws -> Double {
+        let saved = Waiter()
+        let replies = Waiter()
+        let tokens = TokenBox()
+        let transport = try UDPTransport(port: 0, host: "127.0.0.1")
+        defer { transport.close() }
+        transport.startReceivingBatches { batch in
+            for datagram in batch {
+                guard let packet = try? Packet(decoding: datagram.bytes) else { continue }
+                switch packet.message {
+                case .registerReply(_, let token): tokens.set(packet.id, token)
+                case .deregisterReply: tokens.set(packet.id, 0)
+                case .saveReply(let outcome, _):
+                    if outcome == .saved { saved.increment() }
+                    replies.increment()
+                default: break
+                }
+            }
+        }
+        let recipient = try UDPTransport(port: 0, host: "127.0.0.1")
+        defer { recipient.close() }
+        let recipientTokens = TokenBox()
+        recipient.startReceiving { datagram in
+            if let packet = try? Packet(decoding: datagram.bytes), case .registerReply(_, let token) = packet.message {
+                recipientTokens.set(packet.id, token)
+            }
+        }
+        func send(_ via: UDPTransport, _ packet: Packet) {
+            if let bytes = try? packet.encoded() { via.send(bytes, to: server.address) }
+        }
+        send(recipient, Packet(id: 1, message: .register(nick: "r", token: 0)))
+        let recipientToken = try recipientTokens.wait(for: 1)
+        send(recipient, Packet(id: 2, message: .deregister(nick: "r", token: recipientToken)))
+        send(transport, Packet(id: 3, message: .register(nick: "s", token: 0)))
+        let token = try tokens.wait(for: 3)
+        Thread.sleep(forTimeInterval: 0.05)  // let the deregistration land
+
+        let start = ContinuousClock.now
+        for index in 0..<count {
+            if index - replies.value >= window { replies.wait(for: index - window + 1, timeout: .seconds(10)) }
+            let request = SaveRequest(token: token, recipient: "r", reason: .recipientOffline, text: "durable message \(index)")
+            send(transport, Packet(id: 1_000 + UInt64(index), message: .save(request)))
+        }
+        guard replies.wait(for: count, timeout: .seconds(30)) else { throw BenchError.timedOut("save replies") }
+        let elapsed = ContinuousClock.now - start
+        return Double(saved.value) / elapsed.seconds
+    }
+}
+
+/// Tokens from registration replies, by request id.
+final class TokenBox: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var tokens: [UInt64: UInt64] = [:]
+
+    func set(_ id: UInt64, _ token: UInt64) {
+        lock.lock()
+        tokens[id] = token
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    func wait(for id: UInt64) throws -> UInt64 {
+        let deadline = Date().addingTimeInterval(5)
+        lock.lock()
+        defer { lock.unlock() }
+        while tokens[id] == nil {
+            if !lock.wait(until: deadline) { throw BenchError.timedOut("registration \(id)") }
+        }
+        return tokens[id] ?? 0
+    }
+}

@@ -1,0 +1,103 @@
+import ChatKitCore
+import Foundation
+import Glibc
+
+/// Many clients registering at once against one real server, each on a UDP socket of its own, all
+/// served by one poll loop. Each client keeps only what convergence needs (its token, its table
+/// version and how many rows it holds), not the rows themselves: full tables at every client would be
+/// N² rows.
+enum StormBench {
+    struct Result {
+        var converged: Duration
+        var serverCPU: Duration
+        var serverPeakMemory: Int
+    }
+
+    private struct Client {
+        var fd: Int32
+        var nick: String
+        var token: UInt64 = 0
+        var version: UInt64 = 0
+        var rows = 0
+        var snapshotParts: [UInt16: Int] = [:]
+        var snapshotVersion: UInt64 = 0
+        var lastRequest = ContinuousClock.now
+        var converged = false
+    }
+
+    static func run(count: Int, server: ChildServer, timeout: Duration = .seconds(120)) throws -> Result {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+
+        var clients: [Client] = []
+        var descriptors: [pollfd] = []
+        for index in 0..<count {
+            let (fd, _) = RawFloor.socket()
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            descriptors.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
+            clients.append(Client(fd: fd, nick: "storm\(index)"))
+        }
+        defer { clients.forEach { close($0.fd) } }
+
+        let start = ContinuousClock.now
+        var converged = 0
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        var lastRetry = ContinuousClock.now - .seconds(1)
+        while converged < count {
+            guard ContinuousClock.now - start < timeout else { throw BenchError.timedOut("storm of \(count)") }
+            if ContinuousClock.now - lastRetry >= .milliseconds(500) {
+                lastRetry = ContinuousClock.now
+                for index in clients.indices where clients[index].token == 0 {
+                    send(clients[index], .register(nick: clients[index].nick, token: 0), id: UInt64(index) + 1, to: server.port)
+                }
+            }
+            guard poll(&descriptors, nfds_t(descriptors.count), 10) > 0 else { continue }
+            for index in descriptors.indices where descriptors[index].revents & Int16(POLLIN) != 0 {
+                while true {
+                    let length = buffer.withUnsafeMutableBytes { recv(clients[index].fd, $0.baseAddress, $0.count, 0) }
+                    guard length > 0, let packet = try? Packet(decoding: Array(buffer[0..<length])) else { break }
+                    handle(packet, &clients[index], count: count, port: server.port)
+                    if !clients[index].converged, clients[index].rows == count, clients[index].version == UInt64(count) {
+                        clients[index].converged = true
+                        converged += 1
+                    }
+                }
+            }
+        }
+        return Result(converged: ContinuousClock.now - start, serverCPU: server.cpuTime, serverPeakMemory: server.peakMemory)
+    }
+
+    private static func handle(_ packet: Packet, _ client: inout Client, count: Int, port: UInt16) {
+        switch packet.message {
+        case .registerReply(let outcome, let token) where outcome == .registered || outcome == .reRegistered:
+            client.token = token
+        case .table(let chunk) where chunk.token == client.token && chunk.version > client.version:
+            if chunk.version != client.snapshotVersion {
+                client.snapshotVersion = chunk.version
+                client.snapshotParts = [:]
+            }
+            client.snapshotParts[chunk.part] = chunk.entries.count
+            if client.snapshotParts.count == Int(chunk.parts) {
+                client.version = chunk.version
+                client.rows = client.snapshotParts.values.reduce(0, +)
+            }
+        case .tableDelta(let delta) where delta.token == client.token && delta.to > client.version:
+            if delta.from == client.version, client.version > 0 {
+                client.version = delta.to
+                client.rows += delta.entries.count  // in a storm every changed row is a newcomer
+            } else if ContinuousClock.now - client.lastRequest > .milliseconds(300) {
+                client.lastRequest = ContinuousClock.now
+                send(client, .tableRequest(token: client.token), id: 0, to: port)
+            }
+        default:
+            break
+        }
+    }
+
+    private static func send(_ client: Client, _ message: Message, id: UInt64, to port: UInt16) {
+        guard let bytes = try? Packet(id: id, message: message).encoded() else { return }
+        RawFloor.send(client.fd, bytes, to: port)
+    }
+}

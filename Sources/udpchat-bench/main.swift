@@ -1,0 +1,59 @@
+import ChatKitCore
+import Foundation
+
+// udpchat-bench: measures ChatKit against the raw UDP floor and prints a table; see Report.swift.
+// `--serve <memory|folder>` is the child-process server the benchmark starts itself.
+
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--serve" {
+    ChildServer.serve(store: CommandLine.arguments[2])
+}
+
+let begun = ContinuousClock.now
+var report = Report()
+print("udpchat-bench on \(Machine.description)\n")
+
+do {
+    let rtt = RawFloor.pingPong(iterations: 20_000)
+    report.add("raw UDP ping-pong RTT p50 / p99", "\(formatted(rtt.percentile(0.5), digits: 1)) / \(formatted(rtt.percentile(0.99), digits: 1)) µs")
+    let oneWay = RawFloor.oneWayRate(count: 1_000_000)
+    report.add("raw UDP one-way rate", "\(formatted(oneWay)) datagrams/s")
+
+    let memoryServer = try ChildServer(dataDirectory: nil)
+    let chat = try ChatBench(server: memoryServer)
+    let latency = try chat.latency(iterations: 5_000)
+    let p50 = latency.percentile(0.5)
+    report.add(
+        "ChatKit send→ACK p50 / p99", "\(formatted(p50, digits: 1)) / \(formatted(latency.percentile(0.99), digits: 1)) µs",
+        "\(formatted(p50 / rtt.percentile(0.5), digits: 2))× raw RTT (target ≤ 1.5×)")
+    let pipelined = try chat.pipelined(count: 100_000)
+    report.add(
+        "ChatKit pipelined P2P, each ACKed", "\(formatted(pipelined.rate)) messages/s",
+        "\(formatted(100 * pipelined.rate / oneWay, digits: 1))% of raw one-way (target ≥ 50%); \(pipelined.fellBack) fell back to the server")
+    memoryServer.stop()
+
+    let folder = NSTemporaryDirectory() + "udpchat-bench-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let fileServer = try ChildServer(dataDirectory: folder)
+    let fileSaves = try SaveBench.run(server: fileServer, count: 40_000)
+    report.add("durable saves, StoreFiles", "\(formatted(fileSaves)) saves/s", "target ≥ 20,000/s")
+    fileServer.stop()
+    let memorySaveServer = try ChildServer(dataDirectory: nil)
+    let memorySaves = try SaveBench.run(server: memorySaveServer, count: 40_000)
+    report.add("saves, StoreMemory", "\(formatted(memorySaves)) saves/s")
+    memorySaveServer.stop()
+
+    for count in [1_000, 10_000] {
+        let stormServer = try ChildServer(dataDirectory: nil)
+        let storm = try StormBench.run(count: count, server: stormServer)
+        report.add(
+            "registration storm, \(formatted(Double(count))) clients", "\(formatted(storm.converged.seconds, digits: 2)) s to converge",
+            "server CPU \(formatted(storm.serverCPU.seconds, digits: 2)) s, peak memory \(formatted(Double(storm.serverPeakMemory) / 1_048_576, digits: 0)) MiB")
+        stormServer.stop()
+    }
+
+    let speed = SimulationBench.run()
+    report.add("simulation, 100 clients", "\(formatted(speed)) simulated s per real s")
+} catch {
+    report.add("benchmark stopped", "\(error)")
+}
+report.write(duration: ContinuousClock.now - begun)
