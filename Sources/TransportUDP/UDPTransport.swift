@@ -63,6 +63,11 @@ public final class UDPTransport: Transport, Sendable {
                 lastReason = TransportError.systemReason()
                 continue
             }
+            // Room for bursts: 4 MiB each way (root may exceed the system's default cap).
+            var bufferSize: Int32 = 4 << 20
+            for option in [SO_RCVBUFFORCE, SO_RCVBUF, SO_SNDBUFFORCE, SO_SNDBUF] {
+                setsockopt(fd, SOL_SOCKET, option, &bufferSize, socklen_t(MemoryLayout<Int32>.size))
+            }
             if family == AF_INET6 {
                 var off: Int32 = 0
                 setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &off, socklen_t(MemoryLayout<Int32>.size))

@@ -54,11 +54,22 @@ final class Waiter: @unchecked Sendable {
     private let condition = NSCondition()
     private var count = 0
 
+    private var lastTime = ContinuousClock.now
+
     func increment() {
+        let time = ContinuousClock.now
         condition.lock()
         count += 1
+        lastTime = time
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// When the count last went up.
+    var lastIncrement: ContinuousClock.Instant {
+        condition.lock()
+        defer { condition.unlock() }
+        return lastTime
     }
 
     var value: Int {

@@ -14,6 +14,9 @@ public struct ClientConfig: Sendable {
     /// How long a gap in table versions may last (deltas overtaking each other) before the client asks
     /// the server for a snapshot.
     public var tableGapPatience: Duration = .milliseconds(300)
+    /// How many chats may await their ACK at once; further commands wait for room. Sends are pipelined
+    /// up to this many, which keeps a burst within what socket buffers hold.
+    public var maxChatsInFlight = 256
     /// The pause between tries of a request to the server (the seed's 500 ms).
     public var serverRetryInterval: Duration = .milliseconds(500)
     /// How many times a request is sent to the server before giving up (the seed's 5).

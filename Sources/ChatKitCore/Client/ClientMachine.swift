@@ -62,6 +62,10 @@ public struct ClientMachine: Sendable {
 
     private var awaitingAck: [UInt64: OutgoingChat] = [:]
     private var serverRequests: [UInt64: ServerRequest] = [:]
+    /// When each chat's ACK is due, its retransmission is due, and each server request's next try is due.
+    private var ackDeadlines = DeadlineQueue()
+    private var retransmits = DeadlineQueue()
+    private var serverRetries = DeadlineQueue()
 
     private var nextKeepalive: Instant?
     private var seen: RecentKeys
@@ -84,10 +88,10 @@ public struct ClientMachine: Sendable {
     }
 
     /// The earliest instant at which the machine wants a `.tick`, if any.
+    /// It may be earlier than needed (for a chat ACKed meanwhile); a `.tick` then does nothing.
     public var nextDeadline: Instant? {
-        let ackDeadline = awaitingAck.values.lazy.map { $0.retransmitAt ?? $0.deadline }.min()
-        let retryDeadline = serverRequests.values.lazy.compactMap(\.nextTry).min()
-        return [ackDeadline, retryDeadline, nextKeepalive, snapshotDue].compactMap { $0 }.min()
+        [ackDeadlines.earliest, retransmits.earliest, serverRetries.earliest, nextKeepalive, snapshotDue]
+            .compactMap { $0 }.min()
     }
 
     /// True once the machine has asked to exit; it ignores every later event.
@@ -144,7 +148,11 @@ public struct ClientMachine: Sendable {
 
     // MARK: - Commands
 
-    private var acceptsCommands: Bool { phase == .online || phase == .offline }
+    /// Commands wait while registering or deregistering, and while `maxChatsInFlight` chats await their
+    /// ACK (so input piped in streams at the pace the peers keep up with).
+    private var acceptsCommands: Bool {
+        (phase == .online || phase == .offline) && awaitingAck.count < config.maxChatsInFlight
+    }
 
     private mutating func drainHeldLines() {
         while acceptsCommands, !heldLines.isEmpty {
@@ -225,6 +233,8 @@ public struct ClientMachine: Sendable {
         chat.retransmitAt = now + config.chatRetransmitAfter
         chat.directTries += 1
         awaitingAck[chat.id] = chat
+        ackDeadlines.add(chat.id, at: chat.deadline)
+        retransmits.add(chat.id, at: now + config.chatRetransmitAfter)
         transmit(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: chat.peer)
     }
 
@@ -246,6 +256,7 @@ public struct ClientMachine: Sendable {
         guard let request = serverRequests[id] else { return }
         serverRequests[id]?.attemptsMade += 1
         serverRequests[id]?.nextTry = now + config.serverRetryInterval
+        serverRetries.add(id, at: now + config.serverRetryInterval)
         transmit(Packet(id: id, message: requestMessage(for: request.purpose)), to: config.server)
     }
 
@@ -259,15 +270,16 @@ public struct ClientMachine: Sendable {
     }
 
     private mutating func expireDeadlines() {
-        for chat in awaitingAck.values.sorted(by: Self.deadlineOrder) {
-            if chat.deadline <= now {
-                awaitingAck[chat.id] = nil
-                show(.noAck(from: chat.recipient))
-                handToServer(chat, reason: .noAck)
-            } else if let retransmitAt = chat.retransmitAt, retransmitAt <= now {
-                awaitingAck[chat.id]?.retransmitAt = nil
-                transmit(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: chat.peer)
-            }
+        for (deadline, id) in retransmits.popDue(now) {
+            guard let chat = awaitingAck[id], chat.retransmitAt == deadline, chat.deadline > now else { continue }
+            awaitingAck[id]?.retransmitAt = nil
+            transmit(Packet(id: id, message: .chat(from: config.nick, text: chat.text)), to: chat.peer)
+        }
+        for (deadline, id) in ackDeadlines.popDue(now) {
+            guard let chat = awaitingAck[id], chat.deadline == deadline else { continue }
+            awaitingAck[id] = nil
+            show(.noAck(from: chat.recipient))
+            handToServer(chat, reason: .noAck)
         }
         if let due = snapshotDue, due <= now {
             snapshotDue = isRegisteredWithServer ? now + config.serverRetryInterval : nil
@@ -283,19 +295,14 @@ public struct ClientMachine: Sendable {
                 nextKeepalive = nil
             }
         }
-        let due = serverRequests.compactMap { id, request in request.nextTry.map { ($0, id) } }.filter { $0.0 <= now }
-        for (_, id) in due.sorted(by: <) {
-            guard let request = serverRequests[id] else { continue }
+        for (deadline, id) in serverRetries.popDue(now) {
+            guard let request = serverRequests[id], request.nextTry == deadline else { continue }
             guard request.attemptsMade < config.serverAttempts else {
                 show(.serverNotResponding)
                 return exit(code: 1, notice: .exitingAfterFailure)
             }
             tryServerRequest(id)
         }
-    }
-
-    private static func deadlineOrder(_ a: OutgoingChat, _ b: OutgoingChat) -> Bool {
-        (a.deadline, a.id) < (b.deadline, b.id)
     }
 
     // MARK: - Incoming datagrams

@@ -1,19 +1,19 @@
-/// Keeps exactly one clock timer armed at a state machine's next deadline.
+/// Keeps one clock timer armed no later than a state machine's next deadline.
 ///
-/// Drivers call `arm(at:)` after every event with the machine's `nextDeadline`; the timer is only
-/// replaced when the deadline actually moves, so busy machines do not churn the clock.
+/// Drivers call `arm(at:)` after every event with the machine's `nextDeadline`. The timer is replaced
+/// only when the deadline moves earlier; when it moves later, the armed timer fires early and the
+/// machine's `.tick` finds nothing due, after which the timer is armed again. Busy machines, whose
+/// deadlines move with every message, so do not churn the clock.
 struct WakeupTimer {
     private var timer: (any ScheduledTimer)?
     private var deadline: Instant?
 
     mutating func arm(at newDeadline: Instant?, on clock: any Clock, fire: @escaping @Sendable () -> Void) {
-        guard newDeadline != deadline else { return }
+        guard let newDeadline else { return }
+        if let deadline, deadline <= newDeadline { return }
         timer?.cancel()
-        timer = nil
         deadline = newDeadline
-        if let newDeadline {
-            timer = clock.schedule(at: newDeadline, fire)
-        }
+        timer = clock.schedule(at: newDeadline, fire)
     }
 
     /// Forgets the current deadline once its timer has fired, so the next `arm` schedules anew.

@@ -13,6 +13,8 @@ public struct ServerMachine: Sendable {
     /// Which client changed at each version since the last flush, oldest first.
     private var changeLog: [(version: UInt64, nick: String)] = []
     private var flushAt: Instant?
+    /// Clients owed a snapshot at the next flush; registrants that arrive together share one encoding.
+    private var snapshotsDue: [String] = []
     private var random: RandomSource
     private var lastPacketID: UInt64
 
@@ -124,7 +126,7 @@ public struct ServerMachine: Sendable {
             if record.online, record.address == source, record.registrationID == id {
                 // A retry of the registration we already granted: answer it the same way.
                 reply(id, .registerReply(record.registrationOutcome, token: record.token), to: source)
-                return pushTable(to: [record])
+                return sendSnapshot(to: nick)
             }
             let holderIsAsking = token != 0 && token == record.token
             if record.online, record.address != source, !holderIsAsking {
@@ -147,7 +149,7 @@ public struct ServerMachine: Sendable {
         log("\(outcome == .registered ? "registered" : "re-registered") \(nick) at \(source)")
         reply(id, .registerReply(outcome, token: record.token), to: source)
         tableChanged(nick)
-        pushTable(to: [record])
+        sendSnapshot(to: nick)
         startDelivery(to: nick)
         if nextSweep == nil { nextSweep = now + config.sweepInterval }
     }
@@ -253,38 +255,67 @@ public struct ServerMachine: Sendable {
         if flushAt == nil { flushAt = now + config.tableFlushDelay }
     }
 
-    /// Sends each of `recipients` a snapshot of the whole table, each copy carrying that recipient's token.
-    private mutating func pushTable(to recipients: [ClientRecord]) {
-        guard !recipients.isEmpty else { return }
-        let groups = TableChunker.split(tableEntries)
-        for record in recipients {
-            for (index, entries) in groups.enumerated() {
-                let chunk = TableChunk(
-                    token: record.token, version: tableVersion, part: UInt16(index),
-                    parts: UInt16(clamping: groups.count), entries: entries)
-                reply(newPacketID(), .table(chunk), to: record.address)
-            }
-            clients[record.nick]?.tableVersionSent = tableVersion
-        }
+    /// Owes `nick` a snapshot of the whole table, sent at the next flush (right after this event).
+    private mutating func sendSnapshot(to nick: String) {
+        snapshotsDue.append(nick)
+        if flushAt == nil { flushAt = now }
     }
 
-    /// Sends every online client the changes since the version it was last sent: one datagram each for a
-    /// handful of changes, whatever the size of the table.
+    /// Sends the snapshots owed and every online client the changes since the version it was last sent:
+    /// one datagram each for a handful of changes, whatever the size of the table. Each distinct
+    /// datagram is encoded once; only the 8-byte token differs between recipients.
     private mutating func flushTableChanges() {
         guard let due = flushAt, due <= now else { return }
         flushAt = nil
-        var changesSince: [UInt64: [(version: UInt64, entry: TableEntry)]] = [:]
+        if !snapshotsDue.isEmpty {
+            // Sorted so a simulation replays byte for byte (dictionary order differs between runs).
+            let groups = TableChunker.split(tableEntries)
+            let chunks = groups.enumerated().compactMap { index, entries in
+                try? Packet(
+                    id: 0,
+                    message: .table(
+                        TableChunk(
+                            token: 0, version: tableVersion, part: UInt16(index), parts: UInt16(clamping: groups.count),
+                            entries: entries))
+                ).encoded()
+            }
+            let owed = Set(snapshotsDue).sorted()
+            snapshotsDue = []
+            for nick in owed {
+                guard let record = clients[nick] else { continue }
+                for chunk in chunks { sendPatched(chunk, token: record.token, to: record.address) }
+                clients[nick]?.tableVersionSent = tableVersion
+                if let delivery = deliveries[nick], delivery.inFlight == nil, delivery.queue?.isEmpty == false {
+                    sendNextBatch(to: nick)
+                }
+            }
+        }
+        var encodedSince: [UInt64: [[UInt8]]] = [:]
         for record in clients.values.filter(\.online).sorted(by: { $0.nick < $1.nick }) {
             let sent = record.tableVersionSent
             guard sent < tableVersion else { continue }
-            if changesSince[sent] == nil { changesSince[sent] = changes(after: sent) }
-            for delta in TableChunker.deltas(of: changesSince[sent] ?? [], from: sent, token: record.token) {
-                reply(newPacketID(), .tableDelta(delta), to: record.address)
+            if encodedSince[sent] == nil {
+                encodedSince[sent] = TableChunker.deltas(of: changes(after: sent), from: sent, token: 0).compactMap {
+                    try? Packet(id: 0, message: .tableDelta($0)).encoded()
+                }
             }
+            for delta in encodedSince[sent] ?? [] { sendPatched(delta, token: record.token, to: record.address) }
             clients[record.nick]?.tableVersionSent = tableVersion
         }
         // Every online client is up to date now; anyone else gets a snapshot when it comes back.
         changeLog.removeAll()
+    }
+
+    /// Sends a table datagram encoded with token 0, with a fresh packet id and `token` written in.
+    /// (Table snapshots and deltas both carry the token right after the 12-byte header.)
+    private mutating func sendPatched(_ encoded: [UInt8], token: UInt64, to destination: Address) {
+        var bytes = encoded
+        let id = newPacketID()
+        for index in 0..<8 {
+            bytes[4 + index] = UInt8(truncatingIfNeeded: id >> UInt64(56 - 8 * index))
+            bytes[WireLimits.headerBytes + index] = UInt8(truncatingIfNeeded: token >> UInt64(56 - 8 * index))
+        }
+        effects.append(.send(bytes, to: destination))
     }
 
     /// The changed rows after `version`, in version order, each with the row's current state.
@@ -298,7 +329,7 @@ public struct ServerMachine: Sendable {
             return drop("\(source): table request from no session")
         }
         clients[nick]?.lastSeen = now
-        pushTable(to: [record])
+        sendSnapshot(to: record.nick)
     }
 
     // MARK: - Offline messages in
@@ -320,7 +351,7 @@ public struct ServerMachine: Sendable {
             case .recipientOffline where !recentlySaved.contains(key):
                 log("\(sender) thinks \(recipient.nick) is offline; it is not")
                 reply(id, .saveReply(.recipientOnline, peer: recipient.address), to: source)
-                return pushTable(to: [senderRecord])
+                return sendSnapshot(to: senderRecord.nick)
             case .recipientOffline:
                 break
             case .noAck:
@@ -329,7 +360,7 @@ public struct ServerMachine: Sendable {
                 tableChanged(recipient.nick)
                 // If only the ACK was lost, the recipient is alive: telling it lets it re-register and
                 // collect the stored copy (which it shows only if it missed the direct one).
-                if let marked = clients[recipient.nick] { pushTable(to: [marked]) }
+                sendSnapshot(to: recipient.nick)
             }
         }
         if recentlySaved.contains(key) {
@@ -384,7 +415,8 @@ public struct ServerMachine: Sendable {
         case .success(let messages) where !messages.isEmpty:
             log("delivering \(messages.count) stored message(s) to \(recipient)")
             deliveries[recipient]?.queue = messages
-            sendNextBatch(to: recipient)
+            // After the welcome and the table, as the seed shows them: wait for the snapshot owed.
+            if !snapshotsDue.contains(recipient) { sendNextBatch(to: recipient) }
         case .success:
             deliveries[recipient] = nil
         case .failure(let error):
