@@ -23,7 +23,7 @@ struct Report {
 
     mutating func add(_ measurement: String, _ value: String, _ note: String = "") {
         rows.append(ResultRow(measurement: measurement, value: value, note: note))
-        print("\(measurement.padding(toLength: 58, withPad: " ", startingAt: 0)) \(value.padding(toLength: 22, withPad: " ", startingAt: 0)) \(note)")
+        print("\(measurement.padding(toLength: 58, withPad: " ", startingAt: 0)) \(value.padding(toLength: 30, withPad: " ", startingAt: 0)) \(note)")
         fflush(nil)
     }
 
