@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "TransportLoopback", targets: ["TransportLoopback"]),
         .library(name: "StoreFiles", targets: ["StoreFiles"]),
         .library(name: "StoreMemory", targets: ["StoreMemory"]),
+        .library(name: "ChatKitTerminal", targets: ["ChatKitTerminal"]),
         .executable(name: "udpchat", targets: ["udpchat"]),
         .executable(name: "udpchat-bench", targets: ["udpchat-bench"]),
     ],
@@ -22,14 +23,15 @@ let package = Package(
         .target(name: "TransportLoopback", dependencies: ["ChatKitCore"]),
         .target(name: "StoreFiles", dependencies: ["ChatKitCore"]),
         .target(name: "StoreMemory", dependencies: ["ChatKitCore"]),
-        .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "TransportUDP", "StoreFiles"]),
+        .target(name: "ChatKitTerminal", dependencies: ["ChatKitCore"]),
+        .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "ChatKitTerminal", "TransportUDP", "StoreFiles"]),
         .executableTarget(
             name: "udpchat-bench",
             dependencies: ["ChatKitCore", "TransportUDP", "TransportLoopback", "StoreFiles", "StoreMemory"]),
         .testTarget(
             name: "ChatKitTests",
             dependencies: [
-                "ChatKitCore", "TransportUDP", "TransportLoopback", "StoreFiles", "StoreMemory",
+                "ChatKitCore", "ChatKitTerminal", "TransportUDP", "TransportLoopback", "StoreFiles", "StoreMemory",
                 // Listed so `swift test` builds the binary that the end-to-end test runs.
                 "udpchat",
             ]

@@ -5,6 +5,8 @@ public protocol Console: AnyObject, Sendable {
     /// Shows one line to the user. The text is complete and has no trailing newline. A console may hold
     /// lines back until `flush`.
     func show(_ line: String)
+    /// Shows a client notice. By default its plain line; a terminal console may color it.
+    func show(_ notice: Notice)
     /// Writes out every line shown so far. Drivers call it after each batch of events.
     func flush()
     /// Starts delivering typed lines to `onLine` and the end of input to `onEnd`.
@@ -14,4 +16,9 @@ public protocol Console: AnyObject, Sendable {
 extension Console {
     /// Consoles that write each line at once need no flush.
     public func flush() {}
+
+    /// Shows the notice's plain line.
+    public func show(_ notice: Notice) {
+        show(notice.line)
+    }
 }

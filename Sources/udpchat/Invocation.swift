@@ -5,6 +5,7 @@ struct ServerOptions: Equatable {
     var port: UInt16
     var dataDirectory = Invocation.defaultDataDirectory
     var mailboxLimit = 1_000
+    var logLevel = LogLevel.info
 }
 
 /// How a client was asked to run.
@@ -14,6 +15,7 @@ struct ClientOptions: Equatable {
     var serverPort: UInt16
     var clientPort: UInt16
     var keepaliveSeconds = 10
+    var colors = true
 }
 
 /// What the command line asks for.
@@ -24,15 +26,22 @@ enum Invocation: Equatable {
     case version
 
     static let usage = """
-        usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>]
-               udpchat -c <nick> <server-ip> <server-port> <client-port> [--keepalive <seconds>]
+        usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>] [--log-level quiet|info|debug]
+               udpchat -c <nick> <server-ip> <server-port> <client-port> [--keepalive <seconds>] [--no-color]
+               udpchat server --port <server-port> [options as for -s]
+               udpchat client --nick <nick> --server <server-ip> --server-port <port> --port <client-port> [options as for -c]
                udpchat --help | --version
         """
 
     static let defaultDataDirectory = "./udpchat-data"
 
     /// The flags that take a value, and the mode each belongs to.
-    private static let valueFlags = ["--data-dir": "-s", "--mailbox-limit": "-s", "--keepalive": "-c"]
+    private static let valueFlags = [
+        "--data-dir": "-s", "--mailbox-limit": "-s", "--log-level": "-s", "--port": "", "--keepalive": "-c",
+        "--nick": "client", "--server": "client", "--server-port": "client",
+    ]
+    /// The flags that take no value, and the mode each belongs to.
+    private static let switches = ["--no-color": "-c"]
 
     /// A wrong command line, with the reason to show above the usage.
     struct UsageError: Error, Equatable {
@@ -56,19 +65,45 @@ enum Invocation: Equatable {
                 guard index + 1 < arguments.count else { throw UsageError(reason: "\(argument) needs a value") }
                 flags[argument] = arguments[index + 1]
                 index += 1
+            } else if Self.switches[argument] != nil {
+                flags[argument] = ""
+            } else if argument.hasPrefix("--") {
+                throw UsageError(reason: "unknown option \(argument)")
             } else {
                 positional.append(argument)
             }
             index += 1
         }
+        // The long forms name their arguments: `server --port 6000`, `client --nick x --server … --port …`.
+        if positional.first == "server" {
+            guard positional.count == 1, let port = flags.removeValue(forKey: "--port") else {
+                throw UsageError(reason: "server takes --port <server-port>")
+            }
+            positional = ["-s", port]
+        } else if positional.first == "client" {
+            guard positional.count == 1, let nick = flags.removeValue(forKey: "--nick"),
+                let host = flags.removeValue(forKey: "--server"), let serverPort = flags.removeValue(forKey: "--server-port"),
+                let port = flags.removeValue(forKey: "--port")
+            else { throw UsageError(reason: "client takes --nick, --server, --server-port and --port") }
+            positional = ["-c", nick, host, serverPort, port]
+        }
         let mode = positional.first
-        if let misplaced = flags.keys.sorted().first(where: { Self.valueFlags[$0] != mode }), mode == "-s" || mode == "-c" {
-            throw UsageError(reason: "\(misplaced) is for the \(Self.valueFlags[misplaced] == "-s" ? "server" : "client")")
+        if let misplaced = flags.keys.sorted().first(where: { (Self.valueFlags[$0] ?? Self.switches[$0]) != mode }),
+            mode == "-s" || mode == "-c"
+        {
+            let owner = Self.valueFlags[misplaced] ?? Self.switches[misplaced]
+            throw UsageError(reason: "\(misplaced) is for \(owner == "-s" ? "the server" : owner == "-c" ? "a client" : "the long forms")")
         }
         switch mode {
         case "-s":
             guard positional.count == 2 else { throw UsageError(reason: "-s takes exactly one port") }
             var options = ServerOptions(port: try Self.port(positional[1], name: "server port"))
+            if let level = flags["--log-level"] {
+                guard let parsed = LogLevel(rawValue: level) else {
+                    throw UsageError(reason: "--log-level is quiet, info or debug, not \(level)")
+                }
+                options.logLevel = parsed
+            }
             options.dataDirectory = flags["--data-dir"] ?? options.dataDirectory
             if let limit = flags["--mailbox-limit"] {
                 options.mailboxLimit = try Self.number(limit, name: "--mailbox-limit", in: 1...1_000_000)
@@ -91,6 +126,7 @@ enum Invocation: Equatable {
             if let seconds = flags["--keepalive"] {
                 options.keepaliveSeconds = try Self.number(seconds, name: "--keepalive", in: 1...3_600)
             }
+            options.colors = flags["--no-color"] == nil
             self = .client(options)
         case nil:
             throw UsageError(reason: "choose -s (server) or -c (client)")

@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitTerminal
 import Foundation
 import TransportUDP
 
@@ -17,7 +18,9 @@ func runClient(_ options: ClientOptions) -> Int32 {
     config.utcOffsetSeconds = TimeZone.current.secondsFromGMT()
     config.keepaliveInterval = .seconds(options.keepaliveSeconds)
     let latch = ExitLatch()
-    let console = StandardConsole()
+    let terminal = TerminalConsole.isInteractive
+        ? TerminalConsole(colors: options.colors && TerminalConsole.colorsWanted) : nil
+    let console: any Console = terminal ?? StandardConsole()
     let driver = ClientDriver(
         machine: ClientMachine(config: config), transport: transport, console: console, clock: SystemClock(),
         onExit: { latch.exit(with: $0) })
@@ -25,6 +28,7 @@ func runClient(_ options: ClientOptions) -> Int32 {
     driver.start()
     let status = latch.wait()
     console.flush()
+    terminal?.close()
     transport.close()
     return status
 }

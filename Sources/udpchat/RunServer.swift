@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitTerminal
 import Foundation
 import StoreFiles
 import TransportUDP
@@ -19,7 +20,8 @@ func runServer(_ options: ServerOptions) -> Int32 {
     let clock = SystemClock()
     let log = TimestampedLog(console: console, clock: clock, utcOffsetSeconds: TimeZone.current.secondsFromGMT())
     let driver = ServerDriver(
-        machine: ServerMachine(config: config), transport: transport, store: store, clock: clock, log: log)
+        machine: ServerMachine(config: config), transport: transport, store: store, clock: clock, log: log,
+        logLevel: options.logLevel)
     let latch = ExitLatch()
     Signals.onInterrupt { _ in latch.exit(with: 0) }
     console.show("server port number: \(options.port)")
@@ -28,6 +30,7 @@ func runServer(_ options: ServerOptions) -> Int32 {
     driver.start()
     let status = latch.wait()
     driver.stop()
+    log.show(driver.summary)
     console.show("[exiting]")
     console.flush()
     return status

@@ -52,7 +52,7 @@ public final class ClientDriver: @unchecked Sendable {
             for effect in machine.handle(event, at: clock.now) {
                 switch effect {
                 case .send(let bytes, let destination): transport.send(bytes, to: destination)
-                case .show(let notice): console.show(notice.line)
+                case .show(let notice): console.show(notice)
                 case .exit(let code): exitCode = code
                 }
             }

@@ -13,18 +13,22 @@ public final class ServerDriver: @unchecked Sendable {
     private let store: any OfflineStore
     private let clock: any Clock
     private let log: any Console
+    private let logLevel: LogLevel
     private var wakeup = WakeupTimer()
     private var stopped = false
 
-    /// Makes a driver; nothing happens until `start`. `log` shows one line per server event.
+    /// Makes a driver; nothing happens until `start`. `log` shows one line per server event of
+    /// `logLevel` or below.
     public init(
-        machine: ServerMachine, transport: any Transport, store: any OfflineStore, clock: any Clock, log: any Console
+        machine: ServerMachine, transport: any Transport, store: any OfflineStore, clock: any Clock, log: any Console,
+        logLevel: LogLevel = .info
     ) {
         self.machine = machine
         self.transport = transport
         self.store = store
         self.clock = clock
         self.log = log
+        self.logLevel = logLevel
     }
 
     /// Starts serving datagrams.
@@ -79,8 +83,10 @@ public final class ServerDriver: @unchecked Sendable {
             switch effect {
             case .send(let bytes, let destination):
                 transport.send(bytes, to: destination)
-            case .log(let line):
+            case .log(let line, let level) where level <= logLevel:
                 log.show(line)
+            case .log:
+                break
             case .save(let message, let limit):
                 saves.append(message)
                 mailboxLimit = min(mailboxLimit, limit)
@@ -115,5 +121,16 @@ public final class ServerDriver: @unchecked Sendable {
     /// Datagrams the server dropped as invalid or unexpected.
     public var droppedDatagrams: Int {
         lock.withLock { machine.droppedDatagrams }
+    }
+
+    /// One line on what the server has done: for the log when it stops.
+    public var summary: String {
+        lock.withLock {
+            let statistics = machine.statistics
+            let (known, online) = machine.clientCounts
+            return "summary: \(known) client(s) known, \(online) online; \(statistics.registrations) registration(s), "
+                + "\(statistics.deregistrations) deregistration(s); \(statistics.messagesStored) message(s) stored, "
+                + "\(statistics.messagesDelivered) delivered from storage; \(statistics.datagramsDropped) datagram(s) dropped"
+        }
     }
 }

@@ -33,8 +33,14 @@ public struct ServerMachine: Sendable {
     private var wallClockMicroseconds: Int64 = 0
     private var effects: [ServerEffect] = []
 
+    /// What the server has done since it started.
+    public private(set) var statistics = ServerStatistics()
+
     /// Datagrams that were not valid or not expected, and so were dropped.
-    public private(set) var droppedDatagrams = 0
+    public var droppedDatagrams: Int { statistics.datagramsDropped }
+
+    /// How many clients the table holds, and how many of them are online.
+    public var clientCounts: (known: Int, online: Int) { (clients.count, clients.values.filter(\.online).count) }
 
     struct SaveKey: Hashable {
         var recipient: String
@@ -102,10 +108,10 @@ public struct ServerMachine: Sendable {
     }
 
     private mutating func drop(_ reason: String) {
-        droppedDatagrams += 1
-        if dropsLogged < 100 || droppedDatagrams % 10_000 == 0 {
+        statistics.datagramsDropped += 1
+        if dropsLogged < 100 || statistics.datagramsDropped % 10_000 == 0 {
             dropsLogged += 1
-            log("dropped datagram from \(reason) (\(droppedDatagrams) dropped so far)")
+            log("dropped datagram from \(reason) (\(statistics.datagramsDropped) dropped so far)", level: .debug)
         }
     }
 
@@ -146,6 +152,7 @@ public struct ServerMachine: Sendable {
             registrationOutcome: outcome, lastSeen: now)
         clients[nick] = record
         nickByToken[record.token] = nick
+        statistics.registrations += 1
         log("\(outcome == .registered ? "registered" : "re-registered") \(nick) at \(source)")
         reply(id, .registerReply(outcome, token: record.token), to: source)
         tableChanged(nick)
@@ -171,7 +178,7 @@ public struct ServerMachine: Sendable {
         let probeID = newPacketID()
         takeovers[record.nick] = Takeover(
             requestID: id, requester: source, probeID: probeID, deadline: now + config.probeTimeout)
-        log("\(source) asks for \(record.nick), held by \(record.address): probing the holder")
+        log("\(source) asks for \(record.nick), held by \(record.address): probing the holder", level: .debug)
         reply(probeID, .probe(token: record.token), to: record.address)
     }
 
@@ -226,6 +233,7 @@ public struct ServerMachine: Sendable {
             return reply(id, .deregisterReply(.notHolder), to: source)
         }
         if record.online {
+            statistics.deregistrations += 1
             log("deregistered \(nick)")
             markOffline(nick)
             tableChanged(nick)
@@ -386,6 +394,7 @@ public struct ServerMachine: Sendable {
         switch stored {
         case .stored:
             recentlySaved.insert(message.key)
+            statistics.messagesStored += 1
             log("saved a message from \(message.key.sender) for \(message.recipient)")
             outcome = .saved
         case .mailboxFull:
@@ -413,7 +422,7 @@ public struct ServerMachine: Sendable {
         guard deliveries[recipient]?.queue == nil, deliveries[recipient] != nil else { return }
         switch result {
         case .success(let messages) where !messages.isEmpty:
-            log("delivering \(messages.count) stored message(s) to \(recipient)")
+            log("delivering \(messages.count) stored message(s) to \(recipient)", level: .debug)
             deliveries[recipient]?.queue = messages
             // After the welcome and the table, as the seed shows them: wait for the snapshot owed.
             if !snapshotsDue.contains(recipient) { sendNextBatch(to: recipient) }
@@ -463,6 +472,8 @@ public struct ServerMachine: Sendable {
         }
         deliveries[nick]?.inFlight = nil
         clients[nick]?.lastSeen = now
+        statistics.messagesDelivered += batch.keys.count
+        log("\(nick) received \(batch.keys.count) stored message(s)")
         effects.append(.remove(batch.keys, recipient: nick))
         sendNextBatch(to: nick)
     }
@@ -498,7 +509,7 @@ public struct ServerMachine: Sendable {
         effects.append(.send(bytes, to: destination))
     }
 
-    private mutating func log(_ line: String) {
-        effects.append(.log(line))
+    private mutating func log(_ line: String, level: LogLevel = .info) {
+        effects.append(.log(line, level: level))
     }
 }

@@ -65,7 +65,7 @@ struct BinaryEndToEndTests {
         }
         let help = try RunningProcess(["--help"])
         #expect(help.waitForExit() == 0)
-        #expect(help.printed.first == "usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>]")
+        #expect(help.printed.first == "usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>] [--log-level quiet|info|debug]")
     }
 
     @Test("a client whose server never answers gives up after five tries with status 1")

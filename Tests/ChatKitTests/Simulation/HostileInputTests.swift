@@ -135,7 +135,7 @@ struct HostileInputTests {
 
     @Test("10,000 garbage and oversized datagrams crash nobody; they are counted and the chat goes on")
     func garbageFlood() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = SeedSessionTests.registered(["x", "y"], logLevel: .debug)
         var random = RandomSource.seeded(666)
         for round in 0..<10_000 {
             let length = Int(random.next() % 1_400)
@@ -155,5 +155,6 @@ struct HostileInputTests {
         #expect(sim["y"].lines.last == ">>> x: still here")
         #expect(sim["x"].lines.last == ">>> [Message received by <y>.]")
         #expect(sim.serverLog.lines.filter { $0.hasPrefix("dropped datagram") }.count <= 101, "drops are not logged one by one forever")
+        #expect(sim.serverLog.lines.contains { $0.hasPrefix("dropped datagram") }, "at debug level they are logged")
     }
 }

@@ -79,3 +79,20 @@ struct RecoveryTests {
         #expect(sim["y"].lines.filter { $0.hasSuffix("> patience") }.count == 1, "and not shown twice")
     }
 }
+
+@Suite("Server log")
+struct ServerLogTests {
+    @Test("info shows registrations and saves; drops and probes only at debug; the summary counts it all")
+    func levels() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        sim.type("y", "dereg y")
+        sim.type("x", "send y stored")
+        sim.network.inject([1, 2, 3], from: HostileInputTests.attacker, to: sim.serverAddress)
+        sim.type("y", "reg y", settle: .seconds(1))
+        #expect(sim.serverLog.lines.contains("registered x at 127.0.0.1:6061"))
+        #expect(sim.serverLog.lines.contains("saved a message from x for y"))
+        #expect(sim.serverLog.lines.contains("y received 1 stored message(s)"))
+        #expect(!sim.serverLog.lines.contains { $0.hasPrefix("dropped datagram") }, "drops are debug lines")
+        #expect(sim.server?.summary == "summary: 2 client(s) known, 2 online; 3 registration(s), 1 deregistration(s); 1 message(s) stored, 1 delivered from storage; 1 datagram(s) dropped")
+    }
+}

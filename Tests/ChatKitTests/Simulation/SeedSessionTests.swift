@@ -5,8 +5,9 @@ import Testing
 @Suite("Seed sample sessions")
 struct SeedSessionTests {
     /// Starts a server and registers `nicks` one after another, as in the seed's first sample.
-    static func registered(_ nicks: [String], seed: UInt64 = 1) -> Simulation {
+    static func registered(_ nicks: [String], seed: UInt64 = 1, logLevel: LogLevel = .info) -> Simulation {
         let sim = Simulation(seed: seed)
+        sim.logLevel = logLevel
         sim.startServer()
         for (index, nick) in nicks.enumerated() {
             sim.startClient(nick, host: "127.0.0.1", port: UInt16(6061 + index))

@@ -27,12 +27,15 @@ final class Simulation {
     }
 
     /// Starts (or restarts, after `crashServer`) the server on its store.
+    /// How much the server logs; hostile-input tests look at debug lines.
+    var logLevel = LogLevel.info
+
     func startServer(config: ServerConfig = ServerConfig()) {
         var config = config
         config.random = .seeded(nextSeed())
         let driver = ServerDriver(
             machine: ServerMachine(config: config), transport: network.bind(serverAddress), store: store, clock: clock,
-            log: serverLog)
+            log: serverLog, logLevel: logLevel)
         driver.start()
         server = driver
     }

@@ -1,21 +1,24 @@
 import ChatKitCore
 import Foundation
 
-/// The console on standard input and output. Lines shown are gathered and written with one system
-/// call per batch of events (the driver flushes after each), so pipes and scripts see output as it
-/// happens without a write per line.
-final class StandardConsole: Console, @unchecked Sendable {
+/// The console on standard input and output in plain line mode, for pipes and scripts: no escape codes,
+/// no prompt. Lines shown are gathered and written with one system call per batch of events (the driver
+/// flushes after each), so output appears as it happens without a write per line.
+public final class StandardConsole: Console, @unchecked Sendable {
     private let outputLock = NSLock()
     private var pending: [UInt8] = []
 
-    func show(_ line: String) {
+    /// A console on this process's standard input and output.
+    public init() {}
+
+    public func show(_ line: String) {
         outputLock.withLock {
             pending.append(contentsOf: line.utf8)
             pending.append(UInt8(ascii: "\n"))
         }
     }
 
-    func flush() {
+    public func flush() {
         outputLock.withLock {
             guard !pending.isEmpty else { return }
             FileHandle.standardOutput.write(Data(pending))
@@ -23,7 +26,7 @@ final class StandardConsole: Console, @unchecked Sendable {
         }
     }
 
-    func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void) {
+    public func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void) {
         let thread = Thread {
             while let line = readLine(strippingNewline: true) {
                 onLine(line)
@@ -36,24 +39,25 @@ final class StandardConsole: Console, @unchecked Sendable {
 }
 
 /// The server's log: each line behind a timestamp, written through to a console.
-final class TimestampedLog: Console, Sendable {
+public final class TimestampedLog: Console, Sendable {
     private let console: any Console
     private let clock: any ChatKitCore.Clock
     private let utcOffsetSeconds: Int
 
-    init(console: any Console, clock: any ChatKitCore.Clock, utcOffsetSeconds: Int) {
+    /// A log that stamps lines with `clock`'s wall-clock time in the given time zone.
+    public init(console: any Console, clock: any ChatKitCore.Clock, utcOffsetSeconds: Int) {
         self.console = console
         self.clock = clock
         self.utcOffsetSeconds = utcOffsetSeconds
     }
 
-    func show(_ line: String) {
+    public func show(_ line: String) {
         console.show(Timestamp.format(microseconds: clock.wallClockMicroseconds, utcOffsetSeconds: utcOffsetSeconds) + " " + line)
     }
 
-    func flush() {
+    public func flush() {
         console.flush()
     }
 
-    func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void) {}
+    public func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void) {}
 }

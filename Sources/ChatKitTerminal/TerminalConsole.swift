@@ -1,0 +1,125 @@
+import ChatKitCore
+import Foundation
+import Glibc
+
+/// The console on an interactive terminal: raw mode and a line editor of its own, so messages that arrive
+/// while the user types are printed above the input line and the half-typed line is drawn again below
+/// them, cursor and all. The terminal's settings are restored when the console is closed, at exit, and
+/// on SIGTERM.
+public final class TerminalConsole: Console, @unchecked Sendable {
+    private let lock = NSLock()
+    private var editor = LineEditor()
+    private var pending = ""
+    private let prompt: String
+    private let colors: Bool
+    private var closed = false
+
+    /// True when standard input and output are both terminals.
+    public static var isInteractive: Bool { isatty(0) == 1 && isatty(1) == 1 }
+
+    /// Whether colors are wanted: not when `NO_COLOR` is set (https://no-color.org).
+    public static var colorsWanted: Bool { ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true }
+
+    /// Switches the terminal to raw mode; `colors` colors nicknames and status lines.
+    public init(prompt: String = Prompt.text, colors: Bool) {
+        self.prompt = prompt
+        self.colors = colors
+        TerminalMode.enterRaw()
+        pending = editor.render(prompt: prompt)
+    }
+
+    public func show(_ line: String) {
+        lock.withLock { above(line) }
+    }
+
+    public func show(_ notice: Notice) {
+        lock.withLock { above(colors ? Colors.line(for: notice) : notice.line) }
+    }
+
+    /// Prints `line` above the input line, then draws the input line again.
+    private func above(_ line: String) {
+        pending += "\r\u{1B}[K" + line + "\r\n" + editor.render(prompt: prompt)
+    }
+
+    public func flush() {
+        lock.withLock { write() }
+    }
+
+    private func write() {
+        guard !pending.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(pending.utf8))
+        pending = ""
+    }
+
+    public func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void) {
+        let thread = Thread { [self] in
+            var byte: UInt8 = 0
+            while read(0, &byte, 1) == 1 {
+                switch lock.withLock({ key(byte) }) {
+                case .submit(let line)?: onLine(line)
+                case .endOfInput?: return onEnd()
+                case .interrupt?: kill(getpid(), SIGINT)  // the same path as a Ctrl-C in line mode
+                default: break
+                }
+            }
+            onEnd()
+        }
+        thread.name = "terminal"
+        thread.start()
+    }
+
+    /// Applies one key under the lock and writes what changed.
+    private func key(_ byte: UInt8) -> LineEditor.Action? {
+        let action = editor.feed(byte)
+        switch action {
+        case .submit(let line)?:
+            // The submitted line stays on screen, as in the seed's transcripts.
+            pending += "\r\u{1B}[K" + prompt + line + "\r\n" + editor.render(prompt: prompt)
+        case .redraw?:
+            pending += editor.render(prompt: prompt)
+        case .bell?:
+            pending += "\u{07}"
+        case .endOfInput?, .interrupt?:
+            pending += "\r\u{1B}[K"
+        case nil:
+            break
+        }
+        write()
+        return action
+    }
+
+    /// Clears the input line and restores the terminal's settings.
+    public func close() {
+        lock.withLock {
+            guard !closed else { return }
+            closed = true
+            pending += "\r\u{1B}[K"
+            write()
+        }
+        TerminalMode.restore()
+    }
+}
+
+/// Raw mode on and off, remembering the settings the terminal had.
+enum TerminalMode {
+    nonisolated(unsafe) private static var saved: termios?
+
+    static func enterRaw() {
+        var settings = termios()
+        guard tcgetattr(0, &settings) == 0 else { return }
+        saved = settings
+        atexit { TerminalMode.restore() }
+        settings.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG | IEXTEN)
+        settings.c_iflag &= ~tcflag_t(IXON | ICRNL)
+        withUnsafeMutableBytes(of: &settings.c_cc) { cc in
+            cc[Int(VMIN)] = 1
+            cc[Int(VTIME)] = 0
+        }
+        tcsetattr(0, TCSAFLUSH, &settings)
+    }
+
+    static func restore() {
+        guard var settings = saved else { return }
+        tcsetattr(0, TCSAFLUSH, &settings)
+    }
+}

@@ -1,0 +1,26 @@
+import ChatKitCore
+import Testing
+@testable import udpchat
+
+@Suite("Command line")
+struct InvocationTests {
+    @Test("the seed's forms and the long forms mean the same")
+    func forms() throws {
+        let server = try Invocation(arguments: ["-s", "6000", "--log-level", "debug", "--data-dir", "d"])
+        #expect(server == .server(ServerOptions(port: 6000, dataDirectory: "d", mailboxLimit: 1_000, logLevel: .debug)))
+        #expect(try Invocation(arguments: ["server", "--port", "6000", "--log-level", "debug", "--data-dir", "d"]) == server)
+        let client = try Invocation(arguments: ["-c", "x", "127.0.0.1", "6000", "6061", "--no-color"])
+        #expect(client == .client(ClientOptions(nick: "x", serverHost: "127.0.0.1", serverPort: 6000, clientPort: 6061, colors: false)))
+        #expect(
+            try Invocation(arguments: ["client", "--nick", "x", "--server", "127.0.0.1", "--server-port", "6000", "--port", "6061", "--no-color"])
+                == client)
+    }
+
+    @Test("wrong command lines name the problem", arguments: [
+        ["server"], ["server", "--port", "80"], ["client", "--nick", "x"], ["-s", "6000", "--log-level", "loud"],
+        ["-s", "6000", "--no-color"], ["-c", "x", "h", "6000", "6001", "--log-level", "info"], ["-s", "6000", "--frob"],
+    ])
+    func usageErrors(_ arguments: [String]) {
+        #expect(throws: Invocation.UsageError.self) { try Invocation(arguments: arguments) }
+    }
+}
