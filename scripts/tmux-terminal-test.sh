@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Drives real udpchat clients in tmux, as a person would: types while messages arrive and checks the
+# screen is not garbled, that editing keys work, and that Ctrl-C leaves with the terminal restored.
+#   scripts/tmux-terminal-test.sh     (needs tmux; builds udpchat if needed)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+command -v tmux >/dev/null || { echo "tmux is not installed" >&2; exit 1; }
+[ -x .build/debug/udpchat ] || swift build --product udpchat >/dev/null
+bin=$PWD/.build/debug/udpchat
+work=$(mktemp -d)
+socket=chatkit-test-$$
+t() { tmux -L "$socket" "$@"; }
+cleanup() { t kill-server 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+passed=0
+failed=0
+check() {  # check <description> <command...>
+    local description=$1
+    shift
+    if "$@"; then passed=$((passed + 1)); echo "ok   $description"; else failed=$((failed + 1)); echo "FAIL $description"; fi
+}
+screen() { t capture-pane -p -t "chat:$1" | sed -e 's/[[:space:]]*$//' | grep -v '^$'; }
+wait_for() {  # wait_for <window> <text>: up to 5 s
+    for _ in $(seq 50); do screen "$1" | grep -qF -- "$2" && return 0; sleep 0.1; done
+    return 1
+}
+
+base=$((20000 + RANDOM % 20000))
+t new-session -d -s chat -x 100 -y 24 -n server "$bin -s $base --data-dir $work/data"
+sleep 0.3
+t new-window -t chat -n y "$bin -c y 127.0.0.1 $base $((base + 2))"
+t new-window -t chat -n x "bash -c '$bin -c x 127.0.0.1 $base $((base + 1)); echo \$? > $work/x-exit; stty -a > $work/stty-after'"
+check "x registers" wait_for x "[Welcome, You are registered.]"
+check "y registers" wait_for y "[Welcome, You are registered.]"
+sleep 0.3
+
+# Half a line typed in x while y's messages arrive: they print above it, and the line stays whole.
+t send-keys -t chat:x "send y half-typ"
+sleep 0.2
+t send-keys -t chat:y "send x message while you type" Enter
+t send-keys -t chat:y "send x and another one" Enter
+check "messages arrive while typing" wait_for x "y: and another one"
+check "the half-typed line is whole and last" test "$(screen x | tail -n 1)" = ">>> send y half-typ"
+check "messages print above it, in order" bash -c "screen() { tmux -L $socket capture-pane -p -t chat:x | grep -v '^\s*\$'; }; screen | tail -n 3 | head -n 2 | diff - <(printf '>>> y: message while you type\n>>> y: and another one\n')"
+check "no stray escape codes on screen" bash -c "! tmux -L $socket capture-pane -p -t chat:x | grep -q '\[K\|\[[0-9]*D'"
+
+t send-keys -t chat:x "ed" Enter
+check "finishing the line sends it" wait_for y "x: half-typed"
+check "and the sender sees the ACK" wait_for x "[Message received by <y>.]"
+
+# Editing: a typo fixed with ← and an insert; the history brings the line back.
+t send-keys -t chat:x "send y helo" Left "l" Enter
+check "← and insert edit the line" wait_for y "x: hello"
+t send-keys -t chat:x Up
+check "↑ recalls the last line" bash -c "sleep 0.3; tmux -L $socket capture-pane -p -t chat:x | grep -v '^\s*\$' | tail -n 1 | grep -qx '>>> send y hello'"
+t send-keys -t chat:x C-u "who" Enter
+check "who lists the table" wait_for x "y  127.0.0.1:$((base + 2))  online"
+
+# Ctrl-C: [exiting], status 0, and the terminal's settings restored.
+t send-keys -t chat:x C-c
+for _ in $(seq 50); do [ -s "$work/stty-after" ] && break; sleep 0.1; done
+check "Ctrl-C exits with status 0" test "$(cat "$work/x-exit" 2>/dev/null)" = 0
+check "the terminal is back in canonical mode with echo" bash -c "grep -qw icanon '$work/stty-after' && grep -qw echo '$work/stty-after'"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
