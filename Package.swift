@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ChatKitCore", targets: ["ChatKitCore"]),
         .library(name: "TransportUDP", targets: ["TransportUDP"]),
         .library(name: "TransportLoopback", targets: ["TransportLoopback"]),
+        .library(name: "TransportUnix", targets: ["TransportUnix"]),
         .library(name: "StoreFiles", targets: ["StoreFiles"]),
         .library(name: "StoreMemory", targets: ["StoreMemory"]),
         .library(name: "ChatKitTerminal", targets: ["ChatKitTerminal"]),
@@ -21,6 +22,7 @@ let package = Package(
         .target(name: "ChatKitCore"),
         .target(name: "TransportUDP", dependencies: ["ChatKitCore"]),
         .target(name: "TransportLoopback", dependencies: ["ChatKitCore"]),
+        .target(name: "TransportUnix", dependencies: ["ChatKitCore"]),
         .target(name: "StoreFiles", dependencies: ["ChatKitCore"]),
         .target(name: "StoreMemory", dependencies: ["ChatKitCore"]),
         .target(name: "ChatKitTerminal", dependencies: ["ChatKitCore"]),
@@ -31,7 +33,8 @@ let package = Package(
         .testTarget(
             name: "ChatKitTests",
             dependencies: [
-                "ChatKitCore", "ChatKitTerminal", "TransportUDP", "TransportLoopback", "StoreFiles", "StoreMemory",
+                "ChatKitCore", "ChatKitTerminal", "TransportUDP", "TransportLoopback", "TransportUnix", "StoreFiles",
+                "StoreMemory",
                 // Listed so `swift test` builds the binary that the end-to-end test runs.
                 "udpchat",
             ]

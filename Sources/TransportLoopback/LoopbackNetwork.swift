@@ -89,7 +89,8 @@ public final class LoopbackNetwork: Sendable {
         let fate = interceptor?(packet) ?? .normal
         let delays: [Duration] = state.withLock { state in
             state.statistics.sent += 1
-            if fate == .drop || !Self.canReach(source.host, destination.host, in: state) {
+            // Like a real transport, nothing over the wire limit is delivered.
+            if fate == .drop || bytes.count > WireLimits.maxDatagramBytes || !Self.canReach(source.host, destination.host, in: state) {
                 state.statistics.dropped += 1
                 return []
             }
