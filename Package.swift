@@ -28,6 +28,9 @@ let package = Package(
         .target(name: "ChatKitTerminal", dependencies: ["ChatKitCore"]),
         .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "ChatKitTerminal", "TransportUDP", "StoreFiles"]),
         .executableTarget(
+            name: "EmbeddedChat", dependencies: ["ChatKitCore", "StoreMemory", "TransportUDP", "TransportUnix"],
+            path: "Examples/EmbeddedChat"),
+        .executableTarget(
             name: "udpchat-bench",
             dependencies: ["ChatKitCore", "TransportUDP", "TransportLoopback", "StoreFiles", "StoreMemory"]),
         .testTarget(

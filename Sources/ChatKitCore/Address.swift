@@ -14,9 +14,10 @@ public struct Address: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
-    /// `127.0.0.1:6000`, or `[::1]:6000` for IPv6.
+    /// `127.0.0.1:6000`, `[::1]:6000` for IPv6, or just the path for a Unix-domain socket.
     public var description: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        if port == 0, host.hasPrefix("/") { return host }
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }
 
