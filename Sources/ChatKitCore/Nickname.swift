@@ -8,8 +8,11 @@ public enum Nickname {
 
     /// Why a nickname was refused.
     public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
+        /// Nothing at all.
         case empty
+        /// More than 32 characters.
         case tooLong(scalars: Int)
+        /// Whitespace, a control character or an unprintable one.
         case forbiddenCharacter(Unicode.Scalar)
 
         public var description: String {
@@ -58,7 +61,9 @@ public enum MessageText {
 
     /// Why a message text was refused.
     public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
+        /// Nothing at all.
         case empty
+        /// More than 1,000 bytes of UTF-8.
         case tooLong(bytes: Int)
 
         public var description: String {

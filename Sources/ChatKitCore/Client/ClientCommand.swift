@@ -1,10 +1,16 @@
 /// A line the user typed, understood.
 public enum ClientCommand: Equatable, Sendable {
+    /// `send <nick> <message>`: send a message.
     case send(to: String, text: String)
+    /// `reg <nick>`: come back online.
     case register(String)
+    /// `dereg <nick>`: go offline.
     case deregister(String)
+    /// `who`: list the client table.
     case who
+    /// `help`: list the commands.
     case help
+    /// `quit` (or `exit`): leave once pending sends are settled.
     case quit
     /// Nothing to do (an empty line).
     case nothing

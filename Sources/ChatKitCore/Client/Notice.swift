@@ -3,18 +3,31 @@
 /// Angle brackets around nicknames and timestamps are part of the texts, as in the seed. Text that comes
 /// from other people is made safe for a terminal before it is shown.
 public enum Notice: Equatable, Sendable {
+    /// `[Welcome, You are registered.]`
     case registered
+    /// `[Welcome back, you are re-registered.]`
     case reRegistered
+    /// `[Client table updated.]`
     case tableUpdated
+    /// `x: hello`: a message from a peer.
     case chat(from: String, text: String)
+    /// `[Message received by <y>.]`: the peer ACKed.
     case delivered(to: String)
+    /// `[No ACK from <y>, message sent to server.]`
     case noAck(from: String)
+    /// `<y> is offline, message sent to server.`
     case recipientOffline(String)
+    /// `[Messages received by the server and saved.]`
     case savedByServer
+    /// `[Client <y> exists!!]`: the server says the peer is online after all.
     case recipientExists(String)
+    /// `[You are Offline. Bye.]`
     case deregistered
+    /// `[You have messages.]`
     case youHaveMessages
+    /// `y: <2017-06-14 02:40:17.501063> offline?`: a stored message.
     case offlineMessage(from: String, savedAt: String, text: String)
+    /// `[Server not responding]`
     case serverNotResponding
     /// `[Exiting]`: the client gives up after a failure.
     case exitingAfterFailure

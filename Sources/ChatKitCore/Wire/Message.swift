@@ -60,22 +60,39 @@ public enum Message: Equatable, Sendable {
 
 /// The one-byte kind code of each message.
 public enum MessageKind: UInt8, CaseIterable, Sendable {
+    /// Register a nickname.
     case register = 0x01
+    /// The answer to a registration.
     case registerReply = 0x02
+    /// Go offline.
     case deregister = 0x03
+    /// The answer to a deregistration.
     case deregisterReply = 0x04
+    /// A part of a table snapshot.
     case table = 0x05
+    /// A chat message between clients.
     case chat = 0x06
+    /// The acknowledgement of a chat.
     case chatAck = 0x07
+    /// Keep a message for an offline recipient.
     case save = 0x08
+    /// The answer to a save.
     case saveReply = 0x09
+    /// Stored messages for their recipient.
     case offlineBatch = 0x0A
+    /// The acknowledgement of a batch of stored messages.
     case offlineAck = 0x0B
+    /// A client is still alive.
     case keepalive = 0x0C
+    /// The answer to a keepalive.
     case keepaliveReply = 0x0D
+    /// Is the holder of a nickname alive?
     case probe = 0x0E
+    /// The holder answers a probe.
     case probeReply = 0x0F
+    /// Table rows changed since a version.
     case tableDelta = 0x10
+    /// A client asks for a table snapshot.
     case tableRequest = 0x11
 }
 
