@@ -10,6 +10,7 @@ final class RunningProcess: Sendable {
     private let lines = Inbox<String>()
     private let splitter = LineSplitter()
     private let exitStatus = Inbox<Int32>()
+    private let outputEnded = Inbox<Bool>()
 
     /// The `udpchat` binary that `swift build` put beside the test bundle.
     static var udpchat: URL {
@@ -32,10 +33,12 @@ final class RunningProcess: Sendable {
         // A plain thread with blocking reads: Foundation's readabilityHandler can crash libdispatch on
         // Linux when the pipe closes as the child exits.
         let reading = output.fileHandleForReading
+        let outputEnded = self.outputEnded
         Thread.detachNewThread {
             while case let data = reading.availableData, !data.isEmpty {
                 splitter.feed(data).forEach(lines.append)
             }
+            outputEnded.append(true)
         }
         let exitStatus = self.exitStatus
         process.terminationHandler = { exitStatus.append($0.terminationStatus) }
@@ -89,6 +92,8 @@ final class RunningProcess: Sendable {
             process.terminate()
             return nil
         }
+        // Everything the process printed has been read once its output reaches its end.
+        outputEnded.wait(timeout: .seconds(2)) { !$0.isEmpty }
         return exitStatus.all.first
     }
 
