@@ -49,10 +49,7 @@ extension Message {
             writer.u64(chunk.version)
             writer.u16(chunk.part)
             writer.u16(chunk.parts)
-            writer.u16(UInt16(clamping: chunk.entries.count))
-            for entry in chunk.entries.prefix(Int(UInt16.max)) {
-                entry.encode(into: &writer)
-            }
+            TableEntry.encodeList(chunk.entries, into: &writer)
         case .chat(let from, let text):
             writer.string(from)
             writer.string(text)
@@ -83,10 +80,7 @@ extension Message {
             writer.u64(delta.token)
             writer.u64(delta.from)
             writer.u64(delta.to)
-            writer.u16(UInt16(clamping: delta.entries.count))
-            for entry in delta.entries.prefix(Int(UInt16.max)) {
-                entry.encode(into: &writer)
-            }
+            TableEntry.encodeList(delta.entries, into: &writer)
         case .keepaliveReply(let outcome, let tableVersion):
             writer.u8(outcome.rawValue)
             writer.u64(tableVersion)
@@ -175,6 +169,14 @@ extension TableEntry {
         writer.string(address.host)
         writer.u16(address.port)
         writer.bool(online)
+    }
+
+    /// A count, then that many entries.
+    static func encodeList(_ entries: [TableEntry], into writer: inout ByteWriter) {
+        writer.u16(UInt16(clamping: entries.count))
+        for entry in entries.prefix(Int(UInt16.max)) {
+            entry.encode(into: &writer)
+        }
     }
 
     /// A count, then that many entries.
