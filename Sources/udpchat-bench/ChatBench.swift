@@ -6,6 +6,7 @@ import TransportUDP
 struct ChatBench {
     let server: ChildServer
     let x: ClientDriver
+    let y: ClientDriver
     let xConsole: SilentConsole
     let delivered = Waiter()
     let noAck = Waiter()
@@ -15,7 +16,7 @@ struct ChatBench {
         self.server = server
         let yTables = Waiter()
         let yConsole = SilentConsole(counting: [(">>> x: ", received), (">>> [Client table updated.]", yTables)])
-        let y = ClientDriver(
+        y = ClientDriver(
             machine: ClientMachine(config: ClientConfig(nick: "y", server: server.address)),
             transport: try UDPTransport(port: 0, host: "127.0.0.1"), console: yConsole, clock: SystemClock(), onExit: { _ in })
         y.start()
@@ -31,11 +32,7 @@ struct ChatBench {
         guard xTables.wait(for: 1, timeout: .seconds(5)), yTables.wait(for: 2, timeout: .seconds(5)) else {
             throw BenchError.timedOut("x registering")
         }
-        // Keep y alive for the life of the benchmark.
-        ChatBench.keep.append(y)
     }
-
-    nonisolated(unsafe) private static var keep: [ClientDriver] = []
 
     /// Time from typing `send y …` to `[Message received by <y>.]`, one message at a time.
     func latency(iterations: Int) throws -> Samples {
