@@ -132,33 +132,39 @@ public final class UDPTransport: Transport, Sendable {
 
     private static let maxBatch = 64
 
+    /// Blocks in `recvfrom` for the first datagram (the fastest wake-up), then takes whatever else is
+    /// waiting without blocking. `close` wakes it with `shutdown`.
     private func receiveLoop(_ handler: @Sendable ([Datagram]) -> Void) {
         var buffer = [UInt8](repeating: 0, count: WireLimits.maxDatagramBytes + 1)
-        var pollDescriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
         var batch: [Datagram] = []
         batch.reserveCapacity(Self.maxBatch)
         while !state.withLock({ $0.closing }) {
-            guard poll(&pollDescriptor, 1, 100) > 0 else { continue }
-            while batch.count < Self.maxBatch, let datagram = receiveOne(into: &buffer) {
+            if let first = receiveOne(into: &buffer, waiting: true), let datagram = first { batch.append(datagram) }
+            while batch.count < Self.maxBatch, let datagram = receiveOne(into: &buffer, waiting: false) {
                 if let datagram { batch.append(datagram) }
             }
+            if state.withLock({ $0.closing }) { break }
             if !batch.isEmpty {
                 handler(batch)
                 batch.removeAll(keepingCapacity: true)
             }
         }
         Glibc.close(socket)
+        state.withLock { $0.readerRunning = false }
     }
+
+    /// True while the reader thread is running; false again soon after `close`.
+    public var isReceiving: Bool { state.withLock { $0.readerRunning } }
 
     /// Reads one waiting datagram without blocking: nil when none is waiting, `.some(nil)` for one that
     /// was dropped (oversize or from an unreadable address).
-    private func receiveOne(into buffer: inout [UInt8]) -> Datagram?? {
+    private func receiveOne(into buffer: inout [UInt8], waiting: Bool) -> Datagram?? {
         var source = sockaddr_storage()
         var sourceLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let count = buffer.withUnsafeMutableBytes { raw in
             withUnsafeMutablePointer(to: &source) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    recvfrom(socket, raw.baseAddress, raw.count, Int32(MSG_TRUNC | MSG_DONTWAIT), $0, &sourceLength)
+                    recvfrom(socket, raw.baseAddress, raw.count, Int32(MSG_TRUNC) | (waiting ? 0 : Int32(MSG_DONTWAIT)), $0, &sourceLength)
                 }
             }
         }
@@ -171,13 +177,17 @@ public final class UDPTransport: Transport, Sendable {
         return Datagram(bytes: Array(buffer[0..<count]), source: address)
     }
 
-    /// Stops the reader thread (within a tenth of a second) and closes the socket.
+    /// Stops the reader thread and closes the socket.
     public func close() {
-        let closeNow = state.withLock { state in
-            guard !state.closing else { return false }
-            state.closing = true
-            return !state.readerRunning
+        let (first, readerRunning) = state.withLock { state in
+            defer { state.closing = true }
+            return (!state.closing, state.readerRunning)
         }
-        if closeNow { Glibc.close(socket) }
+        guard first else { return }
+        if readerRunning {
+            shutdown(socket, Int32(SHUT_RDWR))  // wakes the reader blocked in recvfrom; it closes the socket
+        } else {
+            Glibc.close(socket)
+        }
     }
 }

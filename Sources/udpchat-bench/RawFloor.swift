@@ -7,7 +7,10 @@ enum RawFloor {
     /// A blocking UDP socket bound to an ephemeral port on 127.0.0.1, and that port.
     static func socket() -> (Int32, UInt16) {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        // Room for a whole table snapshot even when one poll loop serves thousands of sockets (as root,
+        // beyond the system's default cap).
         var size: Int32 = 8 << 20
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

@@ -45,12 +45,27 @@ enum StormBench {
         var converged = 0
         var buffer = [UInt8](repeating: 0, count: 2048)
         var lastRetry = ContinuousClock.now - .seconds(1)
+        var lastKeepalive = ContinuousClock.now
         while converged < count {
-            guard ContinuousClock.now - start < timeout else { throw BenchError.timedOut("storm of \(count)") }
+            guard ContinuousClock.now - start < timeout else {
+                let registered = clients.filter { $0.token != 0 }.count
+                let versions = clients.map(\.version)
+                let rows = clients.map(\.rows)
+                throw BenchError.timedOut(
+                    "storm of \(count): \(registered) registered, \(converged) converged, versions \(versions.min() ?? 0)–\(versions.max() ?? 0), rows \(rows.min() ?? 0)–\(rows.max() ?? 0)")
+            }
             if ContinuousClock.now - lastRetry >= .milliseconds(500) {
                 lastRetry = ContinuousClock.now
                 for index in clients.indices where clients[index].token == 0 {
                     send(clients[index], .register(nick: clients[index].nick, token: 0), id: UInt64(index) + 1, to: server.port)
+                }
+            }
+            // Like real clients, a keepalive every few seconds, or a long storm outlasts the server's
+            // patience with silent clients.
+            if ContinuousClock.now - lastKeepalive >= .seconds(5) {
+                lastKeepalive = ContinuousClock.now
+                for client in clients where client.token != 0 {
+                    send(client, .keepalive(token: client.token), id: 0, to: server.port)
                 }
             }
             guard poll(&descriptors, nfds_t(descriptors.count), 10) > 0 else { continue }
@@ -83,6 +98,10 @@ enum StormBench {
                 client.version = chunk.version
                 client.rows = client.snapshotParts.values.reduce(0, +)
             }
+        case .keepaliveReply(.alive, let serverVersion) where serverVersion > client.version:
+            // Behind the server, like a real client after a lost snapshot or delta: ask for a snapshot.
+            client.lastRequest = ContinuousClock.now
+            send(client, .tableRequest(token: client.token), id: 0, to: port)
         case .tableDelta(let delta) where delta.token == client.token && delta.to > client.version:
             if delta.from == client.version, client.version > 0 {
                 client.version = delta.to

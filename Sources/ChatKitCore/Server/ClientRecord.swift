@@ -12,6 +12,9 @@ struct ClientRecord {
     var lastSeen: Instant
     /// The table version this client has been sent up to (by snapshot or deltas).
     var tableVersionSent: UInt64 = 0
+    /// When the client was last sent a whole snapshot; retries within a second get none, so a storm of
+    /// retried registrations cannot make the server resend the whole table again and again.
+    var lastSnapshotAt: Instant?
 
     var entry: TableEntry { TableEntry(nick: nick, address: address, online: online) }
 }

@@ -130,8 +130,10 @@ public struct ServerMachine: Sendable {
         }
         if let record = clients[nick] {
             if record.online, record.address == source, record.registrationID == id {
-                // A retry of the registration we already granted: answer it the same way.
+                // A retry of the registration we already granted: answer it the same way, and send the
+                // table again unless it went out within the last second (it is likely on its way).
                 reply(id, .registerReply(record.registrationOutcome, token: record.token), to: source)
+                if let last = record.lastSnapshotAt, now - last < .seconds(1) { return }
                 return sendSnapshot(to: nick)
             }
             let holderIsAsking = token != 0 && token == record.token
@@ -293,6 +295,7 @@ public struct ServerMachine: Sendable {
                 guard let record = clients[nick] else { continue }
                 for chunk in chunks { sendPatched(chunk, token: record.token, to: record.address) }
                 clients[nick]?.tableVersionSent = tableVersion
+                clients[nick]?.lastSnapshotAt = now
                 if let delivery = deliveries[nick], delivery.inFlight == nil, delivery.queue?.isEmpty == false {
                     sendNextBatch(to: nick)
                 }

@@ -61,6 +61,17 @@ struct UDPTransportTests {
         #expect(b.statistics.oversizeDatagrams == 1)
     }
 
+    @Test("close wakes the blocked reader thread, which ends")
+    func closeEndsReader() throws {
+        let a = try UDPTransport(port: 0, host: "127.0.0.1")
+        a.startReceiving { _ in }
+        #expect(a.isReceiving)
+        a.close()
+        let ended = Inbox<Bool>()
+        for _ in 0..<100 where a.isReceiving { ended.wait(timeout: .milliseconds(10)) { _ in false } }
+        #expect(!a.isReceiving)
+    }
+
     @Test("a port in use is a clear error")
     func portInUse() throws {
         let a = try UDPTransport(port: 0, host: "127.0.0.1")
