@@ -8,7 +8,8 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--serve" {
     ChildServer.serve(store: CommandLine.arguments[2])
 }
 
-/// `UDPCHAT_BENCH_ONLY=storm` (or any words of the measurement names) runs only those measurements.
+/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, saves, storm and simulation
+/// (the raw round trip always runs); docs/BENCHMARKS.md is written only by a full run.
 let only = ProcessInfo.processInfo.environment["UDPCHAT_BENCH_ONLY"]?.split(separator: ",").map(String.init)
 func wanted(_ name: String) -> Bool { only.map { $0.contains { name.contains($0) } } ?? true }
 
@@ -17,38 +18,44 @@ var report = Report()
 print("udpchat-bench on \(Machine.description)\n")
 
 do {
-    if !wanted("storm") || only == nil {
     let rtt = RawFloor.pingPong(iterations: 20_000)
     report.add("raw UDP ping-pong RTT p50 / p99", "\(formatted(rtt.percentile(0.5), digits: 1)) / \(formatted(rtt.percentile(0.99), digits: 1)) µs")
-    let oneWay = RawFloor.oneWayRate(count: 1_000_000)
-    report.add("raw UDP one-way rate", "\(formatted(oneWay)) datagrams/s")
+    let oneWay = wanted("pipelined") ? RawFloor.oneWayRate(count: 1_000_000) : .nan
+    if wanted("pipelined") { report.add("raw UDP one-way rate", "\(formatted(oneWay)) datagrams/s") }
 
-    let memoryServer = try ChildServer(dataDirectory: nil)
-    let chat = try ChatBench(server: memoryServer)
-    let latency = try chat.latency(iterations: 5_000)
-    let p50 = latency.percentile(0.5)
-    report.add(
-        "ChatKit send→ACK p50 / p99", "\(formatted(p50, digits: 1)) / \(formatted(latency.percentile(0.99), digits: 1)) µs",
-        "\(formatted(p50 / rtt.percentile(0.5), digits: 2))× raw RTT (target ≤ 1.5×)")
-    let pipelined = try chat.pipelined(count: 100_000)
-    report.add(
-        "ChatKit pipelined P2P, each ACKed", "\(formatted(pipelined.rate)) messages/s",
-        "\(formatted(100 * pipelined.rate / oneWay, digits: 1))% of raw one-way (target ≥ 50%); \(pipelined.fellBack) fell back to the server")
-    memoryServer.stop()
-
-    let folder = NSTemporaryDirectory() + "udpchat-bench-" + UUID().uuidString
-    defer { try? FileManager.default.removeItem(atPath: folder) }
-    let fileServer = try ChildServer(dataDirectory: folder)
-    let fileSaves = try SaveBench.run(server: fileServer, count: 40_000)
-    report.add("durable saves, StoreFiles", "\(formatted(fileSaves)) saves/s", "target ≥ 20,000/s")
-    fileServer.stop()
-    let memorySaveServer = try ChildServer(dataDirectory: nil)
-    let memorySaves = try SaveBench.run(server: memorySaveServer, count: 40_000)
-    report.add("saves, StoreMemory", "\(formatted(memorySaves)) saves/s")
-    memorySaveServer.stop()
+    if wanted("latency") || wanted("pipelined") {
+        let memoryServer = try ChildServer(dataDirectory: nil)
+        let chat = try ChatBench(server: memoryServer)
+        if wanted("latency") {
+            let latency = try chat.latency(iterations: 5_000)
+            let p50 = latency.percentile(0.5)
+            report.add(
+                "ChatKit send→ACK p50 / p99", "\(formatted(p50, digits: 1)) / \(formatted(latency.percentile(0.99), digits: 1)) µs",
+                "\(formatted(p50 / rtt.percentile(0.5), digits: 2))× raw RTT (target ≤ 1.5×)")
+        }
+        if wanted("pipelined") {
+            let pipelined = try chat.pipelined(count: 100_000)
+            report.add(
+                "ChatKit pipelined P2P, each ACKed", "\(formatted(pipelined.rate)) messages/s",
+                "\(formatted(100 * pipelined.rate / oneWay, digits: 1))% of raw one-way (target ≥ 50%); \(pipelined.fellBack) fell back to the server")
+        }
+        memoryServer.stop()
     }
 
-    for count in [1_000, 10_000] {
+    if wanted("saves") {
+        let folder = NSTemporaryDirectory() + "udpchat-bench-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fileServer = try ChildServer(dataDirectory: folder)
+        let fileSaves = try SaveBench.run(server: fileServer, count: 40_000)
+        report.add("durable saves, StoreFiles", "\(formatted(fileSaves)) saves/s", "target ≥ 20,000/s")
+        fileServer.stop()
+        let memorySaveServer = try ChildServer(dataDirectory: nil)
+        let memorySaves = try SaveBench.run(server: memorySaveServer, count: 40_000)
+        report.add("saves, StoreMemory", "\(formatted(memorySaves)) saves/s")
+        memorySaveServer.stop()
+    }
+
+    for count in [1_000, 10_000] where wanted("storm") {
         let stormServer = try ChildServer(dataDirectory: nil)
         let storm = try StormBench.run(count: count, server: stormServer)
         report.add(
@@ -57,10 +64,12 @@ do {
         stormServer.stop()
     }
 
-    let speed = SimulationBench.run()
-    report.add("simulation, 100 clients", "\(formatted(speed)) simulated s per real s")
+    if wanted("simulation") {
+        let speed = SimulationBench.run()
+        report.add("simulation, 100 clients", "\(formatted(speed)) simulated s per real s")
+    }
 } catch {
     print("benchmark stopped: \(error)")
     report.add("benchmark stopped", "see the output")
 }
-report.write(duration: ContinuousClock.now - begun)
+if only == nil { report.write(duration: ContinuousClock.now - begun) }

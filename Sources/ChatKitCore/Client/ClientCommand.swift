@@ -29,22 +29,24 @@ public enum ClientCommand: Equatable, Sendable {
 
     /// Parses one typed line. The message text of `send` is kept as typed after the nickname.
     public init(parsing line: String) {
-        let trimmed = line.drop(while: \.isWhitespace)
+        // Scalars rather than characters: the same whitespace rules, without grapheme breaking.
+        let isSpace: (Unicode.Scalar) -> Bool = { $0.properties.isWhitespace }
+        let trimmed = line.unicodeScalars.drop(while: isSpace)
         guard !trimmed.isEmpty else {
             self = .nothing
             return
         }
-        let verbEnd = trimmed.firstIndex(where: \.isWhitespace) ?? trimmed.endIndex
+        let verbEnd = trimmed.firstIndex(where: isSpace) ?? trimmed.endIndex
         let verb = String(trimmed[..<verbEnd])
-        let rest = trimmed[verbEnd...].drop(while: \.isWhitespace)
-        let argumentEnd = rest.firstIndex(where: \.isWhitespace) ?? rest.endIndex
+        let rest = trimmed[verbEnd...].drop(while: isSpace)
+        let argumentEnd = rest.firstIndex(where: isSpace) ?? rest.endIndex
         let argument = String(rest[..<argumentEnd])
         let remainder = rest[argumentEnd...].drop(while: { $0 == " " || $0 == "\t" })
-        let extraneous = !remainder.allSatisfy(\.isWhitespace)
+        let extraneous = !remainder.allSatisfy(isSpace)
 
         switch verb {
         case "send":
-            if argument.isEmpty || remainder.allSatisfy(\.isWhitespace) {
+            if argument.isEmpty || !extraneous {
                 self = .invalid("Usage: send <nick> <message>")
             } else {
                 self = .send(to: argument, text: String(remainder))

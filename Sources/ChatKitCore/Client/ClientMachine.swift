@@ -187,9 +187,12 @@ public struct ClientMachine: Sendable {
         guard phase == .online else {
             return show(.problem("You are offline. Type reg \(config.nick) to come back online first."))
         }
-        guard let recipient = try? Nickname.normalized(rawRecipient), let entry = table[recipient] else {
+        // Swift strings hash and compare by canonical equivalence, so any spelling of a nickname finds its
+        // (NFC) entry without normalizing it first.
+        guard let entry = table[rawRecipient] else {
             return show(.problem("<\(rawRecipient)> is not in the client table. Type who to list clients."))
         }
+        let recipient = entry.nick
         guard recipient != config.nick else { return show(.problem("You cannot send a message to yourself.")) }
         do {
             try MessageText.validate(text)

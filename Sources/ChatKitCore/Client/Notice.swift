@@ -79,6 +79,8 @@ public enum Prompt {
 public enum TerminalSafe {
     /// `text` with every control or line-breaking character replaced.
     public static func text(_ text: String) -> String {
+        // Printable ASCII, the common case, needs no per-character lookup.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
         guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
         var scalars = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {

@@ -49,9 +49,14 @@ public final class ClientDriver: @unchecked Sendable {
         guard exitCode == nil else { return }
         for event in events where exitCode == nil {
             if event == .tick { wakeup.fired() }
-            for effect in machine.handle(event, at: clock.now) {
+            let effects = machine.handle(event, at: clock.now)
+            // Datagrams first: a peer waiting for an ACK should not wait for this side's output too.
+            for case .send(let bytes, let destination) in effects {
+                transport.send(bytes, to: destination)
+            }
+            for effect in effects {
                 switch effect {
-                case .send(let bytes, let destination): transport.send(bytes, to: destination)
+                case .send: break
                 case .show(let notice): console.show(notice)
                 case .exit(let code): exitCode = code
                 }

@@ -48,11 +48,14 @@ public struct ByteWriter {
     /// A UTF-8 string behind a 16-bit byte count; longer strings are cut at a character boundary
     /// (callers validate lengths first, so this only guards the format).
     public mutating func string(_ value: String) {
-        var utf8 = Array(value.utf8)
-        if utf8.count > Int(UInt16.max) {
-            utf8 = Array(String(decoding: utf8.prefix(Int(UInt16.max)), as: UTF8.self).utf8.prefix(Int(UInt16.max)))
+        let count = value.utf8.count
+        if count <= Int(UInt16.max) {
+            u16(UInt16(count))
+            bytes.append(contentsOf: value.utf8)
+            return
         }
-        u16(UInt16(utf8.count))
-        bytes.append(contentsOf: utf8)
+        let cut = Array(String(decoding: value.utf8.prefix(Int(UInt16.max)), as: UTF8.self).utf8.prefix(Int(UInt16.max)))
+        u16(UInt16(cut.count))
+        bytes.append(contentsOf: cut)
     }
 }
