@@ -65,8 +65,22 @@ public struct LineEditor: Sendable {
     /// The terminal output that draws `prompt` and the line, with the cursor in place: back to the start
     /// of the row, clear it, write, then step the cursor back to where it belongs.
     public func render(prompt: String) -> String {
-        let after = line.count - cursor
+        let after = line[cursor...].reduce(0) { $0 + Self.columns($1) }
         return "\r\u{1B}[K" + prompt + text + (after > 0 ? "\u{1B}[\(after)D" : "")
+    }
+
+    /// How many terminal columns a character takes: two for East Asian wide characters and most emoji,
+    /// one otherwise, so the cursor lands where it belongs in a line of Chinese or emoji.
+    static func columns(_ character: Character) -> Int {
+        guard let scalar = character.unicodeScalars.first?.value else { return 0 }
+        switch scalar {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+            0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
+            0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+            return 2
+        default:
+            return 1
+        }
     }
 
     // MARK: - Keys

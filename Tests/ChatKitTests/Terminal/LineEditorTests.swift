@@ -91,4 +91,12 @@ struct LineEditorTests {
         Self.type("\u{05}", into: &editor)
         #expect(editor.render(prompt: ">>> ") == "\r\u{1B}[K>>> send y hi")
     }
+
+    @Test("the cursor steps back over wide characters by their width")
+    func wideCharacters() {
+        var editor = LineEditor()
+        Self.type("send y 用户😀x\u{1B}[D\u{1B}[D\u{1B}[D", into: &editor)
+        // Three characters after the cursor: 户 and 😀 take two columns each, x one.
+        #expect(editor.render(prompt: ">>> ").hasSuffix("\u{1B}[5D"))
+    }
 }
