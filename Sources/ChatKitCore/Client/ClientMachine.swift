@@ -70,7 +70,7 @@ public struct ClientMachine: Sendable {
     private var nextKeepalive: Instant?
     private var seen: RecentKeys
     private var announcedStoredMessages = false
-    private var heldLines: [String] = []
+    private var heldLines = LineQueue()
     private var inputEnded = false
 
     private var now = Instant.zero
@@ -138,7 +138,7 @@ public struct ClientMachine: Sendable {
         phase = .exited
         awaitingAck = [:]
         serverRequests = [:]
-        heldLines = []
+        heldLines.removeAll()
     }
 
     private mutating func finishIfInputEndedAndSettled() {
@@ -155,8 +155,7 @@ public struct ClientMachine: Sendable {
     }
 
     private mutating func drainHeldLines() {
-        while acceptsCommands, !heldLines.isEmpty {
-            let line = heldLines.removeFirst()
+        while acceptsCommands, let line = heldLines.popFirst() {
             run(ClientCommand(parsing: line))
         }
     }
