@@ -70,7 +70,7 @@ public struct ClientMachine: Sendable {
     private var nextKeepalive: Instant?
     private var seen: RecentKeys
     private var announcedStoredMessages = false
-    private var heldLines = LineQueue()
+    private var heldLines = FIFOQueue<String>()
     private var inputEnded = false
 
     private var now = Instant.zero

@@ -5,16 +5,14 @@
 /// owner checks each popped entry against its live state and ignores the stale ones (a chat ACKed
 /// meanwhile, a request retried with a later deadline).
 struct DeadlineQueue {
-    private var entries: [(deadline: Instant, id: UInt64)] = []
-    private var head = 0
+    private var entries = FIFOQueue<(deadline: Instant, id: UInt64)>()
 
     /// The earliest deadline still queued, stale or not.
-    var earliest: Instant? { head < entries.count ? entries[head].deadline : nil }
+    var earliest: Instant? { entries.first?.deadline }
 
     mutating func add(_ id: UInt64, at deadline: Instant) {
-        if let last = entries.last, head < entries.count, last.deadline > deadline {
-            let index = entries[head...].firstIndex { $0.deadline > deadline } ?? entries.endIndex
-            entries.insert((deadline, id), at: index)
+        if let last = entries.last, last.deadline > deadline {
+            entries.insert((deadline, id)) { $0.deadline > deadline }
         } else {
             entries.append((deadline, id))
         }
@@ -23,16 +21,8 @@ struct DeadlineQueue {
     /// Removes and returns every entry due at `now`, earliest first.
     mutating func popDue(_ now: Instant) -> [(deadline: Instant, id: UInt64)] {
         var due: [(deadline: Instant, id: UInt64)] = []
-        while head < entries.count, entries[head].deadline <= now {
-            due.append(entries[head])
-            head += 1
-        }
-        if head == entries.count {
-            entries.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head > 1_024, head * 2 > entries.count {
-            entries.removeFirst(head)
-            head = 0
+        while let first = entries.first, first.deadline <= now, let entry = entries.popFirst() {
+            due.append(entry)
         }
         return due
     }

@@ -279,15 +279,8 @@ public struct ServerMachine: Sendable {
         flushAt = nil
         if !snapshotsDue.isEmpty {
             // Sorted so a simulation replays byte for byte (dictionary order differs between runs).
-            let groups = TableChunker.split(tableEntries)
-            let chunks = groups.enumerated().compactMap { index, entries in
-                try? Packet(
-                    id: 0,
-                    message: .table(
-                        TableChunk(
-                            token: 0, version: tableVersion, part: UInt16(index), parts: UInt16(clamping: groups.count),
-                            entries: entries))
-                ).encoded()
+            let chunks = TableChunker.chunks(of: tableEntries, version: tableVersion, token: 0).compactMap {
+                try? Packet(id: 0, message: .table($0)).encoded()
             }
             let owed = Set(snapshotsDue).sorted()
             snapshotsDue = []
