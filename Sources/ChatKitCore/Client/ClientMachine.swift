@@ -100,6 +100,9 @@ public struct ClientMachine: Sendable {
     /// The client table as last received, sorted by nickname.
     public var tableEntries: [TableEntry] { table.values.sorted { $0.nick < $1.nick } }
 
+    /// The client table as last received, by nickname: no copy, no sorting, for lookups and comparisons.
+    public var tableByNick: [String: TableEntry] { table }
+
     /// Handles one event at time `now` and returns the effects to carry out, in order.
     public mutating func handle(_ event: ClientEvent, at now: Instant) -> [ClientEffect] {
         guard phase != .exited else { return [] }
@@ -410,7 +413,9 @@ public struct ClientMachine: Sendable {
         guard token != 0, chunk.token == token, isRegisteredWithServer else { return drop() }
         guard chunk.version > tableVersion, let entries = assembly.add(chunk) else { return }
         tableVersion = chunk.version
-        table = Dictionary(entries.map { ($0.nick, $0) }, uniquingKeysWith: { _, last in last })
+        table = [:]
+        table.reserveCapacity(entries.count)
+        for entry in entries { table[entry.nick] = entry }
         applyEarlyDeltas()
         tableApplied()
     }

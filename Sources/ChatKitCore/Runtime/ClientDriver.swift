@@ -80,4 +80,9 @@ public final class ClientDriver: @unchecked Sendable {
     public var tableEntries: [TableEntry] {
         lock.withLock { machine.tableEntries }
     }
+
+    /// The client table by nickname, without sorting: cheap enough to compare thousands of tables.
+    public var tableByNick: [String: TableEntry] {
+        lock.withLock { machine.tableByNick }
+    }
 }

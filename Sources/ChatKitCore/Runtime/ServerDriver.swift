@@ -118,6 +118,11 @@ public final class ServerDriver: @unchecked Sendable {
         lock.withLock { machine.tableEntries }
     }
 
+    /// The client table by nickname, without sorting.
+    public var tableByNick: [String: TableEntry] {
+        lock.withLock { machine.tableByNick }
+    }
+
     /// Datagrams the server dropped as invalid or unexpected.
     public var droppedDatagrams: Int {
         lock.withLock { machine.droppedDatagrams }

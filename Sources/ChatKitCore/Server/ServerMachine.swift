@@ -58,6 +58,9 @@ public struct ServerMachine: Sendable {
     /// The client table, sorted by nickname.
     public var tableEntries: [TableEntry] { clients.values.map(\.entry).sorted { $0.nick < $1.nick } }
 
+    /// The client table by nickname, without sorting; compares directly with a client's `tableByNick`.
+    public var tableByNick: [String: TableEntry] { clients.mapValues(\.entry) }
+
     /// The earliest instant at which the machine wants a `.tick`, if any.
     public var nextDeadline: Instant? {
         let delivery = deliveries.values.compactMap { $0.inFlight?.nextTry }.min()
