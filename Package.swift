@@ -20,7 +20,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "ChatKitCore"),
-        .target(name: "TransportUDP", dependencies: ["ChatKitCore"]),
+        .target(name: "TransportUDP", dependencies: ["ChatKitCore", "CUDPBatch"]),
+        // recvmmsg/sendmmsg, which Swift's Glibc module does not export.
+        .target(name: "CUDPBatch"),
         .target(name: "TransportLoopback", dependencies: ["ChatKitCore"]),
         .target(name: "TransportUnix", dependencies: ["ChatKitCore"]),
         .target(name: "StoreFiles", dependencies: ["ChatKitCore"]),

@@ -20,17 +20,3 @@ public struct Address: Hashable, Sendable, CustomStringConvertible {
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }
-
-/// One datagram as received: its bytes and the address it came from.
-public struct Datagram: Sendable, Equatable {
-    /// The payload, exactly as received.
-    public var bytes: [UInt8]
-    /// The sender's address as the transport saw it.
-    public var source: Address
-
-    /// Makes a received datagram.
-    public init(bytes: [UInt8], source: Address) {
-        self.bytes = bytes
-        self.source = source
-    }
-}

@@ -11,11 +11,18 @@ public protocol Console: AnyObject, Sendable {
     func flush()
     /// Starts delivering typed lines to `onLine` and the end of input to `onEnd`.
     func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void)
+    /// Starts delivering typed lines in batches: every complete line that arrived together (a pasted block,
+    /// a piped file), so a driver handles them at once. By default, batches of one.
+    func startReadingBatches(onLines: @escaping @Sendable ([String]) -> Void, onEnd: @escaping @Sendable () -> Void)
 }
 
 extension Console {
     /// Consoles that write each line at once need no flush.
     public func flush() {}
+
+    public func startReadingBatches(onLines: @escaping @Sendable ([String]) -> Void, onEnd: @escaping @Sendable () -> Void) {
+        startReading(onLine: { onLines([$0]) }, onEnd: onEnd)
+    }
 
     /// Shows the notice's plain line.
     public func show(_ notice: Notice) {

@@ -8,6 +8,9 @@ public protocol Transport: AnyObject, Sendable {
     /// Sends one datagram, best effort. Failures are counted by the transport, never thrown at the caller,
     /// because a lost datagram and a failed send look the same to the protocol.
     func send(_ bytes: [UInt8], to destination: Address)
+    /// Sends datagrams that are ready together, in order, best effort: one system call where the transport
+    /// can. By default, one `send` each.
+    func send(_ datagrams: [OutgoingDatagram])
     /// Starts delivering every received datagram to `handler`, one at a time.
     func startReceiving(_ handler: @escaping @Sendable (Datagram) -> Void)
     /// Starts delivering received datagrams in batches: everything that arrived together, so a driver can
@@ -18,6 +21,10 @@ public protocol Transport: AnyObject, Sendable {
 }
 
 extension Transport {
+    public func send(_ datagrams: [OutgoingDatagram]) {
+        for datagram in datagrams { send(datagram.bytes, to: datagram.destination) }
+    }
+
     public func startReceivingBatches(_ handler: @escaping @Sendable ([Datagram]) -> Void) {
         startReceiving { handler([$0]) }
     }

@@ -27,10 +27,24 @@ public final class StandardConsole: Console, @unchecked Sendable {
     }
 
     public func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void) {
+        startReadingBatches(onLines: { $0.forEach(onLine) }, onEnd: onEnd)
+    }
+
+    /// Reads standard input in blocks of up to 64 KiB and delivers each block's complete lines as one
+    /// batch, so a piped file streams without a lock and a send per line.
+    public func startReadingBatches(onLines: @escaping @Sendable ([String]) -> Void, onEnd: @escaping @Sendable () -> Void) {
         let thread = Thread {
-            while let line = readLine(strippingNewline: true) {
-                onLine(line)
+            var splitter = LineSplitter()
+            let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+            defer { block.deallocate() }
+            while true {
+                let count = read(STDIN_FILENO, block.baseAddress, block.count)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                let lines = splitter.lines(in: UnsafeRawBufferPointer(rebasing: block[0..<count]))
+                if !lines.isEmpty { onLines(lines) }
             }
+            if let last = splitter.end() { onLines([last]) }
             onEnd()
         }
         thread.name = "stdin"

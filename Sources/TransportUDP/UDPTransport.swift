@@ -1,3 +1,4 @@
+import CUDPBatch
 import ChatKitCore
 import Foundation
 import Glibc
@@ -6,8 +7,9 @@ import Synchronization
 /// Real UDP sockets, IPv4 and IPv6.
 ///
 /// By default the socket is dual-stack (`::` with IPv6-only off), so one port serves IPv4 and IPv6
-/// peers; where IPv6 is unavailable it falls back to IPv4. A reader thread receives into one reused
-/// buffer and hands each datagram to the handler; datagrams over the wire limit are dropped and counted.
+/// peers; where IPv6 is unavailable it falls back to IPv4. A reader thread receives with `recvmmsg` into
+/// buffers reused for every call and hands each batch to the handler; datagrams over the wire limit are
+/// dropped and counted. Batches of sends go out with `sendmmsg`.
 public final class UDPTransport: Transport, Sendable {
     /// Counts of what went wrong, for the server's summary and for tests.
     public struct Statistics: Sendable, Equatable {
@@ -113,6 +115,13 @@ public final class UDPTransport: Transport, Sendable {
         if sent < 0 { state.withLock { $0.statistics.failedSends += 1 } }
     }
 
+    /// Sends the datagrams with `sendmmsg`, up to 64 per system call.
+    public func send(_ datagrams: [OutgoingDatagram]) {
+        if datagrams.count == 1, let only = datagrams.first { return send(only.bytes, to: only.destination) }
+        let failed = SendBatch.send(datagrams[...], on: socket, family: family)
+        if failed > 0 { state.withLock { $0.statistics.failedSends += failed } }
+    }
+
     public func startReceiving(_ handler: @escaping @Sendable (Datagram) -> Void) {
         startReceivingBatches { batch in batch.forEach(handler) }
     }
@@ -132,18 +141,25 @@ public final class UDPTransport: Transport, Sendable {
 
     private static let maxBatch = 64
 
-    /// Blocks in `recvfrom` for the first datagram (the fastest wake-up), then takes whatever else is
-    /// waiting without blocking. `close` wakes it with `shutdown`.
+    /// Blocks in `recvmmsg` until a datagram arrives and takes up to 63 more already waiting, in one
+    /// system call. `close` wakes it with `shutdown`.
     private func receiveLoop(_ handler: @Sendable ([Datagram]) -> Void) {
-        var buffer = [UInt8](repeating: 0, count: WireLimits.maxDatagramBytes + 1)
+        let slots = ReceiveBatch(capacity: Self.maxBatch)
         var batch: [Datagram] = []
         batch.reserveCapacity(Self.maxBatch)
         while !state.withLock({ $0.closing }) {
-            if let first = receiveOne(into: &buffer, waiting: true), let datagram = first { batch.append(datagram) }
-            while batch.count < Self.maxBatch, let datagram = receiveOne(into: &buffer, waiting: false) {
-                if let datagram { batch.append(datagram) }
-            }
+            let count = slots.receive(on: socket)
             if state.withLock({ $0.closing }) { break }
+            guard count > 0 else { continue }  // EINTR
+            var oversize = 0
+            for index in 0..<count {
+                if slots.isOversize(index) {
+                    oversize += 1
+                } else if let datagram = slots.datagram(index) {
+                    batch.append(datagram)
+                }
+            }
+            if oversize > 0 { state.withLock { $0.statistics.oversizeDatagrams += oversize } }
             if !batch.isEmpty {
                 handler(batch)
                 batch.removeAll(keepingCapacity: true)
@@ -155,27 +171,6 @@ public final class UDPTransport: Transport, Sendable {
 
     /// True while the reader thread is running; false again soon after `close`.
     public var isReceiving: Bool { state.withLock { $0.readerRunning } }
-
-    /// Reads one waiting datagram without blocking: nil when none is waiting, `.some(nil)` for one that
-    /// was dropped (oversize or from an unreadable address).
-    private func receiveOne(into buffer: inout [UInt8], waiting: Bool) -> Datagram?? {
-        var source = sockaddr_storage()
-        var sourceLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let count = buffer.withUnsafeMutableBytes { raw in
-            withUnsafeMutablePointer(to: &source) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    recvfrom(socket, raw.baseAddress, raw.count, Int32(MSG_TRUNC) | (waiting ? 0 : Int32(MSG_DONTWAIT)), $0, &sourceLength)
-                }
-            }
-        }
-        guard count >= 0 else { return errno == EINTR ? .some(nil) : nil }
-        guard count <= WireLimits.maxDatagramBytes else {
-            state.withLock { $0.statistics.oversizeDatagrams += 1 }
-            return .some(nil)
-        }
-        guard let address = SocketAddress.address(of: source) else { return .some(nil) }
-        return Datagram(bytes: Array(buffer[0..<count]), source: address)
-    }
 
     /// Stops the reader thread and closes the socket.
     public func close() {

@@ -48,12 +48,12 @@ struct ChatBench {
         return samples
     }
 
-    /// Messages per second when `count` sends are typed without waiting, each ACKed on its own.
+    /// Messages per second when `count` sends are piped in (`udpchat -c … < file`), each ACKed on its own.
     func pipelined(count: Int) throws -> (rate: Double, fellBack: Int) {
         let deliveredBefore = delivered.value
         let noAckBefore = noAck.value
         let start = ContinuousClock.now
-        for index in 0..<count { xConsole.type("send y pipelined \(index)") }
+        xConsole.pipe((0..<count).map { "send y pipelined \($0)" })
         let target = deliveredBefore + count
         while delivered.value + (noAck.value - noAckBefore) < target {
             guard delivered.wait(for: delivered.value + 1, timeout: .seconds(5)) else { break }

@@ -81,7 +81,7 @@ enum BenchError: Error {
 /// A console that shows nothing and counts the lines matching a pattern, for benchmark clients.
 final class SilentConsole: Console, @unchecked Sendable {
     private let lock = NSLock()
-    private var reader: ((String) -> Void)?
+    private var reader: (([String]) -> Void)?
     private let matches: [(String, Waiter)]
 
     init(counting matches: [(String, Waiter)] = []) {
@@ -93,10 +93,32 @@ final class SilentConsole: Console, @unchecked Sendable {
     }
 
     func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void) {
-        lock.withLock { reader = onLine }
+        lock.withLock { reader = { $0.forEach(onLine) } }
     }
 
+    func startReadingBatches(onLines: @escaping @Sendable ([String]) -> Void, onEnd: @escaping @Sendable () -> Void) {
+        lock.withLock { reader = onLines }
+    }
+
+    /// One line, as typed at a terminal.
     func type(_ line: String) {
-        lock.withLock { reader }?(line)
+        lock.withLock { reader }?([line])
+    }
+
+    /// Lines arriving as a pipe delivers them: as many as fit in each 64 KiB read, in one batch.
+    func pipe(_ lines: [String]) {
+        let reader: (([String]) -> Void)? = lock.withLock { self.reader }
+        var batch: [String] = []
+        var bytes = 0
+        for line in lines {
+            if bytes + line.utf8.count + 1 > 64 << 10 {
+                reader?(batch)
+                batch = []
+                bytes = 0
+            }
+            batch.append(line)
+            bytes += line.utf8.count + 1
+        }
+        if !batch.isEmpty { reader?(batch) }
     }
 }

@@ -59,13 +59,17 @@ public final class ServerDriver: @unchecked Sendable {
         guard !stopped else { return }
         if events.contains(.tick) { wakeup.fired() }
         var pending = events[...]
+        var outbox: [OutgoingDatagram] = []
         var saves: [StoredMessage] = []
         var mailboxLimit = Int.max
         while true {
             while let event = pending.popFirst() {
                 let effects = machine.handle(event, at: clock.now, wallClockMicroseconds: clock.wallClockMicroseconds)
-                pending += perform(effects, saves: &saves, mailboxLimit: &mailboxLimit)
+                pending += perform(effects, outbox: &outbox, saves: &saves, mailboxLimit: &mailboxLimit)
             }
+            // Replies that wait for nothing go out before the durable write, not after it.
+            if !outbox.isEmpty { transport.send(outbox) }
+            outbox = []
             guard !saves.isEmpty else { break }
             pending += saveDurably(saves, mailboxLimit: mailboxLimit)
             saves = []
@@ -75,14 +79,16 @@ public final class ServerDriver: @unchecked Sendable {
         wakeup.arm(at: machine.nextDeadline, on: clock) { [weak self] in self?.handle(.tick) }
     }
 
-    /// Carries out effects; saves are gathered for one durable write, other storage work is done now and
-    /// its results returned as events.
-    private func perform(_ effects: [ServerEffect], saves: inout [StoredMessage], mailboxLimit: inout Int) -> [ServerEvent] {
+    /// Carries out effects; datagrams are gathered to go out together and saves for one durable write,
+    /// other storage work is done now and its results returned as events.
+    private func perform(
+        _ effects: [ServerEffect], outbox: inout [OutgoingDatagram], saves: inout [StoredMessage], mailboxLimit: inout Int
+    ) -> [ServerEvent] {
         var results: [ServerEvent] = []
         for effect in effects {
             switch effect {
             case .send(let bytes, let destination):
-                transport.send(bytes, to: destination)
+                outbox.append(OutgoingDatagram(bytes: bytes, destination: destination))
             case .log(let line, let level) where level <= logLevel:
                 log.show(line)
             case .log:
