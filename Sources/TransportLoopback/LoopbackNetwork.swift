@@ -4,7 +4,8 @@ import Synchronization
 /// An in-memory datagram network on a virtual clock, for deterministic tests.
 ///
 /// Each delivery is a timer on the clock, so nothing arrives until the test advances time, and a
-/// handler is never called from inside `send`. Faults come from a seeded `FaultPlan`, from an
+/// handler is never called from inside `send`. Datagrams that reach one endpoint at the same instant
+/// arrive as one batch, as a real socket's reader would take them. Faults come from a seeded `FaultPlan`, from an
 /// interceptor that decides the fate of chosen datagrams, and from taking hosts down and up.
 public final class LoopbackNetwork: Sendable {
     /// Counts of what happened to datagrams.
@@ -23,6 +24,13 @@ public final class LoopbackNetwork: Sendable {
         var random: RandomSource
         var statistics = Statistics()
         var interceptor: (@Sendable (LoopbackPacket) -> DatagramFate)?
+        /// Datagrams on their way, by where and when they arrive.
+        var arriving: [Arrival: [LoopbackPacket]] = [:]
+    }
+
+    private struct Arrival: Hashable {
+        var destination: Address
+        var at: Instant
     }
 
     /// The clock deliveries are scheduled on.
@@ -112,24 +120,33 @@ public final class LoopbackNetwork: Sendable {
             }
         }
         for delay in delays {
-            _ = clock.schedule(at: clock.now + delay) { [weak self] in
-                self?.deliver(packet)
+            let arrival = Arrival(destination: destination, at: clock.now + delay)
+            let first = state.withLock { state in
+                defer { state.arriving[arrival, default: []].append(packet) }
+                return state.arriving[arrival] == nil
+            }
+            if first {
+                _ = clock.schedule(at: arrival.at) { [weak self] in self?.deliver(arrival) }
             }
         }
     }
 
-    private func deliver(_ packet: LoopbackPacket) {
-        let endpoint: LoopbackTransport? = state.withLock { state in
-            guard Self.canReach(packet.source.host, packet.destination.host, in: state),
-                let endpoint = state.endpoints[packet.destination]
-            else {
-                state.statistics.dropped += 1
-                return nil
+    private func deliver(_ arrival: Arrival) {
+        let (endpoint, datagrams): (LoopbackTransport?, [Datagram]) = state.withLock { state in
+            let packets = state.arriving.removeValue(forKey: arrival) ?? []
+            var datagrams: [Datagram] = []
+            for packet in packets {
+                if Self.canReach(packet.source.host, packet.destination.host, in: state), state.endpoints[packet.destination] != nil {
+                    datagrams.append(Datagram(bytes: packet.bytes, source: packet.source))
+                } else {
+                    state.statistics.dropped += 1
+                }
             }
-            state.statistics.delivered += 1
-            return endpoint
+            guard let endpoint = state.endpoints[arrival.destination], !datagrams.isEmpty else { return (nil, []) }
+            state.statistics.delivered += datagrams.count
+            return (endpoint, datagrams)
         }
-        endpoint?.receive(Datagram(bytes: packet.bytes, source: packet.source))
+        endpoint?.receive(datagrams)
     }
 
     private static func canReach(_ source: String, _ destination: String, in state: State) -> Bool {

@@ -4,7 +4,7 @@ import Synchronization
 /// One endpoint on a `LoopbackNetwork`: the `Transport` that simulated clients and servers use.
 public final class LoopbackTransport: Transport, Sendable {
     private let network: LoopbackNetwork
-    private let handler = Mutex<(@Sendable (Datagram) -> Void)?>(nil)
+    private let handler = Mutex<(@Sendable ([Datagram]) -> Void)?>(nil)
     private let closed = Mutex(false)
 
     /// The address this endpoint is bound to.
@@ -21,6 +21,11 @@ public final class LoopbackTransport: Transport, Sendable {
     }
 
     public func startReceiving(_ handler: @escaping @Sendable (Datagram) -> Void) {
+        self.handler.withLock { $0 = { $0.forEach(handler) } }
+    }
+
+    /// Delivers the datagrams that reach this endpoint at the same instant as one batch.
+    public func startReceivingBatches(_ handler: @escaping @Sendable ([Datagram]) -> Void) {
         self.handler.withLock { $0 = handler }
     }
 
@@ -30,7 +35,7 @@ public final class LoopbackTransport: Transport, Sendable {
         network.unbind(self)
     }
 
-    func receive(_ datagram: Datagram) {
-        handler.withLock { $0 }?(datagram)
+    func receive(_ datagrams: [Datagram]) {
+        handler.withLock { $0 }?(datagrams)
     }
 }

@@ -75,6 +75,9 @@ public struct ClientMachine: Sendable {
 
     private var now = Instant.zero
     private var effects: [ClientEffect] = []
+    /// True while a batch of events is handled: chat acknowledgements wait for its end.
+    private var handlingBatch = false
+    private var heldAcks = HeldAcks()
 
     /// Datagrams that were not valid or not expected, and so were dropped.
     public private(set) var droppedDatagrams = 0
@@ -102,6 +105,21 @@ public struct ClientMachine: Sendable {
 
     /// The client table as last received, by nickname: no copy, no sorting, for lookups and comparisons.
     public var tableByNick: [String: TableEntry] { table }
+
+    /// Handles events that arrived together (a burst of datagrams, a pasted block of lines) at time `now`
+    /// and returns the effects to carry out, in order. The same as handling them one by one, except that
+    /// chats from one peer are acknowledged together, with one datagram at the end.
+    public mutating func handle(_ events: [ClientEvent], at now: Instant) -> [ClientEffect] {
+        guard events.count > 1 else { return events.first.map { handle($0, at: now) } ?? [] }
+        handlingBatch = true
+        var all: [ClientEffect] = []
+        for event in events { all += handle(event, at: now) }
+        handlingBatch = false
+        for (peer, ids) in heldAcks.takeAll() {
+            all += acknowledgements(of: ids, to: peer)
+        }
+        return all
+    }
 
     /// Handles one event at time `now` and returns the effects to carry out, in order.
     public mutating func handle(_ event: ClientEvent, at now: Instant) -> [ClientEffect] {
@@ -340,6 +358,8 @@ public struct ClientMachine: Sendable {
             chatArrived(packet.id, from: from, text: text, source: datagram.source)
         case .chatAck:
             chatAcknowledged(packet.id, by: datagram.source)
+        case .chatAcks(let ids):
+            for id in ids { chatAcknowledged(id, by: datagram.source) }
         default:
             drop()
         }
@@ -523,7 +543,25 @@ public struct ClientMachine: Sendable {
         if seen.insert(MessageKey(sender: sender, id: id)) {
             show(.chat(from: sender, text: text))
         }
-        transmit(Packet(id: id, message: .chatAck), to: source)
+        if handlingBatch {
+            heldAcks.add(id, for: source)
+        } else {
+            transmit(Packet(id: id, message: .chatAck), to: source)
+        }
+    }
+
+    /// The datagrams that acknowledge `ids` to `peer`: a plain `chatAck` for one, `chatAcks` for more.
+    private mutating func acknowledgements(of ids: [UInt64], to peer: Address) -> [ClientEffect] {
+        var datagrams: [ClientEffect] = []
+        var start = 0
+        while start < ids.count {
+            let group = Array(ids[start..<min(start + WireLimits.maxAcksPerDatagram, ids.count)])
+            let packet = group.count == 1
+                ? Packet(id: group[0], message: .chatAck) : Packet(id: newMessageID(), message: .chatAcks(ids: group))
+            if let bytes = try? packet.encoded() { datagrams.append(.send(bytes, to: peer)) }
+            start += group.count
+        }
+        return datagrams
     }
 
     private mutating func chatAcknowledged(_ id: UInt64, by source: Address) {

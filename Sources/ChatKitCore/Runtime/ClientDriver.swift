@@ -31,8 +31,8 @@ public final class ClientDriver: @unchecked Sendable {
     public func start() {
         transport.startReceivingBatches { [weak self] datagrams in self?.handle(datagrams.map(ClientEvent.datagram)) }
         handle(.start)
-        console.startReading(
-            onLine: { [weak self] line in self?.handle(.line(line)) },
+        console.startReadingBatches(
+            onLines: { [weak self] lines in self?.handle(lines.map(ClientEvent.line)) },
             onEnd: { [weak self] in self?.handle(.inputEnded) })
     }
 
@@ -41,27 +41,25 @@ public final class ClientDriver: @unchecked Sendable {
         handle([event])
     }
 
-    /// Feeds events that arrived together to the machine, in order, and carries out what it asks; the
-    /// console is flushed once, after the last.
+    /// Feeds events that arrived together to the machine, in order, and carries out what it asks: the
+    /// batch's datagrams go out together first (a peer waiting for an ACK should not wait for this side's
+    /// output), then its lines are shown and the console is flushed once.
     public func handle(_ events: [ClientEvent]) {
         lock.lock()
         defer { lock.unlock() }
         guard exitCode == nil else { return }
-        for event in events where exitCode == nil {
-            if event == .tick { wakeup.fired() }
-            let effects = machine.handle(event, at: clock.now)
-            // Datagrams first: a peer waiting for an ACK should not wait for this side's output too.
-            for case .send(let bytes, let destination) in effects {
-                transport.send(bytes, to: destination)
-            }
-            for effect in effects {
-                switch effect {
-                case .send: break
-                case .show(let notice): console.show(notice)
-                case .exit(let code): exitCode = code
-                }
+        var outbox: [OutgoingDatagram] = []
+        var notices: [Notice] = []
+        if events.contains(.tick) { wakeup.fired() }
+        for effect in machine.handle(events, at: clock.now) {
+            switch effect {
+            case .send(let bytes, let destination): outbox.append(OutgoingDatagram(bytes: bytes, destination: destination))
+            case .show(let notice): notices.append(notice)
+            case .exit(let code): exitCode = code
             }
         }
+        if !outbox.isEmpty { transport.send(outbox) }
+        for notice in notices { console.show(notice) }
         console.flush()
         if let exitCode {
             wakeup.cancel()

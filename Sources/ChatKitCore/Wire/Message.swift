@@ -37,6 +37,9 @@ public enum Message: Equatable, Sendable {
     case chat(from: String, text: String)
     /// Client → client: the chat with this packet's id has been shown.
     case chatAck
+    /// Client → client: the chats with these ids (two or more, in arrival order) have been shown; one
+    /// datagram for a burst of chats from one peer. The packet's own id is fresh and means nothing.
+    case chatAcks(ids: [UInt64])
     /// Client → server: keep a message for an offline recipient. The packet id is the chat's id.
     case save(SaveRequest)
     /// Server → client: the answer to `save`; `peer` is the recipient's address when it is online.
@@ -94,6 +97,8 @@ public enum MessageKind: UInt8, CaseIterable, Sendable {
     case tableDelta = 0x10
     /// A client asks for a table snapshot.
     case tableRequest = 0x11
+    /// The acknowledgement of several chats at once.
+    case chatAcks = 0x12
 }
 
 extension Message {
@@ -107,6 +112,7 @@ extension Message {
         case .table: .table
         case .chat: .chat
         case .chatAck: .chatAck
+        case .chatAcks: .chatAcks
         case .save: .save
         case .saveReply: .saveReply
         case .offlineBatch: .offlineBatch

@@ -55,6 +55,9 @@ extension Message {
             writer.string(text)
         case .chatAck:
             break
+        case .chatAcks(let ids):
+            writer.u16(UInt16(clamping: ids.count))
+            for id in ids.prefix(Int(UInt16.max)) { writer.u64(id) }
         case .save(let request):
             writer.u64(request.token)
             writer.string(request.recipient)
@@ -117,6 +120,15 @@ extension Message {
             return .chat(from: try reader.string("sender"), text: try reader.string("text"))
         case .chatAck:
             return .chatAck
+        case .chatAcks:
+            let count = Int(try reader.u16("ack count"))
+            // One encoding per packet: a single acknowledgement is a plain chat-ack.
+            guard count >= 2 else { throw .invalidValue(field: "ack count", value: UInt64(count)) }
+            guard reader.remaining >= count * 8 else { throw .truncated(field: "acked ids") }
+            var ids: [UInt64] = []
+            ids.reserveCapacity(count)
+            for _ in 0..<count { ids.append(try reader.u64("acked id")) }
+            return .chatAcks(ids: ids)
         case .save:
             let token = try reader.u64("token")
             let recipient = try reader.string("recipient")

@@ -6,6 +6,8 @@ public enum WireLimits {
     public static let headerBytes = 12
     /// The two magic bytes, "CK".
     public static let magic: (UInt8, UInt8) = (0x43, 0x4B)
+    /// Most chat ids one `chat-acks` datagram carries: header, count, then 8 bytes each.
+    public static let maxAcksPerDatagram = (maxDatagramBytes - headerBytes - 2) / 8
     /// The protocol version this build speaks.
-    public static let version: UInt8 = 3
+    public static let version: UInt8 = 4
 }

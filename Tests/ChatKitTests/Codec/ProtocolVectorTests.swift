@@ -25,6 +25,7 @@ struct ProtocolVectorTests {
                     ]))),
         "chat": Packet(id: 0x2A, message: .chat(from: "x", text: "hello")),
         "chat-ack": Packet(id: 0x2A, message: .chatAck),
+        "chat-acks": Packet(id: 0x40, message: .chatAcks(ids: [0x2A, 0x2B])),
         "save": Packet(id: 0x2B, message: .save(SaveRequest(token: token, recipient: "y", reason: .recipientOffline, text: "offline?"))),
         "save-reply": Packet(id: 0x2B, message: .saveReply(.saved, peer: nil)),
         "save-reply-online": Packet(id: 0x2B, message: .saveReply(.recipientOnline, peer: Address(host: "127.0.0.1", port: 6062))),

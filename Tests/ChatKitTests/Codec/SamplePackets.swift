@@ -28,6 +28,7 @@ enum SamplePackets {
         Packet(id: 11, message: .chat(from: "x", text: "hello")),
         Packet(id: 12, message: .chat(from: longestNick, text: longestText)),
         Packet(id: 13, message: .chatAck),
+        Packet(id: 14, message: .chatAcks(ids: [1, 2, .max])),
         Packet(id: 14, message: .save(SaveRequest(token: 42, recipient: "y", reason: .recipientOffline, text: "offline?"))),
         Packet(id: 15, message: .save(SaveRequest(token: 42, recipient: longestNick, reason: .noAck, text: longestText))),
         Packet(id: 16, message: .saveReply(.saved, peer: nil)),

@@ -1,0 +1,21 @@
+/// Chat acknowledgements held back while a batch of events is handled, so that a burst of chats from
+/// one peer is answered with one datagram instead of one per chat.
+struct HeldAcks {
+    private var peers: [Address] = []
+    private var ids: [Address: [UInt64]] = [:]
+
+    /// Holds the acknowledgement of chat `id` for `peer`.
+    mutating func add(_ id: UInt64, for peer: Address) {
+        if ids[peer] == nil { peers.append(peer) }
+        ids[peer, default: []].append(id)
+    }
+
+    /// Every held acknowledgement, by peer in the order of their first chat, and forgets them.
+    mutating func takeAll() -> [(peer: Address, ids: [UInt64])] {
+        defer {
+            peers = []
+            ids = [:]
+        }
+        return peers.map { ($0, ids[$0] ?? []) }
+    }
+}
