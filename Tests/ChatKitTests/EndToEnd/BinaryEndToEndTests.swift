@@ -54,6 +54,32 @@ struct BinaryEndToEndTests {
         #expect(server.waitForExit() == 0)
     }
 
+    @Test("five hundred sends piped in at once stream through, each with its own ACK line, and the client exits")
+    func pipedInput() throws {
+        let folder = try TemporaryFolder()
+        let ports = try Self.freePorts(3).map(String.init)
+        let server = try RunningProcess(["-s", ports[0], "--data-dir", folder.path])
+        #expect(server.waitFor(line: "server port number: \(ports[0])"))
+        let y = try RunningProcess(["-c", "y", "127.0.0.1", ports[0], ports[2]])
+        #expect(y.waitFor(line: ">>> [Welcome, You are registered.]"))
+        let x = try RunningProcess(["-c", "x", "127.0.0.1", ports[0], ports[1]])
+        #expect(x.waitFor(line: ">>> [Welcome, You are registered.]"))
+        #expect(y.waitFor(2, linesContaining: "[Client table updated.]"))
+
+        // One write, as `udpchat -c … < messages.txt` delivers it, then the end of input.
+        x.type((1...500).map { "send y piped \($0)" }.joined(separator: "\n"))
+        x.endInput()
+        #expect(x.waitForExit(timeout: .seconds(20)) == 0)
+        let received = x.printed.filter { $0 == ">>> [Message received by <y>.]" }.count
+        let stored = x.printed.filter { $0 == ">>> [Messages received by the server and saved.]" }.count
+        #expect(received + stored == 500)
+        #expect(y.waitFor(received, linesContaining: "x: piped "))
+        y.interrupt()
+        server.interrupt()
+        #expect(y.waitForExit() == 0)
+        #expect(server.waitForExit() == 0)
+    }
+
     @Test("wrong arguments print the usage and exit 64; --help exits 0")
     func usage() throws {
         for arguments in [[], ["-s"], ["-s", "80"], ["-s", "70000"], ["-c", "x", "127.0.0.1", "6000"], ["-c", "a b", "127.0.0.1", "6000", "6001"], ["--bogus"],

@@ -4,7 +4,7 @@ import Synchronization
 /// A console for tests: records every line shown, and lets the test type lines and end the input.
 final class RecordingConsole: Console, Sendable {
     private struct Reader {
-        var onLine: @Sendable (String) -> Void
+        var onLines: @Sendable ([String]) -> Void
         var onEnd: @Sendable () -> Void
     }
 
@@ -19,12 +19,21 @@ final class RecordingConsole: Console, Sendable {
     }
 
     func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void) {
-        reader.withLock { $0 = Reader(onLine: onLine, onEnd: onEnd) }
+        reader.withLock { $0 = Reader(onLines: { $0.forEach(onLine) }, onEnd: onEnd) }
+    }
+
+    func startReadingBatches(onLines: @escaping @Sendable ([String]) -> Void, onEnd: @escaping @Sendable () -> Void) {
+        reader.withLock { $0 = Reader(onLines: onLines, onEnd: onEnd) }
     }
 
     /// Types one line, as if the user pressed Enter.
     func type(_ line: String) {
-        reader.withLock { $0 }?.onLine(line)
+        reader.withLock { $0 }?.onLines([line])
+    }
+
+    /// Delivers lines as one batch, as a paste or a piped file arrives.
+    func paste(_ lines: [String]) {
+        reader.withLock { $0 }?.onLines(lines)
     }
 
     /// Ends the input, as if the user pressed Ctrl-D or the pipe closed.

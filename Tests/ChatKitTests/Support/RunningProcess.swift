@@ -1,6 +1,6 @@
+import ChatKitTerminal
 import Foundation
 import Glibc
-import Synchronization
 
 /// A child process with piped standard input and output, for end-to-end tests of `udpchat`.
 final class RunningProcess: Sendable {
@@ -8,7 +8,6 @@ final class RunningProcess: Sendable {
     private let input = Pipe()
     private let output = Pipe()
     private let lines = Inbox<String>()
-    private let splitter = LineSplitter()
     private let exitStatus = Inbox<Int32>()
     private let outputEnded = Inbox<Bool>()
 
@@ -29,14 +28,14 @@ final class RunningProcess: Sendable {
         process.standardOutput = output
         process.standardError = output
         let lines = self.lines
-        let splitter = self.splitter
         // A plain thread with blocking reads: Foundation's readabilityHandler can crash libdispatch on
         // Linux when the pipe closes as the child exits.
         let reading = output.fileHandleForReading
         let outputEnded = self.outputEnded
         Thread.detachNewThread {
+            var splitter = LineSplitter()
             while case let data = reading.availableData, !data.isEmpty {
-                splitter.feed(data).forEach(lines.append)
+                data.withUnsafeBytes { splitter.lines(in: $0) }.forEach(lines.append)
             }
             outputEnded.append(true)
         }
@@ -99,19 +98,5 @@ final class RunningProcess: Sendable {
 
     deinit {
         if process.isRunning { process.terminate() }
-    }
-}
-
-/// Cuts a byte stream into complete lines, keeping the unfinished tail for the next chunk.
-final class LineSplitter: Sendable {
-    private let tail = Mutex("")
-
-    func feed(_ data: Data) -> [String] {
-        tail.withLock { buffer in
-            buffer += String(decoding: data, as: UTF8.self)
-            var parts = buffer.components(separatedBy: "\n")
-            buffer = parts.removeLast()
-            return parts
-        }
     }
 }

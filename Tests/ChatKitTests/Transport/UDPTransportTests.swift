@@ -17,6 +17,38 @@ struct UDPTransportTests {
         #expect(inbox.all.first == Datagram(bytes: [1, 2, 3], source: a.localAddress))
     }
 
+    @Test("a batch of 300 datagrams, some to two peers and some unroutable, goes out with sendmmsg and arrives in order")
+    func batches() throws {
+        let a = try UDPTransport(port: 0, host: "127.0.0.1")
+        let b = try UDPTransport(port: 0, host: "127.0.0.1")
+        let c = try UDPTransport(port: 0, host: "127.0.0.1")
+        defer { a.close(); b.close(); c.close() }
+        let atB = Inbox<Datagram>()
+        let atC = Inbox<Datagram>()
+        let batchSizes = Inbox<Int>()
+        b.startReceivingBatches { batch in
+            batchSizes.append(batch.count)
+            batch.forEach(atB.append)
+        }
+        c.startReceiving { atC.append($0) }
+        var outgoing: [OutgoingDatagram] = []
+        for index in 0..<300 {
+            let payload = [UInt8(index % 256), UInt8(index / 256)] + [UInt8](repeating: 9, count: index % 50)
+            let destination = index % 3 == 2 ? c.localAddress : b.localAddress
+            outgoing.append(OutgoingDatagram(bytes: payload, destination: destination))
+            if index % 100 == 50 { outgoing.append(OutgoingDatagram(bytes: [0], destination: Address(host: "not an address", port: 1))) }
+        }
+        a.send(outgoing)
+        #expect(atB.wait { $0.count == 200 })
+        #expect(atC.wait { $0.count == 100 })
+        let sent = outgoing.filter { $0.destination != Address(host: "not an address", port: 1) }
+        #expect(atB.all.map(\.bytes) == sent.filter { $0.destination == b.localAddress }.map(\.bytes))
+        #expect(atC.all.map(\.bytes) == sent.filter { $0.destination == c.localAddress }.map(\.bytes))
+        #expect(atB.all.allSatisfy { $0.source == a.localAddress })
+        #expect(a.statistics.failedSends == 3)
+        #expect(batchSizes.all.allSatisfy { $0 <= 64 })
+    }
+
     @Test("the default dual-stack socket serves IPv4 peers and reports them as plain IPv4")
     func dualStack() throws {
         let server = try UDPTransport(port: 0)

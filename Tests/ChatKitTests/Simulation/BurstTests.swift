@@ -1,0 +1,79 @@
+import ChatKitCore
+import Synchronization
+import Testing
+import TransportLoopback
+
+/// Bursts: lines pasted or piped in together, and the chats they send, are handled as batches; the
+/// recipient answers a burst from one peer with one `chat-acks` datagram, and every message still gets
+/// its own line on both sides.
+@Suite("Bursts and batched acknowledgements")
+struct BurstTests {
+    /// Counts y's acknowledgement datagrams to x by kind, and remembers the ids of x's chats.
+    final class AckWatch: Sendable {
+        let single = Counter()
+        let multiple = Counter()
+        private let chatIDs = Mutex<[UInt64]>([])
+        var ids: [UInt64] { chatIDs.withLock { $0 } }
+
+        func watch(_ sim: Simulation) {
+            let x = sim["x"].address
+            let y = sim["y"].address
+            sim.network.intercept { [self] packet in
+                guard let decoded = try? Packet(decoding: packet.bytes) else { return .normal }
+                switch decoded.message {
+                case .chatAck where packet.source == y && packet.destination == x: single.increment()
+                case .chatAcks where packet.source == y && packet.destination == x: multiple.increment()
+                case .chat where packet.source == x: chatIDs.withLock { $0.append(decoded.id) }
+                default: break
+                }
+                return .normal
+            }
+        }
+    }
+
+    @Test("twenty pasted sends: twenty chats, one chat-acks datagram, twenty 'received' lines")
+    func pastedBurst() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        let acks = AckWatch()
+        acks.watch(sim)
+        let before = (x: sim["x"].lines.count, y: sim["y"].lines.count)
+        sim["x"].console.paste((1...20).map { "send y burst \($0)" })
+        sim.run(for: .milliseconds(100))
+        #expect(sim["y"].lines(after: before.y) == (1...20).map { ">>> x: burst \($0)" })
+        #expect(sim["x"].lines(after: before.x) == Array(repeating: ">>> [Message received by <y>.]", count: 20))
+        #expect(acks.multiple.count == 1)
+        #expect(acks.single.count == 0)
+    }
+
+    @Test("a burst larger than one datagram of acknowledgements is answered in several")
+    func largeBurst() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        let acks = AckWatch()
+        acks.watch(sim)
+        let before = sim["x"].lines.count
+        sim["x"].console.paste((1...300).map { "send y line \($0)" })
+        sim.run(for: .milliseconds(200))
+        let received = sim["x"].lines(after: before)
+        #expect(received.count == 300)
+        #expect(received.allSatisfy { $0 == ">>> [Message received by <y>.]" })
+        // 256 chats in flight at most: 148 + 108 acknowledged, then the last 44 in one more datagram.
+        #expect(acks.multiple.count == 3)
+        #expect(!sim["y"].lines.contains { $0.hasPrefix(">>> [No ACK") })
+    }
+
+    @Test("a chat-acks with the right ids from the wrong address acknowledges nothing")
+    func forgedBatchAck() {
+        let sim = SeedSessionTests.registered(["x", "y"])
+        let acks = AckWatch()
+        acks.watch(sim)
+        sim["y"].crash()
+        sim["x"].console.paste(["send y one", "send y two"])
+        sim.run(for: .milliseconds(10))
+        #expect(acks.ids.count == 2)
+        HostileInputTests.forge(sim, .chatAcks(ids: acks.ids), to: sim["x"].address)
+        HostileInputTests.forge(sim, .chatAcks(ids: Array(0..<148)), from: sim["y"].address, to: sim["x"].address)
+        sim.run(for: .seconds(1))
+        #expect(!sim["x"].lines.contains(">>> [Message received by <y>.]"))
+        #expect(sim["x"].lines.filter { $0 == ">>> [No ACK from <y>, message sent to server.]" }.count == 2)
+    }
+}
