@@ -97,6 +97,13 @@ public final class ServerDriver: @unchecked Sendable {
                 saves.append(message)
                 mailboxLimit = min(mailboxLimit, limit)
             case .load(let recipient):
+                // Saves still waiting for the batch's durable write go first, so what is loaded has them:
+                // a recipient may come back online in the very batch that saved a message for it.
+                if !saves.isEmpty {
+                    results += saveDurably(saves, mailboxLimit: mailboxLimit)
+                    saves = []
+                    mailboxLimit = Int.max
+                }
                 results.append(.loaded(recipient: recipient, Result { () throws(StoreError) in try store.messages(for: recipient) }))
             case .remove(let keys, let recipient):
                 do {
