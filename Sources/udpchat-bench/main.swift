@@ -2,13 +2,17 @@ import ChatKitCore
 import Foundation
 
 // udpchat-bench: measures ChatKit against the raw UDP floor and prints a table; see Report.swift.
-// `--serve <memory|folder>` is the child-process server the benchmark starts itself.
+// `--serve <memory|folder>` is the child-process server the benchmark starts itself, and
+// `--storm-simulation <clients>` the child process of one simulated registration storm.
 
 if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--serve" {
     ChildServer.serve(store: CommandLine.arguments[2])
 }
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--storm-simulation", let clients = Int(CommandLine.arguments[2]) {
+    TableScaleBench.child(clients: clients)
+}
 
-/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, saves, storm and simulation
+/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, saves, storm, tables and simulation
 /// (the raw round trip always runs); docs/BENCHMARKS.md is written only by a full run.
 let only = ProcessInfo.processInfo.environment["UDPCHAT_BENCH_ONLY"]?.split(separator: ",").map(String.init)
 func wanted(_ name: String) -> Bool { only.map { $0.contains { name.contains($0) } } ?? true }
@@ -62,6 +66,27 @@ do {
             "registration storm, \(formatted(Double(count))) clients", "\(formatted(storm.converged.seconds, digits: 2)) s to converge",
             "server CPU \(formatted(storm.serverCPU.seconds, digits: 2)) s, peak memory \(formatted(Double(storm.serverPeakMemory) / 1_048_576, digits: 0)) MiB")
         stormServer.stop()
+    }
+
+    if wanted("tables") {
+        var largest: TableScaleBench.Result?
+        for count in [1_000, 10_000] {
+            let storm = try TableScaleBench.run(clients: count)
+            report.add(
+                "simulated storm, \(formatted(Double(count))) clients, every table checked",
+                "\(formatted(storm.elapsed.seconds, digits: 1)) s",
+                "peak memory \(formatted(Double(storm.peakMemoryBytes) / 1_048_576, digits: 0)) MiB; "
+                    + "\(formatted(Double(storm.outcome.clientRows))) client rows; \(storm.outcome.staleTables) stale tables")
+            largest = storm
+        }
+        if let largest {
+            // N clients hold N² rows, so time and memory grow with the square of the count.
+            let factor = pow(100_000 / Double(largest.clients), 2)
+            report.add(
+                "simulated storm, 100,000 clients", "not run",
+                "10¹⁰ client rows: about \(formatted(largest.elapsed.seconds * factor / 3_600, digits: 0)) h and "
+                    + "\(formatted(Double(largest.peakMemoryBytes) * factor / 1_099_511_627_776, digits: 1)) TiB at the 10,000-client rate")
+        }
     }
 
     if wanted("simulation") {

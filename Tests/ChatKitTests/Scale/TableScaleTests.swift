@@ -1,6 +1,8 @@
 import ChatKitCore
 import Foundation
+import StoreMemory
 import Testing
+import TransportLoopback
 
 /// Many clients registering against one server on the loopback network: every table converges, and a
 /// registration costs the server one small datagram per online client.
@@ -15,30 +17,19 @@ struct TableScaleTests {
     }
 
     @Test("thousands of clients register in waves and every client's table converges to the server's")
-    func registrationStorm() throws {
+    func registrationStorm() {
         let count = Self.clientCount
         let wave = 100
-        let sim = Simulation(seed: 42)
-        sim.startServer()
         let started = ContinuousClock.now
-        var clients: [SimulatedClient] = []
-        clients.reserveCapacity(count)
-        for index in 0..<count {
-            clients.append(sim.startClient("n\(index)", host: "10.\(index / 65536).\(index / 256 % 256).\(index % 256)", port: 6061))
-            if index % wave == wave - 1 { sim.run(for: .milliseconds(2)) }
-        }
-        sim.run(for: .seconds(1))
-        let serverTable = try #require(sim.server?.tableByNick)
-        #expect(serverTable.count == count)
-        #expect(serverTable.values.allSatisfy { $0.online })
-        var stale = 0
-        for client in clients where client.driver.tableByNick != serverTable { stale += 1 }
-        #expect(stale == 0, "\(stale) of \(count) client tables differ from the server's")
-        let statistics = sim.network.statistics
-        print("scale: \(count) clients registered and converged in \(ContinuousClock.now - started); \(statistics.sent) datagrams, \(statistics.sent / count) per client")
+        let outcome = RegistrationStorm.run(clients: count, wave: wave, store: MemoryStore())
+        #expect(outcome.serverRows == count)
+        #expect(outcome.onlineRows == count)
+        #expect(outcome.staleTables == 0, "\(outcome.staleTables) of \(count) client tables differ from the server's")
+        #expect(outcome.clientRows == count * count)
+        print("scale: \(count) clients registered and converged in \(ContinuousClock.now - started); \(outcome.datagrams) datagrams, \(outcome.datagrams / count) per client")
         // Waves of `wave` registrations: each online client gets about one delta per wave, not one per
         // registration, and the whole table only once, in its snapshot (at most ~30 rows per datagram).
         let perClientBound = count / wave + count / 30 + 10
-        #expect(statistics.sent < count * perClientBound)
+        #expect(outcome.datagrams < count * perClientBound)
     }
 }
