@@ -61,6 +61,31 @@ struct BurstTests {
         #expect(!sim["y"].lines.contains { $0.hasPrefix(">>> [No ACK") })
     }
 
+    @Test("a burst with 30% of chats and acknowledgements lost: one outcome per send, every message shown once", arguments: 1...50)
+    func burstUnderLoss(seed: UInt64) {
+        let sim = SeedSessionTests.registered(["x", "y"], seed: seed)
+        // Loss between the peers only: the server stays reachable, so neither client gives up on it (five
+        // lost tries in a row end a client, as the seed's rule says).
+        let random = Mutex(RandomSource.seeded(seed))
+        let peers: Set<Address> = [sim["x"].address, sim["y"].address]
+        sim.network.intercept { packet in
+            guard peers.contains(packet.source), peers.contains(packet.destination) else { return .normal }
+            return random.withLock { $0.next() % 10 < 3 } ? .drop : .normal
+        }
+        let before = sim["x"].lines.count
+        let texts = (1...40).map { "burst \($0) of seed \(seed)" }
+        sim["x"].console.paste(texts.map { "send y \($0)" })
+        sim.run(for: .seconds(30))  // room for y, marked offline by a lost ACK, to register again
+        let outcomes = sim["x"].lines(after: before).filter {
+            $0 == ">>> [Message received by <y>.]" || $0 == ">>> [Messages received by the server and saved.]"
+        }
+        #expect(outcomes.count == 40)
+        let shown = sim["y"].lines.filter { $0.contains("burst ") }
+        for text in texts {
+            #expect(shown.filter { $0.hasSuffix(" \(text)") }.count == 1, "\(text)")
+        }
+    }
+
     @Test("a chat-acks with the right ids from the wrong address acknowledges nothing")
     func forgedBatchAck() {
         let sim = SeedSessionTests.registered(["x", "y"])
