@@ -5,7 +5,18 @@ import Synchronization
 ///
 /// It honours the `OfflineStore` contract except durability across process restarts.
 public final class MemoryStore: OfflineStore, Sendable {
-    private let mailboxes = Mutex<[String: [StoredMessage]]>([:])
+    /// One recipient's messages in the order saved, and their keys for constant-time duplicate checks.
+    private struct Mailbox {
+        var messages: [StoredMessage] = []
+        var keys: Set<MessageKey> = []
+
+        mutating func append(_ message: StoredMessage) {
+            messages.append(message)
+            keys.insert(message.key)
+        }
+    }
+
+    private let mailboxes = Mutex<[String: Mailbox]>([:])
 
     /// An empty store.
     public init() {}
@@ -14,26 +25,27 @@ public final class MemoryStore: OfflineStore, Sendable {
         mailboxes.withLock { mailboxes in
             var refused: Set<MessageKey> = []
             for message in messages {
-                let mailbox = mailboxes[message.recipient, default: []]
-                if mailbox.contains(where: { $0.key == message.key }) { continue }
-                if mailbox.count >= mailboxLimit {
+                if mailboxes[message.recipient]?.keys.contains(message.key) == true { continue }
+                if mailboxes[message.recipient]?.messages.count ?? 0 >= mailboxLimit {
                     refused.insert(message.key)
-                } else {
-                    mailboxes[message.recipient, default: []].append(message)
+                    continue
                 }
+                // Appended in place, without copying the mailbox.
+                mailboxes[message.recipient, default: Mailbox()].append(message)
             }
             return refused
         }
     }
 
     public func messages(for recipient: String) throws(StoreError) -> [StoredMessage] {
-        mailboxes.withLock { $0[recipient] ?? [] }
+        mailboxes.withLock { $0[recipient]?.messages ?? [] }
     }
 
     public func remove(_ keys: Set<MessageKey>, for recipient: String) throws(StoreError) {
         mailboxes.withLock { mailboxes in
-            mailboxes[recipient]?.removeAll { keys.contains($0.key) }
-            if mailboxes[recipient]?.isEmpty == true { mailboxes[recipient] = nil }
+            mailboxes[recipient]?.messages.removeAll { keys.contains($0.key) }
+            mailboxes[recipient]?.keys.subtract(keys)
+            if mailboxes[recipient]?.messages.isEmpty == true { mailboxes[recipient] = nil }
         }
     }
 }
