@@ -51,13 +51,20 @@ struct Report {
               datagrams (round trip), and one socket sends 40-byte datagrams flat out to another (one-way rate).
             - **send→ACK**: two ChatKit clients in this process and a server in a child process; the time from
               typing `send y …` to `[Message received by <y>.]`, one message at a time.
-            - **Pipelined**: the same clients; all sends typed without waiting, each ACKed on its own.
+            - **Pipelined**: the same clients; 100,000 sends piped in (delivered in 64 KiB batches, as a pipe
+              would), each ACKed on its own and shown with its own line. The recipient answers each burst
+              of chats with one `chat-acks` datagram, so a message costs about one datagram, not two.
             - **Durable saves**: a sender streams `save` requests (512 unanswered at most) to a server in a
               child process; each must be answered "saved", which the server sends only once the store says
               the message is durable (for files: fsynced; saves read together share one fsync).
             - **Registration storm**: N sockets register at once with a server in a child process; "converged"
               is when every client holds the whole table at the final version. Server CPU and peak memory come
               from /proc.
+            - **Simulated storm**: N clients register in waves of 100 on the loopback network with the virtual
+              clock (`RegistrationStorm`, the scale test's scenario), each size in a child process; every
+              client's table is compared with the server's. Every client holds every row, so time and memory
+              grow with N²: 100,000 clients would hold 10¹⁰ rows, which no machine here can, so that line is
+              a projection from the 10,000-client run, not a measurement.
             - **Simulation**: 100 clients and the server on the loopback network with the virtual clock,
               chatting for a simulated minute.
             """
