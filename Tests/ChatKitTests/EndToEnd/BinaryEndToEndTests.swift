@@ -13,16 +13,22 @@ struct BinaryEndToEndTests {
         return sockets.map(\.localAddress.port)
     }
 
-    @Test("a message and its ACK through the real binary, then offline storage and [exiting]")
-    func messageAndAck() throws {
-        let folder = try TemporaryFolder()
-        let ports = try Self.freePorts(3).map(String.init)
+    /// A server on files in `folder`, then y, then x, each registered.
+    static func startServerAndClients(in folder: TemporaryFolder) throws -> (server: RunningProcess, x: RunningProcess, y: RunningProcess) {
+        let ports = try freePorts(3).map(String.init)
         let server = try RunningProcess(["-s", ports[0], "--data-dir", folder.path])
         #expect(server.waitFor(line: "server port number: \(ports[0])"))
         let y = try RunningProcess(["-c", "y", "127.0.0.1", ports[0], ports[2]])
         #expect(y.waitFor(line: ">>> [Welcome, You are registered.]"))
         let x = try RunningProcess(["-c", "x", "127.0.0.1", ports[0], ports[1]])
         #expect(x.waitFor(line: ">>> [Welcome, You are registered.]"))
+        return (server, x, y)
+    }
+
+    @Test("a message and its ACK through the real binary, then offline storage and [exiting]")
+    func messageAndAck() throws {
+        let folder = try TemporaryFolder()
+        let (server, x, y) = try Self.startServerAndClients(in: folder)
 
         // y learns of x; then x sends straight to y.
         #expect(x.waitFor(line: ">>> [Client table updated.]"))
@@ -57,13 +63,7 @@ struct BinaryEndToEndTests {
     @Test("five hundred sends piped in at once stream through, each with its own ACK line, and the client exits")
     func pipedInput() throws {
         let folder = try TemporaryFolder()
-        let ports = try Self.freePorts(3).map(String.init)
-        let server = try RunningProcess(["-s", ports[0], "--data-dir", folder.path])
-        #expect(server.waitFor(line: "server port number: \(ports[0])"))
-        let y = try RunningProcess(["-c", "y", "127.0.0.1", ports[0], ports[2]])
-        #expect(y.waitFor(line: ">>> [Welcome, You are registered.]"))
-        let x = try RunningProcess(["-c", "x", "127.0.0.1", ports[0], ports[1]])
-        #expect(x.waitFor(line: ">>> [Welcome, You are registered.]"))
+        let (server, x, y) = try Self.startServerAndClients(in: folder)
         #expect(y.waitFor(2, linesContaining: "[Client table updated.]"))
 
         // One write, as `udpchat -c … < messages.txt` delivers it, then the end of input.
