@@ -4,7 +4,13 @@ import Synchronization
 /// One endpoint on a `LoopbackNetwork`: the `Transport` that simulated clients and servers use.
 public final class LoopbackTransport: Transport, Sendable {
     private let network: LoopbackNetwork
-    private let handler = Mutex<(@Sendable ([Datagram]) -> Void)?>(nil)
+    /// The handler, boxed in a struct: a bare closure in a `Mutex` is re-wrapped in a reabstraction thunk
+    /// at every `withLock`, so calls through it would grow slower with every delivery.
+    private struct Handler {
+        let deliver: @Sendable ([Datagram]) -> Void
+    }
+
+    private let handler = Mutex<Handler?>(nil)
     private let closed = Mutex(false)
 
     /// The address this endpoint is bound to.
@@ -21,12 +27,12 @@ public final class LoopbackTransport: Transport, Sendable {
     }
 
     public func startReceiving(_ handler: @escaping @Sendable (Datagram) -> Void) {
-        self.handler.withLock { $0 = { $0.forEach(handler) } }
+        self.handler.withLock { $0 = Handler { $0.forEach(handler) } }
     }
 
     /// Delivers the datagrams that reach this endpoint at the same instant as one batch.
     public func startReceivingBatches(_ handler: @escaping @Sendable ([Datagram]) -> Void) {
-        self.handler.withLock { $0 = handler }
+        self.handler.withLock { $0 = Handler(deliver: handler) }
     }
 
     public func close() {
@@ -36,6 +42,6 @@ public final class LoopbackTransport: Transport, Sendable {
     }
 
     func receive(_ datagrams: [Datagram]) {
-        handler.withLock { $0 }?(datagrams)
+        handler.withLock { $0 }?.deliver(datagrams)
     }
 }
