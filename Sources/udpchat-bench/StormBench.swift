@@ -8,7 +8,12 @@ import Glibc
 /// N² rows.
 enum StormBench {
     struct Result {
+        /// Until every client converged, or until the timeout if some did not.
         var converged: Duration
+        /// How many clients converged; fewer than asked only when the timeout ran out.
+        var convergedClients: Int
+        /// What the clients that did not converge had, for the report.
+        var stragglers: String
         var serverCPU: Duration
         var serverPeakMemory: Int
     }
@@ -25,7 +30,7 @@ enum StormBench {
         var converged = false
     }
 
-    static func run(count: Int, server: ChildServer, timeout: Duration = .seconds(120)) throws -> Result {
+    static func run(count: Int, server: ChildServer, timeout: Duration = .seconds(120)) -> Result {
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         limit.rlim_cur = limit.rlim_max
@@ -46,13 +51,16 @@ enum StormBench {
         var buffer = [UInt8](repeating: 0, count: 2048)
         var lastRetry = ContinuousClock.now - .seconds(1)
         var lastKeepalive = ContinuousClock.now
+        var stragglers = ""
         while converged < count {
-            guard ContinuousClock.now - start < timeout else {
+            if ContinuousClock.now - start >= timeout {
+                // Reported, not thrown: a storm that outlasts the timeout on a loaded machine should not
+                // cost the rest of the benchmark.
                 let registered = clients.filter { $0.token != 0 }.count
                 let versions = clients.map(\.version)
                 let rows = clients.map(\.rows)
-                throw BenchError.timedOut(
-                    "storm of \(count): \(registered) registered, \(converged) converged, versions \(versions.min() ?? 0)–\(versions.max() ?? 0), rows \(rows.min() ?? 0)–\(rows.max() ?? 0)")
+                stragglers = "\(registered) registered; versions \(versions.min() ?? 0)–\(versions.max() ?? 0), rows \(rows.min() ?? 0)–\(rows.max() ?? 0)"
+                break
             }
             if ContinuousClock.now - lastRetry >= .milliseconds(500) {
                 lastRetry = ContinuousClock.now
@@ -81,7 +89,9 @@ enum StormBench {
                 }
             }
         }
-        return Result(converged: ContinuousClock.now - start, serverCPU: server.cpuTime, serverPeakMemory: server.peakMemory)
+        return Result(
+            converged: ContinuousClock.now - start, convergedClients: converged, stragglers: stragglers, serverCPU: server.cpuTime,
+            serverPeakMemory: server.peakMemory)
     }
 
     private static func handle(_ packet: Packet, _ client: inout Client, count: Int, port: UInt16) {

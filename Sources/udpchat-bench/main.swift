@@ -61,10 +61,14 @@ do {
 
     for count in [1_000, 10_000] where wanted("storm") {
         let stormServer = try ChildServer(dataDirectory: nil)
-        let storm = try StormBench.run(count: count, server: stormServer)
+        let storm = StormBench.run(count: count, server: stormServer)
+        let converged = storm.convergedClients == count
+            ? "\(formatted(storm.converged.seconds, digits: 2)) s to converge"
+            : "\(formatted(Double(storm.convergedClients))) converged in \(formatted(storm.converged.seconds, digits: 0)) s"
         report.add(
-            "registration storm, \(formatted(Double(count))) clients", "\(formatted(storm.converged.seconds, digits: 2)) s to converge",
-            "server CPU \(formatted(storm.serverCPU.seconds, digits: 2)) s, peak memory \(formatted(Double(storm.serverPeakMemory) / 1_048_576, digits: 0)) MiB")
+            "registration storm, \(formatted(Double(count))) clients", converged,
+            "server CPU \(formatted(storm.serverCPU.seconds, digits: 2)) s, peak memory \(formatted(Double(storm.serverPeakMemory) / 1_048_576, digits: 0)) MiB"
+                + (storm.stragglers.isEmpty ? "" : "; timed out: \(storm.stragglers)"))
         stormServer.stop()
     }
 
