@@ -53,6 +53,7 @@ enum StormBench {
         var lastKeepalive = ContinuousClock.now
         var stragglers = ""
         var keepaliveCredit = 0.0
+        let keepaliveInterval = ClientConfig(nick: "storm", server: server.address).keepaliveInterval
         var keepaliveCursor = 0
         while converged < count {
             if ContinuousClock.now - start >= timeout {
@@ -70,12 +71,12 @@ enum StormBench {
                     send(clients[index], .register(nick: clients[index].nick, token: 0), id: UInt64(index) + 1, to: server.port)
                 }
             }
-            // Like real clients, a keepalive every few seconds, or a long storm outlasts the server's
+            // Like real clients, a keepalive every 10 seconds, or a long storm outlasts the server's
             // patience with silent clients. Spread out, as real clients' are: 10,000 keepalives at
             // once would overflow the server's receive buffer, and lost keepalives mark clients offline.
             let sinceLastKeepalive = ContinuousClock.now - lastKeepalive
             lastKeepalive = ContinuousClock.now
-            keepaliveCredit += Double(count) * sinceLastKeepalive.seconds / 5
+            keepaliveCredit += Double(count) * sinceLastKeepalive.seconds / keepaliveInterval.seconds
             while keepaliveCredit >= 1 {
                 keepaliveCredit -= 1
                 let client = clients[keepaliveCursor]
