@@ -8,6 +8,9 @@ public struct ServerMachine: Sendable {
     public let config: ServerConfig
 
     private var clients: [String: ClientRecord] = [:]
+    /// Every nickname in the table, sorted: the order snapshots and flushes walk the table in, so a
+    /// simulation replays byte for byte without sorting the whole table at every flush.
+    private var nicksInOrder: [String] = []
     private var nickByToken: [UInt64: String] = [:]
     private var tableVersion: UInt64 = 0
     /// Which client changed at each version since the last flush, oldest first.
@@ -56,7 +59,7 @@ public struct ServerMachine: Sendable {
     }
 
     /// The client table, sorted by nickname.
-    public var tableEntries: [TableEntry] { clients.values.map(\.entry).sorted { $0.nick < $1.nick } }
+    public var tableEntries: [TableEntry] { nicksInOrder.compactMap { clients[$0]?.entry } }
 
     /// The client table by nickname, without sorting; compares directly with a client's `tableByNick`.
     public var tableByNick: [String: TableEntry] { clients.mapValues(\.entry) }
@@ -152,6 +155,7 @@ public struct ServerMachine: Sendable {
         takeovers[nick] = nil
         let outcome: RegisterOutcome = clients[nick] == nil ? .registered : .reRegistered
         if let oldToken = clients[nick]?.token { nickByToken[oldToken] = nil }
+        if clients[nick] == nil { insertInOrder(nick) }
         let record = ClientRecord(
             nick: nick, address: source, online: true, token: newToken(), registrationID: id,
             registrationOutcome: outcome, lastSeen: now)
@@ -261,6 +265,17 @@ public struct ServerMachine: Sendable {
 
     // MARK: - The table
 
+    /// Adds a new nickname to `nicksInOrder`, where it sorts.
+    private mutating func insertInOrder(_ nick: String) {
+        var low = 0
+        var high = nicksInOrder.count
+        while low < high {
+            let middle = (low + high) / 2
+            if nicksInOrder[middle] < nick { low = middle + 1 } else { high = middle }
+        }
+        nicksInOrder.insert(nick, at: low)
+    }
+
     /// Records that `nick`'s row changed; online clients hear of it in the next flush of deltas.
     private mutating func tableChanged(_ nick: String) {
         tableVersion += 1
@@ -298,7 +313,8 @@ public struct ServerMachine: Sendable {
             }
         }
         var encodedSince: [UInt64: [[UInt8]]] = [:]
-        for record in clients.values.filter(\.online).sorted(by: { $0.nick < $1.nick }) {
+        for nick in nicksInOrder {
+            guard let record = clients[nick], record.online else { continue }
             let sent = record.tableVersionSent
             guard sent < tableVersion else { continue }
             if encodedSince[sent] == nil {
