@@ -71,9 +71,7 @@ public final class ServerDriver: @unchecked Sendable {
             if !outbox.isEmpty { transport.send(outbox) }
             outbox = []
             guard !saves.isEmpty else { break }
-            pending += saveDurably(saves, mailboxLimit: mailboxLimit)
-            saves = []
-            mailboxLimit = Int.max
+            pending += commit(&saves, mailboxLimit: &mailboxLimit)
         }
         log.flush()
         wakeup.arm(at: machine.nextDeadline, on: clock) { [weak self] in self?.handle(.tick) }
@@ -99,11 +97,7 @@ public final class ServerDriver: @unchecked Sendable {
             case .load(let recipient):
                 // Saves still waiting for the batch's durable write go first, so what is loaded has them:
                 // a recipient may come back online in the very batch that saved a message for it.
-                if !saves.isEmpty {
-                    results += saveDurably(saves, mailboxLimit: mailboxLimit)
-                    saves = []
-                    mailboxLimit = Int.max
-                }
+                results += commit(&saves, mailboxLimit: &mailboxLimit)
                 results.append(.loaded(recipient: recipient, Result { () throws(StoreError) in try store.messages(for: recipient) }))
             case .remove(let keys, let recipient):
                 do {
@@ -117,7 +111,13 @@ public final class ServerDriver: @unchecked Sendable {
     }
 
     /// Stores all the batch's saves in one call and reports each one's outcome.
-    private func saveDurably(_ saves: [StoredMessage], mailboxLimit: Int) -> [ServerEvent] {
+    /// Gathering starts afresh afterwards: `saves` is emptied and `mailboxLimit` reset.
+    private func commit(_ saves: inout [StoredMessage], mailboxLimit: inout Int) -> [ServerEvent] {
+        defer {
+            saves = []
+            mailboxLimit = Int.max
+        }
+        guard !saves.isEmpty else { return [] }
         do {
             let refused = try store.save(saves, mailboxLimit: mailboxLimit)
             return saves.map { .saved($0, refused.contains($0.key) ? .mailboxFull : .stored) }
