@@ -5,8 +5,9 @@ import Synchronization
 ///
 /// Each delivery is a timer on the clock, so nothing arrives until the test advances time, and a
 /// handler is never called from inside `send`. Datagrams that reach one endpoint at the same instant
-/// arrive as one batch, as a real socket's reader would take them. Faults come from a seeded `FaultPlan`, from an
-/// interceptor that decides the fate of chosen datagrams, and from taking hosts down and up.
+/// arrive as one batch, as a real socket's reader would take them. Faults come from a seeded
+/// `FaultPlan`, from an interceptor that decides the fate of chosen datagrams, and from taking hosts
+/// down and up.
 public final class LoopbackNetwork: Sendable {
     /// Counts of what happened to datagrams.
     public struct Statistics: Sendable, Equatable {
@@ -134,15 +135,16 @@ public final class LoopbackNetwork: Sendable {
     private func deliver(_ arrival: Arrival) {
         let (endpoint, datagrams): (LoopbackTransport?, [Datagram]) = state.withLock { state in
             let packets = state.arriving.removeValue(forKey: arrival) ?? []
+            let endpoint = state.endpoints[arrival.destination]
             var datagrams: [Datagram] = []
             for packet in packets {
-                if Self.canReach(packet.source.host, packet.destination.host, in: state), state.endpoints[packet.destination] != nil {
+                if endpoint != nil, Self.canReach(packet.source.host, arrival.destination.host, in: state) {
                     datagrams.append(Datagram(bytes: packet.bytes, source: packet.source))
                 } else {
                     state.statistics.dropped += 1
                 }
             }
-            guard let endpoint = state.endpoints[arrival.destination], !datagrams.isEmpty else { return (nil, []) }
+            guard let endpoint, !datagrams.isEmpty else { return (nil, []) }
             state.statistics.delivered += datagrams.count
             return (endpoint, datagrams)
         }
