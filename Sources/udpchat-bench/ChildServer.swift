@@ -76,6 +76,8 @@ final class ChildServer {
 enum BenchError: Error {
     case serverDidNotStart(String)
     case timedOut(String)
+    /// A child process of the benchmark printed something other than its result.
+    case childFailed(String)
 }
 
 /// A console that shows nothing and counts the lines matching a pattern, for benchmark clients.

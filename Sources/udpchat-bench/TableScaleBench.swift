@@ -25,7 +25,7 @@ enum TableScaleBench {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         let fields = text.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        guard fields.count == 7 else { throw BenchError.timedOut("storm simulation printed \(text)") }
+        guard fields.count == 7 else { throw BenchError.childFailed("storm simulation printed \(text)") }
         return Result(
             clients: clients, elapsed: .microseconds(fields[0]), peakMemoryBytes: fields[1] * 1024,
             outcome: RegistrationStorm.Outcome(
