@@ -3,9 +3,9 @@ import Foundation
 import Glibc
 
 /// Many clients registering at once against one real server, each on a UDP socket of its own, all
-/// served by one poll loop. Each client keeps only what convergence needs (its token, its table
-/// version and how many rows it holds), not the rows themselves: full tables at every client would be
-/// N² rows.
+/// served by one poll loop. Each client keeps what convergence needs: its token, the table version it
+/// holds and acknowledges, its mode and the nicknames it holds. A client has converged when it holds
+/// everything the server sent it: its own row, and every row while the table is held whole.
 enum StormBench {
     struct Result {
         /// Until every client converged, or until the timeout if some did not.
@@ -23,11 +23,13 @@ enum StormBench {
         var nick: String
         var token: UInt64 = 0
         var version: UInt64 = 0
-        var rows = 0
-        var snapshotParts: [UInt16: Int] = [:]
-        var snapshotVersion: UInt64 = 0
-        var lastRequest = ContinuousClock.now
-        var converged = false
+        var latest: UInt64 = 1
+        var mode = TableMode.whole
+        var held: Set<String> = []
+
+        func hasConverged(count: Int) -> Bool {
+            token != 0 && version >= latest && held.contains(nick) && (mode == .onDemand || held.count == count)
+        }
     }
 
     static func run(count: Int, server: ChildServer, timeout: Duration = .seconds(120)) -> Result {
@@ -55,13 +57,14 @@ enum StormBench {
         var keepaliveCredit = 0.0
         let keepaliveInterval = ClientConfig(nick: "storm", server: server.address).keepaliveInterval
         var keepaliveCursor = 0
+        var lastCount = ContinuousClock.now
         while converged < count {
             if ContinuousClock.now - start >= timeout {
                 // Reported, not thrown: a storm that outlasts the timeout on a loaded machine should not
                 // cost the rest of the benchmark.
                 let registered = clients.filter { $0.token != 0 }.count
                 let versions = clients.map(\.version)
-                let rows = clients.map(\.rows)
+                let rows = clients.map(\.held.count)
                 stragglers = "\(registered) registered; versions \(versions.min() ?? 0)–\(versions.max() ?? 0), rows \(rows.min() ?? 0)–\(rows.max() ?? 0)"
                 break
             }
@@ -80,7 +83,7 @@ enum StormBench {
             while keepaliveCredit >= 1 {
                 keepaliveCredit -= 1
                 let client = clients[keepaliveCursor]
-                if client.token != 0 { send(client, .keepalive(token: client.token), id: 0, to: server.port) }
+                if client.token != 0 { send(client, .keepalive(token: client.token, tableVersion: client.version), id: 0, to: server.port) }
                 keepaliveCursor = (keepaliveCursor + 1) % count
             }
             guard poll(&descriptors, nfds_t(descriptors.count), 10) > 0 else { continue }
@@ -88,12 +91,12 @@ enum StormBench {
                 while true {
                     let length = buffer.withUnsafeMutableBytes { recv(clients[index].fd, $0.baseAddress, $0.count, 0) }
                     guard length > 0, let packet = try? Packet(decoding: Array(buffer[0..<length])) else { break }
-                    handle(packet, &clients[index], count: count, port: server.port)
-                    if !clients[index].converged, clients[index].rows == count, clients[index].version == UInt64(count) {
-                        clients[index].converged = true
-                        converged += 1
-                    }
+                    handle(packet, &clients[index], port: server.port)
                 }
+            }
+            if ContinuousClock.now - lastCount >= .milliseconds(50) {
+                lastCount = ContinuousClock.now
+                converged = clients.count { $0.hasConverged(count: count) }
             }
         }
         return Result(
@@ -101,32 +104,19 @@ enum StormBench {
             serverPeakMemory: server.peakMemory)
     }
 
-    private static func handle(_ packet: Packet, _ client: inout Client, count: Int, port: UInt16) {
+    private static func handle(_ packet: Packet, _ client: inout Client, port: UInt16) {
         switch packet.message {
         case .registerReply(let outcome, let token) where outcome == .registered || outcome == .reRegistered:
             client.token = token
-        case .table(let chunk) where chunk.token == client.token && chunk.version > client.version:
-            if chunk.version != client.snapshotVersion {
-                client.snapshotVersion = chunk.version
-                client.snapshotParts = [:]
+        case .tableDelta(let delta) where delta.token == client.token:
+            if delta.mode != client.mode {
+                client.mode = delta.mode
+                if delta.mode == .onDemand { client.held = client.held.filter { $0 == client.nick } }
             }
-            client.snapshotParts[chunk.part] = chunk.entries.count
-            if client.snapshotParts.count == Int(chunk.parts) {
-                client.version = chunk.version
-                client.rows = client.snapshotParts.values.reduce(0, +)
-            }
-        case .keepaliveReply(.alive, let serverVersion) where serverVersion > client.version:
-            // Behind the server, like a real client after a lost snapshot or delta: ask for a snapshot.
-            client.lastRequest = ContinuousClock.now
-            send(client, .tableRequest(token: client.token), id: 0, to: port)
-        case .tableDelta(let delta) where delta.token == client.token && delta.to > client.version:
-            if delta.from == client.version, client.version > 0 {
-                client.version = delta.to
-                client.rows += delta.entries.count  // in a storm every changed row is a newcomer
-            } else if ContinuousClock.now - client.lastRequest > .milliseconds(300) {
-                client.lastRequest = ContinuousClock.now
-                send(client, .tableRequest(token: client.token), id: 0, to: port)
-            }
+            for row in delta.entries { client.held.insert(row.nick) }
+            if delta.from <= client.version, delta.to > client.version { client.version = delta.to }
+            client.latest = max(client.latest, delta.latest)
+            send(client, .tableAck(token: client.token, version: client.version), id: 0, to: port)
         default:
             break
         }

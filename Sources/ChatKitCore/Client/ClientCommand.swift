@@ -6,8 +6,8 @@ public enum ClientCommand: Equatable, Sendable {
     case register(String)
     /// `dereg <nick>`: go offline.
     case deregister(String)
-    /// `who`: list the client table.
-    case who
+    /// `who [prefix]`: list the clients, or those whose nicknames start with the prefix.
+    case who(prefix: String)
     /// `help`: list the commands.
     case help
     /// `quit` (or `exit`): leave once pending sends are settled.
@@ -22,7 +22,7 @@ public enum ClientCommand: Equatable, Sendable {
         "send <nick> <message>   send a message",
         "reg <nick>              come back online (your own nick)",
         "dereg <nick>            go offline (your own nick)",
-        "who                     list the client table",
+        "who [prefix]            list the clients (those whose nick starts with prefix)",
         "help                    show this list",
         "quit                    leave",
     ]
@@ -56,7 +56,7 @@ public enum ClientCommand: Equatable, Sendable {
         case "dereg":
             self = argument.isEmpty || extraneous ? .invalid("Usage: dereg <nick>") : .deregister(argument)
         case "who":
-            self = .who
+            self = extraneous ? .invalid("Usage: who [prefix]") : .who(prefix: argument)
         case "help":
             self = .help
         case "quit", "exit":

@@ -1,7 +1,8 @@
 /// The whole client as a pure state machine: `handle(event, at:)` returns what to do, and touches nothing.
 ///
 /// A driver feeds it typed lines, datagrams, the end of input, Ctrl-C and clock ticks, and carries out the
-/// returned effects; the same code runs over real UDP and in the deterministic simulation.
+/// returned effects; the same code runs over real UDP and in the deterministic simulation. The table is
+/// kept by `TableReplica`, requests to the server by `ServerRequests`; chats in flight by `ChatsInFlight`.
 public struct ClientMachine: Sendable {
     /// The configuration the client was made with.
     public let config: ClientConfig
@@ -22,51 +23,19 @@ public struct ClientMachine: Sendable {
         case register
         case deregister
         case save(OutgoingChat, SaveReason)
-    }
-
-    /// A request to the server that is retried until answered. Its packet is made afresh for every try,
-    /// so a retry after a new registration carries the new session token.
-    struct ServerRequest {
-        var attemptsMade: Int
-        /// When to try again; nil while a save waits for the client to register again.
-        var nextTry: Instant?
-        var purpose: Purpose
-    }
-
-    /// A chat sent directly to a peer and waiting for its ACK.
-    struct OutgoingChat: Equatable {
-        var id: UInt64
-        var recipient: String
-        var text: String
-        var peer: Address
-        var deadline: Instant
-        /// When to send the chat once more if no ACK has come by then; nil once resent.
-        var retransmitAt: Instant?
-        /// How many times the chat went to the peer directly; bounds the "client exists" retry loop.
-        var directTries: Int
+        /// A send to a nickname whose row the client does not hold: look it up, then send.
+        case lookup(recipient: String, text: String)
+        case who(prefix: String, after: String, shown: Int)
     }
 
     private(set) var phase: Phase = .notStarted
     private var token: UInt64 = 0
     private var hasBeenRegistered = false
     private var random: RandomSource
-    private var lastMessageID: UInt64
-
-    private var table: [String: TableEntry] = [:]
-    private var tableVersion: UInt64 = 0
-    private var assembly = TableAssembly()
-    /// Deltas that arrived ahead of a missing one, by the version they apply to.
-    private var earlyDeltas: [UInt64: TableDelta] = [:]
-    /// When to ask for a snapshot if the gap in table versions has not closed by then.
-    private var snapshotDue: Instant?
-
-    private var awaitingAck: [UInt64: OutgoingChat] = [:]
-    private var serverRequests: [UInt64: ServerRequest] = [:]
-    /// When each chat's ACK is due, its retransmission is due, and each server request's next try is due.
-    private var ackDeadlines = DeadlineQueue()
-    private var retransmits = DeadlineQueue()
-    private var serverRetries = DeadlineQueue()
-
+    private var replica = TableReplica()
+    private var tableAckOwed = false
+    private var chats = ChatsInFlight()
+    private var requests: ServerRequests<Purpose>
     private var nextKeepalive: Instant?
     private var seen: RecentKeys
     private var announcedStoredMessages = false
@@ -86,29 +55,28 @@ public struct ClientMachine: Sendable {
     public init(config: ClientConfig) {
         self.config = config
         self.random = config.random
-        self.lastMessageID = random.next()
         self.seen = RecentKeys(capacity: config.rememberedMessages)
+        self.requests = ServerRequests(interval: config.serverRetryInterval, silenceLimit: config.serverSilenceLimit)
     }
 
     /// The earliest instant at which the machine wants a `.tick`, if any.
     /// It may be earlier than needed (for a chat ACKed meanwhile); a `.tick` then does nothing.
     public var nextDeadline: Instant? {
-        [ackDeadlines.earliest, retransmits.earliest, serverRetries.earliest, nextKeepalive, snapshotDue]
-            .compactMap { $0 }.min()
+        [chats.nextDeadline, requests.nextDeadline, nextKeepalive].compactMap { $0 }.min()
     }
 
     /// True once the machine has asked to exit; it ignores every later event.
     public var hasExited: Bool { phase == .exited }
 
-    /// The client table as last received, sorted by nickname.
-    public var tableEntries: [TableEntry] { table.values.sorted { $0.nick < $1.nick } }
+    /// The rows the client holds, sorted by nickname.
+    public var tableEntries: [TableEntry] { replica.rows.values.sorted { $0.nick < $1.nick } }
 
-    /// The client table as last received, by nickname: no copy, no sorting, for lookups and comparisons.
-    public var tableByNick: [String: TableEntry] { table }
+    /// The rows the client holds, by nickname: no copy, no sorting, for lookups and comparisons.
+    public var tableByNick: [String: TableEntry] { replica.rows }
 
     /// Handles events that arrived together (a burst of datagrams, a pasted block of lines) at time `now`
     /// and returns the effects to carry out, in order. The same as handling them one by one, except that
-    /// chats from one peer are acknowledged together, with one datagram at the end.
+    /// chats from one peer are acknowledged together, with one datagram at the end, and so are tables.
     public mutating func handle(_ events: [ClientEvent], at now: Instant) -> [ClientEffect] {
         guard events.count > 1 else { return events.first.map { handle($0, at: now) } ?? [] }
         handlingBatch = true
@@ -118,6 +86,10 @@ public struct ClientMachine: Sendable {
         for (peer, ids) in heldAcks.takeAll() {
             all += acknowledgements(of: ids, to: peer)
         }
+        effects = []
+        sendTableAckIfOwed()
+        all += effects
+        effects = []
         return all
     }
 
@@ -136,6 +108,7 @@ public struct ClientMachine: Sendable {
         }
         drainHeldLines()
         finishIfInputEndedAndSettled()
+        if !handlingBatch { sendTableAckIfOwed() }
         defer { effects = [] }
         return effects
     }
@@ -150,20 +123,20 @@ public struct ClientMachine: Sendable {
     private mutating func beginRegistration(quiet: Bool = false) {
         let id = newMessageID()
         phase = .registering(requestID: id, replied: false, quiet: quiet)
-        startServerRequest(id, .register)
+        startRequest(id, .register)
     }
 
     private mutating func exit(code: Int32, notice: Notice) {
         effects.append(.show(notice))
         effects.append(.exit(code: code))
         phase = .exited
-        awaitingAck = [:]
-        serverRequests = [:]
+        chats.removeAll()
+        requests.removeAll()
         heldLines.removeAll()
     }
 
     private mutating func finishIfInputEndedAndSettled() {
-        guard inputEnded, phase != .exited, heldLines.isEmpty, awaitingAck.isEmpty, serverRequests.isEmpty else { return }
+        guard inputEnded, phase != .exited, heldLines.isEmpty, chats.isEmpty, requests.isEmpty else { return }
         exit(code: 0, notice: .exiting)
     }
 
@@ -172,7 +145,7 @@ public struct ClientMachine: Sendable {
     /// Commands wait while registering or deregistering, and while `maxChatsInFlight` chats await their
     /// ACK (so input piped in streams at the pace the peers keep up with).
     private var acceptsCommands: Bool {
-        (phase == .online || phase == .offline) && awaitingAck.count < config.maxChatsInFlight
+        (phase == .online || phase == .offline) && chats.count < config.maxChatsInFlight
     }
 
     private mutating func drainHeldLines() {
@@ -188,7 +161,7 @@ public struct ClientMachine: Sendable {
         case .help:
             show(.info("Commands:"))
             for line in ClientCommand.usage { show(.info("  " + line)) }
-        case .who: showTable()
+        case .who(let prefix): who(prefix: (try? Nickname.normalized(prefix)) ?? prefix)
         case .quit: inputEnded = true
         case .send(let recipient, let text): send(to: recipient, text: text)
         case .register(let nick): register(as: nick)
@@ -196,9 +169,19 @@ public struct ClientMachine: Sendable {
         }
     }
 
-    private mutating func showTable() {
-        guard !table.isEmpty else { return show(.info("The client table is empty.")) }
-        for entry in tableEntries {
+    private mutating func who(prefix: String) {
+        guard replica.mode == .onDemand, phase == .online else {
+            let rows = tableEntries.filter { $0.nick.hasPrefix(prefix) }
+            guard !rows.isEmpty else {
+                return show(.info(prefix.isEmpty ? "The client table is empty." : "No client's nickname starts with \(prefix)."))
+            }
+            return showRows(rows)
+        }
+        startRequest(newMessageID(), .who(prefix: prefix, after: "", shown: 0))
+    }
+
+    private mutating func showRows(_ rows: [TableEntry]) {
+        for entry in rows {
             show(.info("\(entry.nick)  \(entry.address)  \(entry.online ? "online" : "offline")"))
         }
     }
@@ -207,26 +190,31 @@ public struct ClientMachine: Sendable {
         guard phase == .online else {
             return show(.problem("You are offline. Type reg \(config.nick) to come back online first."))
         }
-        // Swift strings hash and compare by canonical equivalence, so any spelling of a nickname finds its
-        // (NFC) entry without normalizing it first.
-        guard let entry = table[rawRecipient] else {
-            return show(.problem("<\(rawRecipient)> is not in the client table. Type who to list clients."))
-        }
-        let recipient = entry.nick
-        guard recipient != config.nick else { return show(.problem("You cannot send a message to yourself.")) }
         do {
             try MessageText.validate(text)
         } catch {
             return show(.problem("Message not sent: \(error)."))
         }
-        let chat = OutgoingChat(
-            id: newMessageID(), recipient: recipient, text: text, peer: entry.address, deadline: now,
-            retransmitAt: nil, directTries: 0)
+        // Swift strings hash and compare by canonical equivalence, so any spelling of a nickname finds its
+        // (NFC) entry without normalizing it first.
+        guard let entry = replica[rawRecipient] else {
+            // Not held (a table behind the server, or a directory too big to hold): ask the server.
+            guard let nick = try? Nickname.normalized(rawRecipient) else {
+                return show(.problem("<\(rawRecipient)> is not a valid nickname."))
+            }
+            return startRequest(newMessageID(), .lookup(recipient: nick, text: text))
+        }
+        send(text, to: entry)
+    }
+
+    private mutating func send(_ text: String, to entry: TableEntry) {
+        guard entry.nick != config.nick else { return show(.problem("You cannot send a message to yourself.")) }
+        let chat = OutgoingChat(id: newMessageID(), recipient: entry.nick, text: text, peer: entry.address)
         if entry.online {
             sendDirectly(chat)
         } else {
-            show(.recipientOffline(recipient))
-            handToServer(chat, reason: .recipientOffline)
+            show(.recipientOffline(entry.nick))
+            startRequest(chat.id, .save(chat, .recipientOffline))
         }
     }
 
@@ -245,41 +233,27 @@ public struct ClientMachine: Sendable {
         guard phase == .online else { return show(.problem("You are already offline.")) }
         let id = newMessageID()
         phase = .deregistering(requestID: id)
-        startServerRequest(id, .deregister)
+        startRequest(id, .deregister)
     }
 
     // MARK: - Outgoing chats
 
     private mutating func sendDirectly(_ chat: OutgoingChat) {
-        var chat = chat
-        chat.deadline = now + config.ackTimeout
-        chat.retransmitAt = now + config.chatRetransmitAfter
-        chat.directTries += 1
-        awaitingAck[chat.id] = chat
-        ackDeadlines.add(chat.id, at: chat.deadline)
-        retransmits.add(chat.id, at: now + config.chatRetransmitAfter)
-        transmit(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: chat.peer)
-    }
-
-    /// Hands a chat to the server for storage. The save keeps the chat's id, so a recipient that saw the
-    /// direct copy will not show the stored one again.
-    private mutating func handToServer(_ chat: OutgoingChat, reason: SaveReason) {
-        startServerRequest(chat.id, .save(chat, reason))
+        let sent = chats.send(chat, now: now, ackTimeout: config.ackTimeout, retransmitAfter: config.chatRetransmitAfter)
+        transmit(Packet(id: sent.id, message: .chat(from: config.nick, text: sent.text)), to: sent.peer)
     }
 
     // MARK: - Server requests
 
-    private mutating func startServerRequest(_ id: UInt64, _ purpose: Purpose) {
-        serverRequests[id] = ServerRequest(attemptsMade: 0, nextTry: now, purpose: purpose)
-        tryServerRequest(id)
+    private mutating func startRequest(_ id: UInt64, _ purpose: Purpose) {
+        requests.start(id, purpose, now: now)
+        transmitRequest(id)
     }
 
-    /// Sends request `id` (again) and schedules the next try.
-    private mutating func tryServerRequest(_ id: UInt64) {
-        guard let request = serverRequests[id] else { return }
-        serverRequests[id]?.attemptsMade += 1
-        serverRequests[id]?.nextTry = now + config.serverRetryInterval
-        serverRetries.add(id, at: now + config.serverRetryInterval)
+    /// Sends request `id` (again) and schedules its next try.
+    private mutating func transmitRequest(_ id: UInt64) {
+        guard let request = requests[id] else { return }
+        requests.scheduleRetry(id, now: now)
         transmit(Packet(id: id, message: requestMessage(for: request.purpose)), to: config.server)
     }
 
@@ -289,89 +263,72 @@ public struct ClientMachine: Sendable {
         case .deregister: .deregister(nick: config.nick, token: token)
         case .save(let chat, let reason):
             .save(SaveRequest(token: token, recipient: chat.recipient, reason: reason, text: chat.text))
+        case .lookup(let recipient, _): .lookup(token: token, nick: recipient)
+        case .who(let prefix, let after, _): .who(token: token, prefix: prefix, after: after)
         }
     }
 
     private mutating func expireDeadlines() {
-        for (deadline, id) in retransmits.popDue(now) {
-            guard let chat = awaitingAck[id], chat.retransmitAt == deadline, chat.deadline > now else { continue }
-            awaitingAck[id]?.retransmitAt = nil
-            transmit(Packet(id: id, message: .chat(from: config.nick, text: chat.text)), to: chat.peer)
+        let due = chats.due(now)
+        for chat in due.retransmit {
+            transmit(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: chat.peer)
         }
-        for (deadline, id) in ackDeadlines.popDue(now) {
-            guard let chat = awaitingAck[id], chat.deadline == deadline else { continue }
-            awaitingAck[id] = nil
+        for chat in due.expired {
             show(.noAck(from: chat.recipient))
-            handToServer(chat, reason: .noAck)
-        }
-        if let due = snapshotDue, due <= now {
-            snapshotDue = isRegisteredWithServer ? now + config.serverRetryInterval : nil
-            if snapshotDue != nil {
-                transmit(Packet(id: newMessageID(), message: .tableRequest(token: token)), to: config.server)
-            }
+            startRequest(chat.id, .save(chat, .noAck))
         }
         if let due = nextKeepalive, due <= now {
             if phase == .online {
-                transmit(Packet(id: newMessageID(), message: .keepalive(token: token)), to: config.server)
+                transmit(Packet(id: newMessageID(), message: .keepalive(token: token, tableVersion: replica.version)), to: config.server)
                 nextKeepalive = now + config.keepaliveInterval
             } else {
                 nextKeepalive = nil
             }
         }
-        for (deadline, id) in serverRetries.popDue(now) {
-            guard let request = serverRequests[id], request.nextTry == deadline else { continue }
-            guard request.attemptsMade < config.serverAttempts else {
-                show(.serverNotResponding)
-                return exit(code: 1, notice: .exitingAfterFailure)
-            }
-            tryServerRequest(id)
+        let (retry, gaveUp) = requests.due(now)
+        if gaveUp {
+            show(.serverNotResponding)
+            return exit(code: 1, notice: .exitingAfterFailure)
         }
+        for id in retry { transmitRequest(id) }
     }
 
     // MARK: - Incoming datagrams
 
     private mutating func receive(_ datagram: Datagram) {
         guard let packet = try? Packet(decoding: datagram.bytes) else { return drop() }
-        let fromServer = datagram.source == config.server
+        guard datagram.source == config.server else { return receiveFromPeer(packet, datagram.source) }
+        requests.heardFromServer(at: now)
+        let id = packet.id
         switch packet.message {
-        case .registerReply(let outcome, let newToken) where fromServer:
-            registrationAnswered(packet.id, outcome, newToken)
-        case .deregisterReply(let outcome) where fromServer:
-            deregistrationAnswered(packet.id, outcome)
-        case .table(let chunk) where fromServer:
-            tableChunkArrived(chunk)
-        case .tableDelta(let delta) where fromServer:
-            tableDeltaArrived(delta)
-        case .saveReply(let outcome, let peer) where fromServer:
-            saveAnswered(packet.id, outcome, peer)
-        case .offlineBatch(let batchToken, let messages) where fromServer:
-            storedMessagesArrived(packet.id, batchToken, messages)
-        case .keepaliveReply(.unknownSession, _) where fromServer && phase == .online:
+        case .registerReply(let outcome, let newToken): registrationAnswered(id, outcome, newToken)
+        case .deregisterReply(let outcome): deregistrationAnswered(id, outcome)
+        case .tableDelta(let delta): tableDeltaArrived(delta)
+        case .saveReply(let outcome, let peer): saveAnswered(id, outcome, peer)
+        case .lookupReply(let outcome, let entry): lookupAnswered(id, outcome, entry)
+        case .whoReply(let rows, let more): whoAnswered(id, rows, more: more)
+        case .offlineBatch(let batchToken, let messages): storedMessagesArrived(id, batchToken, messages)
+        case .keepaliveReply(.unknownSession, _) where phase == .online:
             // The server restarted or gave up on us: register again, quietly, with the same nickname.
             beginRegistration(quiet: true)
-        case .keepaliveReply(.alive, let serverVersion) where fromServer:
-            // Behind the server (the last delta was lost): unless it turns up meanwhile, ask for a snapshot.
-            if serverVersion > tableVersion, snapshotDue == nil { snapshotDue = now + config.tableGapPatience }
-        case .probe(let probeToken) where fromServer && token != 0 && probeToken == token && isRegisteredWithServer:
-            transmit(Packet(id: packet.id, message: .probeReply(token: token)), to: config.server)
-        case .chat(let from, let text):
-            chatArrived(packet.id, from: from, text: text, source: datagram.source)
-        case .chatAck:
-            chatAcknowledged(packet.id, by: datagram.source)
-        case .chatAcks(let ids):
-            for id in ids { chatAcknowledged(id, by: datagram.source) }
-        default:
-            drop()
+        case .keepaliveReply: break
+        case .probe(let probeToken) where token != 0 && probeToken == token && isRegisteredWithServer:
+            transmit(Packet(id: id, message: .probeReply(token: token)), to: config.server)
+        default: drop()
+        }
+    }
+
+    private mutating func receiveFromPeer(_ packet: Packet, _ source: Address) {
+        switch packet.message {
+        case .chat(let from, let text): chatArrived(packet.id, from: from, text: text, source: source)
+        case .chatAck: chatAcknowledged(packet.id, by: source)
+        case .chatAcks(let ids): for id in ids { chatAcknowledged(id, by: source) }
+        default: drop()
         }
     }
 
     private mutating func drop() {
         droppedDatagrams += 1
-    }
-
-    private var isRegistering: Bool {
-        if case .registering = phase { return true }
-        return false
     }
 
     private var isRegisteredWithServer: Bool {
@@ -396,7 +353,9 @@ public struct ClientMachine: Sendable {
             announcedStoredMessages = false
             if !quiet { show(outcome == .registered && !hasBeenRegistered ? .registered : .reRegistered) }
             hasBeenRegistered = true
-            // The request stays outstanding until the table arrives; a retry makes the server resend both.
+            // The request stays outstanding until the table arrives; a retry makes the server resend it.
+        case .checking:
+            break  // the holder of our nickname is being probed; the retries fetch the verdict
         case .nickInUse:
             show(.problem("The nickname <\(config.nick)> is already in use by another online client."))
             exit(code: 1, notice: .exitingAfterFailure)
@@ -410,15 +369,12 @@ public struct ClientMachine: Sendable {
     /// again from 1), and tables carry the token, so the first table of the new session always applies.
     private mutating func startSession(_ newToken: UInt64) {
         token = newToken
-        tableVersion = 0
-        assembly = TableAssembly()
-        earlyDeltas = [:]
-        snapshotDue = nil
+        replica.reset()
     }
 
     private mutating func deregistrationAnswered(_ id: UInt64, _ outcome: DeregisterOutcome) {
         guard case .deregistering(let requestID) = phase, requestID == id else { return drop() }
-        serverRequests[id] = nil
+        requests.finish(id)
         switch outcome {
         case .deregistered:
             phase = .offline
@@ -429,77 +385,41 @@ public struct ClientMachine: Sendable {
         }
     }
 
-    private mutating func tableChunkArrived(_ chunk: TableChunk) {
-        guard token != 0, chunk.token == token, isRegisteredWithServer else { return drop() }
-        guard chunk.version > tableVersion, let entries = assembly.add(chunk) else { return }
-        tableVersion = chunk.version
-        table = [:]
-        table.reserveCapacity(entries.count)
-        for entry in entries { table[entry.nick] = entry }
-        applyEarlyDeltas()
-        tableApplied()
-    }
-
     private mutating func tableDeltaArrived(_ delta: TableDelta) {
         guard token != 0, delta.token == token, isRegisteredWithServer else { return drop() }
-        guard delta.to > tableVersion else { return }  // old news
-        // Version 0 means no snapshot yet in this session (server versions start at 1).
-        if delta.from != tableVersion || tableVersion == 0 {
-            // A gap: an earlier delta is late or lost. Wait a little for it, then ask for a snapshot.
-            earlyDeltas[delta.from] = delta
-            if snapshotDue == nil { snapshotDue = now + config.tableGapPatience }
-            return
-        }
-        apply(delta)
-        applyEarlyDeltas()
-        tableApplied()
-    }
-
-    private mutating func apply(_ delta: TableDelta) {
-        for entry in delta.entries { table[entry.nick] = entry }
-        tableVersion = delta.to
-    }
-
-    private mutating func applyEarlyDeltas() {
-        while let next = earlyDeltas.removeValue(forKey: tableVersion) {
-            apply(next)
-        }
-        earlyDeltas = earlyDeltas.filter { $0.value.to > tableVersion }
-        if earlyDeltas.isEmpty { snapshotDue = nil }
-    }
-
-    /// A new version of the table is in place.
-    private mutating func tableApplied() {
-        show(.tableUpdated)
+        let applied = replica.apply(delta, own: config.nick)
+        tableAckOwed = true
+        if applied.announce { show(.tableUpdated) }
+        guard applied.caughtUp else { return }
         if case .registering(let requestID, replied: true, _) = phase {
-            serverRequests[requestID] = nil
+            requests.finish(requestID)
             phase = .online
             nextKeepalive = now + config.keepaliveInterval
-            for (id, request) in serverRequests.sorted(by: { $0.key < $1.key }) where request.nextTry == nil {
-                tryServerRequest(id)
-            }
+            for id in requests.parked { transmitRequest(id) }
         }
-        if phase == .online, table[config.nick]?.online == false {
-            // The server believes we are gone (a peer's ACK from us was lost): register again.
+        if phase == .online, replica[config.nick]?.online == false {
+            // The server believes we are gone (it missed our keepalives): register again.
             beginRegistration(quiet: true)
         }
     }
 
+    /// The cumulative acknowledgement of the table version held, once per event or batch of events.
+    private mutating func sendTableAckIfOwed() {
+        guard tableAckOwed else { return }
+        tableAckOwed = false
+        transmit(Packet(id: newMessageID(), message: .tableAck(token: token, version: replica.version)), to: config.server)
+    }
+
     private mutating func saveAnswered(_ id: UInt64, _ outcome: SaveOutcome, _ peer: Address?) {
-        guard let request = serverRequests[id], case .save(let chat, let reason) = request.purpose else {
-            return drop()
-        }
-        serverRequests[id] = nil
+        guard let request = requests[id], case .save(let chat, let reason) = request.purpose else { return drop() }
+        requests.finish(id)
         switch outcome {
         case .saved:
             show(.savedByServer)
         case .recipientOnline where reason == .recipientOffline && chat.directTries < 2:
             show(.recipientExists(chat.recipient))
             var retry = chat
-            if let peer {
-                retry.peer = peer
-                table[chat.recipient] = TableEntry(nick: chat.recipient, address: peer, online: true)
-            }
+            if let peer { retry.peer = peer }
             sendDirectly(retry)
         case .recipientOnline:
             show(.problem("Message to <\(chat.recipient)> not delivered: the peer does not answer and the server says it is online."))
@@ -507,7 +427,7 @@ public struct ClientMachine: Sendable {
             show(.problem("The server does not know <\(chat.recipient)>; message not saved."))
         case .notRegistered where phase == .online || isRegistering:
             // The server restarted and forgot us: register again quietly, then send this save again.
-            serverRequests[id] = ServerRequest(attemptsMade: 0, nextTry: nil, purpose: request.purpose)
+            requests.park(id, request.purpose, now: now)
             if phase == .online { beginRegistration(quiet: true) }
         case .notRegistered:
             show(.problem("The server does not recognise this session; message to <\(chat.recipient)> not saved."))
@@ -520,10 +440,45 @@ public struct ClientMachine: Sendable {
         }
     }
 
-    private mutating func storedMessagesArrived(_ id: UInt64, _ batchToken: UInt64, _ messages: [OfflineMessage]) {
-        guard token != 0, batchToken == token, isRegisteredWithServer else {
-            return drop()
+    private mutating func lookupAnswered(_ id: UInt64, _ outcome: LookupOutcome, _ entry: TableEntry?) {
+        guard let request = requests[id], case .lookup(let recipient, let text) = request.purpose else { return drop() }
+        requests.finish(id)
+        switch outcome {
+        case .found:
+            guard let entry, entry.nick == recipient else { return drop() }
+            replica.learn(entry)
+            send(text, to: replica[recipient] ?? entry)
+        case .noSuchClient:
+            show(.problem("<\(recipient)> is not in the client table. Type who to list clients."))
+        case .notRegistered where phase == .online || isRegistering:
+            requests.park(id, request.purpose, now: now)
+            if phase == .online { beginRegistration(quiet: true) }
+        case .notRegistered:
+            show(.problem("The server does not recognise this session; message to <\(recipient)> not sent."))
         }
+    }
+
+    private mutating func whoAnswered(_ id: UInt64, _ rows: [TableEntry], more: Bool) {
+        guard let request = requests[id], case .who(let prefix, _, let shown) = request.purpose else { return drop() }
+        requests.finish(id)
+        if rows.isEmpty, shown == 0 {
+            return show(.info(prefix.isEmpty ? "The client table is empty." : "No client's nickname starts with \(prefix)."))
+        }
+        showRows(rows)
+        guard more, let last = rows.last?.nick else { return }
+        if shown + rows.count >= config.whoListingLimit {
+            return show(.info("(more clients; type who <prefix> to narrow the list)"))
+        }
+        startRequest(newMessageID(), .who(prefix: prefix, after: last, shown: shown + rows.count))
+    }
+
+    private var isRegistering: Bool {
+        if case .registering = phase { return true }
+        return false
+    }
+
+    private mutating func storedMessagesArrived(_ id: UInt64, _ batchToken: UInt64, _ messages: [OfflineMessage]) {
+        guard token != 0, batchToken == token, isRegisteredWithServer else { return drop() }
         if !announcedStoredMessages, messages.contains(where: { !seen.contains($0.key) }) {
             announcedStoredMessages = true
             show(.youHaveMessages)
@@ -539,7 +494,7 @@ public struct ClientMachine: Sendable {
     private mutating func chatArrived(_ id: UInt64, from sender: String, text: String, source: Address) {
         // An offline client does not answer, so the sender falls back to the server as it should. A chat
         // counts only from the address the table gives for its sender, so nobody can speak for another.
-        guard isRegisteredWithServer, table[sender]?.address == source else { return drop() }
+        guard isRegisteredWithServer, replica[sender]?.address == source else { return drop() }
         if seen.insert(MessageKey(sender: sender, id: id)) {
             show(.chat(from: sender, text: text))
         }
@@ -565,17 +520,15 @@ public struct ClientMachine: Sendable {
     }
 
     private mutating func chatAcknowledged(_ id: UInt64, by source: Address) {
-        guard let chat = awaitingAck[id], chat.peer == source else { return drop() }
-        awaitingAck[id] = nil
+        guard let chat = chats.acknowledged(id, by: source) else { return drop() }
         show(.delivered(to: chat.recipient))
     }
 
     // MARK: - Helpers
 
+    /// A fresh, unpredictable message id (never 0).
     private mutating func newMessageID() -> UInt64 {
-        lastMessageID &+= 1
-        if lastMessageID == 0 { lastMessageID = 1 }
-        return lastMessageID
+        random.nextNonZero()
     }
 
     private mutating func transmit(_ packet: Packet, to destination: Address) {

@@ -1,5 +1,6 @@
-/// The rendezvous server as a pure state machine: the client table, session tokens, table pushes, and the
-/// hand-off of offline messages to and from storage.
+/// The rendezvous server as a pure state machine: sessions and tokens, and the dispatch of each event to
+/// the type that owns its rule: `Directory` (the rows), `TablePublisher` (confirmed table pushes),
+/// `HolderProbes` (is a holder alive?) and `StoredMessageCourier` (stored messages out).
 ///
 /// Storage is an effect, not a call: the machine emits `.save`/`.load`/`.remove` and learns the outcome
 /// from a later event, so "saved" is only ever answered after the store reported the data durable.
@@ -8,26 +9,16 @@ public struct ServerMachine: Sendable {
     public let config: ServerConfig
 
     private var clients: [String: ClientRecord] = [:]
-    /// Every nickname in the table, sorted: the order snapshots and flushes walk the table in, so a
-    /// simulation replays byte for byte without sorting the whole table at every flush.
-    private var nicksInOrder: [String] = []
     private var nickByToken: [UInt64: String] = [:]
-    private var tableVersion: UInt64 = 0
-    /// Which client changed at each version since the last flush, oldest first.
-    private var changeLog: [(version: UInt64, nick: String)] = []
+    private var directory = Directory()
+    private var publisher: TablePublisher
+    private var probes: HolderProbes
+    private var courier: StoredMessageCourier
     private var flushAt: Instant?
-    /// Clients owed a snapshot at the next flush; registrants that arrive together share one encoding.
-    private var snapshotsDue: [String] = []
     private var random: RandomSource
-    private var lastPacketID: UInt64
-
-    private var deliveries: [String: Delivery] = [:]
     /// Saves handed to storage and not yet finished: who to answer, keyed by recipient and message.
     private var savesInProgress: [SaveKey: [Address]] = [:]
     private var recentlySaved: RecentKeys
-    private var takeovers: [String: Takeover] = [:]
-    /// Online clients whose delivery was given up; it starts again at their next keepalive.
-    private var deliveryStalled: Set<String> = []
     private var nextSweep: Instant?
     /// Drops are logged one by one at first, then only now and then, so a flood cannot flood the log.
     private var dropsLogged = 0
@@ -54,21 +45,27 @@ public struct ServerMachine: Sendable {
     public init(config: ServerConfig = ServerConfig()) {
         self.config = config
         self.random = config.random
-        self.lastPacketID = random.next()
         self.recentlySaved = RecentKeys(capacity: config.rememberedSaves)
+        self.publisher = TablePublisher(wholeTableLimit: config.wholeTableLimit)
+        self.probes = HolderProbes(attempts: config.probeAttempts, interval: config.probeInterval)
+        self.courier = StoredMessageCourier(retryInterval: config.deliveryRetryInterval, attempts: config.deliveryAttempts)
     }
 
     /// The client table, sorted by nickname.
-    public var tableEntries: [TableEntry] { nicksInOrder.compactMap { clients[$0]?.entry } }
+    public var tableEntries: [TableEntry] { directory.rows.values.sorted { $0.nick < $1.nick } }
 
     /// The client table by nickname, without sorting; compares directly with a client's `tableByNick`.
-    public var tableByNick: [String: TableEntry] { clients.mapValues(\.entry) }
+    public var tableByNick: [String: TableEntry] { directory.rows }
+
+    /// The rows each online client should hold: all of them in whole-table mode, else those it looked up.
+    public func rowsHeld(by nick: String) -> Set<String>? {
+        guard let subscriber = publisher.subscribers[nick] else { return nil }
+        return subscriber.mode == .whole ? Set(directory.rows.keys) : subscriber.held
+    }
 
     /// The earliest instant at which the machine wants a `.tick`, if any.
     public var nextDeadline: Instant? {
-        let delivery = deliveries.values.compactMap { $0.inFlight?.nextTry }.min()
-        let takeover = takeovers.values.map(\.deadline).min()
-        return [delivery, takeover, nextSweep, flushAt].compactMap { $0 }.min()
+        [courier.nextDeadline, probes.nextDeadline, nextSweep, flushAt, publisher.nextResend].compactMap { $0 }.min()
     }
 
     /// Handles one event at monotonic time `now` (wall-clock time `wallClockMicroseconds`) and returns the
@@ -81,9 +78,10 @@ public struct ServerMachine: Sendable {
         case .datagram(let datagram): receive(datagram)
         case .tick:
             retryDeliveries()
-            finishTakeovers()
+            probeHolders()
             sweepSilentClients()
             flushTableChanges()
+            send(publisher.resendDue(directory, now: now))
         case .saved(let message, let outcome): saveFinished(message, outcome)
         case .loaded(let recipient, let result): loadFinished(recipient, result)
         }
@@ -101,14 +99,17 @@ public struct ServerMachine: Sendable {
             return drop("\(datagram.source): \(error)")
         }
         let source = datagram.source
+        let id = packet.id
         switch packet.message {
-        case .register(let nick, let token): register(packet.id, nick: nick, token: token, from: source)
-        case .deregister(let nick, let token): deregister(packet.id, nick: nick, token: token, from: source)
-        case .save(let request): save(packet.id, request, from: source)
-        case .offlineAck(let token): storedMessagesAcknowledged(packet.id, token: token, from: source)
-        case .keepalive(let token): keepalive(packet.id, token: token, from: source)
-        case .probeReply(let token): probeAnswered(packet.id, token: token, from: source)
-        case .tableRequest(let token): snapshotRequested(token: token, from: source)
+        case .register(let nick, let token): register(id, nick: nick, token: token, from: source)
+        case .deregister(let nick, let token): deregister(id, nick: nick, token: token, from: source)
+        case .save(let request): save(id, request, from: source)
+        case .offlineAck(let token): storedMessagesAcknowledged(id, token: token, from: source)
+        case .keepalive(let token, let version): keepalive(id, token: token, version: version, from: source)
+        case .tableAck(let token, let version): tableAcknowledged(version, token: token, from: source)
+        case .probeReply(let token): if heardFrom(token, at: source) == nil { drop("\(source): answer to no probe") }
+        case .lookup(let token, let nick): lookup(id, nick, token: token, from: source)
+        case .who(let token, let prefix, let after): who(id, prefix: prefix, after: after, token: token, from: source)
         default: drop("\(source): unexpected \(packet.message.kind) message")
         }
     }
@@ -121,9 +122,16 @@ public struct ServerMachine: Sendable {
         }
     }
 
-    /// The sender of a request carrying `token` from `source`, if that is the session's holder.
-    private func holder(of token: UInt64, at source: Address) -> String? {
-        guard token != 0, let nick = nickByToken[token], clients[nick]?.address == source else { return nil }
+    /// The online holder of `token` at `source`, if any. Any request from it is a sign of life: it is
+    /// seen now, a probe of it ends (alive), and a delivery to it that stalled starts again.
+    @discardableResult
+    private mutating func heardFrom(_ token: UInt64, at source: Address) -> String? {
+        guard token != 0, let nick = nickByToken[token], let record = clients[nick], record.address == source,
+            record.online
+        else { return nil }
+        clients[nick]?.lastSeen = now
+        if let probe = probes.answered(nick) { holderAnswered(nick, probe) }
+        if courier.resumeIfStalled(nick) { effects.append(.load(recipient: nick)) }
         return nick
     }
 
@@ -134,17 +142,17 @@ public struct ServerMachine: Sendable {
             log("refused invalid nickname from \(source)")
             return reply(id, .registerReply(.invalidNick, token: 0), to: source)
         }
-        if let record = clients[nick] {
-            if record.online, record.address == source, record.registrationID == id {
-                // A retry of the registration we already granted: answer it the same way, and send the
-                // table again unless it went out within the last second (it is likely on its way).
+        if let record = clients[nick], record.online {
+            if record.address == source, record.registrationID == id {
+                // A retry of the registration we already granted: answer it the same way, and resend the
+                // table from what the client acknowledged.
                 reply(id, .registerReply(record.registrationOutcome, token: record.token), to: source)
-                if let last = record.lastSnapshotAt, now - last < .seconds(1) { return }
-                return sendSnapshot(to: nick)
+                publisher.nudge(nick)
+                return scheduleFlush()
             }
             let holderIsAsking = token != 0 && token == record.token
-            if record.online, record.address != source, !holderIsAsking {
-                return probeHolder(of: record, for: id, from: source)
+            if record.address != source, !holderIsAsking {
+                return probeForTakeover(record, id, from: source)
             }
         }
         grant(id, nick: nick, to: source)
@@ -152,10 +160,9 @@ public struct ServerMachine: Sendable {
 
     /// Registers `nick` at `source`, answering request `id`, and starts delivering its stored messages.
     private mutating func grant(_ id: UInt64, nick: String, to source: Address) {
-        takeovers[nick] = nil
+        probes.cancel(nick)
         let outcome: RegisterOutcome = clients[nick] == nil ? .registered : .reRegistered
         if let oldToken = clients[nick]?.token { nickByToken[oldToken] = nil }
-        if clients[nick] == nil { insertInOrder(nick) }
         let record = ClientRecord(
             nick: nick, address: source, online: true, token: newToken(), registrationID: id,
             registrationOutcome: outcome, lastSeen: now)
@@ -164,72 +171,16 @@ public struct ServerMachine: Sendable {
         statistics.registrations += 1
         log("\(outcome == .registered ? "registered" : "re-registered") \(nick) at \(source)")
         reply(id, .registerReply(outcome, token: record.token), to: source)
-        tableChanged(nick)
-        sendSnapshot(to: nick)
-        startDelivery(to: nick)
+        let wasWhole = publisher.mode(forDirectoryOf: directory.count) == .whole
+        rowChanged(nick)
+        if wasWhole, publisher.mode(forDirectoryOf: directory.count) == .onDemand {
+            log("the table has \(directory.count) rows, over \(config.wholeTableLimit): clients now hold only the rows they use")
+            publisher.switchToOnDemand()
+        }
+        publisher.subscribe(nick, address: source, token: record.token, mode: publisher.mode(forDirectoryOf: directory.count))
+        courier.stop(nick)
+        if courier.start(nick) { effects.append(.load(recipient: nick)) }
         if nextSweep == nil { nextSweep = now + config.sweepInterval }
-    }
-
-    // MARK: - Liveness
-
-    /// Someone at another address wants a nickname whose holder seems online: ask the holder first.
-    private mutating func probeHolder(of record: ClientRecord, for id: UInt64, from source: Address) {
-        if let pending = takeovers[record.nick] {
-            guard pending.requester == source else {
-                log("refused \(record.nick) from \(source): held by \(record.address), already being probed")
-                return reply(id, .registerReply(.nickInUse, token: 0), to: source)
-            }
-            // A retry of the request under way, or a new process at the same address: the probe decides,
-            // and its verdict answers the latest request.
-            takeovers[record.nick]?.requestID = id
-            return
-        }
-        let probeID = newPacketID()
-        takeovers[record.nick] = Takeover(
-            requestID: id, requester: source, probeID: probeID, deadline: now + config.probeTimeout)
-        log("\(source) asks for \(record.nick), held by \(record.address): probing the holder", level: .debug)
-        reply(probeID, .probe(token: record.token), to: record.address)
-    }
-
-    private mutating func probeAnswered(_ id: UInt64, token: UInt64, from source: Address) {
-        guard let nick = holder(of: token, at: source), let takeover = takeovers[nick], takeover.probeID == id else {
-            return drop("\(source): answer to no probe")
-        }
-        takeovers[nick] = nil
-        clients[nick]?.lastSeen = now
-        log("refused \(nick) from \(takeover.requester): the holder answered")
-        reply(takeover.requestID, .registerReply(.nickInUse, token: 0), to: takeover.requester)
-    }
-
-    private mutating func finishTakeovers() {
-        for nick in takeovers.keys.sorted() {
-            guard let takeover = takeovers[nick], takeover.deadline <= now else { continue }
-            log("the holder of \(nick) did not answer: it goes to \(takeover.requester)")
-            grant(takeover.requestID, nick: nick, to: takeover.requester)
-        }
-    }
-
-    private mutating func keepalive(_ id: UInt64, token: UInt64, from source: Address) {
-        guard let nick = holder(of: token, at: source), clients[nick]?.online == true else {
-            return reply(id, .keepaliveReply(.unknownSession, tableVersion: 0), to: source)
-        }
-        clients[nick]?.lastSeen = now
-        reply(id, .keepaliveReply(.alive, tableVersion: clients[nick]?.tableVersionSent ?? 0), to: source)
-        if deliveryStalled.remove(nick) != nil, deliveries[nick] == nil {
-            startDelivery(to: nick)
-        }
-    }
-
-    /// Marks offline every online client silent for longer than `clientTimeout`.
-    private mutating func sweepSilentClients() {
-        guard let due = nextSweep, due <= now else { return }
-        let silent = clients.values.filter { $0.online && $0.lastSeen + config.clientTimeout <= now }.map(\.nick).sorted()
-        for nick in silent {
-            log("\(nick) has been silent for \(config.clientTimeout); marking it offline")
-            markOffline(nick)
-            tableChanged(nick)
-        }
-        nextSweep = clients.values.contains(where: \.online) ? now + config.sweepInterval : nil
     }
 
     private mutating func deregister(_ id: UInt64, nick: String, token: UInt64, from source: Address) {
@@ -237,7 +188,7 @@ public struct ServerMachine: Sendable {
             // Unknown here (the server restarted, say): it is offline already, which is what was asked.
             return reply(id, .deregisterReply(.deregistered), to: source)
         }
-        guard holder(of: token, at: source) == nick, let record = clients[nick] else {
+        guard token != 0, nickByToken[token] == nick, let record = clients[nick], record.address == source else {
             log("refused deregistration of \(nick) from \(source)")
             return reply(id, .deregisterReply(.notHolder), to: source)
         }
@@ -245,15 +196,21 @@ public struct ServerMachine: Sendable {
             statistics.deregistrations += 1
             log("deregistered \(nick)")
             markOffline(nick)
-            tableChanged(nick)
         }
         reply(id, .deregisterReply(.deregistered), to: source)
     }
 
     private mutating func markOffline(_ nick: String) {
+        guard let record = clients[nick] else { return }
         clients[nick]?.online = false
-        deliveries[nick] = nil
-        deliveryStalled.remove(nick)
+        courier.stop(nick)
+        publisher.unsubscribe(nick)
+        rowChanged(nick, online: false, address: record.address)
+        if let probe = probes[nick], let takeover = probe.takeover {
+            // A newcomer was waiting for this nickname: it is free now.
+            grant(takeover.requestID, nick: nick, to: takeover.requester)
+        }
+        probes.cancel(nick)
     }
 
     private mutating func newToken() -> UInt64 {
@@ -263,105 +220,127 @@ public struct ServerMachine: Sendable {
         }
     }
 
-    // MARK: - The table
+    // MARK: - Liveness
 
-    /// Adds a new nickname to `nicksInOrder`, where it sorts.
-    private mutating func insertInOrder(_ nick: String) {
-        var low = 0
-        var high = nicksInOrder.count
-        while low < high {
-            let middle = (low + high) / 2
-            if nicksInOrder[middle] < nick { low = middle + 1 } else { high = middle }
+    /// Someone at another address wants a nickname whose holder seems online: probe the holder, and
+    /// tell the newcomer to keep asking until the verdict.
+    private mutating func probeForTakeover(_ record: ClientRecord, _ id: UInt64, from source: Address) {
+        let takeover = HolderProbes.Takeover(requestID: id, requester: source)
+        if let pending = probes[record.nick]?.takeover, pending.requester != source {
+            log("refused \(record.nick) from \(source): held by \(record.address), already being probed")
+            return reply(id, .registerReply(.nickInUse, token: 0), to: source)
         }
-        nicksInOrder.insert(nick, at: low)
+        if probes[record.nick] == nil {
+            log("\(source) asks for \(record.nick), held by \(record.address): probing the holder", level: .debug)
+        }
+        startProbe(of: record) { $0.takeover = takeover }
+        reply(id, .registerReply(.checking, token: 0), to: source)
     }
 
-    /// Records that `nick`'s row changed; online clients hear of it in the next flush of deltas.
-    private mutating func tableChanged(_ nick: String) {
-        tableVersion += 1
-        changeLog.append((tableVersion, nick))
+    private mutating func startProbe(of record: ClientRecord, _ update: (inout HolderProbes.Probe) -> Void) {
+        let probe = probes.probe(
+            record.nick, token: record.token, address: record.address, probeID: random.next(), now: now, update: update)
+        if let probe { send([probe]) }
+    }
+
+    private mutating func holderAnswered(_ nick: String, _ probe: HolderProbes.Probe) {
+        guard let takeover = probe.takeover else { return }
+        log("refused \(nick) from \(takeover.requester): the holder answered")
+        reply(takeover.requestID, .registerReply(.nickInUse, token: 0), to: takeover.requester)
+    }
+
+    private mutating func probeHolders() {
+        let (sends, dead) = probes.tick(now)
+        send(sends)
+        for (nick, probe) in dead where clients[nick]?.token == probe.token && clients[nick]?.online == true {
+            if let takeover = probe.takeover {
+                log("the holder of \(nick) answered none of \(config.probeAttempts) probes: it goes to \(takeover.requester)")
+                grant(takeover.requestID, nick: nick, to: takeover.requester)
+            } else {
+                log("\(nick) answered none of \(config.probeAttempts) probes; marking it offline")
+                markOffline(nick)
+            }
+        }
+    }
+
+    private mutating func keepalive(_ id: UInt64, token: UInt64, version: UInt64, from source: Address) {
+        guard let nick = heardFrom(token, at: source) else {
+            return reply(id, .keepaliveReply(.unknownSession, tableVersion: 0), to: source)
+        }
+        tableAcknowledged(version, token: token, from: source)
+        reply(id, .keepaliveReply(.alive, tableVersion: publisher.sentVersion(of: nick)), to: source)
+    }
+
+    /// Marks offline every online client silent for longer than `clientTimeout`.
+    private mutating func sweepSilentClients() {
+        guard let due = nextSweep, due <= now else { return }
+        let silent = clients.values.filter { $0.online && $0.lastSeen + config.clientTimeout <= now }.map(\.nick).sorted()
+        for nick in silent {
+            log("\(nick) has been silent for \(config.clientTimeout); marking it offline")
+            markOffline(nick)
+        }
+        nextSweep = clients.values.contains(where: \.online) ? now + config.sweepInterval : nil
+    }
+
+    // MARK: - The table
+
+    /// Stamps a new version on `nick`'s row; its holders hear of it at the next flush.
+    private mutating func rowChanged(_ nick: String, online: Bool = true, address: Address? = nil) {
+        guard let address = address ?? clients[nick]?.address else { return }
+        directory.set(nick, address: address, online: online)
+        publisher.rowChanged(nick)
+        scheduleFlush()
+    }
+
+    private mutating func scheduleFlush() {
         if flushAt == nil { flushAt = now + config.tableFlushDelay }
     }
 
-    /// Owes `nick` a snapshot of the whole table, sent at the next flush (right after this event).
-    private mutating func sendSnapshot(to nick: String) {
-        snapshotsDue.append(nick)
-        if flushAt == nil { flushAt = now }
-    }
-
-    /// Sends the snapshots owed and every online client the changes since the version it was last sent:
-    /// one datagram each for a handful of changes, whatever the size of the table. Each distinct
-    /// datagram is encoded once; only the 8-byte token differs between recipients.
     private mutating func flushTableChanges() {
         guard let due = flushAt, due <= now else { return }
         flushAt = nil
-        if !snapshotsDue.isEmpty {
-            // Sorted so a simulation replays byte for byte (dictionary order differs between runs).
-            let chunks = TableChunker.chunks(of: tableEntries, version: tableVersion, token: 0).compactMap {
-                try? Packet(id: 0, message: .table($0)).encoded()
-            }
-            let owed = Set(snapshotsDue).sorted()
-            snapshotsDue = []
-            for nick in owed {
-                guard let record = clients[nick] else { continue }
-                for chunk in chunks { sendPatched(chunk, token: record.token, to: record.address) }
-                clients[nick]?.tableVersionSent = tableVersion
-                clients[nick]?.lastSnapshotAt = now
-                if let delivery = deliveries[nick], delivery.inFlight == nil, delivery.queue?.isEmpty == false {
-                    sendNextBatch(to: nick)
-                }
-            }
-        }
-        var encodedSince: [UInt64: [[UInt8]]] = [:]
-        for nick in nicksInOrder {
-            guard let record = clients[nick], record.online else { continue }
-            let sent = record.tableVersionSent
-            guard sent < tableVersion else { continue }
-            if encodedSince[sent] == nil {
-                encodedSince[sent] = TableChunker.deltas(of: changes(after: sent), from: sent, token: 0).compactMap {
-                    try? Packet(id: 0, message: .tableDelta($0)).encoded()
-                }
-            }
-            for delta in encodedSince[sent] ?? [] { sendPatched(delta, token: record.token, to: record.address) }
-            clients[record.nick]?.tableVersionSent = tableVersion
-        }
-        // Every online client is up to date now; anyone else gets a snapshot when it comes back.
-        changeLog.removeAll()
+        send(publisher.flush(directory, now: now))
     }
 
-    /// Sends a table datagram encoded with token 0, with a fresh packet id and `token` written in.
-    /// (Table snapshots and deltas both carry the token right after the 12-byte header.)
-    private mutating func sendPatched(_ encoded: [UInt8], token: UInt64, to destination: Address) {
-        var bytes = encoded
-        let id = newPacketID()
-        for index in 0..<8 {
-            bytes[4 + index] = UInt8(truncatingIfNeeded: id >> UInt64(56 - 8 * index))
-            bytes[WireLimits.headerBytes + index] = UInt8(truncatingIfNeeded: token >> UInt64(56 - 8 * index))
+    private mutating func tableAcknowledged(_ version: UInt64, token: UInt64, from source: Address) {
+        guard let nick = heardFrom(token, at: source), let record = clients[nick] else {
+            return drop("\(source): table acknowledgement from no session")
         }
-        effects.append(.send(bytes, to: destination))
+        let hadTable = (publisher.subscribers[nick]?.confirmed ?? 0) > 0
+        publisher.acknowledged(version, token: token)
+        if !hadTable, (publisher.subscribers[nick]?.confirmed ?? 0) > 0 {
+            send(courier.tableArrived(nick, recipient: recipient(record), newID: { random.next() }, now: now))
+        }
     }
 
-    /// The changed rows after `version`, in version order, each with the row's current state.
-    private func changes(after version: UInt64) -> [(version: UInt64, entry: TableEntry)] {
-        let start = changeLog.firstIndex { $0.version > version } ?? changeLog.endIndex
-        return changeLog[start...].compactMap { change in clients[change.nick].map { (change.version, $0.entry) } }
+    private mutating func lookup(_ id: UInt64, _ nick: String, token: UInt64, from source: Address) {
+        guard let asker = heardFrom(token, at: source) else {
+            return reply(id, .lookupReply(.notRegistered, entry: nil), to: source)
+        }
+        guard let row = directory[nick] else { return reply(id, .lookupReply(.noSuchClient, entry: nil), to: source) }
+        publisher.hold(nick, by: asker)
+        reply(id, .lookupReply(.found, entry: row), to: source)
     }
 
-    private mutating func snapshotRequested(token: UInt64, from source: Address) {
-        guard let nick = holder(of: token, at: source), let record = clients[nick], record.online else {
-            return drop("\(source): table request from no session")
+    private mutating func who(_ id: UInt64, prefix: String, after: String, token: UInt64, from source: Address) {
+        guard heardFrom(token, at: source) != nil else { return drop("\(source): who from no session") }
+        let page = directory.page(prefix: prefix, after: after, limit: 64)
+        var rows: [TableEntry] = []
+        var bytes = WireLimits.headerBytes + 1 + 2
+        for row in page.rows {
+            guard bytes + row.encodedBytes <= WireLimits.maxDatagramBytes else { break }
+            rows.append(row)
+            bytes += row.encodedBytes
         }
-        clients[nick]?.lastSeen = now
-        sendSnapshot(to: record.nick)
+        reply(id, .whoReply(entries: rows, more: page.more || rows.count < page.rows.count), to: source)
     }
 
     // MARK: - Offline messages in
 
     private mutating func save(_ id: UInt64, _ request: SaveRequest, from source: Address) {
-        guard let sender = holder(of: request.token, at: source), let senderRecord = clients[sender] else {
+        guard let sender = heardFrom(request.token, at: source) else {
             return reply(id, .saveReply(.notRegistered, peer: nil), to: source)
         }
-        clients[sender]?.lastSeen = now
         guard Nickname.isValidCanonical(request.recipient), (try? MessageText.validate(request.text)) != nil else {
             return reply(id, .saveReply(.invalidMessage, peer: nil), to: source)
         }
@@ -373,17 +352,14 @@ public struct ServerMachine: Sendable {
             switch request.reason {
             case .recipientOffline where !recentlySaved.contains(key):
                 log("\(sender) thinks \(recipient.nick) is offline; it is not")
-                reply(id, .saveReply(.recipientOnline, peer: recipient.address), to: source)
-                return sendSnapshot(to: senderRecord.nick)
+                return reply(id, .saveReply(.recipientOnline, peer: recipient.address), to: source)
             case .recipientOffline:
                 break
             case .noAck:
-                log("\(recipient.nick) did not acknowledge \(sender); marking it offline")
-                markOffline(recipient.nick)
-                tableChanged(recipient.nick)
-                // If only the ACK was lost, the recipient is alive: telling it lets it re-register and
-                // collect the stored copy (which it shows only if it missed the direct one).
-                sendSnapshot(to: recipient.nick)
+                // A peer's word is not enough to mark anyone offline: probe first. The message is stored
+                // either way, and goes to the recipient at once if it turns out to be alive.
+                log("\(recipient.nick) did not acknowledge \(sender): probing it", level: .debug)
+                startProbe(of: recipient) { $0.noAck = true }
             }
         }
         if recentlySaved.contains(key) {
@@ -412,6 +388,10 @@ public struct ServerMachine: Sendable {
             statistics.messagesStored += 1
             log("saved a message from \(message.key.sender) for \(message.recipient)")
             outcome = .saved
+            // A recipient that is online after all (only an ACK was lost) gets it now.
+            if clients[message.recipient]?.online == true, courier.start(message.recipient) {
+                effects.append(.load(recipient: message.recipient))
+            }
         case .mailboxFull:
             log("the mailbox of \(message.recipient) is full; refused a message from \(message.key.sender)")
             outcome = .mailboxFull
@@ -426,102 +406,62 @@ public struct ServerMachine: Sendable {
 
     // MARK: - Offline messages out
 
-    /// Reads the nickname's stored messages; delivery starts when they arrive.
-    private mutating func startDelivery(to nick: String) {
-        deliveryStalled.remove(nick)
-        deliveries[nick] = Delivery(queue: nil, inFlight: nil)
-        effects.append(.load(recipient: nick))
+    private func recipient(_ record: ClientRecord) -> StoredMessageCourier.Recipient {
+        StoredMessageCourier.Recipient(
+            address: record.address, token: record.token,
+            hasTable: (publisher.subscribers[record.nick]?.confirmed ?? 0) > 0)
     }
 
-    private mutating func loadFinished(_ recipient: String, _ result: Result<[StoredMessage], StoreError>) {
-        guard deliveries[recipient]?.queue == nil, deliveries[recipient] != nil else { return }
+    private func onlineRecipient(_ nick: String) -> StoredMessageCourier.Recipient? {
+        clients[nick].flatMap { $0.online ? recipient($0) : nil }
+    }
+
+    private mutating func loadFinished(_ nick: String, _ result: Result<[StoredMessage], StoreError>) {
+        let messages: [StoredMessage]
         switch result {
-        case .success(let messages) where !messages.isEmpty:
-            log("delivering \(messages.count) stored message(s) to \(recipient)", level: .debug)
-            deliveries[recipient]?.queue = messages
-            // After the welcome and the table, as the seed shows them: wait for the snapshot owed.
-            if !snapshotsDue.contains(recipient) { sendNextBatch(to: recipient) }
-        case .success:
-            deliveries[recipient] = nil
+        case .success(let loaded): messages = loaded
         case .failure(let error):
-            log("could not read stored messages for \(recipient): \(error)")
-            deliveries[recipient] = nil
+            log("could not read stored messages for \(nick): \(error)")
+            messages = []
         }
-    }
-
-    private mutating func sendNextBatch(to nick: String) {
-        guard let record = clients[nick], record.online, var delivery = deliveries[nick],
-            let queue = delivery.queue, !queue.isEmpty
-        else {
-            deliveries[nick] = nil
-            return
-        }
-        let id = newPacketID()
-        var batch: [OfflineMessage] = []
-        var bytes: [UInt8] = []
-        for message in queue {
-            let candidate = batch + [OfflineMessage(key: message.key, savedAtMicroseconds: message.savedAtMicroseconds, text: message.text)]
-            guard let encoded = try? Packet(id: id, message: .offlineBatch(token: record.token, messages: candidate)).encoded()
-            else { break }
-            batch = candidate
-            bytes = encoded
-        }
-        guard !batch.isEmpty else {
-            log("a stored message for \(nick) does not fit in a datagram; skipping it")
-            delivery.queue = Array(queue.dropFirst())
-            deliveries[nick] = delivery
-            return sendNextBatch(to: nick)
-        }
-        delivery.queue = Array(queue.dropFirst(batch.count))
-        delivery.inFlight = Delivery.Batch(
-            id: id, keys: Set(batch.map(\.key)), bytes: bytes, attemptsMade: 1,
-            nextTry: now + config.deliveryRetryInterval)
-        deliveries[nick] = delivery
-        effects.append(.send(bytes, to: record.address))
+        if !messages.isEmpty { log("delivering \(messages.count) stored message(s) to \(nick)", level: .debug) }
+        let next = courier.loaded(nick, messages, to: onlineRecipient(nick), newID: { random.next() }, now: now)
+        send(next.sends)
+        if next.reload { effects.append(.load(recipient: nick)) }
     }
 
     private mutating func storedMessagesAcknowledged(_ id: UInt64, token: UInt64, from source: Address) {
-        guard let nick = holder(of: token, at: source), let batch = deliveries[nick]?.inFlight, batch.id == id
+        guard let nick = heardFrom(token, at: source),
+            let done = courier.acknowledged(id, by: nick, recipient: onlineRecipient(nick), newID: { random.next() }, now: now)
         else {
             return drop("\(source): acknowledgement of no batch in flight")
         }
-        deliveries[nick]?.inFlight = nil
-        clients[nick]?.lastSeen = now
-        statistics.messagesDelivered += batch.keys.count
-        log("\(nick) received \(batch.keys.count) stored message(s)")
-        effects.append(.remove(batch.keys, recipient: nick))
-        sendNextBatch(to: nick)
+        statistics.messagesDelivered += done.keys.count
+        log("\(nick) received \(done.keys.count) stored message(s)")
+        effects.append(.remove(done.keys, recipient: nick))
+        send(done.sends)
+        if done.reload { effects.append(.load(recipient: nick)) }
     }
 
     private mutating func retryDeliveries() {
-        for nick in deliveries.keys.sorted() {
-            guard let batch = deliveries[nick]?.inFlight, batch.nextTry <= now,
-                let address = clients[nick]?.address
-            else { continue }
-            if batch.attemptsMade >= config.deliveryAttempts {
-                log("\(nick) does not acknowledge its stored messages; trying again at its next keepalive")
-                deliveries[nick] = nil
-                deliveryStalled.insert(nick)
-                continue
-            }
-            deliveries[nick]?.inFlight?.attemptsMade += 1
-            deliveries[nick]?.inFlight?.nextTry = now + config.deliveryRetryInterval
-            effects.append(.send(batch.bytes, to: address))
+        let (sends, stalled) = courier.retry(now) { clients[$0]?.address }
+        send(sends)
+        for nick in stalled {
+            log("\(nick) does not acknowledge its stored messages; trying again at its next sign of life")
         }
     }
 
     // MARK: - Helpers
-
-    private mutating func newPacketID() -> UInt64 {
-        lastPacketID &+= 1
-        return lastPacketID
-    }
 
     private mutating func reply(_ id: UInt64, _ message: Message, to destination: Address) {
         guard let bytes = try? Packet(id: id, message: message).encoded() else {
             return log("could not encode a \(message.kind) message for \(destination)")
         }
         effects.append(.send(bytes, to: destination))
+    }
+
+    private mutating func send(_ datagrams: [OutgoingDatagram]) {
+        for datagram in datagrams { effects.append(.send(datagram.bytes, to: datagram.destination)) }
     }
 
     private mutating func log(_ line: String, level: LogLevel = .info) {

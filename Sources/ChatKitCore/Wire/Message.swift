@@ -27,12 +27,20 @@ public enum Message: Equatable, Sendable {
     case deregister(nick: String, token: UInt64)
     /// Server → client: the answer to `deregister`.
     case deregisterReply(DeregisterOutcome)
-    /// Server → client: one part of a snapshot of the client table.
-    case table(TableChunk)
-    /// Server → client: the rows that changed between two table versions.
+    /// Server → client: the rows that changed between two table versions. A client that holds no table
+    /// yet gets the whole table as deltas from version 0.
     case tableDelta(TableDelta)
-    /// Client → server: "my table has a gap, send me a snapshot".
-    case tableRequest(token: UInt64)
+    /// Client → server: "I hold every row up to this version" (a cumulative acknowledgement); the server
+    /// resends what is missing until it hears it.
+    case tableAck(token: UInt64, version: UInt64)
+    /// Client → server: the current row of `nick`, whose row the client does not hold (yet).
+    case lookup(token: UInt64, nick: String)
+    /// Server → client: the answer to `lookup`; the row, or nil when no such client exists.
+    case lookupReply(LookupOutcome, entry: TableEntry?)
+    /// Client → server: one page of the directory, nicknames starting with `prefix`, after `after`.
+    case who(token: UInt64, prefix: String, after: String)
+    /// Server → client: the answer to `who`, in nickname order; `more` when another page follows.
+    case whoReply(entries: [TableEntry], more: Bool)
     /// Client → client: a chat line from `from`.
     case chat(from: String, text: String)
     /// Client → client: the chat with this packet's id has been shown.
@@ -49,10 +57,10 @@ public enum Message: Equatable, Sendable {
     /// Client → server: the batch with this packet's id has been shown and may be deleted.
     case offlineAck(token: UInt64)
     /// Client → server: "I am still here", every few seconds, so the server can tell live clients from
-    /// dead ones and rebuild its table after a restart.
-    case keepalive(token: UInt64)
-    /// Server → client: the answer to `keepalive`, with the table version the server has sent this
-    /// client, so a client whose last delta was lost notices it is behind.
+    /// dead ones and rebuild its table after a restart. It carries the table version held, as a `tableAck`.
+    case keepalive(token: UInt64, tableVersion: UInt64)
+    /// Server → client: the answer to `keepalive`, with the latest table version the server has for this
+    /// client (for diagnostics; resending what is missing is the server's job).
     case keepaliveReply(KeepaliveOutcome, tableVersion: UInt64)
     /// Server → client: "are you still there?", sent to the holder of `token` before its nickname is
     /// given to someone else.
@@ -71,8 +79,6 @@ public enum MessageKind: UInt8, CaseIterable, Sendable {
     case deregister = 0x03
     /// The answer to a deregistration.
     case deregisterReply = 0x04
-    /// A part of a table snapshot.
-    case table = 0x05
     /// A chat message between clients.
     case chat = 0x06
     /// The acknowledgement of a chat.
@@ -95,10 +101,18 @@ public enum MessageKind: UInt8, CaseIterable, Sendable {
     case probeReply = 0x0F
     /// Table rows changed since a version.
     case tableDelta = 0x10
-    /// A client asks for a table snapshot.
-    case tableRequest = 0x11
+    /// A client acknowledges the table version it holds.
+    case tableAck = 0x11
     /// The acknowledgement of several chats at once.
     case chatAcks = 0x12
+    /// A client asks for one row.
+    case lookup = 0x13
+    /// The answer to a lookup.
+    case lookupReply = 0x14
+    /// A client asks for a page of the directory.
+    case who = 0x15
+    /// The answer to a who.
+    case whoReply = 0x16
 }
 
 extension Message {
@@ -109,7 +123,6 @@ extension Message {
         case .registerReply: .registerReply
         case .deregister: .deregister
         case .deregisterReply: .deregisterReply
-        case .table: .table
         case .chat: .chat
         case .chatAck: .chatAck
         case .chatAcks: .chatAcks
@@ -122,7 +135,11 @@ extension Message {
         case .probe: .probe
         case .probeReply: .probeReply
         case .tableDelta: .tableDelta
-        case .tableRequest: .tableRequest
+        case .tableAck: .tableAck
+        case .lookup: .lookup
+        case .lookupReply: .lookupReply
+        case .who: .who
+        case .whoReply: .whoReply
         }
     }
 }
@@ -137,6 +154,26 @@ public enum RegisterOutcome: UInt8, Sendable {
     case nickInUse = 2
     /// The nickname breaks the nickname rules.
     case invalidNick = 3
+    /// The nickname's holder seems online elsewhere and is being probed: keep asking for the verdict.
+    case checking = 4
+}
+
+/// How the server answered a lookup.
+public enum LookupOutcome: UInt8, Sendable {
+    /// The row follows.
+    case found = 0
+    /// Nobody by that name has ever registered.
+    case noSuchClient = 1
+    /// The asker's session token is not valid: register again.
+    case notRegistered = 2
+}
+
+/// Whether a client holds the whole table or only the rows it uses.
+public enum TableMode: UInt8, Sendable {
+    /// The whole table, with `[Client table updated.]` on every change (small directories).
+    case whole = 0
+    /// Only the rows the client looked up, kept fresh by the server (large directories).
+    case onDemand = 1
 }
 
 /// How the server answered a deregistration.
@@ -209,42 +246,23 @@ public struct TableEntry: Equatable, Hashable, Sendable {
     public var address: Address
     /// Whether the client is online.
     public var online: Bool
+    /// The directory version at which this row last changed; a holder never replaces a row by an older one.
+    public var version: UInt64
 
     /// Makes a table entry.
-    public init(nick: String, address: Address, online: Bool) {
+    public init(nick: String, address: Address, online: Bool, version: UInt64 = 0) {
         self.nick = nick
         self.address = address
         self.online = online
-    }
-}
-
-/// One part of a table snapshot; `parts` datagrams with the same version make the whole table.
-public struct TableChunk: Equatable, Sendable {
-    /// The receiving client's session token, so forged tables can be told apart.
-    public var token: UInt64
-    /// The table's version; higher is newer.
-    public var version: UInt64
-    /// This part's index, from 0.
-    public var part: UInt16
-    /// How many parts the snapshot has.
-    public var parts: UInt16
-    /// The rows in this part.
-    public var entries: [TableEntry]
-
-    /// Makes a table chunk.
-    public init(token: UInt64, version: UInt64, part: UInt16, parts: UInt16, entries: [TableEntry]) {
-        self.token = token
         self.version = version
-        self.part = part
-        self.parts = parts
-        self.entries = entries
     }
 }
 
 /// The changes that take a client's table from version `from` to version `to`.
 ///
-/// A client applies it only when its table is at `from`; a later `from` means a gap, filled by a
-/// snapshot. Rows are the changed clients' latest state, so applying them is idempotent.
+/// It holds every row (of those the client holds) that changed in (`from`, `to`], each in its latest
+/// state, so a client whose table is anywhere in [`from`, `to`) may apply it; a later `from` means a gap,
+/// which the server fills by resending from the version the client acknowledged.
 public struct TableDelta: Equatable, Sendable {
     /// The receiving client's session token.
     public var token: UInt64
@@ -252,14 +270,20 @@ public struct TableDelta: Equatable, Sendable {
     public var from: UInt64
     /// The version the table has after it.
     public var to: UInt64
+    /// The newest version the server has for this client; `to == latest` means "you are up to date".
+    public var latest: UInt64
+    /// Whether the client holds the whole table or only the rows it uses.
+    public var mode: TableMode
     /// The rows that changed.
     public var entries: [TableEntry]
 
     /// Makes a table delta.
-    public init(token: UInt64, from: UInt64, to: UInt64, entries: [TableEntry]) {
+    public init(token: UInt64, from: UInt64, to: UInt64, latest: UInt64, mode: TableMode = .whole, entries: [TableEntry]) {
         self.token = token
         self.from = from
         self.to = to
+        self.latest = latest
+        self.mode = mode
         self.entries = entries
     }
 }

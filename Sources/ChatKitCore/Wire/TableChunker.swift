@@ -1,70 +1,33 @@
-/// Splits a client table into datagram-sized snapshot parts, so a table of any size can be sent.
+/// Splits table changes into datagram-sized deltas, so a table of any size can be sent.
 public enum TableChunker {
-    /// Header, token, version, part, parts and entry count.
-    static let chunkOverheadBytes = WireLimits.headerBytes + 8 + 8 + 2 + 2 + 2
+    /// Header, token, from, to and latest versions, mode and entry count.
+    static let deltaOverheadBytes = WireLimits.headerBytes + 8 + 8 + 8 + 8 + 1 + 2
 
-    /// Header, token, from and to versions, and entry count.
-    static let deltaOverheadBytes = WireLimits.headerBytes + 8 + 8 + 8 + 2
-
-    /// The entries grouped so that each group encodes into one snapshot datagram; at least one (empty) group.
-    public static func split(_ entries: [TableEntry]) -> [[TableEntry]] {
-        let budget = WireLimits.maxDatagramBytes - chunkOverheadBytes
-        var groups: [[TableEntry]] = []
-        var current: [TableEntry] = []
-        var used = 0
-        for entry in entries {
-            let size = entry.encodedBytes
-            if used + size > budget, !current.isEmpty {
-                groups.append(current)
-                current = []
-                used = 0
-            }
-            current.append(entry)
-            used += size
-        }
-        if !current.isEmpty || groups.isEmpty { groups.append(current) }
-        return groups
-    }
-
-    /// The snapshot of `entries` at `version`, addressed to the holder of `token`, one chunk per datagram.
-    public static func chunks(of entries: [TableEntry], version: UInt64, token: UInt64) -> [TableChunk] {
-        let groups = split(entries)
-        let parts = UInt16(clamping: groups.count)
-        return groups.prefix(Int(UInt16.max)).enumerated().map { index, group in
-            TableChunk(token: token, version: version, part: UInt16(index), parts: parts, entries: group)
-        }
-    }
-
-    /// The deltas that take a table from version `from` to the last change's version, one datagram each.
+    /// The deltas that take a holder's table from `from` to `latest`, one datagram each.
     ///
-    /// `changes` are (version, row) pairs in version order, all after `from`; each delta covers a
-    /// contiguous run of versions, so a client applies them one after another.
-    public static func deltas(of changes: [(version: UInt64, entry: TableEntry)], from: UInt64, token: UInt64) -> [TableDelta] {
+    /// `rows` are the rows changed after `from`, in the order of their versions. Each delta ends at the
+    /// version of its last row, and the last one at `latest`, so a client applies them one after another
+    /// and a lost one is a gap the next resend fills. No rows but `from < latest` gives one empty delta.
+    public static func deltas(
+        of rows: [TableEntry], from: UInt64, latest: UInt64, mode: TableMode = .whole, token: UInt64
+    ) -> [TableDelta] {
+        guard from < latest else { return [] }
         let budget = WireLimits.maxDatagramBytes - deltaOverheadBytes
         var deltas: [TableDelta] = []
         var start = from
         var entries: [TableEntry] = []
-        var positions: [String: Int] = [:]
         var used = 0
-        var last = from
-        for (version, entry) in changes {
-            if let position = positions[entry.nick] {
-                entries[position] = entry  // the same row again within this delta: keep its latest state
-            } else {
-                if used + entry.encodedBytes > budget, !entries.isEmpty {
-                    deltas.append(TableDelta(token: token, from: start, to: last, entries: entries))
-                    start = last
-                    entries = []
-                    positions = [:]
-                    used = 0
-                }
-                positions[entry.nick] = entries.count
-                entries.append(entry)
-                used += entry.encodedBytes
+        for row in rows {
+            if used + row.encodedBytes > budget, let last = entries.last, last.version > start {
+                deltas.append(TableDelta(token: token, from: start, to: last.version, latest: latest, mode: mode, entries: entries))
+                start = last.version
+                entries = []
+                used = 0
             }
-            last = version
+            entries.append(row)
+            used += row.encodedBytes
         }
-        if !entries.isEmpty { deltas.append(TableDelta(token: token, from: start, to: last, entries: entries)) }
+        deltas.append(TableDelta(token: token, from: start, to: latest, latest: latest, mode: mode, entries: entries))
         return deltas
     }
 }

@@ -44,12 +44,6 @@ extension Message {
             writer.u64(token)
         case .deregisterReply(let outcome):
             writer.u8(outcome.rawValue)
-        case .table(let chunk):
-            writer.u64(chunk.token)
-            writer.u64(chunk.version)
-            writer.u16(chunk.part)
-            writer.u16(chunk.parts)
-            TableEntry.encodeList(chunk.entries, into: &writer)
         case .chat(let from, let text):
             writer.string(from)
             writer.string(text)
@@ -76,14 +70,31 @@ extension Message {
                 writer.i64(message.savedAtMicroseconds)
                 writer.string(message.text)
             }
-        case .offlineAck(let token), .keepalive(let token), .probe(let token), .probeReply(let token),
-            .tableRequest(let token):
+        case .offlineAck(let token), .probe(let token), .probeReply(let token):
             writer.u64(token)
+        case .keepalive(let token, let version), .tableAck(let token, let version):
+            writer.u64(token)
+            writer.u64(version)
         case .tableDelta(let delta):
             writer.u64(delta.token)
             writer.u64(delta.from)
             writer.u64(delta.to)
+            writer.u64(delta.latest)
+            writer.u8(delta.mode.rawValue)
             TableEntry.encodeList(delta.entries, into: &writer)
+        case .lookup(let token, let nick):
+            writer.u64(token)
+            writer.string(nick)
+        case .lookupReply(let outcome, let entry):
+            writer.u8(outcome.rawValue)
+            if outcome == .found, let entry { entry.encode(into: &writer) }
+        case .who(let token, let prefix, let after):
+            writer.u64(token)
+            writer.string(prefix)
+            writer.string(after)
+        case .whoReply(let entries, let more):
+            writer.bool(more)
+            TableEntry.encodeList(entries, into: &writer)
         case .keepaliveReply(let outcome, let tableVersion):
             writer.u8(outcome.rawValue)
             writer.u64(tableVersion)
@@ -100,22 +111,28 @@ extension Message {
             return .deregister(nick: try reader.string("nick"), token: try reader.u64("token"))
         case .deregisterReply:
             return .deregisterReply(try reader.code("outcome", as: DeregisterOutcome.self))
-        case .table:
-            let token = try reader.u64("token")
-            let version = try reader.u64("version")
-            let part = try reader.u16("part")
-            let parts = try reader.u16("parts")
-            guard part < parts else { throw .invalidValue(field: "part", value: UInt64(part)) }
-            let entries = try TableEntry.decodeList(from: &reader)
-            return .table(TableChunk(token: token, version: version, part: part, parts: parts, entries: entries))
         case .tableDelta:
             let token = try reader.u64("token")
             let from = try reader.u64("from version")
             let to = try reader.u64("to version")
             guard to > from else { throw .invalidValue(field: "to version", value: to) }
-            return .tableDelta(TableDelta(token: token, from: from, to: to, entries: try TableEntry.decodeList(from: &reader)))
-        case .tableRequest:
-            return .tableRequest(token: try reader.u64("token"))
+            let latest = try reader.u64("latest version")
+            guard latest >= to else { throw .invalidValue(field: "latest version", value: latest) }
+            let mode = try reader.code("mode", as: TableMode.self)
+            let entries = try TableEntry.decodeList(from: &reader)
+            return .tableDelta(TableDelta(token: token, from: from, to: to, latest: latest, mode: mode, entries: entries))
+        case .tableAck:
+            return .tableAck(token: try reader.u64("token"), version: try reader.u64("table version"))
+        case .lookup:
+            return .lookup(token: try reader.u64("token"), nick: try reader.string("nick"))
+        case .lookupReply:
+            let outcome = try reader.code("outcome", as: LookupOutcome.self)
+            return .lookupReply(outcome, entry: outcome == .found ? try TableEntry.decode(from: &reader) : nil)
+        case .who:
+            return .who(token: try reader.u64("token"), prefix: try reader.string("prefix"), after: try reader.string("after"))
+        case .whoReply:
+            let more = try reader.bool("more")
+            return .whoReply(entries: try TableEntry.decodeList(from: &reader), more: more)
         case .chat:
             return .chat(from: try reader.string("sender"), text: try reader.string("text"))
         case .chatAck:
@@ -158,7 +175,7 @@ extension Message {
         case .offlineAck:
             return .offlineAck(token: try reader.u64("token"))
         case .keepalive:
-            return .keepalive(token: try reader.u64("token"))
+            return .keepalive(token: try reader.u64("token"), tableVersion: try reader.u64("table version"))
         case .keepaliveReply:
             return .keepaliveReply(try reader.code("outcome", as: KeepaliveOutcome.self), tableVersion: try reader.u64("table version"))
         case .probe:
@@ -170,17 +187,18 @@ extension Message {
 }
 
 extension TableEntry {
-    /// Two empty strings, a port and a flag.
-    static let minimumEncodedBytes = 7
+    /// Two empty strings, a port, a flag and a version.
+    static let minimumEncodedBytes = 15
 
     /// The encoded size of this entry, used to split tables into datagrams.
-    var encodedBytes: Int { 2 + nick.utf8.count + 2 + address.host.utf8.count + 2 + 1 }
+    var encodedBytes: Int { 2 + nick.utf8.count + 2 + address.host.utf8.count + 2 + 1 + 8 }
 
     func encode(into writer: inout ByteWriter) {
         writer.string(nick)
         writer.string(address.host)
         writer.u16(address.port)
         writer.bool(online)
+        writer.u64(version)
     }
 
     /// A count, then that many entries.
@@ -207,6 +225,7 @@ extension TableEntry {
         let host = try reader.string("entry host")
         let port = try reader.u16("entry port")
         let online = try reader.bool("entry online")
-        return TableEntry(nick: nick, address: Address(host: host, port: port), online: online)
+        let version = try reader.u64("entry version")
+        return TableEntry(nick: nick, address: Address(host: host, port: port), online: online, version: version)
     }
 }

@@ -53,9 +53,12 @@ struct CodecTests {
         var utf8 = try Packet(id: 1, message: .chat(from: "x", text: "ab")).encoded()
         utf8[utf8.count - 1] = 0xFF
         #expect(throws: WireError.invalidUTF8(field: "text")) { try Packet(decoding: utf8) }
-        var part = try Packet(id: 1, message: .table(TableChunk(token: 1, version: 1, part: 0, parts: 1, entries: []))).encoded()
-        part[29] = 1  // part index 1 of 1 part
-        #expect(throws: WireError.invalidValue(field: "part", value: 1)) { try Packet(decoding: part) }
+        var latest = try Packet(id: 1, message: .tableDelta(TableDelta(token: 1, from: 1, to: 2, latest: 2, entries: []))).encoded()
+        latest[43] = 1  // latest version 1, before "to" version 2
+        #expect(throws: WireError.invalidValue(field: "latest version", value: 1)) { try Packet(decoding: latest) }
+        var found = try Packet(id: 1, message: .lookupReply(.noSuchClient, entry: nil)).encoded()
+        found += [0]  // "no such client" carries no row
+        #expect(throws: WireError.self) { try Packet(decoding: found) }
     }
 
     @Test("every packet has exactly one encoding (a port without a host is refused)")
@@ -106,24 +109,33 @@ struct CodecTests {
 
 @Suite("Table chunking")
 struct TableChunkerTests {
-    @Test("a large table splits into datagrams under the limit and reassembles in order")
-    func splitsLargeTables() throws {
-        let entries = (0..<1_000).map {
-            TableEntry(nick: "client-\($0)", address: Address(host: "2001:db8::\($0)", port: UInt16(2000 + $0)), online: $0 % 3 != 0)
+    static func rows(_ count: Int, from first: UInt64 = 1) -> [TableEntry] {
+        (0..<count).map {
+            TableEntry(
+                nick: "client-\($0)", address: Address(host: "2001:db8::\($0)", port: UInt16(2000 + $0)), online: $0 % 3 != 0,
+                version: first + UInt64($0))
         }
-        let chunks = TableChunker.chunks(of: entries, version: 9, token: 5)
-        #expect(chunks.count > 1)
-        for chunk in chunks {
-            let bytes = try Packet(id: 1, message: .table(chunk)).encoded()
-            #expect(bytes.count <= WireLimits.maxDatagramBytes)
-        }
-        #expect(chunks.flatMap(\.entries) == entries)
-        #expect(chunks.allSatisfy { $0.parts == UInt16(chunks.count) })
     }
 
-    @Test("an empty table is one empty chunk")
-    func emptyTable() {
-        let chunks = TableChunker.chunks(of: [], version: 1, token: 1)
-        #expect(chunks == [TableChunk(token: 1, version: 1, part: 0, parts: 1, entries: [])])
+    @Test("a large table splits into contiguous deltas under the datagram limit, the last one ending at latest")
+    func splitsLargeTables() throws {
+        let rows = Self.rows(1_000)
+        let deltas = TableChunker.deltas(of: rows, from: 0, latest: 1_005, token: 5)
+        #expect(deltas.count > 1)
+        for delta in deltas {
+            let bytes = try Packet(id: 1, message: .tableDelta(delta)).encoded()
+            #expect(bytes.count <= WireLimits.maxDatagramBytes)
+            #expect(delta.latest == 1_005)
+        }
+        #expect(deltas.flatMap(\.entries) == rows)
+        #expect(deltas.first?.from == 0)
+        #expect(deltas.last?.to == 1_005)
+        for (earlier, later) in zip(deltas, deltas.dropFirst()) { #expect(earlier.to == later.from) }
+    }
+
+    @Test("no rows but a newer version is one empty delta; nothing newer is no delta")
+    func emptyDeltas() {
+        #expect(TableChunker.deltas(of: [], from: 3, latest: 7, token: 1) == [TableDelta(token: 1, from: 3, to: 7, latest: 7, entries: [])])
+        #expect(TableChunker.deltas(of: [], from: 7, latest: 7, token: 1).isEmpty)
     }
 }

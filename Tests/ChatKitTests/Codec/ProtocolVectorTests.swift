@@ -14,15 +14,6 @@ struct ProtocolVectorTests {
         "register-reply": Packet(id: 1, message: .registerReply(.registered, token: token)),
         "deregister": Packet(id: 2, message: .deregister(nick: "x", token: token)),
         "deregister-reply": Packet(id: 2, message: .deregisterReply(.deregistered)),
-        "table": Packet(
-            id: 0x10,
-            message: .table(
-                TableChunk(
-                    token: token, version: 3, part: 0, parts: 1,
-                    entries: [
-                        TableEntry(nick: "x", address: Address(host: "127.0.0.1", port: 6061), online: true),
-                        TableEntry(nick: "y", address: Address(host: "::1", port: 6062), online: false),
-                    ]))),
         "chat": Packet(id: 0x2A, message: .chat(from: "x", text: "hello")),
         "chat-ack": Packet(id: 0x2A, message: .chatAck),
         "chat-acks": Packet(id: 0x40, message: .chatAcks(ids: [0x2A, 0x2B])),
@@ -37,7 +28,7 @@ struct ProtocolVectorTests {
                     OfflineMessage(key: MessageKey(sender: "y", id: 0x2B), savedAtMicroseconds: 1_497_408_017_501_063, text: "offline?")
                 ])),
         "offline-ack": Packet(id: 0x11, message: .offlineAck(token: token)),
-        "keepalive": Packet(id: 0x30, message: .keepalive(token: token)),
+        "keepalive": Packet(id: 0x30, message: .keepalive(token: token, tableVersion: 4)),
         "keepalive-reply": Packet(id: 0x30, message: .keepaliveReply(.alive, tableVersion: 4)),
         "probe": Packet(id: 0x31, message: .probe(token: token)),
         "probe-reply": Packet(id: 0x31, message: .probeReply(token: token)),
@@ -45,9 +36,23 @@ struct ProtocolVectorTests {
             id: 0x12,
             message: .tableDelta(
                 TableDelta(
-                    token: token, from: 3, to: 4,
-                    entries: [TableEntry(nick: "z", address: Address(host: "10.0.0.7", port: 6063), online: true)]))),
-        "table-request": Packet(id: 0x32, message: .tableRequest(token: token)),
+                    token: token, from: 3, to: 5, latest: 5, mode: .whole,
+                    entries: [
+                        TableEntry(nick: "y", address: Address(host: "::1", port: 6062), online: false, version: 4),
+                        TableEntry(nick: "z", address: Address(host: "10.0.0.7", port: 6063), online: true, version: 5),
+                    ]))),
+        "table-ack": Packet(id: 0x32, message: .tableAck(token: token, version: 5)),
+        "lookup": Packet(id: 0x33, message: .lookup(token: token, nick: "z")),
+        "lookup-reply": Packet(
+            id: 0x33,
+            message: .lookupReply(.found, entry: TableEntry(nick: "z", address: Address(host: "10.0.0.7", port: 6063), online: true, version: 5))),
+        "lookup-reply-none": Packet(id: 0x34, message: .lookupReply(.noSuchClient, entry: nil)),
+        "who": Packet(id: 0x35, message: .who(token: token, prefix: "a", after: "")),
+        "who-reply": Packet(
+            id: 0x35,
+            message: .whoReply(
+                entries: [TableEntry(nick: "al", address: Address(host: "127.0.0.1", port: 6061), online: true, version: 2)],
+                more: false)),
     ]
 
     static func hex(_ bytes: [UInt8]) -> String {

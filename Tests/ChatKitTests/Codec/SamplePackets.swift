@@ -15,16 +15,8 @@ enum SamplePackets {
         Packet(id: 6, message: .deregister(nick: "x", token: 42)),
         Packet(id: 7, message: .deregisterReply(.deregistered)),
         Packet(id: 8, message: .deregisterReply(.notHolder)),
-        Packet(
-            id: 9,
-            message: .table(
-                TableChunk(
-                    token: 42, version: 7, part: 0, parts: 2,
-                    entries: [
-                        TableEntry(nick: "x", address: Address(host: "127.0.0.1", port: 6061), online: true),
-                        TableEntry(nick: "y", address: Address(host: "::1", port: 6062), online: false),
-                    ]))),
-        Packet(id: 10, message: .table(TableChunk(token: 1, version: 1, part: 0, parts: 1, entries: []))),
+        Packet(id: 9, message: .registerReply(.checking, token: 0)),
+        Packet(id: 10, message: .tableAck(token: 42, version: .max)),
         Packet(id: 11, message: .chat(from: "x", text: "hello")),
         Packet(id: 12, message: .chat(from: longestNick, text: longestText)),
         Packet(id: 13, message: .chatAck),
@@ -50,7 +42,7 @@ enum SamplePackets {
                     OfflineMessage(key: MessageKey(sender: longestNick, id: .max), savedAtMicroseconds: .max, text: longestText)
                 ])),
         Packet(id: 21, message: .offlineAck(token: 42)),
-        Packet(id: 22, message: .keepalive(token: 42)),
+        Packet(id: 22, message: .keepalive(token: 42, tableVersion: 7)),
         Packet(id: 23, message: .keepaliveReply(.alive, tableVersion: 77)),
         Packet(id: 24, message: .keepaliveReply(.unknownSession, tableVersion: 0)),
         Packet(id: 25, message: .probe(token: .max)),
@@ -59,12 +51,22 @@ enum SamplePackets {
             id: 27,
             message: .tableDelta(
                 TableDelta(
-                    token: 9, from: 41, to: 43,
+                    token: 9, from: 41, to: 43, latest: 50, mode: .onDemand,
                     entries: [
-                        TableEntry(nick: longestNick, address: Address(host: "2001:db8::1", port: 65535), online: false),
-                        TableEntry(nick: "q", address: Address(host: "127.0.0.1", port: 1024), online: true),
+                        TableEntry(nick: longestNick, address: Address(host: "2001:db8::1", port: 65535), online: false, version: 42),
+                        TableEntry(nick: "q", address: Address(host: "127.0.0.1", port: 1024), online: true, version: .max),
                     ]))),
-        Packet(id: 28, message: .tableDelta(TableDelta(token: 9, from: 0, to: 1, entries: []))),
-        Packet(id: 29, message: .tableRequest(token: 9)),
+        Packet(id: 28, message: .tableDelta(TableDelta(token: 9, from: 0, to: 1, latest: 1, entries: []))),
+        Packet(id: 29, message: .lookup(token: 9, nick: longestNick)),
+        Packet(id: 30, message: .lookupReply(.found, entry: TableEntry(nick: "q", address: Address(host: "::1", port: 1), online: true, version: 3))),
+        Packet(id: 31, message: .lookupReply(.noSuchClient, entry: nil)),
+        Packet(id: 32, message: .lookupReply(.notRegistered, entry: nil)),
+        Packet(id: 33, message: .who(token: 9, prefix: "", after: longestNick)),
+        Packet(id: 34, message: .whoReply(entries: [], more: false)),
+        Packet(
+            id: 35,
+            message: .whoReply(
+                entries: [TableEntry(nick: "al", address: Address(host: "127.0.0.1", port: 6061), online: true, version: 2)],
+                more: true)),
     ]
 }

@@ -1,0 +1,64 @@
+/// A chat sent directly to a peer and waiting for its ACK.
+struct OutgoingChat: Equatable {
+    var id: UInt64
+    var recipient: String
+    var text: String
+    var peer: Address
+    var deadline: Instant = .zero
+    /// When to send the chat once more if no ACK has come by then; nil once resent.
+    var retransmitAt: Instant?
+    /// How many times the chat went to the peer directly; bounds the "client exists" retry loop.
+    var directTries = 0
+}
+
+/// The chats sent directly and not yet acknowledged: each is sent once more if no ACK came after
+/// `retransmitAfter`, and handed to the server if none came after `ackTimeout` (the seed's 500 ms).
+struct ChatsInFlight {
+    private var awaitingAck: [UInt64: OutgoingChat] = [:]
+    private var ackDeadlines = DeadlineQueue()
+    private var retransmits = DeadlineQueue()
+
+    var count: Int { awaitingAck.count }
+    var isEmpty: Bool { awaitingAck.isEmpty }
+    var nextDeadline: Instant? { [ackDeadlines.earliest, retransmits.earliest].compactMap { $0 }.min() }
+
+    /// Records `chat` as sent now; returns it with its deadlines set.
+    mutating func send(_ chat: OutgoingChat, now: Instant, ackTimeout: Duration, retransmitAfter: Duration) -> OutgoingChat {
+        var chat = chat
+        chat.deadline = now + ackTimeout
+        chat.retransmitAt = now + retransmitAfter
+        chat.directTries += 1
+        awaitingAck[chat.id] = chat
+        ackDeadlines.add(chat.id, at: chat.deadline)
+        retransmits.add(chat.id, at: now + retransmitAfter)
+        return chat
+    }
+
+    /// The chat `id` was acknowledged from `source`; returns it if it was awaited from there.
+    mutating func acknowledged(_ id: UInt64, by source: Address) -> OutgoingChat? {
+        guard let chat = awaitingAck[id], chat.peer == source else { return nil }
+        awaitingAck[id] = nil
+        return chat
+    }
+
+    /// Chats to send once more now, and chats whose ACK did not come in time (no longer awaited).
+    mutating func due(_ now: Instant) -> (retransmit: [OutgoingChat], expired: [OutgoingChat]) {
+        var retransmit: [OutgoingChat] = []
+        for (deadline, id) in retransmits.popDue(now) {
+            guard let chat = awaitingAck[id], chat.retransmitAt == deadline, chat.deadline > now else { continue }
+            awaitingAck[id]?.retransmitAt = nil
+            retransmit.append(chat)
+        }
+        var expired: [OutgoingChat] = []
+        for (deadline, id) in ackDeadlines.popDue(now) {
+            guard let chat = awaitingAck[id], chat.deadline == deadline else { continue }
+            awaitingAck[id] = nil
+            expired.append(chat)
+        }
+        return (retransmit, expired)
+    }
+
+    mutating func removeAll() {
+        awaitingAck = [:]
+    }
+}

@@ -1,0 +1,77 @@
+/// The client's requests to the server, each retried every `interval` until it is answered.
+///
+/// A healthy server is never given up on: the client gives up only when `silenceLimit` has passed
+/// without any answer from the server at all, so loss alone (even 30%) does not end a session, while a
+/// dead server is still reported within `silenceLimit`.
+struct ServerRequests<Purpose: Sendable>: Sendable {
+    struct Request {
+        var purpose: Purpose
+        var startedAt: Instant
+        /// When to try again; nil while the request waits for the client to register again.
+        var nextTry: Instant?
+    }
+
+    let interval: Duration
+    let silenceLimit: Duration
+    private(set) var requests: [UInt64: Request] = [:]
+    private var retries = DeadlineQueue()
+    private var lastHeard: Instant?
+
+    init(interval: Duration, silenceLimit: Duration) {
+        self.interval = interval
+        self.silenceLimit = silenceLimit
+    }
+
+    var isEmpty: Bool { requests.isEmpty }
+    var nextDeadline: Instant? { retries.earliest }
+
+    subscript(id: UInt64) -> Request? { requests[id] }
+
+    /// Records a new request, to be sent now.
+    mutating func start(_ id: UInt64, _ purpose: Purpose, now: Instant) {
+        requests[id] = Request(purpose: purpose, startedAt: now, nextTry: nil)
+        scheduleRetry(id, now: now)
+    }
+
+    /// The request is sent (again) now; its next try is one interval later.
+    mutating func scheduleRetry(_ id: UInt64, now: Instant) {
+        guard requests[id] != nil else { return }
+        requests[id]?.nextTry = now + interval
+        retries.add(id, at: now + interval)
+    }
+
+    /// Keeps a request without trying it, until `scheduleRetry` (it waits for a new registration).
+    mutating func park(_ id: UInt64, _ purpose: Purpose, now: Instant) {
+        requests[id] = Request(purpose: purpose, startedAt: now, nextTry: nil)
+    }
+
+    /// The ids of the parked requests, oldest id first.
+    var parked: [UInt64] { requests.filter { $0.value.nextTry == nil }.map(\.key).sorted() }
+
+    /// The server said something: it is alive.
+    mutating func heardFromServer(at now: Instant) {
+        lastHeard = now
+    }
+
+    /// The request is answered; returns what it was for.
+    @discardableResult
+    mutating func finish(_ id: UInt64) -> Purpose? {
+        requests.removeValue(forKey: id)?.purpose
+    }
+
+    mutating func removeAll() {
+        requests = [:]
+    }
+
+    /// The requests to send again now, or `gaveUp` when the server has been silent for `silenceLimit`.
+    mutating func due(_ now: Instant) -> (retry: [UInt64], gaveUp: Bool) {
+        var retry: [UInt64] = []
+        for (deadline, id) in retries.popDue(now) {
+            guard let request = requests[id], request.nextTry == deadline else { continue }
+            let silentSince = max(lastHeard ?? request.startedAt, request.startedAt)
+            if now - silentSince >= silenceLimit { return (retry, true) }
+            retry.append(id)
+        }
+        return (retry, false)
+    }
+}

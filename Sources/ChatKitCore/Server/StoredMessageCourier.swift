@@ -1,0 +1,157 @@
+/// Hands stored messages to their recipients: loaded from the store, sent in batches, one batch in
+/// flight per recipient so they show in order, each batch retried until acknowledged, then removed.
+///
+/// A recipient's messages follow its table: they go out once it has acknowledged a table version.
+struct StoredMessageCourier {
+    struct Batch {
+        var id: UInt64
+        var keys: Set<MessageKey>
+        var bytes: [UInt8]
+        var attemptsMade: Int
+        var nextTry: Instant
+    }
+
+    struct Delivery {
+        /// Messages not yet sent, oldest first; nil while they are being loaded.
+        var queue: [StoredMessage]?
+        var inFlight: Batch?
+        /// A message was stored meanwhile: read the mailbox again once this queue is done.
+        var reloadAfter = false
+    }
+
+    /// What the courier needs to know of a recipient to send it anything.
+    struct Recipient {
+        var address: Address
+        var token: UInt64
+        /// Whether it has acknowledged a table yet; messages wait until it has.
+        var hasTable: Bool
+    }
+
+    let retryInterval: Duration
+    let attempts: Int
+    private(set) var deliveries: [String: Delivery] = [:]
+    /// Online clients whose delivery was given up; it starts again at their next sign of life.
+    private var stalled: Set<String> = []
+
+    init(retryInterval: Duration, attempts: Int) {
+        self.retryInterval = retryInterval
+        self.attempts = attempts
+    }
+
+    var nextDeadline: Instant? { deliveries.values.compactMap { $0.inFlight?.nextTry }.min() }
+
+    /// Starts (or restarts) delivery to `nick`: returns true when its mailbox must be loaded.
+    mutating func start(_ nick: String) -> Bool {
+        stalled.remove(nick)
+        if deliveries[nick] != nil {
+            deliveries[nick]?.reloadAfter = true
+            return false
+        }
+        deliveries[nick] = Delivery()
+        return true
+    }
+
+    /// `nick` showed a sign of life: a stalled delivery starts again (returns true to load).
+    mutating func resumeIfStalled(_ nick: String) -> Bool {
+        guard stalled.contains(nick), deliveries[nick] == nil else { return false }
+        return start(nick)
+    }
+
+    /// `nick` went offline: its delivery stops until it registers again.
+    mutating func stop(_ nick: String) {
+        deliveries[nick] = nil
+        stalled.remove(nick)
+    }
+
+    /// The mailbox of `nick` was read.
+    /// Returns the first batch to send, or `reload` when the mailbox must be read again (a message was
+    /// stored while it was being read).
+    mutating func loaded(_ nick: String, _ messages: [StoredMessage], to recipient: Recipient?, newID: () -> UInt64, now: Instant)
+        -> (sends: [OutgoingDatagram], reload: Bool)
+    {
+        guard deliveries[nick] != nil, deliveries[nick]?.queue == nil else { return ([], false) }
+        deliveries[nick]?.queue = messages
+        let next = sendNext(to: nick, recipient, newID: newID, now: now)
+        return (next.sends, next.done && reload(nick))
+    }
+
+    /// The batch with `id` was acknowledged by `nick`: returns its keys (to remove) and what to send next.
+    mutating func acknowledged(_ id: UInt64, by nick: String, recipient: Recipient?, newID: () -> UInt64, now: Instant)
+        -> (keys: Set<MessageKey>, sends: [OutgoingDatagram], reload: Bool)?
+    {
+        guard let batch = deliveries[nick]?.inFlight, batch.id == id else { return nil }
+        deliveries[nick]?.inFlight = nil
+        let next = sendNext(to: nick, recipient, newID: newID, now: now)
+        return (batch.keys, next.sends, next.done && reload(nick))
+    }
+
+    /// `nick` now holds a table: messages waiting for it go out.
+    mutating func tableArrived(_ nick: String, recipient: Recipient, newID: () -> UInt64, now: Instant) -> [OutgoingDatagram] {
+        guard let delivery = deliveries[nick], delivery.inFlight == nil, delivery.queue != nil else { return [] }
+        return sendNext(to: nick, recipient, newID: newID, now: now).sends
+    }
+
+    /// Batches due for another try; deliveries out of tries stall until the recipient's next sign of life.
+    mutating func retry(_ now: Instant, address: (String) -> Address?) -> (sends: [OutgoingDatagram], stalled: [String]) {
+        var sends: [OutgoingDatagram] = []
+        var stalledNow: [String] = []
+        for nick in deliveries.keys.sorted() {
+            guard let batch = deliveries[nick]?.inFlight, batch.nextTry <= now, let destination = address(nick) else {
+                continue
+            }
+            if batch.attemptsMade >= attempts {
+                deliveries[nick] = nil
+                stalled.insert(nick)
+                stalledNow.append(nick)
+                continue
+            }
+            deliveries[nick]?.inFlight?.attemptsMade += 1
+            deliveries[nick]?.inFlight?.nextTry = now + retryInterval
+            sends.append(OutgoingDatagram(bytes: batch.bytes, destination: destination))
+        }
+        return (sends, stalledNow)
+    }
+
+    /// Whether `nick`'s finished delivery must read the mailbox again; clears the delivery either way.
+    private mutating func reload(_ nick: String) -> Bool {
+        let again = deliveries[nick]?.reloadAfter == true
+        deliveries[nick] = again ? Delivery() : nil
+        return again
+    }
+
+    /// Sends the next batch, as many messages as fit one datagram; `done` when the queue is empty.
+    private mutating func sendNext(to nick: String, _ recipient: Recipient?, newID: () -> UInt64, now: Instant)
+        -> (sends: [OutgoingDatagram], done: Bool)
+    {
+        guard var delivery = deliveries[nick], let queue = delivery.queue else { return ([], false) }
+        guard let recipient else {
+            deliveries[nick] = nil
+            return ([], false)
+        }
+        guard !queue.isEmpty else {
+            if delivery.inFlight == nil, !delivery.reloadAfter { deliveries[nick] = nil }
+            return ([], delivery.inFlight == nil)
+        }
+        guard recipient.hasTable else { return ([], false) }
+        let id = newID()
+        var batch: [OfflineMessage] = []
+        var bytes: [UInt8] = []
+        for message in queue {
+            let candidate = batch + [OfflineMessage(key: message.key, savedAtMicroseconds: message.savedAtMicroseconds, text: message.text)]
+            guard let encoded = try? Packet(id: id, message: .offlineBatch(token: recipient.token, messages: candidate)).encoded()
+            else { break }
+            batch = candidate
+            bytes = encoded
+        }
+        // A message too big for any datagram cannot be delivered; it is skipped rather than block the rest.
+        delivery.queue = Array(queue.dropFirst(max(1, batch.count)))
+        guard !batch.isEmpty else {
+            deliveries[nick] = delivery
+            return sendNext(to: nick, recipient, newID: newID, now: now)
+        }
+        delivery.inFlight = Batch(
+            id: id, keys: Set(batch.map(\.key)), bytes: bytes, attemptsMade: 1, nextTry: now + retryInterval)
+        deliveries[nick] = delivery
+        return ([OutgoingDatagram(bytes: bytes, destination: recipient.address)], false)
+    }
+}

@@ -1,0 +1,161 @@
+/// Keeps every online client's copy of the directory current, and confirms it.
+///
+/// New changes go out at once as deltas; each client acknowledges the version it holds (a cumulative
+/// ack), and whatever it has not acknowledged is resent from that version with exponential back-off,
+/// as CoAP resends confirmable messages. Small directories are held whole by every client; above
+/// `wholeTableLimit` rows, clients hold only their own row and the rows they looked up, and a change
+/// goes only to the clients that hold it.
+struct TablePublisher {
+    struct Subscriber {
+        var nick: String
+        var address: Address
+        var token: UInt64
+        var mode: TableMode
+        /// The rows held in on-demand mode (the subscriber's own row always among them).
+        var held: Set<String>
+        /// The version the client acknowledged holding.
+        var confirmed: UInt64 = 0
+        /// The newest version sent to it.
+        var sent: UInt64 = 0
+    }
+
+    let wholeTableLimit: Int
+    private(set) var subscribers: [String: Subscriber] = [:]
+    private var nickByToken: [UInt64: String] = [:]
+    /// Subscribers in on-demand mode that hold each row.
+    private var holders: [String: Set<String>] = [:]
+    private var wholeTableSubscribers: Set<String> = []
+    /// Rows changed since the last flush; subscribers owed a push at the next flush.
+    private var changedRows: Set<String> = []
+    private var owedPush: Set<String> = []
+    private var resends = BackoffSchedule()
+
+    init(wholeTableLimit: Int) {
+        self.wholeTableLimit = wholeTableLimit
+    }
+
+    /// The mode a client registering now gets, for a directory of `rows` rows.
+    func mode(forDirectoryOf rows: Int) -> TableMode {
+        rows <= wholeTableLimit ? .whole : .onDemand
+    }
+
+    /// The earliest resend due, if any.
+    var nextResend: Instant? { resends.earliest }
+
+    /// Starts keeping `nick`'s copy current from nothing: it is owed the whole table (or its own row).
+    mutating func subscribe(_ nick: String, address: Address, token: UInt64, mode: TableMode) {
+        unsubscribe(nick)
+        subscribers[nick] = Subscriber(nick: nick, address: address, token: token, mode: mode, held: mode == .onDemand ? [nick] : [])
+        nickByToken[token] = nick
+        if mode == .whole { wholeTableSubscribers.insert(nick) } else { holders[nick, default: []].insert(nick) }
+        owedPush.insert(nick)
+    }
+
+    /// Stops keeping `nick`'s copy: it went offline.
+    mutating func unsubscribe(_ nick: String) {
+        guard let subscriber = subscribers.removeValue(forKey: nick) else { return }
+        nickByToken[subscriber.token] = nil
+        resends.stop(subscriber.token)
+        wholeTableSubscribers.remove(nick)
+        owedPush.remove(nick)
+        for row in subscriber.held {
+            holders[row]?.remove(nick)
+            if holders[row]?.isEmpty == true { holders[row] = nil }
+        }
+    }
+
+    /// Records that `nick`'s row changed; its holders hear of it at the next flush.
+    mutating func rowChanged(_ nick: String) {
+        changedRows.insert(nick)
+    }
+
+    /// Adds `row` to what `subscriber` holds in on-demand mode, after a lookup.
+    mutating func hold(_ row: String, by subscriber: String) {
+        guard subscribers[subscriber]?.mode == .onDemand else { return }
+        guard subscribers[subscriber]?.held.insert(row).inserted == true else { return }
+        holders[row, default: []].insert(subscriber)
+    }
+
+    /// Every whole-table subscriber switches to on-demand mode: the directory grew past the limit.
+    mutating func switchToOnDemand() {
+        for nick in wholeTableSubscribers {
+            subscribers[nick]?.mode = .onDemand
+            subscribers[nick]?.held = [nick]
+            holders[nick, default: []].insert(nick)
+            owedPush.insert(nick)
+        }
+        wholeTableSubscribers = []
+    }
+
+    /// `token`'s holder says it holds every row up to `version`.
+    mutating func acknowledged(_ version: UInt64, token: UInt64) {
+        guard let nick = nickByToken[token], var subscriber = subscribers[nick] else { return }
+        subscriber.confirmed = max(subscriber.confirmed, min(version, subscriber.sent))
+        subscribers[nick] = subscriber
+        if subscriber.confirmed >= subscriber.sent { resends.stop(token) }
+    }
+
+    /// Resends `nick` what it has not acknowledged, now (it asked again, by retrying its registration).
+    mutating func nudge(_ nick: String) {
+        guard let subscriber = subscribers[nick], subscriber.confirmed < subscriber.sent else { return }
+        owedPush.insert(nick)
+        subscribers[nick]?.sent = subscriber.confirmed
+    }
+
+    /// The latest version `nick` was sent, for the keepalive reply.
+    func sentVersion(of nick: String) -> UInt64 { subscribers[nick]?.sent ?? 0 }
+
+    /// The deltas owed since the last flush, each new change sent once to each of its holders.
+    mutating func flush(_ directory: Directory, now: Instant) -> [OutgoingDatagram] {
+        for row in changedRows {
+            owedPush.formUnion(holders[row] ?? [])
+        }
+        if !changedRows.isEmpty { owedPush.formUnion(wholeTableSubscribers) }
+        changedRows = []
+        var datagrams: [OutgoingDatagram] = []
+        // Sorted so a simulation replays byte for byte (set order differs between runs).
+        for nick in owedPush.sorted() {
+            guard let subscriber = subscribers[nick], subscriber.sent < directory.latest else {
+                continue
+            }
+            datagrams += deltas(for: subscriber, from: subscriber.sent, directory)
+            subscribers[nick]?.sent = directory.latest
+            resends.start(subscriber.token, now: now)
+        }
+        owedPush = []
+        return datagrams
+    }
+
+    /// What is due for a resend: everything after the version each such client acknowledged.
+    mutating func resendDue(_ directory: Directory, now: Instant) -> [OutgoingDatagram] {
+        var datagrams: [OutgoingDatagram] = []
+        for token in resends.popDue(now) {
+            guard let nick = nickByToken[token], let subscriber = subscribers[nick] else { continue }
+            guard subscriber.confirmed < subscriber.sent else {
+                resends.stop(token)
+                continue
+            }
+            datagrams += deltas(for: subscriber, from: subscriber.confirmed, directory)
+            subscribers[nick]?.sent = directory.latest
+        }
+        return datagrams
+    }
+
+    /// The deltas that take `subscriber` from `version` to the directory's latest, with its token.
+    private func deltas(for subscriber: Subscriber, from version: UInt64, _ directory: Directory) -> [OutgoingDatagram] {
+        let rows: [TableEntry]
+        switch subscriber.mode {
+        case .whole:
+            rows = directory.changes(after: version)
+        case .onDemand:
+            rows = subscriber.held.compactMap { directory[$0] }.filter { $0.version > version }.sorted { $0.version < $1.version }
+        }
+        return TableChunker.deltas(
+            of: rows, from: version, latest: directory.latest, mode: subscriber.mode, token: subscriber.token)
+            .compactMap { delta in
+                (try? Packet(id: 0, message: .tableDelta(delta)).encoded()).map {
+                    OutgoingDatagram(bytes: $0, destination: subscriber.address)
+                }
+            }
+    }
+}
