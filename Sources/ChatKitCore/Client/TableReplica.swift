@@ -17,6 +17,10 @@ struct TableReplica {
     private(set) var version: UInt64 = 0
     private(set) var mode: TableMode = .whole
     private var unannounced = false
+    /// Rows held from an earlier session: its versions mean nothing now (a restarted server counts from
+    /// 1 again), so any row of the new session replaces them, and those the new session does not send
+    /// by the time the table is caught up are gone.
+    private var fromEarlierSession: Set<String> = []
 
     subscript(nick: String) -> TableEntry? { rows[nick] }
 
@@ -25,6 +29,7 @@ struct TableReplica {
     mutating func reset() {
         version = 0
         unannounced = true
+        fromEarlierSession = Set(rows.keys)
     }
 
     /// Applies one delta for the client `own`.
@@ -37,6 +42,10 @@ struct TableReplica {
         for row in delta.entries where learn(row) { unannounced = true }
         if delta.from <= version, delta.to > version { version = delta.to }
         let caughtUp = version >= delta.latest
+        if caughtUp, !fromEarlierSession.isEmpty {
+            for nick in fromEarlierSession { rows[nick] = nil }
+            fromEarlierSession = []
+        }
         let announce = caughtUp && unannounced
         if announce { unannounced = false }
         return Applied(announce: announce, caughtUp: caughtUp)
@@ -45,7 +54,8 @@ struct TableReplica {
     /// Takes `row` if it is newer than the one held; returns whether anything changed.
     @discardableResult
     mutating func learn(_ row: TableEntry) -> Bool {
-        if let held = rows[row.nick], held.version >= row.version { return false }
+        if let held = rows[row.nick], held.version >= row.version, !fromEarlierSession.contains(row.nick) { return false }
+        fromEarlierSession.remove(row.nick)
         let changed = rows[row.nick].map { $0.address != row.address || $0.online != row.online } ?? true
         rows[row.nick] = row
         return changed

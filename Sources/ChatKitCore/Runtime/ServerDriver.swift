@@ -136,6 +136,12 @@ public final class ServerDriver: @unchecked Sendable {
         lock.withLock { machine.tableByNick }
     }
 
+    /// The nicknames whose rows the online client `nick` should hold (nil if it is not online), so tests
+    /// can check every holder's copy.
+    public func rowsHeld(by nick: String) -> Set<String>? {
+        lock.withLock { machine.rowsHeld(by: nick) }
+    }
+
     /// Datagrams the server dropped as invalid or unexpected.
     public var droppedDatagrams: Int {
         lock.withLock { machine.droppedDatagrams }

@@ -20,6 +20,8 @@ final class ChaosRun {
         var settleTime: Duration = .seconds(60)
         var maxLossRate = 0.3
         var step: Duration = .milliseconds(50)
+        /// How long a client's held rows may differ from the server's once faults stop.
+        var convergenceLimit: Duration = .seconds(5)
     }
 
     enum Outcome: Equatable {
@@ -79,6 +81,20 @@ final class ChaosRun {
     private var nicks: [String]
     /// Once settling has gone on this long, the server is healthy and no client may give up on it.
     private var healthyServerSince: Instant?
+    /// When each settled process's held rows started to differ from the server's.
+    private var divergingSince: [Int: Instant] = [:]
+    /// Second processes started under a live holder's nickname: the holder must keep it.
+    private var impostors: [(client: SimulatedClient, holder: Int, until: Instant)] = []
+    /// How many impostors were started, and how many took a live holder's nickname.
+    private(set) var impostorAttempts = 0
+    private(set) var nicksLostByLiveHolders = 0
+    /// The hosts cut off at some time in the last few seconds: their holders may rightly lose a probe round.
+    private var recentlyCutOff: [String: Instant] = [:]
+    /// When the server last crashed, and when each process last typed `dereg`: either frees a nickname.
+    private var lastServerCrash: Instant?
+    private var deregTypedAt: [Int: Instant] = [:]
+    /// Messages shown by impostors that rightly took a nickname (its holder was cut off): shown to that nick.
+    private var shownByImpostors: [String: Set<String>] = [:]
 
     init(seed: UInt64, options: Options = Options()) {
         self.seed = seed
@@ -106,6 +122,7 @@ final class ChaosRun {
             sim.run(for: options.step)
             handleScheduled()
             scanAll()
+            checkImpostors()
         }
         settle()
         check()
@@ -123,6 +140,7 @@ final class ChaosRun {
         case 78..<85: crashRandomClient()
         case 85..<89: crashServer()
         case 89..<94: cutOffRandomHost()
+        case 94..<97: startImpostor()
         default: break
         }
     }
@@ -144,7 +162,9 @@ final class ChaosRun {
         let line: String
         switch command {
         case .send(let send): line = "send \(sends[send].recipient) \(sends[send].text)"
-        case .dereg: line = "dereg \(process.nick)"
+        case .dereg:
+            line = "dereg \(process.nick)"
+            deregTypedAt[index] = sim.clock.now
         case .reg: line = "reg \(process.nick)"
         }
         log("\(process.nick)#\(index) types: \(line)")
@@ -173,6 +193,7 @@ final class ChaosRun {
     private func crashServer() {
         guard serverRestartAt == nil else { return }
         sim.crashServer()
+        lastServerCrash = sim.clock.now
         let delay = Duration.milliseconds(Int64(200 + random.next() % 5_000))
         serverRestartAt = sim.clock.now + delay
         log("crash server; restart in \(delay)")
@@ -183,7 +204,85 @@ final class ChaosRun {
         let duration = Duration.milliseconds(Int64(500 + random.next() % 5_000))
         sim.network.setHost(host, up: false)
         hostsDown.append((sim.clock.now + duration, host))
+        recentlyCutOff[host] = sim.clock.now + duration
         log("cut off \(host) for \(duration)")
+    }
+
+    /// Starts a second process under the nickname of a live, registered holder, from another host, as a
+    /// user starting the program twice would. While the holder answers, it must keep its nickname.
+    private func startImpostor() {
+        let live = nicks.compactMap { current[$0] }.filter {
+            processes[$0].alive && processes[$0].registered && !processes[$0].deregistered
+                && processes[$0].outstanding == nil
+        }
+        guard !live.isEmpty, serverRestartAt == nil, sim.server != nil else { return }
+        let holder = live[Int(random.next() % UInt64(live.count))]
+        let nick = processes[holder].nick
+        // Only a nickname the server knows as the holder's (not one a restarted server forgot) is at stake.
+        guard let row = sim.server?.tableByNick[nick], row.online, row.address == processes[holder].client.address else {
+            return
+        }
+        let client = sim.startClient(nick, host: "impostor-\(nick)", port: nextPort)
+        nextPort += 1
+        impostorAttempts += 1
+        impostors.append((client, holder, sim.clock.now + .seconds(6)))
+        log("impostor \(nick) at \(client.address) (holder #\(holder))")
+    }
+
+    /// An impostor that was welcomed while its holder was alive, registered and reachable took a live
+    /// holder's nickname. Impostors are stopped after 6 s either way.
+    private func checkImpostors() {
+        for entry in impostors {
+            let holder = processes[entry.holder]
+            let welcomed = entry.client.lines.contains { $0.hasPrefix(">>> [Welcome") }
+            let started = entry.until + .seconds(-6)
+            let holderReachable = holder.alive && !holder.deregistered
+                && (recentlyCutOff["host-" + holder.nick].map { sim.clock.now - $0 > .seconds(5) } ?? true)
+                && (lastServerCrash.map { $0 < started } ?? true) && (deregTypedAt[entry.holder].map { $0 < started } ?? true)
+            if welcomed, holderReachable, !holder.serverGaveUp {
+                nicksLostByLiveHolders += 1
+                violation("\(holder.nick)#\(entry.holder) was alive and answering, yet \(entry.client.address) took its nickname")
+            }
+            if welcomed || entry.until <= sim.clock.now || entry.client.exitStatus != nil {
+                entry.client.crash()
+                for line in entry.client.lines where line.hasPrefix(Prompt.text) && !line.hasPrefix(Prompt.text + "[") {
+                    guard let colon = line.range(of: ": ") else { continue }
+                    var body = String(line[colon.upperBound...])
+                    if body.hasPrefix("<"), let end = body.range(of: "> ") { body = String(body[end.upperBound...]) }
+                    shownByImpostors[entry.client.nick, default: []].insert(body)
+                }
+            }
+        }
+        impostors.removeAll { entry in
+            entry.client.lines.contains { $0.hasPrefix(">>> [Welcome") } || entry.until <= sim.clock.now
+                || entry.client.exitStatus != nil
+        }
+    }
+
+    /// Once faults stop, every settled client's held rows must equal the server's within the limit.
+    private func checkConvergence() {
+        guard let server = sim.server else { return }
+        let serverRows = server.tableByNick
+        for nick in nicks {
+            guard let index = current[nick], processes[index].alive, processes[index].registered,
+                let held = server.rowsHeld(by: nick), serverRows[nick]?.address == processes[index].client.address
+            else {
+                divergingSince[current[nick] ?? -1] = nil
+                continue
+            }
+            let table = processes[index].client.driver.tableByNick
+            let agrees = Set(table.keys) == held && held.allSatisfy { table[$0] == serverRows[$0] }
+            if agrees {
+                divergingSince[index] = nil
+            } else if let since = divergingSince[index] {
+                if sim.clock.now - since > options.convergenceLimit {
+                    violation("\(nick)#\(index)'s rows differed from the server's for over \(options.convergenceLimit) after faults stopped: \(table.values.sorted { $0.nick < $1.nick }) vs \(held.sorted().compactMap { serverRows[$0] })")
+                    divergingSince[index] = sim.clock.now
+                }
+            } else {
+                divergingSince[index] = sim.clock.now
+            }
+        }
     }
 
     private func changeFaults() {
@@ -262,6 +361,8 @@ final class ChaosRun {
             sim.run(for: .milliseconds(500))
             handleScheduled()
             scanAll()
+            checkImpostors()
+            checkConvergence()
         }
     }
 
@@ -296,7 +397,9 @@ final class ChaosRun {
         } else if text == "[Messages received by the server and saved.]" {
             complete(process, index, .saved, recipient: nil, line: text)
         } else if text == "[Server not responding]" {
-            if let healthy = healthyServerSince, sim.clock.now > healthy {
+            // A crashed process's timers still run in the simulation; it cannot hear the server, so its
+            // giving up says nothing about the server.
+            if let healthy = healthyServerSince, sim.clock.now > healthy, !process.crashed {
                 violation("\(process.nick)#\(index) gave up on a healthy server")
             }
             process.serverGaveUp = true
@@ -377,6 +480,7 @@ final class ChaosRun {
         for (number, send) in sends.enumerated() {
             let process = processes[send.process]
             let shownToRecipient = processes.contains { $0.nick == send.recipient && $0.shown[send.text] != nil }
+                || shownByImpostors[send.recipient]?.contains(send.text) == true
             switch send.outcome {
             case nil where !process.crashed:
                 violation("promise 1: send #\(number) \"\(send.text)\" ended in silence")

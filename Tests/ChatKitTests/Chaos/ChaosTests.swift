@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 /// The randomized fault simulation. `swift test` runs a few hundred seeds; CHATKIT_CHAOS_SEEDS=N runs N,
-/// CHATKIT_CHAOS_FIRST_SEED=S starts elsewhere, and CHATKIT_CHAOS_SEED=S replays one seed with its trace.
+/// CHATKIT_CHAOS_FIRST_SEED=S starts elsewhere, CHATKIT_CHAOS_MAX_LOSS=0.1 caps the loss rate (0.3 by
+/// default), and CHATKIT_CHAOS_SEED=S replays one seed with its trace.
 @Suite("Chaos: delivery promises under loss, crashes and restarts")
 struct ChaosTests {
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
@@ -20,12 +21,18 @@ struct ChaosTests {
         let started = ContinuousClock.now
         var simulated: Duration = .zero
         var sends = 0
+        var impostors = 0
+        var nicksLost = 0
         var failedSeeds: [UInt64] = []
         for seed in Self.seeds {
-            let run = ChaosRun(seed: seed)
+            var options = ChaosRun.Options()
+            if let loss = Self.environment["CHATKIT_CHAOS_MAX_LOSS"].flatMap(Double.init) { options.maxLossRate = loss }
+            let run = ChaosRun(seed: seed, options: options)
             let violations = run.run()
             simulated += run.sim.clock.now - .zero
             sends += run.sends.count
+            impostors += run.impostorAttempts
+            nicksLost += run.nicksLostByLiveHolders
             if !violations.isEmpty {
                 failedSeeds.append(seed)
                 if failedSeeds.count <= 2 { Issue.record(Comment(rawValue: run.report)) }
@@ -34,6 +41,7 @@ struct ChaosTests {
         }
         let real = ContinuousClock.now - started
         let speed = Double(simulated.components.seconds) / max(0.001, Double(real.components.seconds) + Double(real.components.attoseconds) / 1e18)
+        print("chaos: \(impostors) impostors started under live holders' nicks, \(nicksLost) took one")
         print("chaos: \(Self.seeds.count) seeds, \(sends) sends, \(simulated.components.seconds) simulated s in \(real): \(Int(speed)) simulated s per real s")
         #expect(failedSeeds.isEmpty, "failing seeds: \(failedSeeds)")
     }
