@@ -10,4 +10,6 @@ struct ClientRecord {
     var registrationOutcome: RegisterOutcome
     /// When the client was last heard from; silent clients are marked offline.
     var lastSeen: Instant
+    /// The client deregistered this session: a late copy of its registration must not revive it.
+    var deregistered = false
 }

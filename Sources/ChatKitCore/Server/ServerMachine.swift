@@ -142,6 +142,10 @@ public struct ServerMachine: Sendable {
             log("refused invalid nickname from \(source)")
             return reply(id, .registerReply(.invalidNick, token: 0), to: source)
         }
+        if let record = clients[nick], record.deregistered, record.address == source, record.registrationID == id {
+            // A duplicate of a registration the client has since closed with `dereg` (found by chaos seed 1333).
+            return drop("\(source): late copy of a registration of \(nick) since deregistered")
+        }
         if let record = clients[nick], record.online {
             if record.address == source, record.registrationID == id {
                 // A retry of the registration we already granted: answer it the same way, and resend the
@@ -195,6 +199,7 @@ public struct ServerMachine: Sendable {
         if record.online {
             statistics.deregistrations += 1
             log("deregistered \(nick)")
+            clients[nick]?.deregistered = true
             markOffline(nick)
         }
         reply(id, .deregisterReply(.deregistered), to: source)
