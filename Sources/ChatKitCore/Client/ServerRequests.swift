@@ -27,15 +27,14 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
 
     subscript(id: UInt64) -> Request? { requests[id] }
 
-    /// Records a new request, to be sent now.
+    /// Records a new request; the caller sends it now and calls `scheduleRetry`.
     mutating func start(_ id: UInt64, _ purpose: Purpose, now: Instant) {
         requests[id] = Request(purpose: purpose, startedAt: now, nextTry: nil)
-        scheduleRetry(id, now: now)
     }
 
     /// The request is sent (again) now; its next try is one interval later.
     mutating func scheduleRetry(_ id: UInt64, now: Instant) {
-        guard requests[id] != nil else { return }
+        guard requests[id] != nil, requests[id]?.nextTry != now + interval else { return }
         requests[id]?.nextTry = now + interval
         retries.add(id, at: now + interval)
     }

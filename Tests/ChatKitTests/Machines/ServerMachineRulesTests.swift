@@ -1,0 +1,148 @@
+import ChatKitCore
+import Testing
+
+/// The server machine on its own: datagrams in, effects out, one test per liveness rule.
+@Suite("Server machine rules")
+struct ServerMachineRulesTests {
+    static let x = Address(host: "10.0.0.1", port: 6061)
+    static let y = Address(host: "10.0.0.2", port: 6062)
+    static let newcomer = Address(host: "10.0.0.9", port: 7000)
+
+    struct Harness {
+        var machine: ServerMachine
+        var now = Instant.zero
+
+        init() {
+            var config = ServerConfig()
+            config.random = .seeded(5)
+            machine = ServerMachine(config: config)
+        }
+
+        /// Handles one datagram; returns the packets sent, with their destinations.
+        mutating func receive(_ message: Message, id: UInt64, from source: Address) -> [(Packet, Address)] {
+            let bytes = (try? Packet(id: id, message: message).encoded()) ?? []
+            return sent(machine.handle(.datagram(Datagram(bytes: bytes, source: source)), at: now, wallClockMicroseconds: 0))
+        }
+
+        /// Moves time on by `duration`, ticking at every deadline on the way; returns the packets sent.
+        mutating func advance(by duration: Duration) -> [(Packet, Address)] {
+            let end = now + duration
+            var packets: [(Packet, Address)] = []
+            while let deadline = machine.nextDeadline, deadline <= end {
+                now = max(now, deadline)
+                packets += sent(machine.handle(.tick, at: now, wallClockMicroseconds: 0))
+            }
+            now = end
+            return packets
+        }
+
+        private func sent(_ effects: [ServerEffect]) -> [(Packet, Address)] {
+            effects.compactMap {
+                guard case .send(let bytes, let destination) = $0, let packet = try? Packet(decoding: bytes) else { return nil }
+                return (packet, destination)
+            }
+        }
+
+        /// Registers `nick` at `address` and acknowledges its table; returns its token.
+        mutating func register(_ nick: String, at address: Address, id: UInt64) -> UInt64 {
+            let replies = receive(.register(nick: nick, token: 0), id: id, from: address)
+            guard case .registerReply(_, let token)? = replies.first?.0.message else { return 0 }
+            for (packet, _) in advance(by: .zero) {
+                if case .tableDelta(let delta) = packet.message, delta.token == token {
+                    _ = receive(.tableAck(token: token, version: delta.to), id: 99, from: address)
+                }
+            }
+            return token
+        }
+    }
+
+    @Test("a table change not acknowledged is resent after 500 ms, then 1 s, then 2 s, and no more once acknowledged")
+    func resendsWithBackoff() {
+        var server = Harness()
+        let tokenX = server.register("x", at: Self.x, id: 1)
+        _ = server.register("y", at: Self.y, id: 2)
+        // x does not acknowledge the delta that announced y.
+        let times: [Duration] = [.milliseconds(499), .milliseconds(1), .milliseconds(999), .milliseconds(1), .milliseconds(1_999), .milliseconds(1)]
+        var deltasToX: [Int] = []
+        for step in times {
+            deltasToX.append(server.advance(by: step).filter { $0.1 == Self.x && $0.0.message.kind == .tableDelta }.count)
+        }
+        #expect(deltasToX == [0, 1, 0, 1, 0, 1])
+        _ = server.receive(.tableAck(token: tokenX, version: 1_000), id: 5, from: Self.x)
+        #expect(server.advance(by: .seconds(10)).filter { $0.1 == Self.x && $0.0.message.kind == .tableDelta }.isEmpty)
+    }
+
+    @Test("a newcomer for a live nick hears 'checking' while the holder is probed; any answer keeps the nick")
+    func probesKeepLiveHolder() {
+        var server = Harness()
+        let token = server.register("x", at: Self.x, id: 1)
+        let first = server.receive(.register(nick: "x", token: 0), id: 7, from: Self.newcomer)
+        #expect(first.contains { $0.0.message == .registerReply(.checking, token: 0) && $0.1 == Self.newcomer })
+        let probe = first.first { $0.1 == Self.x }
+        #expect(probe?.0.message == .probe(token: token))
+        // Ten probes go unanswered (lost), then the holder's keepalive arrives: it is alive.
+        let probes = server.advance(by: .milliseconds(2_500)).filter { $0.1 == Self.x }
+        #expect(probes.count == 10)
+        let verdict = server.receive(.keepalive(token: token, tableVersion: 0), id: 8, from: Self.x)
+        #expect(verdict.contains { $0.0 == Packet(id: 7, message: .registerReply(.nickInUse, token: 0)) && $0.1 == Self.newcomer })
+        #expect(server.machine.tableByNick["x"]?.address == Self.x)
+    }
+
+    @Test("a holder silent to all 14 probes, 250 ms apart, loses the nick to the newcomer")
+    func silentHolderLosesNick() {
+        var server = Harness()
+        _ = server.register("x", at: Self.x, id: 1)
+        _ = server.receive(.register(nick: "x", token: 0), id: 7, from: Self.newcomer)
+        #expect(server.advance(by: .milliseconds(3_400)).allSatisfy { $0.0.message.kind == .probe })
+        let verdict = server.advance(by: .milliseconds(200))
+        #expect(verdict.contains { $0.0.id == 7 && $0.0.message.kind == .registerReply && $0.1 == Self.newcomer })
+        #expect(server.machine.tableByNick["x"]?.address == Self.newcomer)
+    }
+
+    @Test("a peer's 'no ACK' does not mark the recipient offline: the server probes it first")
+    func noAckProbesFirst() {
+        var server = Harness()
+        let tokenX = server.register("x", at: Self.x, id: 1)
+        let tokenY = server.register("y", at: Self.y, id: 2)
+        let sent = server.receive(.save(SaveRequest(token: tokenX, recipient: "y", reason: .noAck, text: "hi")), id: 3, from: Self.x)
+        #expect(sent.contains { $0.0.message == .probe(token: tokenY) && $0.1 == Self.y })
+        #expect(server.machine.tableByNick["y"]?.online == true)
+        _ = server.receive(.probeReply(token: tokenY), id: 4, from: Self.y)
+        _ = server.advance(by: .seconds(5))
+        #expect(server.machine.tableByNick["y"]?.online == true)
+    }
+
+    @Test("a lookup answers the row, or 'no such client'; an unknown token is told to register")
+    func lookups() {
+        var server = Harness()
+        let token = server.register("x", at: Self.x, id: 1)
+        _ = server.register("y", at: Self.y, id: 2)
+        let found = server.receive(.lookup(token: token, nick: "y"), id: 3, from: Self.x)
+        #expect(found.first?.0.message == .lookupReply(.found, entry: server.machine.tableByNick["y"]))
+        let none = server.receive(.lookup(token: token, nick: "nobody"), id: 4, from: Self.x)
+        #expect(none.first?.0.message == .lookupReply(.noSuchClient, entry: nil))
+        let stranger = server.receive(.lookup(token: 12_345, nick: "y"), id: 5, from: Self.newcomer)
+        #expect(stranger.first?.0.message == .lookupReply(.notRegistered, entry: nil))
+    }
+
+    @Test("above the whole-table limit a registration reaches only the row's holders")
+    func onDemandAboveLimit() {
+        var server = Harness()
+        var config = ServerConfig()
+        config.random = .seeded(5)
+        config.wholeTableLimit = 2
+        server.machine = ServerMachine(config: config)
+        _ = server.register("a", at: Address(host: "10.1.0.1", port: 1), id: 1)
+        _ = server.register("b", at: Address(host: "10.1.0.2", port: 1), id: 2)
+        _ = server.receive(.register(nick: "c", token: 0), id: 3, from: Address(host: "10.1.0.3", port: 1))
+        let pushes = server.advance(by: .zero).filter { $0.0.message.kind == .tableDelta }
+        // a and b switch to on-demand mode (an empty delta each); c gets its own row only.
+        for (packet, _) in pushes {
+            guard case .tableDelta(let delta) = packet.message else { continue }
+            #expect(delta.mode == .onDemand)
+            #expect(delta.entries.count <= 1)
+        }
+        #expect(server.machine.rowsHeld(by: "a") == ["a"])
+        #expect(server.machine.rowsHeld(by: "c") == ["c"])
+    }
+}
