@@ -425,10 +425,8 @@ public struct ClientMachine: Sendable {
             show(.problem("Message to <\(chat.recipient)> not delivered: the peer does not answer and the server says it is online."))
         case .unknownRecipient:
             show(.problem("The server does not know <\(chat.recipient)>; message not saved."))
-        case .notRegistered where phase == .online || isRegistering:
-            // The server restarted and forgot us: register again quietly, then send this save again.
-            requests.park(id, request.purpose, now: now)
-            if phase == .online { beginRegistration(quiet: true) }
+        case .notRegistered where canRegisterAgain:
+            retryAfterRegistering(id, request.purpose)
         case .notRegistered:
             show(.problem("The server does not recognise this session; message to <\(chat.recipient)> not saved."))
         case .mailboxFull:
@@ -450,9 +448,8 @@ public struct ClientMachine: Sendable {
             send(text, to: replica[recipient] ?? entry)
         case .noSuchClient:
             show(.problem("<\(recipient)> is not in the client table. Type who to list clients."))
-        case .notRegistered where phase == .online || isRegistering:
-            requests.park(id, request.purpose, now: now)
-            if phase == .online { beginRegistration(quiet: true) }
+        case .notRegistered where canRegisterAgain:
+            retryAfterRegistering(id, request.purpose)
         case .notRegistered:
             show(.problem("The server does not recognise this session; message to <\(recipient)> not sent."))
         }
@@ -470,6 +467,14 @@ public struct ClientMachine: Sendable {
             return show(.info("(more clients; type who <prefix> to narrow the list)"))
         }
         startRequest(newMessageID(), .who(prefix: prefix, after: last, shown: shown + rows.count))
+    }
+
+    private var canRegisterAgain: Bool { phase == .online || isRegistering }
+
+    /// The server restarted and forgot us: register again quietly, then send request `id` again.
+    private mutating func retryAfterRegistering(_ id: UInt64, _ purpose: Purpose) {
+        requests.park(id, purpose, now: now)
+        if phase == .online { beginRegistration(quiet: true) }
     }
 
     private var isRegistering: Bool {
