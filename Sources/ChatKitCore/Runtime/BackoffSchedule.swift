@@ -2,8 +2,8 @@
 /// pending items at once.
 ///
 /// Each back-off level has its own `DeadlineQueue`: items entering one level all wait the same time, so
-/// their deadlines arrive in order and scheduling stays O(1). Entries are never removed early; the owner
-/// checks each popped id against its live state (`scheduled(_:)`) and ignores stale ones.
+/// their deadlines arrive in order and scheduling stays O(1). Entries are never removed early: `popDue`
+/// checks each queued entry against the id's live deadline and skips stale ones.
 struct BackoffSchedule {
     private var levels: [DeadlineQueue]
     private let delays: [Duration]
@@ -20,9 +20,6 @@ struct BackoffSchedule {
 
     /// The earliest deadline queued, stale or not.
     var earliest: Instant? { levels.compactMap(\.earliest).min() }
-
-    /// Whether `id` is waiting for a retry.
-    func isScheduled(_ id: UInt64) -> Bool { live[id] != nil }
 
     /// Schedules `id`'s first retry, unless one is already scheduled.
     mutating func start(_ id: UInt64, now: Instant) {

@@ -19,16 +19,8 @@ struct HolderProbes {
         var probeID: UInt64
         var sent = 0
         var nextAt: Instant
-        /// Set while a newcomer waits for the verdict.
+        /// Set while a newcomer waits for the verdict; without it a silent holder is marked offline.
         var takeover: Takeover?
-        /// Set when a peer reported that the holder did not acknowledge a chat.
-        var noAck = false
-    }
-
-    /// What became of a probe.
-    enum Verdict {
-        case alive(String, Probe)
-        case dead(String, Probe)
     }
 
     let attempts: Int
@@ -45,18 +37,17 @@ struct HolderProbes {
 
     subscript(nick: String) -> Probe? { probes[nick] }
 
-    /// Starts probing `nick` unless it is already being probed; either way `update` records why.
-    /// Returns the probe to send now, if a new round started.
+    /// Starts probing `nick` unless it is already being probed; either way a newcomer waiting for the
+    /// verdict is recorded. Returns the probe to send now, if a new round started.
     mutating func probe(
-        _ nick: String, token: UInt64, address: Address, probeID: UInt64, now: Instant, update: (inout Probe) -> Void
+        _ nick: String, token: UInt64, address: Address, probeID: UInt64, now: Instant, takeover: Takeover? = nil
     ) -> OutgoingDatagram? {
-        if probes[nick] != nil {
-            update(&probes[nick]!)
+        if var running = probes[nick] {
+            if let takeover { running.takeover = takeover }
+            probes[nick] = running
             return nil
         }
-        var probe = Probe(token: token, address: address, probeID: probeID, nextAt: now)
-        update(&probe)
-        probes[nick] = probe
+        probes[nick] = Probe(token: token, address: address, probeID: probeID, nextAt: now, takeover: takeover)
         return send(nick, now: now)
     }
 

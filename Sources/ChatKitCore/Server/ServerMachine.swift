@@ -106,7 +106,9 @@ public struct ServerMachine: Sendable {
         case .save(let request): save(id, request, from: source)
         case .offlineAck(let token): storedMessagesAcknowledged(id, token: token, from: source)
         case .keepalive(let token, let version): keepalive(id, token: token, version: version, from: source)
-        case .tableAck(let token, let version): tableAcknowledged(version, token: token, from: source)
+        case .tableAck(let token, let version):
+            guard let nick = heardFrom(token, at: source) else { return drop("\(source): table acknowledgement from no session") }
+            tableAcknowledged(version, by: nick)
         case .probeReply(let token): if heardFrom(token, at: source) == nil { drop("\(source): answer to no probe") }
         case .lookup(let token, let nick): lookup(id, nick, token: token, from: source)
         case .who(let token, let prefix, let after): who(id, prefix: prefix, after: after, token: token, from: source)
@@ -238,13 +240,13 @@ public struct ServerMachine: Sendable {
         if probes[record.nick] == nil {
             log("\(source) asks for \(record.nick), held by \(record.address): probing the holder", level: .debug)
         }
-        startProbe(of: record) { $0.takeover = takeover }
+        startProbe(of: record, takeover: takeover)
         reply(id, .registerReply(.checking, token: 0), to: source)
     }
 
-    private mutating func startProbe(of record: ClientRecord, _ update: (inout HolderProbes.Probe) -> Void) {
+    private mutating func startProbe(of record: ClientRecord, takeover: HolderProbes.Takeover? = nil) {
         let probe = probes.probe(
-            record.nick, token: record.token, address: record.address, probeID: random.next(), now: now, update: update)
+            record.nick, token: record.token, address: record.address, probeID: random.next(), now: now, takeover: takeover)
         if let probe { send([probe]) }
     }
 
@@ -272,7 +274,7 @@ public struct ServerMachine: Sendable {
         guard let nick = heardFrom(token, at: source) else {
             return reply(id, .keepaliveReply(.unknownSession, tableVersion: 0), to: source)
         }
-        tableAcknowledged(version, token: token, from: source)
+        tableAcknowledged(version, by: nick)
         reply(id, .keepaliveReply(.alive, tableVersion: publisher.sentVersion(of: nick)), to: source)
     }
 
@@ -307,13 +309,13 @@ public struct ServerMachine: Sendable {
         send(publisher.flush(directory, now: now))
     }
 
-    private mutating func tableAcknowledged(_ version: UInt64, token: UInt64, from source: Address) {
-        guard let nick = heardFrom(token, at: source), let record = clients[nick] else {
-            return drop("\(source): table acknowledgement from no session")
-        }
-        let hadTable = (publisher.subscribers[nick]?.confirmed ?? 0) > 0
-        publisher.acknowledged(version, token: token)
-        if !hadTable, (publisher.subscribers[nick]?.confirmed ?? 0) > 0 {
+    /// `nick` (already checked by `heardFrom`) holds every row up to `version`; the first table it
+    /// acknowledges releases the stored messages waiting for it.
+    private mutating func tableAcknowledged(_ version: UInt64, by nick: String) {
+        guard let record = clients[nick] else { return }
+        let hadTable = publisher.hasConfirmedTable(nick)
+        publisher.acknowledged(version, token: record.token)
+        if !hadTable, publisher.hasConfirmedTable(nick) {
             send(courier.tableArrived(nick, recipient: recipient(record), newID: { random.next() }, now: now))
         }
     }
@@ -364,7 +366,7 @@ public struct ServerMachine: Sendable {
                 // A peer's word is not enough to mark anyone offline: probe first. The message is stored
                 // either way, and goes to the recipient at once if it turns out to be alive.
                 log("\(recipient.nick) did not acknowledge \(sender): probing it", level: .debug)
-                startProbe(of: recipient) { $0.noAck = true }
+                startProbe(of: recipient)
             }
         }
         if recentlySaved.contains(key) {
@@ -414,7 +416,7 @@ public struct ServerMachine: Sendable {
     private func recipient(_ record: ClientRecord) -> StoredMessageCourier.Recipient {
         StoredMessageCourier.Recipient(
             address: record.address, token: record.token,
-            hasTable: (publisher.subscribers[record.nick]?.confirmed ?? 0) > 0)
+            hasTable: publisher.hasConfirmedTable(record.nick))
     }
 
     private func onlineRecipient(_ nick: String) -> StoredMessageCourier.Recipient? {

@@ -102,6 +102,9 @@ struct TablePublisher {
         subscribers[nick]?.sent = subscriber.confirmed
     }
 
+    /// Whether `nick` has acknowledged any table in its session; its stored messages wait until it has.
+    func hasConfirmedTable(_ nick: String) -> Bool { (subscribers[nick]?.confirmed ?? 0) > 0 }
+
     /// The latest version `nick` was sent, for the keepalive reply.
     func sentVersion(of nick: String) -> UInt64 { subscribers[nick]?.sent ?? 0 }
 
