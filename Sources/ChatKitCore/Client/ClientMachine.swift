@@ -440,10 +440,13 @@ public struct ClientMachine: Sendable {
 
     private mutating func lookupAnswered(_ id: UInt64, _ outcome: LookupOutcome, _ entry: TableEntry?) {
         guard let request = requests[id], case .lookup(let recipient, let text) = request.purpose else { return drop() }
+        // A "found" without the asked-for row is malformed: drop it and keep asking, so the send still ends
+        // in an outcome line.
+        if outcome == .found, entry?.nick != recipient { return drop() }
         requests.finish(id)
         switch outcome {
         case .found:
-            guard let entry, entry.nick == recipient else { return drop() }
+            guard let entry else { return }
             replica.learn(entry)
             send(text, to: replica[recipient] ?? entry)
         case .noSuchClient:
