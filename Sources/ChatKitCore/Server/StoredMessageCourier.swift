@@ -57,6 +57,13 @@ struct StoredMessageCourier {
         return start(nick)
     }
 
+    /// `nick` has a new session: any delivery to the old one is dropped, and the mailbox is read afresh
+    /// (the caller loads it).
+    mutating func restart(_ nick: String) {
+        stop(nick)
+        deliveries[nick] = Delivery()
+    }
+
     /// `nick` went offline: its delivery stops until it registers again.
     mutating func stop(_ nick: String) {
         deliveries[nick] = nil

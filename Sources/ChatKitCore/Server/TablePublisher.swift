@@ -28,6 +28,8 @@ struct TablePublisher {
     /// Rows changed since the last flush; subscribers owed a push at the next flush.
     private var changedRows: Set<String> = []
     private var owedPush: Set<String> = []
+    /// Subscribers whose next push starts again from the version they confirmed, not from what was sent.
+    private var owedResend: Set<String> = []
     private var resends = BackoffSchedule()
 
     init(wholeTableLimit: Int) {
@@ -58,6 +60,7 @@ struct TablePublisher {
         resends.stop(subscriber.token)
         wholeTableSubscribers.remove(nick)
         owedPush.remove(nick)
+        owedResend.remove(nick)
         for row in subscriber.held {
             holders[row]?.remove(nick)
             if holders[row]?.isEmpty == true { holders[row] = nil }
@@ -95,11 +98,12 @@ struct TablePublisher {
         if subscriber.confirmed >= subscriber.sent { resends.stop(token) }
     }
 
-    /// Resends `nick` what it has not acknowledged, now (it asked again, by retrying its registration).
-    mutating func nudge(_ nick: String) {
+    /// At the next flush, resends `nick` everything it has not acknowledged, without waiting for the
+    /// back-off: it asked again, by retrying its registration.
+    mutating func resendUnconfirmed(to nick: String) {
         guard let subscriber = subscribers[nick], subscriber.confirmed < subscriber.sent else { return }
         owedPush.insert(nick)
-        subscribers[nick]?.sent = subscriber.confirmed
+        owedResend.insert(nick)
     }
 
     /// Whether `nick` has acknowledged any table in its session; its stored messages wait until it has.
@@ -118,14 +122,15 @@ struct TablePublisher {
         var datagrams: [OutgoingDatagram] = []
         // Sorted so a simulation replays byte for byte (set order differs between runs).
         for nick in owedPush.sorted() {
-            guard let subscriber = subscribers[nick], subscriber.sent < directory.latest else {
-                continue
-            }
-            datagrams += deltas(for: subscriber, from: subscriber.sent, directory)
+            guard let subscriber = subscribers[nick] else { continue }
+            let from = owedResend.contains(nick) ? subscriber.confirmed : subscriber.sent
+            guard from < directory.latest else { continue }
+            datagrams += deltas(for: subscriber, from: from, directory)
             subscribers[nick]?.sent = directory.latest
             resends.start(subscriber.token, now: now)
         }
         owedPush = []
+        owedResend = []
         return datagrams
     }
 

@@ -1,0 +1,58 @@
+/// What comes in to be read: chats from peers and stored messages from the server. Each is shown once
+/// however often it arrives, directly or from the server, and each chat is acknowledged.
+struct ChatInbox {
+    private var seen: RecentKeys
+    /// Chat ACKs held back while a batch of events is handled, to answer a burst with one datagram.
+    private var heldAcks = HeldAcks()
+    private var announcedStoredMessages = false
+
+    init(remembered: Int) {
+        seen = RecentKeys(capacity: remembered)
+    }
+
+    /// A new registration: "You have messages" is announced again before the next stored messages.
+    mutating func registered() {
+        announcedStoredMessages = false
+    }
+
+    /// Chat `id` from `sender` arrived; returns what to show, nil for a copy already shown.
+    mutating func chatArrived(_ id: UInt64, from sender: String, text: String) -> Notice? {
+        seen.insert(MessageKey(sender: sender, id: id)) ? .chat(from: sender, text: text) : nil
+    }
+
+    /// Holds the ACK of chat `id` for `peer` until `takeHeldAcks`.
+    mutating func holdAck(_ id: UInt64, for peer: Address) {
+        heldAcks.add(id, for: peer)
+    }
+
+    /// The held ACKs as packets, per peer: a plain `chatAck` for one chat, `chatAcks` for more.
+    mutating func takeHeldAcks(newID: () -> UInt64) -> [(packet: Packet, peer: Address)] {
+        var packets: [(packet: Packet, peer: Address)] = []
+        for (peer, ids) in heldAcks.takeAll() {
+            var start = 0
+            while start < ids.count {
+                let group = Array(ids[start..<min(start + WireLimits.maxAcksPerDatagram, ids.count)])
+                let packet = group.count == 1
+                    ? Packet(id: group[0], message: .chatAck) : Packet(id: newID(), message: .chatAcks(ids: group))
+                packets.append((packet, peer))
+                start += group.count
+            }
+        }
+        return packets
+    }
+
+    /// Stored messages arrived; returns what to show: "You have messages" once per registration, then
+    /// each message not shown before, with the time it was saved.
+    mutating func storedMessagesArrived(_ messages: [OfflineMessage], utcOffsetSeconds: Int) -> [Notice] {
+        var notices: [Notice] = []
+        if !announcedStoredMessages, messages.contains(where: { !seen.contains($0.key) }) {
+            announcedStoredMessages = true
+            notices.append(.youHaveMessages)
+        }
+        for message in messages where seen.insert(message.key) {
+            let savedAt = Timestamp.format(microseconds: message.savedAtMicroseconds, utcOffsetSeconds: utcOffsetSeconds)
+            notices.append(.offlineMessage(from: message.key.sender, savedAt: savedAt, text: message.text))
+        }
+        return notices
+    }
+}

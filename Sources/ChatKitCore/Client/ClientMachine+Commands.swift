@@ -1,0 +1,96 @@
+/// Typed commands: `send`, `who`, `reg`, `dereg`, `help` and `quit`, each checked before it runs.
+extension ClientMachine {
+    /// Commands wait while registering or deregistering, and while `maxChatsInFlight` chats await their
+    /// ACK (so input piped in streams at the pace the peers keep up with).
+    var acceptsCommands: Bool {
+        (phase == .online || phase == .offline) && chats.count < config.maxChatsInFlight
+    }
+
+    mutating func drainHeldLines() {
+        while acceptsCommands, let line = heldLines.popFirst() {
+            run(ClientCommand(parsing: line))
+        }
+    }
+
+    mutating func run(_ command: ClientCommand) {
+        switch command {
+        case .nothing: break
+        case .invalid(let reason): show(.problem(reason))
+        case .help:
+            show(.info("Commands:"))
+            for line in ClientCommand.usage { show(.info("  " + line)) }
+        case .who(let prefix): who(prefix: (try? Nickname.normalized(prefix)) ?? prefix)
+        case .quit: inputEnded = true
+        case .send(let recipient, let text): send(to: recipient, text: text)
+        case .register(let nick): register(as: nick)
+        case .deregister(let nick): deregister(as: nick)
+        }
+    }
+
+    mutating func who(prefix: String) {
+        guard replica.mode == .onDemand, phase == .online else {
+            let rows = tableEntries.filter { $0.nick.hasPrefix(prefix) }
+            guard !rows.isEmpty else {
+                return show(.info(prefix.isEmpty ? "The client table is empty." : "No client's nickname starts with \(prefix)."))
+            }
+            return showRows(rows)
+        }
+        startRequest(newMessageID(), .who(prefix: prefix, after: "", shown: 0))
+    }
+
+    mutating func showRows(_ rows: [TableEntry]) {
+        for entry in rows {
+            show(.info("\(entry.nick)  \(entry.address)  \(entry.online ? "online" : "offline")"))
+        }
+    }
+
+    mutating func send(to rawRecipient: String, text: String) {
+        guard phase == .online else {
+            return show(.problem("You are offline. Type reg \(config.nick) to come back online first."))
+        }
+        do {
+            try MessageText.validate(text)
+        } catch {
+            return show(.problem("Message not sent: \(error)."))
+        }
+        // Swift strings hash and compare by canonical equivalence, so any spelling of a nickname finds its
+        // (NFC) entry without normalizing it first.
+        guard let entry = replica[rawRecipient] else {
+            // Not held (a table behind the server, or a directory too big to hold): ask the server.
+            guard let nick = try? Nickname.normalized(rawRecipient) else {
+                return show(.problem("<\(rawRecipient)> is not a valid nickname."))
+            }
+            return startRequest(newMessageID(), .lookup(recipient: nick, text: text))
+        }
+        send(text, to: entry)
+    }
+
+    mutating func send(_ text: String, to entry: TableEntry) {
+        guard entry.nick != config.nick else { return show(.problem("You cannot send a message to yourself.")) }
+        let chat = OutgoingChat(id: newMessageID(), recipient: entry.nick, text: text, peer: entry.address)
+        if entry.online {
+            sendDirectly(chat)
+        } else {
+            show(.recipientOffline(entry.nick))
+            startRequest(chat.id, .save(chat, .recipientOffline))
+        }
+    }
+
+    mutating func register(as rawNick: String) {
+        guard (try? Nickname.normalized(rawNick)) == config.nick else {
+            return show(.problem("You can only register as yourself: reg \(config.nick)"))
+        }
+        guard phase == .offline else { return show(.problem("You are already registered.")) }
+        beginRegistration()
+    }
+
+    mutating func deregister(as rawNick: String) {
+        guard (try? Nickname.normalized(rawNick)) == config.nick else {
+            return show(.problem("You can only deregister yourself: dereg \(config.nick)"))
+        }
+        guard phase == .online else { return show(.problem("You are already offline.")) }
+        let id = newMessageID()
+        phase = .deregistering(requestID: id)
+        startRequest(id, .deregister)
+    }
+}

@@ -1,0 +1,155 @@
+/// The server's answers: registration, the table, saves, lookups, `who` pages and stored messages.
+extension ClientMachine {
+    mutating func registrationAnswered(_ id: UInt64, _ outcome: RegisterOutcome, _ newToken: UInt64) {
+        guard case .registering(let requestID, let replied, let quiet) = phase, requestID == id else { return drop() }
+        if replied {
+            // A retry answered again, perhaps by a server that restarted meanwhile: its token is the
+            // one its table will carry.
+            if outcome == .registered || outcome == .reRegistered, newToken != token { startSession(newToken) }
+            return
+        }
+        switch outcome {
+        case .registered, .reRegistered:
+            startSession(newToken)
+            phase = .registering(requestID: id, replied: true, quiet: quiet)
+            inbox.registered()
+            if !quiet { show(outcome == .registered && !hasBeenRegistered ? .registered : .reRegistered) }
+            hasBeenRegistered = true
+            // The request stays outstanding until the table arrives; a retry makes the server resend it.
+        case .checking:
+            break  // the holder of our nickname is being probed; the retries fetch the verdict
+        case .nickInUse:
+            show(.problem("The nickname <\(config.nick)> is already in use by another online client."))
+            exit(code: 1, notice: .exitingAfterFailure)
+        case .invalidNick:
+            show(.problem("The server refused the nickname <\(config.nick)>."))
+            exit(code: 1, notice: .exitingAfterFailure)
+        }
+    }
+
+    /// Adopts a new session token. Table versions count per server session (a restarted server starts
+    /// again from 1), and tables carry the token, so the first table of the new session always applies.
+    mutating func startSession(_ newToken: UInt64) {
+        token = newToken
+        replica.reset()
+    }
+
+    mutating func deregistrationAnswered(_ id: UInt64, _ outcome: DeregisterOutcome) {
+        guard case .deregistering(let requestID) = phase, requestID == id else { return drop() }
+        requests.finish(id)
+        switch outcome {
+        case .deregistered:
+            phase = .offline
+            show(.deregistered)
+        case .notHolder:
+            phase = .online
+            show(.problem("The server refused to deregister <\(config.nick)>: the registration is not yours."))
+        }
+    }
+
+    mutating func tableDeltaArrived(_ delta: TableDelta) {
+        guard token != 0, delta.token == token, isRegisteredWithServer else { return drop() }
+        let applied = replica.apply(delta, own: config.nick)
+        tableAckOwed = true
+        if applied.announce { show(.tableUpdated) }
+        guard applied.caughtUp else { return }
+        if case .registering(let requestID, replied: true, _) = phase {
+            requests.finish(requestID)
+            phase = .online
+            nextKeepalive = now + config.keepaliveInterval
+            for id in requests.parked { transmitRequest(id) }
+        }
+        if phase == .online, replica[config.nick]?.online == false {
+            // The server believes we are gone (it missed our keepalives): register again.
+            beginRegistration(quiet: true)
+        }
+    }
+
+    /// The cumulative acknowledgement of the table version held, once per event or batch of events.
+    mutating func sendTableAckIfOwed() {
+        guard tableAckOwed else { return }
+        tableAckOwed = false
+        transmit(Packet(id: newMessageID(), message: .tableAck(token: token, version: replica.version)), to: config.server)
+    }
+
+    mutating func saveAnswered(_ id: UInt64, _ outcome: SaveOutcome, _ peer: Address?) {
+        guard let request = requests[id], case .save(let chat, let reason) = request.purpose else { return drop() }
+        requests.finish(id)
+        switch outcome {
+        case .saved:
+            show(.savedByServer)
+        case .recipientOnline where reason == .recipientOffline && chat.directTries < 2:
+            show(.recipientExists(chat.recipient))
+            var retry = chat
+            if let peer { retry.peer = peer }
+            sendDirectly(retry)
+        case .recipientOnline:
+            show(.problem("Message to <\(chat.recipient)> not delivered: the peer does not answer and the server says it is online."))
+        case .unknownRecipient:
+            show(.problem("The server does not know <\(chat.recipient)>; message not saved."))
+        case .notRegistered where canRegisterAgain:
+            retryAfterRegistering(id, request.purpose)
+        case .notRegistered:
+            show(.problem("The server does not recognise this session; message to <\(chat.recipient)> not saved."))
+        case .mailboxFull:
+            show(.problem("The mailbox of <\(chat.recipient)> is full; message not saved."))
+        case .storageFailed:
+            show(.problem("The server could not save the message to <\(chat.recipient)>."))
+        case .invalidMessage:
+            show(.problem("The server refused the message to <\(chat.recipient)> as invalid."))
+        }
+    }
+
+    mutating func lookupAnswered(_ id: UInt64, _ outcome: LookupOutcome, _ entry: TableEntry?) {
+        guard let request = requests[id], case .lookup(let recipient, let text) = request.purpose else { return drop() }
+        // A "found" without the asked-for row is malformed: drop it and keep asking, so the send still ends
+        // in an outcome line.
+        if outcome == .found, entry?.nick != recipient { return drop() }
+        requests.finish(id)
+        switch outcome {
+        case .found:
+            guard let entry else { return }
+            replica.learn(entry)
+            send(text, to: replica[recipient] ?? entry)
+        case .noSuchClient:
+            show(.problem("<\(recipient)> is not in the client table. Type who to list clients."))
+        case .notRegistered where canRegisterAgain:
+            retryAfterRegistering(id, request.purpose)
+        case .notRegistered:
+            show(.problem("The server does not recognise this session; message to <\(recipient)> not sent."))
+        }
+    }
+
+    mutating func whoAnswered(_ id: UInt64, _ rows: [TableEntry], more: Bool) {
+        guard let request = requests[id], case .who(let prefix, _, let shown) = request.purpose else { return drop() }
+        requests.finish(id)
+        if rows.isEmpty, shown == 0 {
+            return show(.info(prefix.isEmpty ? "The client table is empty." : "No client's nickname starts with \(prefix)."))
+        }
+        showRows(rows)
+        guard more, let last = rows.last?.nick else { return }
+        if shown + rows.count >= config.whoListingLimit {
+            return show(.info("(more clients; type who <prefix> to narrow the list)"))
+        }
+        startRequest(newMessageID(), .who(prefix: prefix, after: last, shown: shown + rows.count))
+    }
+
+    var canRegisterAgain: Bool { phase == .online || isRegistering }
+
+    /// The server restarted and forgot us: register again quietly, then send request `id` again.
+    mutating func retryAfterRegistering(_ id: UInt64, _ purpose: Purpose) {
+        requests.park(id, purpose, now: now)
+        if phase == .online { beginRegistration(quiet: true) }
+    }
+
+    var isRegistering: Bool {
+        if case .registering = phase { return true }
+        return false
+    }
+
+    mutating func storedMessagesArrived(_ id: UInt64, _ batchToken: UInt64, _ messages: [OfflineMessage]) {
+        guard token != 0, batchToken == token, isRegisteredWithServer else { return drop() }
+        for notice in inbox.storedMessagesArrived(messages, utcOffsetSeconds: config.utcOffsetSeconds) { show(notice) }
+        transmit(Packet(id: id, message: .offlineAck(token: token)), to: config.server)
+    }
+}

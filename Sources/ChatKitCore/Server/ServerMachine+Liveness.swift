@@ -1,0 +1,62 @@
+/// Liveness: keepalives, probes of holders that may be gone, and the sweep of silent clients.
+extension ServerMachine {
+    /// Someone at another address wants a nickname whose holder seems online: probe the holder, and
+    /// tell the newcomer to keep asking until the verdict.
+    mutating func probeForTakeover(_ record: ClientRecord, _ id: UInt64, from source: Address) {
+        let takeover = HolderProbes.Takeover(requestID: id, requester: source)
+        if let pending = probes[record.nick]?.takeover, pending.requester != source {
+            log("refused \(record.nick) from \(source): held by \(record.address), already being probed")
+            return reply(id, .registerReply(.nickInUse, token: 0), to: source)
+        }
+        if probes[record.nick] == nil {
+            log("\(source) asks for \(record.nick), held by \(record.address): probing the holder", level: .debug)
+        }
+        startProbe(of: record, takeover: takeover)
+        reply(id, .registerReply(.checking, token: 0), to: source)
+    }
+
+    mutating func startProbe(of record: ClientRecord, takeover: HolderProbes.Takeover? = nil) {
+        let probe = probes.probe(
+            record.nick, token: record.token, address: record.address, probeID: random.next(), now: now, takeover: takeover)
+        if let probe { send([probe]) }
+    }
+
+    /// The holder of `nick` showed a sign of life during `probe`: a newcomer waiting for it is refused.
+    mutating func holderAnswered(_ nick: String, _ probe: HolderProbes.Probe) {
+        guard let takeover = probe.takeover else { return }
+        log("refused \(nick) from \(takeover.requester): the holder answered")
+        reply(takeover.requestID, .registerReply(.nickInUse, token: 0), to: takeover.requester)
+    }
+
+    mutating func probeHolders() {
+        let (sends, dead) = probes.tick(now)
+        send(sends)
+        for (nick, probe) in dead where sessions[nick]?.token == probe.token && sessions[nick]?.online == true {
+            if let takeover = probe.takeover {
+                log("the holder of \(nick) answered none of \(config.probeAttempts) probes: it goes to \(takeover.requester)")
+                grant(takeover.requestID, nick: nick, to: takeover.requester)
+            } else {
+                log("\(nick) answered none of \(config.probeAttempts) probes; marking it offline")
+                markOffline(nick)
+            }
+        }
+    }
+
+    mutating func keepalive(_ id: UInt64, token: UInt64, version: UInt64, from source: Address) {
+        guard let nick = heardFrom(token, at: source) else {
+            return reply(id, .keepaliveReply(.unknownSession, tableVersion: 0), to: source)
+        }
+        tableAcknowledged(version, by: nick)
+        reply(id, .keepaliveReply(.alive, tableVersion: publisher.sentVersion(of: nick)), to: source)
+    }
+
+    /// Marks offline every online client silent for longer than `clientTimeout`.
+    mutating func sweepSilentClients() {
+        guard let due = nextSweep, due <= now else { return }
+        for nick in sessions.silent(now: now, timeout: config.clientTimeout) {
+            log("\(nick) has been silent for \(config.clientTimeout); marking it offline")
+            markOffline(nick)
+        }
+        nextSweep = sessions.anyOnline ? now + config.sweepInterval : nil
+    }
+}

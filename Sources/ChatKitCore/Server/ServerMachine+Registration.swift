@@ -1,0 +1,77 @@
+/// Registration and deregistration: who gets a nickname, and when it is given up.
+extension ServerMachine {
+    mutating func register(_ id: UInt64, nick: String, token: UInt64, from source: Address) {
+        guard Nickname.isValidCanonical(nick) else {
+            log("refused invalid nickname from \(source)")
+            return reply(id, .registerReply(.invalidNick, token: 0), to: source)
+        }
+        if let record = sessions[nick], record.deregistered, record.address == source, record.registrationID == id {
+            // A duplicate of a registration the client has since closed with `dereg` (found by chaos seed 1333).
+            return drop("\(source): late copy of a registration of \(nick) since deregistered")
+        }
+        if let record = sessions[nick], record.online {
+            if record.address == source, record.registrationID == id {
+                // A retry of the registration we already granted: answer it the same way, and resend the
+                // table from what the client acknowledged.
+                reply(id, .registerReply(record.registrationOutcome, token: record.token), to: source)
+                publisher.resendUnconfirmed(to: nick)
+                return scheduleFlush()
+            }
+            let holderIsAsking = token != 0 && token == record.token
+            if record.address != source, !holderIsAsking {
+                return probeForTakeover(record, id, from: source)
+            }
+        }
+        grant(id, nick: nick, to: source)
+    }
+
+    /// Registers `nick` at `source`, answering request `id`, and starts delivering its stored messages.
+    mutating func grant(_ id: UInt64, nick: String, to source: Address) {
+        probes.cancel(nick)
+        let record = sessions.open(nick, at: source, registrationID: id, now: now, random: &random)
+        statistics.registrations += 1
+        log("\(record.registrationOutcome == .registered ? "registered" : "re-registered") \(nick) at \(source)")
+        reply(id, .registerReply(record.registrationOutcome, token: record.token), to: source)
+        let wasWhole = publisher.mode(forDirectoryOf: directory.count) == .whole
+        rowChanged(nick)
+        if wasWhole, publisher.mode(forDirectoryOf: directory.count) == .onDemand {
+            log("the table has \(directory.count) rows, over \(config.wholeTableLimit): clients now hold only the rows they use")
+            publisher.switchToOnDemand()
+        }
+        publisher.subscribe(nick, address: source, token: record.token, mode: publisher.mode(forDirectoryOf: directory.count))
+        courier.restart(nick)
+        emit(.load(recipient: nick))
+        if nextSweep == nil { nextSweep = now + config.sweepInterval }
+    }
+
+    mutating func deregister(_ id: UInt64, nick: String, token: UInt64, from source: Address) {
+        guard let record = sessions[nick] else {
+            // Unknown here (the server restarted, say): it is offline already, which is what was asked.
+            return reply(id, .deregisterReply(.deregistered), to: source)
+        }
+        guard sessions.nick(of: token) == nick, record.address == source else {
+            log("refused deregistration of \(nick) from \(source)")
+            return reply(id, .deregisterReply(.notHolder), to: source)
+        }
+        if record.online {
+            statistics.deregistrations += 1
+            log("deregistered \(nick)")
+            markOffline(nick, deregistered: true)
+        }
+        reply(id, .deregisterReply(.deregistered), to: source)
+    }
+
+    /// Takes `nick` offline: its row changes, its table and deliveries stop, and a newcomer waiting for
+    /// the nickname gets it.
+    mutating func markOffline(_ nick: String, deregistered: Bool = false) {
+        guard let record = sessions[nick] else { return }
+        sessions.close(nick, deregistered: deregistered)
+        courier.stop(nick)
+        publisher.unsubscribe(nick)
+        rowChanged(nick, online: false, address: record.address)
+        if let probe = probes[nick], let takeover = probe.takeover {
+            grant(takeover.requestID, nick: nick, to: takeover.requester)
+        }
+        probes.cancel(nick)
+    }
+}

@@ -1,0 +1,101 @@
+/// Offline messages: saved on a sender's request, and handed to the recipient when it is online.
+extension ServerMachine {
+    mutating func save(_ id: UInt64, _ request: SaveRequest, from source: Address) {
+        guard let sender = heardFrom(request.token, at: source) else {
+            return reply(id, .saveReply(.notRegistered, peer: nil), to: source)
+        }
+        guard Nickname.isValidCanonical(request.recipient), (try? MessageText.validate(request.text)) != nil else {
+            return reply(id, .saveReply(.invalidMessage, peer: nil), to: source)
+        }
+        guard let recipient = sessions[request.recipient] else {
+            return reply(id, .saveReply(.unknownRecipient, peer: nil), to: source)
+        }
+        let key = MessageKey(sender: sender, id: id)
+        if recipient.online {
+            switch request.reason {
+            case .recipientOffline where !intake.wasSaved(key):
+                log("\(sender) thinks \(recipient.nick) is offline; it is not")
+                return reply(id, .saveReply(.recipientOnline, peer: recipient.address), to: source)
+            case .recipientOffline:
+                break
+            case .noAck:
+                // A peer's word is not enough to mark anyone offline: probe first. The message is stored
+                // either way, and goes to the recipient at once if it turns out to be alive.
+                log("\(recipient.nick) did not acknowledge \(sender): probing it", level: .debug)
+                startProbe(of: recipient)
+            }
+        }
+        if intake.wasSaved(key) { return reply(id, .saveReply(.saved, peer: nil), to: source) }
+        guard intake.ask(key, for: recipient.nick, from: source) else { return }
+        let message = StoredMessage(
+            recipient: recipient.nick, key: key, savedAtMicroseconds: wallClockMicroseconds, text: request.text)
+        emit(.save(message, mailboxLimit: config.mailboxLimit))
+    }
+
+    mutating func saveFinished(_ message: StoredMessage, _ stored: StoreOutcome) {
+        let outcome: SaveOutcome
+        switch stored {
+        case .stored:
+            statistics.messagesStored += 1
+            log("saved a message from \(message.key.sender) for \(message.recipient)")
+            outcome = .saved
+            // A recipient that is online after all (only an ACK was lost) gets it now.
+            if sessions[message.recipient]?.online == true, courier.start(message.recipient) {
+                emit(.load(recipient: message.recipient))
+            }
+        case .mailboxFull:
+            log("the mailbox of \(message.recipient) is full; refused a message from \(message.key.sender)")
+            outcome = .mailboxFull
+        case .failed(let error):
+            log("could not save a message for \(message.recipient): \(error)")
+            outcome = .storageFailed
+        }
+        for address in intake.finished(message, stored: outcome == .saved) {
+            reply(message.key.id, .saveReply(outcome, peer: nil), to: address)
+        }
+    }
+
+    func recipient(_ record: ClientRecord) -> StoredMessageCourier.Recipient {
+        StoredMessageCourier.Recipient(
+            address: record.address, token: record.token, hasTable: publisher.hasConfirmedTable(record.nick))
+    }
+
+    func onlineRecipient(_ nick: String) -> StoredMessageCourier.Recipient? {
+        sessions[nick].flatMap { $0.online ? recipient($0) : nil }
+    }
+
+    mutating func loadFinished(_ nick: String, _ result: Result<[StoredMessage], StoreError>) {
+        let messages: [StoredMessage]
+        switch result {
+        case .success(let loaded): messages = loaded
+        case .failure(let error):
+            log("could not read stored messages for \(nick): \(error)")
+            messages = []
+        }
+        if !messages.isEmpty { log("delivering \(messages.count) stored message(s) to \(nick)", level: .debug) }
+        let next = courier.loaded(nick, messages, to: onlineRecipient(nick), newID: { random.next() }, now: now)
+        send(next.sends)
+        if next.reload { emit(.load(recipient: nick)) }
+    }
+
+    mutating func storedMessagesAcknowledged(_ id: UInt64, token: UInt64, from source: Address) {
+        guard let nick = heardFrom(token, at: source),
+            let done = courier.acknowledged(id, by: nick, recipient: onlineRecipient(nick), newID: { random.next() }, now: now)
+        else {
+            return drop("\(source): acknowledgement of no batch in flight")
+        }
+        statistics.messagesDelivered += done.keys.count
+        log("\(nick) received \(done.keys.count) stored message(s)")
+        emit(.remove(done.keys, recipient: nick))
+        send(done.sends)
+        if done.reload { emit(.load(recipient: nick)) }
+    }
+
+    mutating func retryDeliveries() {
+        let (sends, stalled) = courier.retry(now) { sessions[$0]?.address }
+        send(sends)
+        for nick in stalled {
+            log("\(nick) does not acknowledge its stored messages; trying again at its next sign of life")
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// The table: rows change, holders hear of it and acknowledge, and clients look rows up.
+extension ServerMachine {
+    /// Stamps a new version on `nick`'s row; its holders hear of it at the next flush.
+    mutating func rowChanged(_ nick: String, online: Bool = true, address: Address? = nil) {
+        guard let address = address ?? sessions[nick]?.address else { return }
+        directory.set(nick, address: address, online: online)
+        publisher.rowChanged(nick)
+        scheduleFlush()
+    }
+
+    mutating func scheduleFlush() {
+        if flushAt == nil { flushAt = now + config.tableFlushDelay }
+    }
+
+    mutating func flushTableChanges() {
+        guard let due = flushAt, due <= now else { return }
+        flushAt = nil
+        send(publisher.flush(directory, now: now))
+    }
+
+    /// `nick` (already checked by `heardFrom`) holds every row up to `version`; the first table it
+    /// acknowledges releases the stored messages waiting for it.
+    mutating func tableAcknowledged(_ version: UInt64, by nick: String) {
+        guard let record = sessions[nick] else { return }
+        let hadTable = publisher.hasConfirmedTable(nick)
+        publisher.acknowledged(version, token: record.token)
+        if !hadTable, publisher.hasConfirmedTable(nick) {
+            send(courier.tableArrived(nick, recipient: recipient(record), newID: { random.next() }, now: now))
+        }
+    }
+
+    mutating func lookup(_ id: UInt64, _ nick: String, token: UInt64, from source: Address) {
+        guard let asker = heardFrom(token, at: source) else {
+            return reply(id, .lookupReply(.notRegistered, entry: nil), to: source)
+        }
+        guard let row = directory[nick] else { return reply(id, .lookupReply(.noSuchClient, entry: nil), to: source) }
+        publisher.hold(nick, by: asker)
+        reply(id, .lookupReply(.found, entry: row), to: source)
+    }
+
+    /// One page of `who`: the rows after `after` that start with `prefix`, as many as fit a datagram.
+    mutating func who(_ id: UInt64, prefix: String, after: String, token: UInt64, from source: Address) {
+        guard heardFrom(token, at: source) != nil else { return drop("\(source): who from no session") }
+        let page = directory.page(prefix: prefix, after: after, limit: 64)
+        var rows: [TableEntry] = []
+        var bytes = WireLimits.headerBytes + 1 + 2
+        for row in page.rows {
+            guard bytes + row.encodedBytes <= WireLimits.maxDatagramBytes else { break }
+            rows.append(row)
+            bytes += row.encodedBytes
+        }
+        reply(id, .whoReply(entries: rows, more: page.more || rows.count < page.rows.count), to: source)
+    }
+}
