@@ -21,9 +21,11 @@ struct BackoffSchedule {
     /// The earliest deadline queued, stale or not.
     var earliest: Instant? { levels.compactMap(\.earliest).min() }
 
-    /// Schedules `id`'s first retry, unless one is already scheduled.
+    /// Schedules `id`'s first retry: something new was sent, so the back-off starts again from the first
+    /// delay (as each CoAP confirmable message has its own timer). A first retry already due is kept,
+    /// so an id is retried at most once per first delay however often it is started.
     mutating func start(_ id: UInt64, now: Instant) {
-        guard live[id] == nil else { return }
+        if let entry = live[id], entry.level == 0 { return }
         schedule(id, level: 0, now: now)
     }
 
