@@ -3,8 +3,8 @@
 ///
 /// One lost datagram must not decide: a holder is probed `attempts` times, `interval` apart, and only
 /// silence to every probe makes it dead. Any answer (a probe reply, or any request carrying its token)
-/// makes it alive. At 30% loss each way a probe round trip fails 51% of the time; 14 probes all fail
-/// less than once in 10,000.
+/// makes it alive. At 30% loss each way a probe round trip fails 51% of the time; 20 probes all fail
+/// about once in 700,000.
 struct HolderProbes {
     /// Someone at another address wants the nickname.
     struct Takeover: Equatable {

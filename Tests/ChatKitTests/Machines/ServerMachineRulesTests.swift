@@ -81,19 +81,19 @@ struct ServerMachineRulesTests {
         let probe = first.first { $0.1 == Self.x }
         #expect(probe?.0.message == .probe(token: token))
         // Ten probes go unanswered (lost), then the holder's keepalive arrives: it is alive.
-        let probes = server.advance(by: .milliseconds(2_500)).filter { $0.1 == Self.x }
+        let probes = server.advance(by: .milliseconds(2_000)).filter { $0.1 == Self.x }
         #expect(probes.count == 10)
         let verdict = server.receive(.keepalive(token: token, tableVersion: 0), id: 8, from: Self.x)
         #expect(verdict.contains { $0.0 == Packet(id: 7, message: .registerReply(.nickInUse, token: 0)) && $0.1 == Self.newcomer })
         #expect(server.machine.tableByNick["x"]?.address == Self.x)
     }
 
-    @Test("a holder silent to all 14 probes, 250 ms apart, loses the nick to the newcomer")
+    @Test("a holder silent to all 20 probes, 200 ms apart, loses the nick to the newcomer")
     func silentHolderLosesNick() {
         var server = Harness()
         _ = server.register("x", at: Self.x, id: 1)
         _ = server.receive(.register(nick: "x", token: 0), id: 7, from: Self.newcomer)
-        #expect(server.advance(by: .milliseconds(3_400)).allSatisfy { $0.0.message.kind == .probe })
+        #expect(server.advance(by: .milliseconds(3_900)).allSatisfy { $0.0.message.kind == .probe })
         let verdict = server.advance(by: .milliseconds(200))
         #expect(verdict.contains { $0.0.id == 7 && $0.0.message.kind == .registerReply && $0.1 == Self.newcomer })
         #expect(server.machine.tableByNick["x"]?.address == Self.newcomer)

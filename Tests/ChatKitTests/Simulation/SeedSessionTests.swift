@@ -136,9 +136,9 @@ struct SeedSessionTests {
             ">>> [No ACK from <y>, message sent to server.]",
             ">>> [Messages received by the server and saved.]",
         ])
-        // x's word alone does not make y offline: the server probes y first, 14 times, 250 ms apart.
+        // x's word alone does not make y offline: the server probes y first, 20 times, 200 ms apart.
         #expect(sim.server?.tableEntries.first { $0.nick == "y" }?.online == true)
-        sim.run(for: .milliseconds(3_500))
+        sim.run(for: .milliseconds(4_000))
         #expect(sim["x"].lines.last == ">>> [Client table updated.]")
         #expect(sim.server?.tableEntries.first { $0.nick == "y" }?.online == false)
 
