@@ -78,6 +78,8 @@ enum BenchError: Error {
     case timedOut(String)
     /// A child process of the benchmark printed something other than its result.
     case childFailed(String)
+    /// A measurement this machine cannot make, and why.
+    case notRun(String)
 }
 
 /// A console that shows nothing and counts the lines matching a pattern, for benchmark clients.

@@ -21,11 +21,11 @@ struct BackoffSchedule {
     /// The earliest deadline queued, stale or not.
     var earliest: Instant? { levels.compactMap(\.earliest).min() }
 
-    /// Schedules `id`'s first retry: something new was sent, so the back-off starts again from the first
-    /// delay (as each CoAP confirmable message has its own timer). A first retry already due is kept,
-    /// so an id is retried at most once per first delay however often it is started.
+    /// Schedules `id`'s next retry one first delay from now: something new was sent, so the back-off
+    /// starts again (as each CoAP confirmable message has its own timer). A retry already due sooner is
+    /// kept, so starting never delays a retry, and an id is retried at most once per first delay.
     mutating func start(_ id: UInt64, now: Instant) {
-        if let entry = live[id], entry.level == 0 { return }
+        if let entry = live[id], entry.deadline <= now + delays[0] { return }
         schedule(id, level: 0, now: now)
     }
 
