@@ -5,6 +5,8 @@ struct ServerOptions: Equatable {
     var port: UInt16
     var dataDirectory = Invocation.defaultDataDirectory
     var mailboxLimit = 1_000
+    /// Up to this many rows every client holds the whole table; above it, rows are looked up on demand.
+    var wholeTableLimit = ServerConfig().wholeTableLimit
     var logLevel = LogLevel.info
 }
 
@@ -26,7 +28,7 @@ enum Invocation: Equatable {
     case version
 
     static let usage = """
-        usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>] [--log-level quiet|info|debug]
+        usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>] [--whole-table-limit <n>] [--log-level quiet|info|debug]
                udpchat -c <nick> <server-ip> <server-port> <client-port> [--keepalive <seconds>] [--no-color]
                udpchat server --port <server-port> [options as for -s]
                udpchat client --nick <nick> --server <server-ip> --server-port <port> --port <client-port> [options as for -c]
@@ -37,7 +39,7 @@ enum Invocation: Equatable {
 
     /// The flags that take a value, and the mode each belongs to.
     private static let valueFlags = [
-        "--data-dir": "-s", "--mailbox-limit": "-s", "--log-level": "-s", "--port": "", "--keepalive": "-c",
+        "--data-dir": "-s", "--mailbox-limit": "-s", "--whole-table-limit": "-s", "--log-level": "-s", "--port": "", "--keepalive": "-c",
         "--nick": "client", "--server": "client", "--server-port": "client",
     ]
     /// The flags that take no value, and the mode each belongs to.
@@ -91,8 +93,9 @@ enum Invocation: Equatable {
         if let misplaced = flags.keys.sorted().first(where: { (Self.valueFlags[$0] ?? Self.switches[$0]) != mode }),
             mode == "-s" || mode == "-c"
         {
-            let owner = Self.valueFlags[misplaced] ?? Self.switches[misplaced]
-            throw UsageError(reason: "\(misplaced) is for \(owner == "-s" ? "the server" : owner == "-c" ? "a client" : "the long forms")")
+            let owners = ["-s": "the server", "-c": "a client"]
+            let owner = (Self.valueFlags[misplaced] ?? Self.switches[misplaced]).flatMap { owners[$0] } ?? "the long forms"
+            throw UsageError(reason: "\(misplaced) is for \(owner)")
         }
         switch mode {
         case "-s":
@@ -107,6 +110,9 @@ enum Invocation: Equatable {
             options.dataDirectory = flags["--data-dir"] ?? options.dataDirectory
             if let limit = flags["--mailbox-limit"] {
                 options.mailboxLimit = try Self.number(limit, name: "--mailbox-limit", in: 1...1_000_000)
+            }
+            if let limit = flags["--whole-table-limit"] {
+                options.wholeTableLimit = try Self.number(limit, name: "--whole-table-limit", in: 0...100_000)
             }
             self = .server(options)
         case "-c":

@@ -14,11 +14,14 @@ struct InvocationTests {
         #expect(
             try Invocation(arguments: ["client", "--nick", "x", "--server", "127.0.0.1", "--server-port", "6000", "--port", "6061", "--no-color"])
                 == client)
+        let small = try Invocation(arguments: ["-s", "6000", "--whole-table-limit", "0"])
+        #expect(small == .server(ServerOptions(port: 6000, wholeTableLimit: 0)))
     }
 
     @Test("wrong command lines name the problem", arguments: [
         ["server"], ["server", "--port", "80"], ["client", "--nick", "x"], ["-s", "6000", "--log-level", "loud"],
         ["-s", "6000", "--no-color"], ["-c", "x", "h", "6000", "6001", "--log-level", "info"], ["-s", "6000", "--frob"],
+        ["-s", "6000", "--whole-table-limit", "-1"], ["-c", "x", "h", "6000", "6001", "--whole-table-limit", "9"],
     ])
     func usageErrors(_ arguments: [String]) {
         #expect(throws: Invocation.UsageError.self) { try Invocation(arguments: arguments) }
