@@ -1,0 +1,99 @@
+@testable import ChatKitCore
+import Testing
+
+/// The client machine's parts on their own: each type's rule, events in and results out.
+@Suite("Client parts")
+struct ClientPartsTests {
+    static let x = Address(host: "10.0.0.1", port: 6061)
+    static let y = Address(host: "10.0.0.2", port: 6062)
+
+    static func row(_ nick: String, _ version: UInt64, online: Bool = true) -> TableEntry {
+        TableEntry(nick: nick, address: nick == "x" ? x : y, online: online, version: version)
+    }
+
+    @Test("TableReplica: rows apply if newer, in any order; the held version waits for a gap to close")
+    func replicaOrder() {
+        var replica = TableReplica()
+        replica.reset()
+        let late = replica.apply(TableDelta(token: 1, from: 2, to: 3, latest: 3, entries: [Self.row("y", 3)]), own: "x")
+        #expect(late == TableReplica.Applied(announce: false, caughtUp: false))
+        #expect(replica["y"]?.version == 3 && replica.version == 0)
+        let first = replica.apply(
+            TableDelta(token: 1, from: 0, to: 2, latest: 3, entries: [Self.row("x", 1), Self.row("y", 2, online: false)]), own: "x")
+        #expect(first == TableReplica.Applied(announce: false, caughtUp: false) && replica.version == 2)
+        #expect(replica["y"]?.online == true, "the older row for y did not replace the newer one")
+        let resent = replica.apply(TableDelta(token: 1, from: 2, to: 3, latest: 3, entries: [Self.row("y", 3)]), own: "x")
+        #expect(resent == TableReplica.Applied(announce: true, caughtUp: true) && replica.version == 3)
+    }
+
+    @Test("TableReplica: on-demand mode keeps only the client's own row; a new session purges rows it does not send")
+    func replicaModes() {
+        var replica = TableReplica()
+        replica.reset()
+        _ = replica.apply(TableDelta(token: 1, from: 0, to: 2, latest: 2, entries: [Self.row("x", 1), Self.row("y", 2)]), own: "x")
+        replica.reset()
+        let fresh = replica.apply(TableDelta(token: 2, from: 0, to: 1, latest: 1, entries: [Self.row("x", 1)]), own: "x")
+        #expect(fresh.caughtUp && replica.rows.keys.sorted() == ["x"], "y belonged to the earlier session")
+        _ = replica.apply(TableDelta(token: 2, from: 1, to: 3, latest: 3, mode: .onDemand, entries: []), own: "x")
+        #expect(replica.mode == .onDemand && replica.rows.keys.sorted() == ["x"])
+        let learned = replica.learn(Self.row("y", 3))
+        #expect(learned && replica["y"] != nil, "a looked-up row is held")
+    }
+
+    @Test("ServerRequests: one try per interval; any datagram from the server restarts the 8 s")
+    func requests() {
+        var requests = ServerRequests<String>(interval: .milliseconds(500), silenceLimit: .seconds(8))
+        requests.start(7, "save", now: .zero)
+        requests.scheduleRetry(7, now: .zero)
+        #expect(requests.nextDeadline == .zero + .milliseconds(500))
+        var now = Instant.zero
+        var tries = 0
+        while true {
+            now = now + .milliseconds(500)
+            let (retry, gaveUp) = requests.due(now)
+            if gaveUp { break }
+            tries += retry.count
+            retry.forEach { requests.scheduleRetry($0, now: now) }
+            if now == .zero + .seconds(4) { requests.heardFromServer(at: now) }
+        }
+        #expect(now == .zero + .seconds(12), "silent from 4 s on, given up at 12 s")
+        #expect(tries == 23)
+        let purpose = requests.finish(7)
+        #expect(purpose == "save" && requests.isEmpty)
+    }
+
+    @Test("ChatsInFlight: resent once at 250 ms, handed off at 500 ms, an ACK counts only from the peer")
+    func chats() {
+        var chats = ChatsInFlight()
+        let sent = chats.send(
+            OutgoingChat(id: 9, recipient: "y", text: "hi", peer: Self.y), now: .zero, ackTimeout: .milliseconds(500),
+            retransmitAfter: .milliseconds(250))
+        #expect(sent.directTries == 1)
+        let forged = chats.acknowledged(9, by: Self.x)
+        #expect(forged == nil, "an ACK from elsewhere is not the peer's")
+        let early = chats.due(.zero + .milliseconds(250))
+        #expect(early.retransmit.map(\.id) == [9])
+        let late = chats.due(.zero + .milliseconds(500))
+        #expect(late.retransmit.isEmpty && late.expired.map(\.id) == [9] && chats.isEmpty)
+    }
+
+    @Test("ChatInbox: each message shown once, whether direct or stored; 'You have messages' once per registration")
+    func inbox() {
+        var inbox = ChatInbox(remembered: 10)
+        let first = inbox.chatArrived(1, from: "y", text: "hi")
+        let copy = inbox.chatArrived(1, from: "y", text: "hi")
+        #expect(first == .chat(from: "y", text: "hi") && copy == nil)
+        let stored = [
+            OfflineMessage(key: MessageKey(sender: "y", id: 1), savedAtMicroseconds: 0, text: "hi"),
+            OfflineMessage(key: MessageKey(sender: "y", id: 2), savedAtMicroseconds: 0, text: "again"),
+        ]
+        let shown = inbox.storedMessagesArrived(stored, utcOffsetSeconds: 0)
+        #expect(shown.first == .youHaveMessages && shown.count == 2, "the direct copy of 1 was shown already")
+        let again = inbox.storedMessagesArrived(stored, utcOffsetSeconds: 0)
+        #expect(again.isEmpty)
+        inbox.holdAck(1, for: Self.y)
+        inbox.holdAck(2, for: Self.y)
+        let acks = inbox.takeHeldAcks(newID: { 99 })
+        #expect(acks.count == 1 && acks.first?.packet == Packet(id: 99, message: .chatAcks(ids: [1, 2])))
+    }
+}
