@@ -1,4 +1,4 @@
-/// Formats save times the way the seed shows them: `2017-06-14 02:40:17.501063`.
+/// Formats save times the way the original program shows them: `2017-06-14 02:40:17.501063`.
 public enum Timestamp {
     /// `micros` since 1970 in the time zone `utcOffsetSeconds` east of UTC, with microseconds.
     public static func format(microseconds micros: Int64, utcOffsetSeconds: Int = 0) -> String {

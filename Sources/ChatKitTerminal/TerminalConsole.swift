@@ -73,7 +73,7 @@ public final class TerminalConsole: Console, @unchecked Sendable {
         let action = editor.feed(byte)
         switch action {
         case .submit(let line)?:
-            // The submitted line stays on screen, as in the seed's transcripts.
+            // The submitted line stays on screen, as in the original program's transcripts.
             pending += "\r\u{1B}[K" + prompt + line + "\r\n" + editor.render(prompt: prompt)
         case .redraw?:
             pending += editor.render(prompt: prompt)

@@ -18,7 +18,7 @@ public final class VirtualClock: ChatKitCore.Clock, Sendable {
     private let wallClockOrigin: Int64
 
     /// A clock at instant zero whose wall clock reads `wallClockOrigin` microseconds since 1970 there
-    /// (by default 2017-06-14 02:40:00 UTC, the seed's sample day).
+    /// (by default 2017-06-14 02:40:00 UTC, the original program's sample day).
     public init(wallClockOrigin: Int64 = 1_497_408_000_000_000) {
         self.wallClockOrigin = wallClockOrigin
     }

@@ -12,7 +12,7 @@ struct OutgoingChat: Equatable {
 }
 
 /// The chats sent directly and not yet acknowledged: each is sent once more if no ACK came after
-/// `retransmitAfter`, and handed to the server if none came after `ackTimeout` (the seed's 500 ms).
+/// `retransmitAfter`, and handed to the server if none came after `ackTimeout` (the original program's 500 ms).
 struct ChatsInFlight {
     private var awaitingAck: [UInt64: OutgoingChat] = [:]
     private var ackDeadlines = DeadlineQueue()

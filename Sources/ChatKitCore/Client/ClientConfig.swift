@@ -4,7 +4,7 @@ public struct ClientConfig: Sendable {
     public var nick: String
     /// The rendezvous server.
     public var server: Address
-    /// How long a peer has to acknowledge a chat before it goes to the server (the seed's 500 ms).
+    /// How long a peer has to acknowledge a chat before it goes to the server (the original program's 500 ms).
     public var ackTimeout: Duration = .milliseconds(500)
     /// When a chat with no ACK yet is sent once more, so one lost datagram does not push it to the server.
     public var chatRetransmitAfter: Duration = .milliseconds(250)
@@ -14,7 +14,7 @@ public struct ClientConfig: Sendable {
     /// How many chats may await their ACK at once; further commands wait for room. Sends are pipelined
     /// up to this many, which keeps a burst within what socket buffers hold.
     public var maxChatsInFlight = 256
-    /// The pause between tries of a request to the server (the seed's 500 ms).
+    /// The pause between tries of a request to the server (the original program's 500 ms).
     public var serverRetryInterval: Duration = .milliseconds(500)
     /// How long the server may stay silent, to every try of a request, before the client gives up on it
     /// with `[Server not responding]`. Requests are retried until then, so loss alone does not end a
@@ -29,35 +29,9 @@ public struct ClientConfig: Sendable {
     /// How many received message keys are remembered to hide duplicates.
     public var rememberedMessages = 100_000
 
-    /// A client named `nick` using the server at `server`, with the seed's timing.
+    /// A client named `nick` using the server at `server`, with the original program's timing.
     public init(nick: String, server: Address) {
         self.nick = nick
         self.server = server
     }
-}
-
-/// What happens to a client: the driver turns transport, console and clock activity into these.
-public enum ClientEvent: Equatable, Sendable {
-    /// The client starts: it registers with the server.
-    case start
-    /// The user typed a line.
-    case line(String)
-    /// Standard input ended: leave once pending sends are settled.
-    case inputEnded
-    /// The user pressed Ctrl-C.
-    case interrupt
-    /// A datagram arrived.
-    case datagram(Datagram)
-    /// The machine's `nextDeadline` has passed.
-    case tick
-}
-
-/// What a client asks its driver to do.
-public enum ClientEffect: Equatable, Sendable {
-    /// Send a datagram.
-    case send([UInt8], to: Address)
-    /// Show a line to the user.
-    case show(Notice)
-    /// Stop the process with this status.
-    case exit(code: Int32)
 }

@@ -1,6 +1,6 @@
-/// Everything a client tells its user, with the exact texts of the seed.
+/// Everything a client tells its user, with the exact texts of the original program.
 ///
-/// Angle brackets around nicknames and timestamps are part of the texts, as in the seed. Text that comes
+/// Angle brackets around nicknames and timestamps are part of the texts, as in the original program. Text that comes
 /// from other people is made safe for a terminal before it is shown.
 public enum Notice: Equatable, Sendable {
     /// `[Welcome, You are registered.]`
@@ -70,7 +70,7 @@ public enum Notice: Equatable, Sendable {
 
 /// The client's prompt.
 public enum Prompt {
-    /// `>>> `, as in the seed.
+    /// `>>> `, as in the original program.
     public static let text = ">>> "
 }
 

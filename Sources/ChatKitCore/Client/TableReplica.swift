@@ -25,7 +25,7 @@ struct TableReplica {
     subscript(nick: String) -> TableEntry? { rows[nick] }
 
     /// Starts a new session, which numbers its versions afresh; its first table is always announced,
-    /// as the seed announces the table at every registration.
+    /// as the original program announces the table at every registration.
     mutating func reset() {
         version = 0
         unannounced = true

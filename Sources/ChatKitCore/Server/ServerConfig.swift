@@ -25,47 +25,10 @@ public struct ServerConfig: Sendable {
     public var probeAttempts = 20
     /// The pause between probes; a probed holder is taken for dead after `probeAttempts` of these.
     public var probeInterval: Duration = .milliseconds(200)
-    /// Up to this many rows every client holds the whole table, as the seed does; above it, clients hold
+    /// Up to this many rows every client holds the whole table, as the original program does; above it, clients hold
     /// only their own row and the rows they look up, and `who` asks the server.
     public var wholeTableLimit = 256
 
-    /// The seed's timing with system randomness.
+    /// The original program's timing with system randomness.
     public init() {}
-}
-
-/// What happens to a server: datagrams, clock ticks and the results of the storage work it asked for.
-public enum ServerEvent: Equatable, Sendable {
-    /// A datagram arrived.
-    case datagram(Datagram)
-    /// The machine's `nextDeadline` has passed.
-    case tick
-    /// A `save` effect finished.
-    case saved(StoredMessage, StoreOutcome)
-    /// A `load` effect finished.
-    case loaded(recipient: String, Result<[StoredMessage], StoreError>)
-}
-
-/// What became of one message the server asked to store.
-public enum StoreOutcome: Equatable, Sendable {
-    /// Durably stored (or it already was).
-    case stored
-    /// Not stored: the recipient's mailbox is at its limit.
-    case mailboxFull
-    /// Not stored: the store failed.
-    case failed(StoreError)
-}
-
-/// What a server asks its driver to do.
-public enum ServerEffect: Equatable, Sendable {
-    /// Send a datagram.
-    case send([UInt8], to: Address)
-    /// Store a message durably, within the mailbox limit, then report `.saved`. Saves emitted together
-    /// may share one flush.
-    case save(StoredMessage, mailboxLimit: Int)
-    /// Read a recipient's stored messages, then report `.loaded`.
-    case load(recipient: String)
-    /// Delete acknowledged messages; failures only mean they may be delivered again.
-    case remove(Set<MessageKey>, recipient: String)
-    /// Write one line to the server log, if the log shows lines of `level`.
-    case log(String, level: LogLevel)
 }

@@ -3,8 +3,8 @@ import Testing
 
 @Suite("Timestamps")
 struct TimestampTests {
-    @Test("formats as the seed does, with microseconds")
-    func seedFormat() {
+    @Test("formats as the original program does, with microseconds")
+    func originalFormat() {
         #expect(Timestamp.format(microseconds: 1_497_408_017_501_063) == "2017-06-14 02:40:17.501063")
         #expect(Timestamp.format(microseconds: 0) == "1970-01-01 00:00:00.000000")
         #expect(Timestamp.format(microseconds: -1) == "1969-12-31 23:59:59.999999")

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Command line")
 struct InvocationTests {
-    @Test("the seed's forms and the long forms mean the same")
+    @Test("the original program's forms and the long forms mean the same")
     func forms() throws {
         let server = try Invocation(arguments: ["-s", "6000", "--log-level", "debug", "--data-dir", "d"])
         #expect(server == .server(ServerOptions(port: 6000, dataDirectory: "d", mailboxLimit: 1_000, logLevel: .debug)))

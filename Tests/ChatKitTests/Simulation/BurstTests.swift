@@ -33,7 +33,7 @@ struct BurstTests {
 
     @Test("twenty pasted sends: twenty chats, one chat-acks datagram, twenty 'received' lines")
     func pastedBurst() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         let acks = AckWatch()
         acks.watch(sim)
         let before = (x: sim["x"].lines.count, y: sim["y"].lines.count)
@@ -47,7 +47,7 @@ struct BurstTests {
 
     @Test("a burst larger than one datagram of acknowledgements is answered in several")
     func largeBurst() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         let acks = AckWatch()
         acks.watch(sim)
         let before = sim["x"].lines.count
@@ -63,9 +63,9 @@ struct BurstTests {
 
     @Test("a burst with 30% of chats and acknowledgements lost: one outcome per send, every message shown once", arguments: 1...50)
     func burstUnderLoss(seed: UInt64) {
-        let sim = SeedSessionTests.registered(["x", "y"], seed: seed)
+        let sim = OriginalSessionTests.registered(["x", "y"], seed: seed)
         // Loss between the peers only: the server stays reachable, so neither client gives up on it (five
-        // lost tries in a row end a client, as the seed's rule says).
+        // lost tries in a row end a client, as the original program's rule says).
         let random = Mutex(RandomSource.seeded(seed))
         let peers: Set<Address> = [sim["x"].address, sim["y"].address]
         sim.network.intercept { packet in
@@ -88,7 +88,7 @@ struct BurstTests {
 
     @Test("a chat-acks with the right ids from the wrong address acknowledges nothing")
     func forgedBatchAck() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         let acks = AckWatch()
         acks.watch(sim)
         sim["y"].crash()

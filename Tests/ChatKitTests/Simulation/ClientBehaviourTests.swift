@@ -7,7 +7,7 @@ import TransportLoopback
 struct ClientBehaviourTests {
     @Test("bad commands get one clear line and change nothing")
     func badCommands() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         let before = sim["x"].lines.count
         for line in ["send", "send y", "send y   ", "send nobody hi", "send x hi", "dereg y", "reg y", "reg x", "frobnicate", "dereg"] {
             sim.type("x", line)
@@ -29,7 +29,7 @@ struct ClientBehaviourTests {
 
     @Test("a message over 1,000 bytes is refused, not cut")
     func longMessage() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("x", "send y " + String(repeating: "a", count: 1_001))
         #expect(sim["x"].lines.last == ">>> [Message not sent: a message has at most 1000 bytes, this one has 1001.]")
         #expect(!sim["y"].lines.contains { $0.contains("aaaa") })
@@ -37,7 +37,7 @@ struct ClientBehaviourTests {
 
     @Test("who lists the table")
     func who() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("y", "dereg y")
         sim.type("x", "who")
         #expect(Array(sim["x"].lines.suffix(2)) == [">>> x  127.0.0.1:6061  online", ">>> y  127.0.0.1:6062  offline"])
@@ -45,7 +45,7 @@ struct ClientBehaviourTests {
 
     @Test("sending while deregistered asks to reg first")
     func sendWhileOffline() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("x", "dereg x")
         sim.type("x", "send y hi")
         #expect(sim["x"].lines.last == ">>> [You are offline. Type reg x to come back online first.]")
@@ -53,7 +53,7 @@ struct ClientBehaviourTests {
 
     @Test("a nickname whose holder answers the probe is refused, and the newcomer exits with 1")
     func nicknameTaken() {
-        let sim = SeedSessionTests.registered(["x"])
+        let sim = OriginalSessionTests.registered(["x"])
         let impostor = sim.startClient("x", host: "10.0.0.66", port: 6666)
         sim.run(for: .milliseconds(700))
         #expect(impostor.lines == [
@@ -66,7 +66,7 @@ struct ClientBehaviourTests {
 
     @Test("a client restarted at the same address gets its nickname back")
     func restartAtSameAddress() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim["x"].crash()
         let again = sim.startClient("x", host: "127.0.0.1", port: 6061)
         sim.run(for: .milliseconds(100))
@@ -75,7 +75,7 @@ struct ClientBehaviourTests {
 
     @Test("a stale 'offline' table: the server says the client exists and the sender tries it directly")
     func clientExists() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("y", "dereg y")
         // x misses the table push that says y is back.
         let server = sim.serverAddress
@@ -113,7 +113,7 @@ struct ClientBehaviourTests {
 
     @Test("lines typed before registration completes wait for it")
     func heldLines() {
-        let sim = SeedSessionTests.registered(["y"])
+        let sim = OriginalSessionTests.registered(["y"])
         let x = sim.startClient("x", host: "127.0.0.1", port: 6070)
         x.console.type("send y early bird")
         sim.run(for: .milliseconds(100))
@@ -124,7 +124,7 @@ struct ClientBehaviourTests {
 
     @Test("end of input waits for pending sends, then prints [exiting] and exits 0")
     func endOfInput() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim["y"].crash()
         sim["x"].console.type("send y anyone?")
         sim["x"].console.endInput()
@@ -141,7 +141,7 @@ struct ClientBehaviourTests {
 
     @Test("Ctrl-C prints [exiting] and exits 0 at once")
     func interrupt() {
-        let sim = SeedSessionTests.registered(["x"])
+        let sim = OriginalSessionTests.registered(["x"])
         sim["x"].driver.handle(.interrupt)
         #expect(sim["x"].lines.last == "[exiting]")
         #expect(sim["x"].exitStatus == 0)
@@ -149,7 +149,7 @@ struct ClientBehaviourTests {
 
     @Test("a message duplicated by the network is shown once and ACKed each time")
     func duplicatedChat() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim.network.intercept { packet in packet.destination.port == 6062 ? .copies(3) : .normal }
         sim.type("x", "send y echo")
         #expect(sim["y"].lines.filter { $0 == ">>> x: echo" }.count == 1)
@@ -158,7 +158,7 @@ struct ClientBehaviourTests {
 
     @Test("a lost ACK: the message goes to the server, which finds y alive, hands it over, and y never shows it twice")
     func lostAck() throws {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim.network.intercept { packet in packet.source.port == 6062 && packet.destination.port == 6061 ? .drop : .normal }
         sim.type("x", "send y once only", settle: .seconds(1))
         sim.network.intercept(nil)

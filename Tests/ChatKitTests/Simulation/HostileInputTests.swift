@@ -14,7 +14,7 @@ struct HostileInputTests {
 
     @Test("a deregistration without the holder's token, or from another address, is refused")
     func spoofedDeregistration() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         for token: UInt64 in [0, 1, .max] {
             Self.forge(sim, .deregister(nick: "y", token: token), to: sim.serverAddress)
             Self.forge(sim, .deregister(nick: "y", token: token), from: sim["y"].address, to: sim.serverAddress)
@@ -26,7 +26,7 @@ struct HostileInputTests {
 
     @Test("an ACK counts only from the right peer with an outstanding id")
     func spoofedAck() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim["y"].crash()
         sim["x"].console.type("send y hello?")
         // Forged ACKs from another address with many ids, and from y's address with wrong ids.
@@ -41,7 +41,7 @@ struct HostileInputTests {
 
     @Test("table updates count only from the server's address with the client's token")
     func forgedTable() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         let before = sim["x"].driver.tableEntries
         let evil = TableDelta(
             token: 0, from: 0, to: 1_000, latest: 1_000,
@@ -58,7 +58,7 @@ struct HostileInputTests {
 
     @Test("a chat claiming to be from y counts only from y's address")
     func impersonation() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         Self.forge(sim, .chat(from: "y", text: "send me your password"), id: 77, to: sim["x"].address)
         sim.run(for: .milliseconds(100))
         #expect(!sim["x"].lines.contains { $0.contains("password") })
@@ -68,7 +68,7 @@ struct HostileInputTests {
 
     @Test("saves, acknowledgements, keepalives and probe answers with a wrong token change nothing")
     func wrongTokens() throws {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("y", "dereg y")
         sim.type("x", "send y keep this")
         let stored = try sim.store.messages(for: "y")
@@ -85,7 +85,7 @@ struct HostileInputTests {
 
     @Test("a nickname cannot be taken from a live holder, even with retries")
     func takeoverRefused() {
-        let sim = SeedSessionTests.registered(["x"])
+        let sim = OriginalSessionTests.registered(["x"])
         for attempt: UInt64 in 1...3 {
             Self.forge(sim, .register(nick: "x", token: 0), id: attempt, to: sim.serverAddress)
             sim.run(for: .seconds(1))
@@ -95,7 +95,7 @@ struct HostileInputTests {
 
     @Test("a dead holder's nickname goes to a newcomer once every probe goes unanswered")
     func takeoverOfDeadHolder() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim["x"].crash()
         let newcomer = sim.startClient("x", host: "10.1.1.1", port: 7000)
         sim.run(for: .milliseconds(3_900))
@@ -135,7 +135,7 @@ struct HostileInputTests {
 
     @Test("10,000 garbage and oversized datagrams crash nobody; they are counted and the chat goes on")
     func garbageFlood() {
-        let sim = SeedSessionTests.registered(["x", "y"], logLevel: .debug)
+        let sim = OriginalSessionTests.registered(["x", "y"], logLevel: .debug)
         var random = RandomSource.seeded(666)
         for round in 0..<10_000 {
             let length = Int(random.next() % 1_400)

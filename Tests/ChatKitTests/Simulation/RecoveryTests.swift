@@ -6,7 +6,7 @@ import TransportLoopback
 struct RecoveryTests {
     @Test("after a server restart with an empty table, clients register again by themselves within a keepalive")
     func serverRestart() {
-        let sim = SeedSessionTests.registered(["x", "y", "z"])
+        let sim = OriginalSessionTests.registered(["x", "y", "z"])
         sim.crashServer()
         sim.startServer()
         #expect(sim.server?.tableEntries.isEmpty == true)
@@ -21,7 +21,7 @@ struct RecoveryTests {
 
     @Test("a message handed over while the server restarted is saved once the client has registered again")
     func saveAcrossRestart() throws {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("y", "dereg y")
         sim.crashServer()
         sim.startServer()
@@ -36,7 +36,7 @@ struct RecoveryTests {
     @Test("a message saved in the same batch as its recipient's return is delivered, not left in storage")
     func saveAndReturnTogether() {
         // Found by the chaos simulation: the server loaded y's mailbox before the batch's durable write.
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("y", "dereg y")
         sim["x"].console.type("send y while you were away")
         sim["y"].console.type("reg y")  // arrives at the server at the same instant as x's save
@@ -47,7 +47,7 @@ struct RecoveryTests {
 
     @Test("a client that falls silent is marked offline after the client timeout")
     func silentClient() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim["y"].crash()
         sim.run(for: .seconds(30))
         #expect(sim.server?.tableEntries.first { $0.nick == "y" }?.online == true)
@@ -60,7 +60,7 @@ struct RecoveryTests {
 
     @Test("one lost chat datagram is covered by the retransmission at 250 ms, not by the server")
     func retransmission() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         let dropped = Counter()
         sim.network.intercept { packet in
             packet.destination.port == 6062 && packet.source.port == 6061 && dropped.increment() == 1 ? .drop : .normal
@@ -73,7 +73,7 @@ struct RecoveryTests {
 
     @Test("a delivery stalled by lost acknowledgements resumes at the next keepalive")
     func stalledDelivery() throws {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("y", "dereg y")
         sim.type("x", "send y patience")
         // Every offline-batch acknowledgement from y is lost while y comes back.
@@ -96,7 +96,7 @@ struct RecoveryTests {
 struct ServerLogTests {
     @Test("info shows registrations and saves; drops and probes only at debug; the summary counts it all")
     func levels() {
-        let sim = SeedSessionTests.registered(["x", "y"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("y", "dereg y")
         sim.type("x", "send y stored")
         sim.network.inject([1, 2, 3], from: HostileInputTests.attacker, to: sim.serverAddress)

@@ -1,10 +1,10 @@
 import ChatKitCore
 import Testing
 
-/// The seed README's sample executions, replayed on the loopback network with the virtual clock.
-@Suite("Seed sample sessions")
-struct SeedSessionTests {
-    /// Starts a server and registers `nicks` one after another, as in the seed's first sample.
+/// The original program's README sample executions (../shared/seed-README.md), replayed on the loopback network with the virtual clock.
+@Suite("The original program's sample sessions")
+struct OriginalSessionTests {
+    /// Starts a server and registers `nicks` one after another, as in the original program's first sample.
     static func registered(_ nicks: [String], seed: UInt64 = 1, logLevel: LogLevel = .info) -> Simulation {
         let sim = Simulation(seed: seed)
         sim.logLevel = logLevel

@@ -1,0 +1,9 @@
+/// What a client asks its driver to do.
+public enum ClientEffect: Equatable, Sendable {
+    /// Send a datagram.
+    case send([UInt8], to: Address)
+    /// Show a line to the user.
+    case show(Notice)
+    /// Stop the process with this status.
+    case exit(code: Int32)
+}

@@ -1,0 +1,15 @@
+/// What happens to a client: the driver turns transport, console and clock activity into these.
+public enum ClientEvent: Equatable, Sendable {
+    /// The client starts: it registers with the server.
+    case start
+    /// The user typed a line.
+    case line(String)
+    /// Standard input ended: leave once pending sends are settled.
+    case inputEnded
+    /// The user pressed Ctrl-C.
+    case interrupt
+    /// A datagram arrived.
+    case datagram(Datagram)
+    /// The machine's `nextDeadline` has passed.
+    case tick
+}

@@ -1,0 +1,14 @@
+/// What a server asks its driver to do.
+public enum ServerEffect: Equatable, Sendable {
+    /// Send a datagram.
+    case send([UInt8], to: Address)
+    /// Store a message durably, within the mailbox limit, then report `.saved`. Saves emitted together
+    /// may share one flush.
+    case save(StoredMessage, mailboxLimit: Int)
+    /// Read a recipient's stored messages, then report `.loaded`.
+    case load(recipient: String)
+    /// Delete acknowledged messages; failures only mean they may be delivered again.
+    case remove(Set<MessageKey>, recipient: String)
+    /// Write one line to the server log, if the log shows lines of `level`.
+    case log(String, level: LogLevel)
+}
