@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "TransportUnix", targets: ["TransportUnix"]),
         .library(name: "StoreFiles", targets: ["StoreFiles"]),
         .library(name: "StoreMemory", targets: ["StoreMemory"]),
+        .library(name: "ChatKitTesting", targets: ["ChatKitTesting"]),
         .library(name: "ChatKitTerminal", targets: ["ChatKitTerminal"]),
         .executable(name: "udpchat", targets: ["udpchat"]),
         .executable(name: "udpchat-bench", targets: ["udpchat-bench"]),
@@ -24,21 +25,22 @@ let package = Package(
         // recvmmsg/sendmmsg, which Swift's Glibc module does not export.
         .target(name: "CUDPBatch"),
         .target(name: "TransportLoopback", dependencies: ["ChatKitCore"]),
+        .target(name: "ChatKitTesting", dependencies: ["ChatKitCore", "TransportLoopback"]),
         .target(name: "TransportUnix", dependencies: ["ChatKitCore"]),
         .target(name: "StoreFiles", dependencies: ["ChatKitCore"]),
         .target(name: "StoreMemory", dependencies: ["ChatKitCore"]),
         .target(name: "ChatKitTerminal", dependencies: ["ChatKitCore"]),
         .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "ChatKitTerminal", "TransportUDP", "StoreFiles"]),
         .executableTarget(
-            name: "EmbeddedChat", dependencies: ["ChatKitCore", "StoreMemory", "TransportUDP", "TransportUnix"],
+            name: "EmbeddedChat", dependencies: ["ChatKitCore", "StoreMemory", "TransportUnix"],
             path: "Examples/EmbeddedChat"),
         .executableTarget(
             name: "udpchat-bench",
-            dependencies: ["ChatKitCore", "TransportUDP", "TransportLoopback", "StoreFiles", "StoreMemory"]),
+            dependencies: ["ChatKitCore", "ChatKitTesting", "TransportUDP", "StoreFiles", "StoreMemory"]),
         .testTarget(
             name: "ChatKitTests",
             dependencies: [
-                "ChatKitCore", "ChatKitTerminal", "TransportUDP", "TransportLoopback", "TransportUnix", "StoreFiles",
+                "ChatKitCore", "ChatKitTerminal", "ChatKitTesting", "TransportUDP", "TransportLoopback", "TransportUnix", "StoreFiles",
                 "StoreMemory",
                 // Listed so `swift test` builds the binary that the end-to-end test runs.
                 "udpchat",

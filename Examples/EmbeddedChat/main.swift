@@ -1,42 +1,66 @@
-// Embedding ChatKit: a server and two clients in one program, over Unix-domain sockets.
-// Run it with `swift run EmbeddedChat`.
+// Embedding ChatKit: a server and two clients in one program, over Unix-domain sockets, with the typed
+// API. Commands go in as `ClientCommand` values and notices come out as `Notice` values: no text is typed
+// or parsed. Run it with `swift run EmbeddedChat`.
 import ChatKitCore
 import Foundation
 import StoreMemory
-import TransportUDP  // for SystemClock
 import TransportUnix
 
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chatkit-\(getpid())").path
 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
 let serverAddress = Address(host: folder + "/server", port: 0)
-let done = DispatchSemaphore(value: 0)
 
-// The server: a transport, a store, a clock, a log. (8 lines)
-let server = ServerDriver(
-    machine: ServerMachine(), transport: try UnixDatagramTransport(path: serverAddress.host), store: MemoryStore(),
-    clock: SystemClock(), log: ScriptedConsole { print("server: \($0)") })
-server.start()
-
-/// A client: a nickname, a transport, a console your program drives. (10 lines)
-func startClient(_ nick: String) throws -> (driver: ClientDriver, console: ScriptedConsole) {
-    let console = ScriptedConsole { line in
-        print("\(nick) sees: \(line)")
-        if line.contains("[Message received by <bob>.]") { done.signal() }
+/// The server's events, printed as they happen; a real program might count them or forward them.
+final class PrintedLog: ServerLog {
+    func record(_ event: ServerLogEvent) {
+        print("server: \(event)")
     }
-    let client = ClientDriver(
-        machine: ClientMachine(config: ClientConfig(nick: nick, server: serverAddress)),
-        transport: try UnixDatagramTransport(path: folder + "/" + nick), console: console, clock: SystemClock(),
-        onExit: { _ in })
-    client.start()
-    return (client, console)
 }
 
-let bob = try startClient("bob")
-Thread.sleep(forTimeInterval: 0.2)
-let alice = try startClient("alice")
-Thread.sleep(forTimeInterval: 0.2)
-alice.console.type("send bob Hello from an embedded client!")
-let delivered = done.wait(timeout: .now() + 5) == .success
-withExtendedLifetime((server, bob, alice)) {}
+// The server: a transport, a store and a log. It serves until its task is cancelled.
+let server = ChatServer(transport: try UnixDatagramTransport(path: serverAddress.host), store: MemoryStore(), log: PrintedLog())
+let serving = Task { await server.run() }
+
+// A client: a nickname, the server's address and a transport of its own.
+func makeClient(_ nick: String) throws -> ChatClient {
+    ChatClient(
+        config: ClientConfig(nick: nick, server: serverAddress), transport: try UnixDatagramTransport(path: folder + "/" + nick))
+}
+
+/// Reads `nick`'s notices until one satisfies `done`; false if the client exited first.
+func readNotices(of nick: String, _ notices: inout AsyncStream<Notice>.Iterator, until done: (Notice) -> Bool) async -> Bool {
+    while let notice = await notices.next() {
+        print("\(nick) sees: \(notice.text)")
+        if done(notice) { return true }
+    }
+    return false
+}
+
+/// Bob and Alice register, Alice sends Bob a message, both leave; true if Bob heard it and Alice knew.
+func converse() async throws -> Bool {
+    let bob = try makeClient("bob")
+    var bobNotices = bob.notices.makeAsyncIterator()
+    let bobRuns = Task { await bob.run() }
+    _ = await readNotices(of: "bob", &bobNotices) { $0 == .tableUpdated }
+
+    let alice = try makeClient("alice")
+    var aliceNotices = alice.notices.makeAsyncIterator()
+    let aliceRuns = Task { await alice.run() }
+    _ = await readNotices(of: "alice", &aliceNotices) { $0 == .tableUpdated }
+
+    alice.perform(.send(to: "bob", text: "Hello from an embedded client!"))
+    let heard = await readNotices(of: "bob", &bobNotices) { $0 == .chat(from: "alice", text: "Hello from an embedded client!") }
+    let delivered = await readNotices(of: "alice", &aliceNotices) { $0 == .delivered(to: "bob") }
+
+    alice.perform(.quit)
+    bob.perform(.quit)
+    print("alice exits with \(await aliceRuns.value), bob with \(await bobRuns.value)")
+    serving.cancel()
+    await serving.value
+    print(server.summary)
+    return heard && delivered
+}
+
+let conversed = try await converse()
 try? FileManager.default.removeItem(atPath: folder)
-exit(delivered ? 0 : 1)
+exit(conversed ? 0 : 1)

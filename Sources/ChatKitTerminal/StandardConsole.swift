@@ -52,8 +52,8 @@ public final class StandardConsole: Console, @unchecked Sendable {
     }
 }
 
-/// The server's log: each line behind a timestamp, written through to a console.
-public final class TimestampedLog: Console, Sendable {
+/// The server's log as text: each event's line behind a timestamp, written through to a console.
+public final class TimestampedLog: ServerLog {
     private let console: any Console
     private let clock: any ChatKitCore.Clock
     private let utcOffsetSeconds: Int
@@ -65,6 +65,11 @@ public final class TimestampedLog: Console, Sendable {
         self.utcOffsetSeconds = utcOffsetSeconds
     }
 
+    public func record(_ event: ServerLogEvent) {
+        show(event.description)
+    }
+
+    /// Writes one line of the server's own (its summary at exit), timestamped like the events.
     public func show(_ line: String) {
         console.show(Timestamp.format(microseconds: clock.wallClockMicroseconds, utcOffsetSeconds: utcOffsetSeconds) + " " + line)
     }
@@ -72,6 +77,4 @@ public final class TimestampedLog: Console, Sendable {
     public func flush() {
         console.flush()
     }
-
-    public func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void) {}
 }

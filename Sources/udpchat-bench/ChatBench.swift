@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitTesting
 import Foundation
 import TransportUDP
 
@@ -7,7 +8,7 @@ struct ChatBench {
     let server: ChildServer
     let x: ClientDriver
     let y: ClientDriver
-    let xConsole: SilentConsole
+    let xConsole: RecordingConsole
     let delivered = Waiter()
     let noAck = Waiter()
     let received = Waiter()
@@ -15,14 +16,14 @@ struct ChatBench {
     init(server: ChildServer) throws {
         self.server = server
         let yTables = Waiter()
-        let yConsole = SilentConsole(counting: [(">>> x: ", received), (">>> [Client table updated.]", yTables)])
+        let yConsole = countingConsole([(">>> x: ", received), (">>> [Client table updated.]", yTables)])
         y = ClientDriver(
             machine: ClientMachine(config: ClientConfig(nick: "y", server: server.address)),
             transport: try UDPTransport(port: 0, host: "127.0.0.1"), console: yConsole, clock: SystemClock(), onExit: { _ in })
         y.start()
         guard yTables.wait(for: 1, timeout: .seconds(5)) else { throw BenchError.timedOut("y registering") }
         let xTables = Waiter()
-        xConsole = SilentConsole(counting: [
+        xConsole = countingConsole([
             (">>> [Message received by <y>.]", delivered), (">>> [No ACK", noAck), (">>> [Client table updated.]", xTables),
         ])
         x = ClientDriver(

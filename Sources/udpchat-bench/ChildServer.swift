@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitTesting
 import Foundation
 import Glibc
 import StoreFiles
@@ -60,7 +61,7 @@ final class ChildServer {
             config.mailboxLimit = 100_000_000
             let driver = ServerDriver(
                 machine: ServerMachine(config: config), transport: transport, store: offlineStore, clock: SystemClock(),
-                log: SilentConsole())
+                log: DiscardingServerLog())
             driver.start()
             print(transport.localAddress.port)
             fflush(nil)
@@ -82,47 +83,27 @@ enum BenchError: Error {
     case notRun(String)
 }
 
-/// A console that shows nothing and counts the lines matching a pattern, for benchmark clients.
-final class SilentConsole: Console, @unchecked Sendable {
-    private let lock = NSLock()
-    private var reader: (([String]) -> Void)?
-    private let matches: [(String, Waiter)]
-
-    init(counting matches: [(String, Waiter)] = []) {
-        self.matches = matches
-    }
-
-    func show(_ line: String) {
+/// A console that keeps nothing and counts the lines that start with each pattern, for benchmark clients.
+func countingConsole(_ matches: [(String, Waiter)] = []) -> RecordingConsole {
+    RecordingConsole(keepsRecord: false) { line in
         for (prefix, waiter) in matches where line.hasPrefix(prefix) { waiter.increment() }
     }
+}
 
-    func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void) {
-        lock.withLock { reader = { $0.forEach(onLine) } }
-    }
-
-    func startReadingBatches(onLines: @escaping @Sendable ([String]) -> Void, onEnd: @escaping @Sendable () -> Void) {
-        lock.withLock { reader = onLines }
-    }
-
-    /// One line, as typed at a terminal.
-    func type(_ line: String) {
-        lock.withLock { reader }?([line])
-    }
-
+extension RecordingConsole {
     /// Lines arriving as a pipe delivers them: as many as fit in each 64 KiB read, in one batch.
     func pipe(_ lines: [String]) {
-        let reader: (([String]) -> Void)? = lock.withLock { self.reader }
         var batch: [String] = []
         var bytes = 0
         for line in lines {
             if bytes + line.utf8.count + 1 > 64 << 10 {
-                reader?(batch)
+                paste(batch)
                 batch = []
                 bytes = 0
             }
             batch.append(line)
             bytes += line.utf8.count + 1
         }
-        if !batch.isEmpty { reader?(batch) }
+        if !batch.isEmpty { paste(batch) }
     }
 }

@@ -1,7 +1,7 @@
 import ChatKitCore
 import Foundation
 import StoreMemory
-import TransportLoopback
+import ChatKitTesting
 
 /// Liveness at fixed loss rates, on the loopback network and the virtual clock (`LivenessTrials`): the
 /// give-up rate, the rate of nicks lost by live holders, and how long table changes take to spread.

@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitTesting
 import Foundation
 import Glibc
 import StoreMemory
@@ -48,10 +49,10 @@ enum RealLossPropagation {
         do {
             let server = try startServer()
             let changerNicks = (0..<changers).map { "c\($0)" }
-            let consoles = changerNicks.map { _ in SilentConsole() }
+            let consoles = changerNicks.map { _ in countingConsole() }
             var clients: [ClientDriver] = []
             for (nick, console) in zip(changerNicks, consoles) { clients.append(try startClient(nick, console: console, server: server.address)) }
-            let holderClients = try (0..<holders).map { try startClient("h\($0)", console: SilentConsole(), server: server.address) }
+            let holderClients = try (0..<holders).map { try startClient("h\($0)", console: countingConsole(), server: server.address) }
             clients += holderClients
             // Registration itself runs through the same loss: wait until every client has every row.
             let settled = ContinuousClock.now + .seconds(30)
@@ -110,12 +111,12 @@ enum RealLossPropagation {
         let transport = try UDPTransport(port: 0, host: "127.0.0.1")
         let driver = ServerDriver(
             machine: ServerMachine(config: ServerConfig()), transport: transport, store: MemoryStore(), clock: SystemClock(),
-            log: SilentConsole())
+            log: DiscardingServerLog())
         driver.start()
         return (driver, Address(host: "127.0.0.1", port: transport.localAddress.port))
     }
 
-    private static func startClient(_ nick: String, console: SilentConsole, server: Address) throws -> ClientDriver {
+    private static func startClient(_ nick: String, console: RecordingConsole, server: Address) throws -> ClientDriver {
         let client = ClientDriver(
             machine: ClientMachine(config: ClientConfig(nick: nick, server: server)),
             transport: try UDPTransport(port: 0, host: "127.0.0.1"), console: console, clock: SystemClock(), onExit: { _ in })

@@ -1,6 +1,6 @@
 import ChatKitCore
+import ChatKitTesting
 import StoreMemory
-import TransportLoopback
 
 /// How fast the deterministic simulation runs: 100 clients chatting for a simulated minute.
 enum SimulationBench {
@@ -12,14 +12,14 @@ enum SimulationBench {
         config.random = .seeded(1)
         let server = ServerDriver(
             machine: ServerMachine(config: config), transport: network.bind(serverAddress), store: MemoryStore(),
-            clock: clock, log: SilentConsole())
+            clock: clock, log: DiscardingServerLog())
         server.start()
-        var consoles: [SilentConsole] = []
+        var consoles: [RecordingConsole] = []
         var drivers: [ClientDriver] = []
         for index in 0..<count {
             var clientConfig = ClientConfig(nick: "c\(index)", server: serverAddress)
             clientConfig.random = .seeded(UInt64(index) &* 7919 &+ 3)
-            let console = SilentConsole()
+            let console = countingConsole()
             let driver = ClientDriver(
                 machine: ClientMachine(config: clientConfig), transport: network.bind(Address(host: "h\(index)", port: 6061)),
                 console: console, clock: clock, onExit: { _ in })

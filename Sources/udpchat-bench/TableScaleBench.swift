@@ -2,7 +2,7 @@ import ChatKitCore
 import Foundation
 import Glibc
 import StoreMemory
-import TransportLoopback
+import ChatKitTesting
 
 /// The simulated registration storm at full table convergence, each size in a child process of its own
 /// (this program, run with `--storm-simulation <clients>`) so its time and peak memory stand alone.

@@ -4,6 +4,8 @@ public enum ClientEvent: Equatable, Sendable {
     case start
     /// The user typed a line.
     case line(String)
+    /// A program gave a command, already typed (the embedding API's `perform`).
+    case command(ClientCommand)
     /// Standard input ended: leave once pending sends are settled.
     case inputEnded
     /// The user pressed Ctrl-C.

@@ -6,9 +6,9 @@ extension ClientMachine {
         (phase == .online || phase == .offline) && chats.count < config.maxChatsInFlight
     }
 
-    mutating func drainHeldLines() {
-        while acceptsCommands, let line = heldLines.popFirst() {
-            run(ClientCommand(parsing: line))
+    mutating func runHeldCommands() {
+        while acceptsCommands, let command = heldCommands.popFirst() {
+            run(command)
         }
     }
 

@@ -40,7 +40,8 @@ public struct ClientMachine: Sendable {
     var requests: ServerRequests<Purpose>
     var nextKeepalive: Instant?
     var inbox: ChatInbox
-    var heldLines = FIFOQueue<String>()
+    /// Commands waiting until the client can run them (while it registers, say), in order.
+    var heldCommands = FIFOQueue<ClientCommand>()
     var inputEnded = false
 
     private(set) var now = Instant.zero
@@ -98,13 +99,14 @@ public struct ClientMachine: Sendable {
         effects = []
         switch event {
         case .start: start()
-        case .line(let line): heldLines.append(line)
+        case .line(let line): heldCommands.append(ClientCommand(parsing: line))
+        case .command(let command): heldCommands.append(command)
         case .inputEnded: inputEnded = true
         case .interrupt: exit(code: 0, notice: .exiting)
         case .datagram(let datagram): receive(datagram)
         case .tick: expireDeadlines()
         }
-        drainHeldLines()
+        runHeldCommands()
         finishIfInputEndedAndSettled()
         if !handlingBatch { sendTableAckIfOwed() }
         defer { effects = [] }
@@ -130,11 +132,11 @@ public struct ClientMachine: Sendable {
         phase = .exited
         chats.removeAll()
         requests.removeAll()
-        heldLines.removeAll()
+        heldCommands.removeAll()
     }
 
     private mutating func finishIfInputEndedAndSettled() {
-        guard inputEnded, phase != .exited, heldLines.isEmpty, chats.isEmpty, requests.isEmpty else { return }
+        guard inputEnded, phase != .exited, heldCommands.isEmpty, chats.isEmpty, requests.isEmpty else { return }
         exit(code: 0, notice: .exiting)
     }
 

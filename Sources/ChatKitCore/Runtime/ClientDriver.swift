@@ -36,6 +36,11 @@ public final class ClientDriver: @unchecked Sendable {
             onEnd: { [weak self] in self?.handle(.inputEnded) })
     }
 
+    /// Gives the client a command, as if the user had typed it: the typed way for a program to drive it.
+    public func perform(_ command: ClientCommand) {
+        handle(.command(command))
+    }
+
     /// Feeds one event to the machine and carries out what it asks.
     public func handle(_ event: ClientEvent) {
         handle([event])

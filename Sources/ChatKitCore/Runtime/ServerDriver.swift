@@ -12,16 +12,16 @@ public final class ServerDriver: @unchecked Sendable {
     private let transport: any Transport
     private let store: any OfflineStore
     private let clock: any Clock
-    private let log: any Console
+    private let log: any ServerLog
     private let logLevel: LogLevel
     private var wakeup = WakeupTimer()
     private var stopped = false
 
-    /// Makes a driver; nothing happens until `start`. `log` shows one line per server event of
-    /// `logLevel` or below.
+    /// Makes a driver; nothing happens until `start`. `log` records every server event of `logLevel`
+    /// or below.
     public init(
-        machine: ServerMachine, transport: any Transport, store: any OfflineStore, clock: any Clock, log: any Console,
-        logLevel: LogLevel = .info
+        machine: ServerMachine, transport: any Transport, store: any OfflineStore, clock: any Clock,
+        log: any ServerLog = DiscardingServerLog(), logLevel: LogLevel = .info
     ) {
         self.machine = machine
         self.transport = transport
@@ -87,8 +87,8 @@ public final class ServerDriver: @unchecked Sendable {
             switch effect {
             case .send(let bytes, let destination):
                 outbox.append(OutgoingDatagram(bytes: bytes, destination: destination))
-            case .log(let line, let level) where level <= logLevel:
-                log.show(line)
+            case .log(let event) where event.level <= logLevel:
+                log.record(event)
             case .log:
                 break
             case .save(let message, let limit):
@@ -103,7 +103,7 @@ public final class ServerDriver: @unchecked Sendable {
                 do {
                     try store.remove(keys, for: recipient)
                 } catch {
-                    log.show("could not remove delivered messages of \(recipient): \(error)")
+                    log.record(.removeFailed(recipient: recipient, error: error))
                 }
             }
         }

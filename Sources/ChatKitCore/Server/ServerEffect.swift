@@ -9,6 +9,6 @@ public enum ServerEffect: Equatable, Sendable {
     case load(recipient: String)
     /// Delete acknowledged messages; failures only mean they may be delivered again.
     case remove(Set<MessageKey>, recipient: String)
-    /// Write one line to the server log, if the log shows lines of `level`.
-    case log(String, level: LogLevel)
+    /// Record an event in the server log, if the log shows events of its level.
+    case log(ServerLogEvent)
 }

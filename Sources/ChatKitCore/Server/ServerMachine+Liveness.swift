@@ -5,11 +5,11 @@ extension ServerMachine {
     mutating func probeForTakeover(_ record: ClientRecord, _ id: UInt64, from source: Address) {
         let takeover = HolderProbes.Takeover(requestID: id, requester: source)
         if let pending = probes[record.nick]?.takeover, pending.requester != source {
-            log("refused \(record.nick) from \(source): held by \(record.address), already being probed")
+            log(.refusedWhileProbing(nick: record.nick, from: source, holder: record.address))
             return reply(id, .registerReply(.nickInUse, token: 0), to: source)
         }
         if probes[record.nick] == nil {
-            log("\(source) asks for \(record.nick), held by \(record.address): probing the holder", level: .debug)
+            log(.probingHolder(nick: record.nick, holder: record.address, newcomer: source))
         }
         startProbe(of: record, takeover: takeover)
         reply(id, .registerReply(.checking, token: 0), to: source)
@@ -24,7 +24,7 @@ extension ServerMachine {
     /// The holder of `nick` showed a sign of life during `probe`: a newcomer waiting for it is refused.
     mutating func holderAnswered(_ nick: String, _ probe: HolderProbes.Probe) {
         guard let takeover = probe.takeover else { return }
-        log("refused \(nick) from \(takeover.requester): the holder answered")
+        log(.refusedLiveHolder(nick: nick, from: takeover.requester))
         reply(takeover.requestID, .registerReply(.nickInUse, token: 0), to: takeover.requester)
     }
 
@@ -32,11 +32,10 @@ extension ServerMachine {
         let (sends, dead) = probes.tick(now)
         send(sends)
         for (nick, probe) in dead where sessions[nick]?.token == probe.token && sessions[nick]?.online == true {
+            log(.holderSilent(nick: nick, probes: config.probeAttempts, newcomer: probe.takeover?.requester))
             if let takeover = probe.takeover {
-                log("the holder of \(nick) answered none of \(config.probeAttempts) probes: it goes to \(takeover.requester)")
                 grant(takeover.requestID, nick: nick, to: takeover.requester)
             } else {
-                log("\(nick) answered none of \(config.probeAttempts) probes; marking it offline")
                 markOffline(nick)
             }
         }
@@ -54,7 +53,7 @@ extension ServerMachine {
     mutating func sweepSilentClients() {
         guard let due = nextSweep, due <= now else { return }
         for nick in sessions.silent(now: now, timeout: config.clientTimeout) {
-            log("\(nick) has been silent for \(config.clientTimeout); marking it offline")
+            log(.silentClient(nick: nick, after: config.clientTimeout))
             markOffline(nick)
         }
         nextSweep = sessions.anyOnline ? now + config.sweepInterval : nil

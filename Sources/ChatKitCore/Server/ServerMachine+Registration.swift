@@ -2,7 +2,7 @@
 extension ServerMachine {
     mutating func register(_ id: UInt64, nick: String, token: UInt64, from source: Address) {
         guard Nickname.isValidCanonical(nick) else {
-            log("refused invalid nickname from \(source)")
+            log(.refusedInvalidNick(from: source))
             return reply(id, .registerReply(.invalidNick, token: 0), to: source)
         }
         if let record = sessions[nick], record.deregistered, record.address == source, record.registrationID == id {
@@ -30,12 +30,12 @@ extension ServerMachine {
         probes.cancel(nick)
         let record = sessions.open(nick, at: source, registrationID: id, now: now, random: &random)
         statistics.registrations += 1
-        log("\(record.registrationOutcome == .registered ? "registered" : "re-registered") \(nick) at \(source)")
+        log(.registered(nick: nick, at: source, returning: record.registrationOutcome == .reRegistered))
         reply(id, .registerReply(record.registrationOutcome, token: record.token), to: source)
         let wasWhole = publisher.mode(forDirectoryOf: directory.count) == .whole
         rowChanged(nick)
         if wasWhole, publisher.mode(forDirectoryOf: directory.count) == .onDemand {
-            log("the table has \(directory.count) rows, over \(config.wholeTableLimit): clients now hold only the rows they use")
+            log(.switchedToOnDemand(rows: directory.count, limit: config.wholeTableLimit))
             publisher.switchToOnDemand()
         }
         publisher.subscribe(nick, address: source, token: record.token, mode: publisher.mode(forDirectoryOf: directory.count))
@@ -50,12 +50,12 @@ extension ServerMachine {
             return reply(id, .deregisterReply(.deregistered), to: source)
         }
         guard sessions.nick(of: token) == nick, record.address == source else {
-            log("refused deregistration of \(nick) from \(source)")
+            log(.refusedDeregistration(nick: nick, from: source))
             return reply(id, .deregisterReply(.notHolder), to: source)
         }
         if record.online {
             statistics.deregistrations += 1
-            log("deregistered \(nick)")
+            log(.deregistered(nick: nick))
             markOffline(nick, deregistered: true)
         }
         reply(id, .deregisterReply(.deregistered), to: source)

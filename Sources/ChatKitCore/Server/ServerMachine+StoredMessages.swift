@@ -14,14 +14,14 @@ extension ServerMachine {
         if recipient.online {
             switch request.reason {
             case .recipientOffline where !intake.wasSaved(key):
-                log("\(sender) thinks \(recipient.nick) is offline; it is not")
+                log(.recipientOnline(recipient: recipient.nick, sender: sender))
                 return reply(id, .saveReply(.recipientOnline, peer: recipient.address), to: source)
             case .recipientOffline:
                 break
             case .noAck:
                 // A peer's word is not enough to mark anyone offline: probe first. The message is stored
                 // either way, and goes to the recipient at once if it turns out to be alive.
-                log("\(recipient.nick) did not acknowledge \(sender): probing it", level: .debug)
+                log(.probingAfterNoAck(nick: recipient.nick, reportedBy: sender))
                 startProbe(of: recipient)
             }
         }
@@ -37,17 +37,17 @@ extension ServerMachine {
         switch stored {
         case .stored:
             statistics.messagesStored += 1
-            log("saved a message from \(message.key.sender) for \(message.recipient)")
+            log(.saved(sender: message.key.sender, recipient: message.recipient))
             outcome = .saved
             // A recipient that is online after all (only an ACK was lost) gets it now.
             if sessions[message.recipient]?.online == true, courier.start(message.recipient) {
                 emit(.load(recipient: message.recipient))
             }
         case .mailboxFull:
-            log("the mailbox of \(message.recipient) is full; refused a message from \(message.key.sender)")
+            log(.mailboxFull(recipient: message.recipient, sender: message.key.sender))
             outcome = .mailboxFull
         case .failed(let error):
-            log("could not save a message for \(message.recipient): \(error)")
+            log(.saveFailed(recipient: message.recipient, error: error))
             outcome = .storageFailed
         }
         for address in intake.finished(message, stored: outcome == .saved) {
@@ -69,10 +69,10 @@ extension ServerMachine {
         switch result {
         case .success(let loaded): messages = loaded
         case .failure(let error):
-            log("could not read stored messages for \(nick): \(error)")
+            log(.loadFailed(recipient: nick, error: error))
             messages = []
         }
-        if !messages.isEmpty { log("delivering \(messages.count) stored message(s) to \(nick)", level: .debug) }
+        if !messages.isEmpty { log(.delivering(count: messages.count, recipient: nick)) }
         let next = courier.loaded(nick, messages, to: onlineRecipient(nick), newID: { random.next() }, now: now)
         send(next.sends)
         if next.reload { emit(.load(recipient: nick)) }
@@ -85,7 +85,7 @@ extension ServerMachine {
             return drop("\(source): acknowledgement of no batch in flight")
         }
         statistics.messagesDelivered += done.keys.count
-        log("\(nick) received \(done.keys.count) stored message(s)")
+        log(.delivered(count: done.keys.count, recipient: nick))
         emit(.remove(done.keys, recipient: nick))
         send(done.sends)
         if done.reload { emit(.load(recipient: nick)) }
@@ -95,7 +95,7 @@ extension ServerMachine {
         let (sends, stalled) = courier.retry(now) { sessions[$0]?.address }
         send(sends)
         for nick in stalled {
-            log("\(nick) does not acknowledge its stored messages; trying again at its next sign of life")
+            log(.deliveryStalled(recipient: nick))
         }
     }
 }

@@ -113,7 +113,7 @@ public struct ServerMachine: Sendable {
         statistics.datagramsDropped += 1
         if dropsLogged < 100 || statistics.datagramsDropped % 10_000 == 0 {
             dropsLogged += 1
-            log("dropped datagram from \(reason) (\(statistics.datagramsDropped) dropped so far)", level: .debug)
+            log(.dropped(reason: reason, total: statistics.datagramsDropped))
         }
     }
 
@@ -136,7 +136,7 @@ public struct ServerMachine: Sendable {
 
     mutating func reply(_ id: UInt64, _ message: Message, to destination: Address) {
         guard let bytes = try? Packet(id: id, message: message).encoded() else {
-            return log("could not encode a \(message.kind) message for \(destination)")
+            return log(.encodingFailed(kind: message.kind, destination: destination))
         }
         emit(.send(bytes, to: destination))
     }
@@ -145,7 +145,7 @@ public struct ServerMachine: Sendable {
         for datagram in datagrams { emit(.send(datagram.bytes, to: datagram.destination)) }
     }
 
-    mutating func log(_ line: String, level: LogLevel = .info) {
-        emit(.log(line, level: level))
+    mutating func log(_ event: ServerLogEvent) {
+        emit(.log(event))
     }
 }

@@ -1,5 +1,5 @@
 import ChatKitCore
-import TransportLoopback
+import ChatKitTesting
 
 /// One randomized run of the whole system under faults, checked against the delivery promises.
 ///

@@ -1,7 +1,7 @@
 import ChatKitCore
 import StoreMemory
 import Testing
-import TransportLoopback
+import ChatKitTesting
 
 /// The liveness rates the benchmark measures at scale, run small at fixed loss: a live server is not
 /// given up on, a live holder keeps its nick, and a table change reaches every holder in time.

@@ -2,7 +2,7 @@ import ChatKitCore
 import Foundation
 import StoreMemory
 import Testing
-import TransportLoopback
+import ChatKitTesting
 
 /// Many clients registering against one server on the loopback network: every client's held rows converge
 /// to the server's. Above the whole-table limit (256 rows) clients hold only the rows they use, so a

@@ -1,7 +1,7 @@
 import ChatKitCore
 import Synchronization
 import Testing
-import TransportLoopback
+import ChatKitTesting
 
 /// Bursts: lines pasted or piped in together, and the chats they send, are handled as batches; the
 /// recipient answers a burst from one peer with one `chat-acks` datagram, and every message still gets

@@ -1,7 +1,7 @@
 import ChatKitCore
 import StoreFiles
 import Testing
-import TransportLoopback
+import ChatKitTesting
 
 @Suite("Client behaviour")
 struct ClientBehaviourTests {

@@ -1,6 +1,6 @@
 import ChatKitCore
 import Testing
-import TransportLoopback
+import ChatKitTesting
 
 /// Forged and malformed datagrams: nobody can deregister, impersonate or crash anyone.
 @Suite("Hostile input")

@@ -1,6 +1,6 @@
 import ChatKitCore
 import Testing
-import TransportLoopback
+import ChatKitTesting
 
 @Suite("Recovery: server restarts, silent clients, lost datagrams")
 struct RecoveryTests {

@@ -1,7 +1,7 @@
 import ChatKitCore
 import StoreMemory
 import Synchronization
-import TransportLoopback
+import ChatKitTesting
 
 /// A whole chat system in memory: one server and any number of clients on a loopback network driven by
 /// a virtual clock. The drivers are the production ones; only the transport, store, console and clock
@@ -12,7 +12,7 @@ final class Simulation {
     let serverAddress = Address(host: "server", port: 6000)
     let store: any OfflineStore
     private(set) var server: ServerDriver?
-    let serverLog = RecordingConsole()
+    let serverLog = RecordingServerLog()
     /// The client started last under each nickname.
     private(set) var clients: [String: SimulatedClient] = [:]
     /// Every client process started, so an older one under the same nickname lives on until it crashes.

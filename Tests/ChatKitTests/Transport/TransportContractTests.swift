@@ -1,7 +1,7 @@
 import ChatKitCore
 import Foundation
 import Testing
-import TransportLoopback
+import ChatKitTesting
 import TransportUDP
 import TransportUnix
 

@@ -1,12 +1,11 @@
-import ChatKitCore
 import Dispatch
 import Glibc
 import Synchronization
 
 /// The real clock: monotonic time for timeouts, the wall clock for timestamps, Dispatch for timers.
 ///
-/// It lives beside the UDP transport because the two go together whenever a driver runs for real.
-public final class SystemClock: ChatKitCore.Clock, Sendable {
+/// It lives in the core so that a program using any transport (UDP, Unix sockets, its own) finds it.
+public final class SystemClock: Clock, Sendable {
     private let queue = DispatchQueue(label: "chatkit.timers")
 
     /// A clock whose timers fire on a private serial queue.

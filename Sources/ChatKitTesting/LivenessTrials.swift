@@ -1,4 +1,5 @@
 import ChatKitCore
+import TransportLoopback
 import Synchronization
 
 /// Liveness at a fixed loss rate, counted over many trials on the loopback network and the virtual clock:
@@ -127,7 +128,7 @@ private final class World {
         config.mailboxLimit = 10_000_000
         let server = ServerDriver(
             machine: ServerMachine(config: config), transport: network.bind(serverAddress), store: store(), clock: clock,
-            log: ScriptedConsole())
+            log: DiscardingServerLog())
         server.start()
         self.server = server
         return server
@@ -155,7 +156,7 @@ private final class World {
 /// A client of a `World`, with a count of the lines it showed.
 private final class TrialClient {
     let driver: ClientDriver
-    let console: ScriptedConsole
+    let console: RecordingConsole
     private let transport: LoopbackTransport
     private let tally = Tally()
     private unowned let world: World
@@ -163,7 +164,7 @@ private final class TrialClient {
     init(config: ClientConfig, address: Address, world: World) {
         self.world = world
         let tally = self.tally
-        console = ScriptedConsole(output: { line in tally.shown.withLock { $0[line, default: 0] += 1 } })
+        console = RecordingConsole(keepsRecord: false, onShow: { line in tally.shown.withLock { $0[line, default: 0] += 1 } })
         transport = world.network.bind(address)
         driver = ClientDriver(
             machine: ClientMachine(config: config), transport: transport, console: console, clock: world.clock,

@@ -1,4 +1,5 @@
 import ChatKitCore
+import TransportLoopback
 
 /// A registration storm on the loopback network: `clients` clients register with one server in waves,
 /// then every client's held rows are compared with what the server says it holds. The scale test and
@@ -40,7 +41,7 @@ public enum RegistrationStorm {
         serverConfig.random = .seeded(seed)
         let server = ServerDriver(
             machine: ServerMachine(config: serverConfig), transport: network.bind(serverAddress), store: store, clock: clock,
-            log: ScriptedConsole())
+            log: DiscardingServerLog())
         server.start()
         var clients: [ClientDriver] = []
         clients.reserveCapacity(count)
@@ -50,7 +51,7 @@ public enum RegistrationStorm {
             let host = "10.\(index / 65_536).\(index / 256 % 256).\(index % 256)"
             let client = ClientDriver(
                 machine: ClientMachine(config: config), transport: network.bind(Address(host: host, port: 6061)),
-                console: ScriptedConsole(), clock: clock, onExit: { _ in })
+                console: RecordingConsole(keepsRecord: false), clock: clock, onExit: { _ in })
             client.start()
             clients.append(client)
             if index % wave == wave - 1 { clock.advance(by: .milliseconds(2)) }

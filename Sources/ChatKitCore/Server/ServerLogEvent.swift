@@ -1,0 +1,90 @@
+/// Something the server did or refused, for its log. Typed, so an embedder can count, filter or forward
+/// events without parsing text; `description` is the log line and `level` how much it matters.
+public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
+    /// A nickname was registered at an address; `returning` when it was known before.
+    case registered(nick: String, at: Address, returning: Bool)
+    /// A client deregistered.
+    case deregistered(nick: String)
+    /// A registration named an invalid nickname.
+    case refusedInvalidNick(from: Address)
+    /// A deregistration came without the session's token or from another address.
+    case refusedDeregistration(nick: String, from: Address)
+    /// A newcomer asked for a nickname whose holder is already being probed for another newcomer.
+    case refusedWhileProbing(nick: String, from: Address, holder: Address)
+    /// A newcomer was refused a nickname because its holder answered a probe.
+    case refusedLiveHolder(nick: String, from: Address)
+    /// A newcomer asks for a nickname held elsewhere: its holder is being probed.
+    case probingHolder(nick: String, holder: Address, newcomer: Address)
+    /// A peer reported "no ACK" for a client that seems online: it is being probed.
+    case probingAfterNoAck(nick: String, reportedBy: String)
+    /// A holder answered none of its probes: its nickname went to `newcomer`, or it was marked offline.
+    case holderSilent(nick: String, probes: Int, newcomer: Address?)
+    /// An online client sent nothing for `after`, and was marked offline.
+    case silentClient(nick: String, after: Duration)
+    /// The table outgrew the whole-table limit: clients now hold only the rows they use.
+    case switchedToOnDemand(rows: Int, limit: Int)
+    /// A client asked to save a message for a recipient it thought offline, which is online.
+    case recipientOnline(recipient: String, sender: String)
+    /// A message was stored durably.
+    case saved(sender: String, recipient: String)
+    /// A recipient's mailbox is full; a message was refused.
+    case mailboxFull(recipient: String, sender: String)
+    /// The store failed to save a message.
+    case saveFailed(recipient: String, error: StoreError)
+    /// The store failed to read a mailbox.
+    case loadFailed(recipient: String, error: StoreError)
+    /// The store failed to remove delivered messages: they may be delivered again.
+    case removeFailed(recipient: String, error: StoreError)
+    /// Stored messages are being delivered.
+    case delivering(count: Int, recipient: String)
+    /// A recipient acknowledged stored messages.
+    case delivered(count: Int, recipient: String)
+    /// A recipient did not acknowledge its stored messages; delivery waits for its next sign of life.
+    case deliveryStalled(recipient: String)
+    /// A datagram was invalid or unexpected; `total` dropped so far.
+    case dropped(reason: String, total: Int)
+    /// A message could not be encoded (a bug, never input).
+    case encodingFailed(kind: MessageKind, destination: Address)
+
+    /// How much the event matters: `info` for what a person running the server cares about, `debug`
+    /// for the rest.
+    public var level: LogLevel {
+        switch self {
+        case .probingHolder, .probingAfterNoAck, .delivering, .dropped: .debug
+        default: .info
+        }
+    }
+
+    /// The log line.
+    public var description: String {
+        switch self {
+        case .registered(let nick, let address, let returning): "\(returning ? "re-registered" : "registered") \(nick) at \(address)"
+        case .deregistered(let nick): "deregistered \(nick)"
+        case .refusedInvalidNick(let source): "refused invalid nickname from \(source)"
+        case .refusedDeregistration(let nick, let source): "refused deregistration of \(nick) from \(source)"
+        case .refusedWhileProbing(let nick, let source, let holder):
+            "refused \(nick) from \(source): held by \(holder), already being probed"
+        case .refusedLiveHolder(let nick, let source): "refused \(nick) from \(source): the holder answered"
+        case .probingHolder(let nick, let holder, let newcomer): "\(newcomer) asks for \(nick), held by \(holder): probing the holder"
+        case .probingAfterNoAck(let nick, let sender): "\(nick) did not acknowledge \(sender): probing it"
+        case .holderSilent(let nick, let probes, let newcomer?):
+            "the holder of \(nick) answered none of \(probes) probes: it goes to \(newcomer)"
+        case .holderSilent(let nick, let probes, nil): "\(nick) answered none of \(probes) probes; marking it offline"
+        case .silentClient(let nick, let after): "\(nick) has been silent for \(after); marking it offline"
+        case .switchedToOnDemand(let rows, let limit):
+            "the table has \(rows) rows, over \(limit): clients now hold only the rows they use"
+        case .recipientOnline(let recipient, let sender): "\(sender) thinks \(recipient) is offline; it is not"
+        case .saved(let sender, let recipient): "saved a message from \(sender) for \(recipient)"
+        case .mailboxFull(let recipient, let sender): "the mailbox of \(recipient) is full; refused a message from \(sender)"
+        case .saveFailed(let recipient, let error): "could not save a message for \(recipient): \(error)"
+        case .loadFailed(let recipient, let error): "could not read stored messages for \(recipient): \(error)"
+        case .removeFailed(let recipient, let error): "could not remove delivered messages of \(recipient): \(error)"
+        case .delivering(let count, let recipient): "delivering \(count) stored message(s) to \(recipient)"
+        case .delivered(let count, let recipient): "\(recipient) received \(count) stored message(s)"
+        case .deliveryStalled(let recipient):
+            "\(recipient) does not acknowledge its stored messages; trying again at its next sign of life"
+        case .dropped(let reason, let total): "dropped datagram from \(reason) (\(total) dropped so far)"
+        case .encodingFailed(let kind, let destination): "could not encode a \(kind) message for \(destination)"
+        }
+    }
+}
