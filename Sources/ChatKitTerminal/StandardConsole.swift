@@ -1,28 +1,28 @@
 import ChatKitCore
 import Foundation
+import Synchronization
 
 /// The console on standard input and output in plain line mode, for pipes and scripts: no escape codes,
 /// no prompt. Lines shown are gathered and written with one system call per batch of events (the driver
 /// flushes after each), so output appears as it happens without a write per line.
-public final class StandardConsole: Console, @unchecked Sendable {
-    private let outputLock = NSLock()
-    private var pending: [UInt8] = []
+public final class StandardConsole: Console, Sendable {
+    private let pending = Mutex<[UInt8]>([])
 
     /// A console on this process's standard input and output.
     public init() {}
 
     public func show(_ line: String) {
-        outputLock.withLock {
-            pending.append(contentsOf: line.utf8)
-            pending.append(UInt8(ascii: "\n"))
+        pending.withLock {
+            $0.append(contentsOf: line.utf8)
+            $0.append(UInt8(ascii: "\n"))
         }
     }
 
     public func flush() {
-        outputLock.withLock {
-            guard !pending.isEmpty else { return }
-            FileHandle.standardOutput.write(Data(pending))
-            pending.removeAll(keepingCapacity: true)
+        pending.withLock {
+            guard !$0.isEmpty else { return }
+            FileHandle.standardOutput.write(Data($0))
+            $0.removeAll(keepingCapacity: true)
         }
     }
 

@@ -2,6 +2,8 @@ import ChatKitCore
 import Foundation
 import Glibc
 
+// @unchecked: `editor`, `pending` and `closed` are touched only with `lock` held (the input thread and the
+// drivers both draw), and the terminal writes happen under it too, so lines never interleave.
 /// The console on an interactive terminal: raw mode and a line editor of its own, so messages that arrive
 /// while the user types are printed above the input line and the half-typed line is drawn again below
 /// them, cursor and all. The terminal's settings are restored when the console is closed, at exit, and

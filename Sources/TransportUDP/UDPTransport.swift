@@ -85,9 +85,10 @@ public final class UDPTransport: Transport, Sendable {
                 }
             }
             if result == 0 { return (fd, family) }
-            lastReason = TransportError.systemReason()
+            let failure = errno  // read before close(), which may change it
+            lastReason = TransportError.systemReason(failure)
             Glibc.close(fd)
-            if errno == EADDRINUSE || errno == EACCES { break }
+            if failure == EADDRINUSE || failure == EACCES { break }
         }
         throw .bindFailed(port: port, reason: lastReason)
     }
@@ -180,7 +181,7 @@ public final class UDPTransport: Transport, Sendable {
         }
         guard first else { return }
         if readerRunning {
-            shutdown(socket, Int32(SHUT_RDWR))  // wakes the reader blocked in recvfrom; it closes the socket
+            shutdown(socket, Int32(SHUT_RDWR))  // wakes the reader blocked in recvmmsg; it closes the socket
         } else {
             Glibc.close(socket)
         }

@@ -49,6 +49,7 @@ func formatted(_ value: Double, digits: Int = 0) -> String {
     return text + "." + String(repeating: "0", count: digits - fractionText.count) + fractionText
 }
 
+// @unchecked: `count` and `lastTime` are touched only with `condition` locked; callers wait on it.
 /// Blocks until `condition` holds, checking whenever `signal` fires, or until `timeout`; true if it held.
 final class Waiter: @unchecked Sendable {
     private let condition = NSCondition()

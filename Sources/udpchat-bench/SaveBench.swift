@@ -1,5 +1,6 @@
 import ChatKitCore
 import Foundation
+import Synchronization
 import TransportUDP
 
 /// Durable offline saves per second through a real server: a sender streams `save` requests with up to
@@ -67,6 +68,7 @@ enum SaveBench {
     }
 }
 
+// @unchecked: `tokens` is touched only with `lock` held; an NSCondition, not a Mutex, because callers wait.
 /// Tokens from registration replies, by request id.
 final class TokenBox: @unchecked Sendable {
     private let lock = NSCondition()
@@ -91,16 +93,15 @@ final class TokenBox: @unchecked Sendable {
 }
 
 /// The ids of requests answered so far.
-final class AnsweredIDs: @unchecked Sendable {
-    private let lock = NSLock()
-    private var ids: Set<UInt64> = []
+final class AnsweredIDs: Sendable {
+    private let ids = Mutex<Set<UInt64>>([])
 
     /// Records `id`; false if it was already answered.
     func insert(_ id: UInt64) -> Bool {
-        lock.withLock { ids.insert(id).inserted }
+        ids.withLock { $0.insert(id).inserted }
     }
 
     func contains(_ id: UInt64) -> Bool {
-        lock.withLock { ids.contains(id) }
+        ids.withLock { $0.contains(id) }
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 
+// @unchecked: every mutable field is touched only with `lock` held. An NSLock rather than a Mutex because
+// the machine (a large value) is mutated in place while effects call out to the transport and console.
 /// Runs a `ClientMachine` on a transport, a console and a clock: one per client process.
 ///
 /// Every input (datagram, typed line, end of input, Ctrl-C, timer) goes through `handle`, which is

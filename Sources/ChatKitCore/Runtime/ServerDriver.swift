@@ -1,5 +1,7 @@
 import Foundation
 
+// @unchecked: every mutable field is touched only with `lock` held. An NSLock rather than a Mutex because
+// the machine (a large value) is mutated in place while effects call out to the transport and store.
 /// Runs a `ServerMachine` on a transport, an offline store, a clock and a log: one per server process.
 ///
 /// It performs the machine's storage effects against the store and feeds the results back as events.
