@@ -2,9 +2,9 @@
 public enum ClientCommand: Equatable, Sendable {
     /// `send <nick> <message>`: send a message.
     case send(to: String, text: String)
-    /// `reg <nick>`: come back online.
+    /// `reg [nick]`: come back online; the nickname, if given, must be the client's own.
     case register(String)
-    /// `dereg <nick>`: go offline.
+    /// `dereg [nick]`: go offline; the nickname, if given, must be the client's own.
     case deregister(String)
     /// `who [prefix]`: list the clients, or those whose nicknames start with the prefix.
     case who(prefix: String)
@@ -19,12 +19,12 @@ public enum ClientCommand: Equatable, Sendable {
 
     /// The commands and their forms, for `help` and error lines.
     public static let usage = [
-        "send <nick> <message>   send a message",
-        "reg <nick>              come back online (your own nick)",
-        "dereg <nick>            go offline (your own nick)",
-        "who [prefix]            list the clients (those whose nick starts with prefix)",
-        "help                    show this list",
-        "quit                    leave",
+        "send <nick> <message>   send a message (also /msg)",
+        "reg [nick]              come back online (your own nick)",
+        "dereg [nick]            go offline (your own nick)",
+        "who [prefix]            list the clients (those whose nick starts with prefix; also /who)",
+        "help                    show this list (also /help)",
+        "quit                    leave (also /quit, exit)",
     ]
 
     /// Parses one typed line. The message text of `send` is kept as typed after the nickname.
@@ -37,7 +37,9 @@ public enum ClientCommand: Equatable, Sendable {
             return
         }
         let verbEnd = trimmed.firstIndex(where: isSpace) ?? trimmed.endIndex
-        let verb = String(trimmed[..<verbEnd])
+        // Commands are case-insensitive, and IRC habits work: `/msg`, `/who`, `/help`, `/quit`.
+        var verb = String(trimmed[..<verbEnd]).lowercased()
+        if verb.hasPrefix("/") { verb.removeFirst() }
         let rest = trimmed[verbEnd...].drop(while: isSpace)
         let argumentEnd = rest.firstIndex(where: isSpace) ?? rest.endIndex
         let argument = String(rest[..<argumentEnd])
@@ -45,16 +47,16 @@ public enum ClientCommand: Equatable, Sendable {
         let extraneous = !remainder.allSatisfy(isSpace)
 
         switch verb {
-        case "send":
+        case "send", "msg":
             if argument.isEmpty || !extraneous {
                 self = .invalid("Usage: send <nick> <message>")
             } else {
                 self = .send(to: argument, text: String(remainder))
             }
         case "reg":
-            self = argument.isEmpty || extraneous ? .invalid("Usage: reg <nick>") : .register(argument)
+            self = extraneous ? .invalid("Usage: reg [your nick]") : .register(argument)
         case "dereg":
-            self = argument.isEmpty || extraneous ? .invalid("Usage: dereg <nick>") : .deregister(argument)
+            self = extraneous ? .invalid("Usage: dereg [your nick]") : .deregister(argument)
         case "who":
             self = extraneous ? .invalid("Usage: who [prefix]") : .who(prefix: argument)
         case "help":
@@ -62,7 +64,7 @@ public enum ClientCommand: Equatable, Sendable {
         case "quit", "exit":
             self = .quit
         default:
-            self = .invalid("Unknown command \(verb). Commands: send <nick> <message>, reg <nick>, dereg <nick>, who, help, quit")
+            self = .invalid("Unknown command \(verb). Commands: send <nick> <message>, reg, dereg, who, help, quit")
         }
     }
 }

@@ -20,7 +20,10 @@ extension ClientMachine {
             show(.info("Commands:"))
             for line in ClientCommand.usage { show(.info("  " + line)) }
         case .who(let prefix): who(prefix: (try? Nickname.normalized(prefix)) ?? prefix)
-        case .quit: inputEnded = true
+        case .quit:
+            // Nothing typed after `quit` runs.
+            inputEnded = true
+            heldCommands.removeAll()
         case .send(let recipient, let text): send(to: recipient, text: text)
         case .register(let nick): register(as: nick)
         case .deregister(let nick): deregister(as: nick)
@@ -38,9 +41,18 @@ extension ClientMachine {
         startRequest(newMessageID(), .who(prefix: prefix, after: "", shown: 0))
     }
 
+    /// The rows as aligned columns, the client's own row marked "(you)" and shown offline while it is.
     mutating func showRows(_ rows: [TableEntry]) {
+        let nickWidth = rows.map(\.nick.count).max() ?? 0
+        let addressWidth = rows.map { "\($0.address)".count }.max() ?? 0
         for entry in rows {
-            show(.info("\(entry.nick)  \(entry.address)  \(entry.online ? "online" : "offline")"))
+            let own = entry.nick == config.nick
+            let online = own ? phase != .offline && entry.online : entry.online
+            let columns = [
+                padded(entry.nick, to: nickWidth), padded("\(entry.address)", to: addressWidth),
+                own ? padded(online ? "online" : "offline", to: 7) + "  (you)" : (online ? "online" : "offline"),
+            ]
+            show(.info(columns.joined(separator: "  ")))
         }
     }
 
@@ -77,7 +89,7 @@ extension ClientMachine {
     }
 
     mutating func register(as rawNick: String) {
-        guard (try? Nickname.normalized(rawNick)) == config.nick else {
+        guard rawNick.isEmpty || (try? Nickname.normalized(rawNick)) == config.nick else {
             return show(.problem("You can only register as yourself: reg \(config.nick)"))
         }
         guard phase == .offline else { return show(.problem("You are already registered.")) }
@@ -85,7 +97,7 @@ extension ClientMachine {
     }
 
     mutating func deregister(as rawNick: String) {
-        guard (try? Nickname.normalized(rawNick)) == config.nick else {
+        guard rawNick.isEmpty || (try? Nickname.normalized(rawNick)) == config.nick else {
             return show(.problem("You can only deregister yourself: dereg \(config.nick)"))
         }
         guard phase == .online else { return show(.problem("You are already offline.")) }
@@ -93,4 +105,9 @@ extension ClientMachine {
         phase = .deregistering(requestID: id)
         startRequest(id, .deregister)
     }
+}
+
+/// `text` followed by spaces up to `width` characters.
+private func padded(_ text: String, to width: Int) -> String {
+    text + String(repeating: " ", count: max(0, width - text.count))
 }

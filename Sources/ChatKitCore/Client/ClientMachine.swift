@@ -99,10 +99,11 @@ public struct ClientMachine: Sendable {
         effects = []
         switch event {
         case .start: start()
-        case .line(let line): heldCommands.append(ClientCommand(parsing: line))
-        case .command(let command): heldCommands.append(command)
+        case .line(let line) where !inputEnded: heldCommands.append(ClientCommand(parsing: line))
+        case .command(let command) where !inputEnded: heldCommands.append(command)
+        case .line, .command: break  // after `quit` or the end of input, nothing more runs
         case .inputEnded: inputEnded = true
-        case .interrupt: exit(code: 0, notice: .exiting)
+        case .interrupt: leave()
         case .datagram(let datagram): receive(datagram)
         case .tick: expireDeadlines()
         }
@@ -137,6 +138,15 @@ public struct ClientMachine: Sendable {
 
     private mutating func finishIfInputEndedAndSettled() {
         guard inputEnded, phase != .exited, heldCommands.isEmpty, chats.isEmpty, requests.isEmpty else { return }
+        leave()
+    }
+
+    /// The user leaves (`quit`, Ctrl-C, the end of input): one best-effort `deregister`, not waited for,
+    /// so peers see the client offline at once instead of after the server's 35 s timeout.
+    mutating func leave() {
+        if phase == .online || isRegisteredWithServer {
+            transmit(Packet(id: newMessageID(), message: .deregister(nick: config.nick, token: token)), to: config.server)
+        }
         exit(code: 0, notice: .exiting)
     }
 

@@ -69,9 +69,11 @@ struct CommandParsingTests {
     @Test("wrong forms name the right one")
     func wrongForms() {
         #expect(ClientCommand(parsing: "send") == .invalid("Usage: send <nick> <message>"))
-        #expect(ClientCommand(parsing: "reg") == .invalid("Usage: reg <nick>"))
-        #expect(ClientCommand(parsing: "reg x y") == .invalid("Usage: reg <nick>"))
-        #expect(ClientCommand(parsing: "dereg") == .invalid("Usage: dereg <nick>"))
+        #expect(ClientCommand(parsing: "reg") == .register(""), "your own nick by default")
+        #expect(ClientCommand(parsing: "reg x y") == .invalid("Usage: reg [your nick]"))
+        #expect(ClientCommand(parsing: "Dereg") == .deregister(""))
+        #expect(ClientCommand(parsing: "/msg y hi") == .send(to: "y", text: "hi"))
+        #expect(ClientCommand(parsing: "/QUIT") == .quit)
     }
 }
 

@@ -9,7 +9,7 @@ struct ClientBehaviourTests {
     func badCommands() {
         let sim = OriginalSessionTests.registered(["x", "y"])
         let before = sim["x"].lines.count
-        for line in ["send", "send y", "send y   ", "send nobody hi", "send x hi", "dereg y", "reg y", "reg x", "frobnicate", "dereg"] {
+        for line in ["send", "send y", "send y   ", "send nobody hi", "send x hi", "dereg y", "reg y", "reg x", "frobnicate", "dereg x y"] {
             sim.type("x", line)
         }
         #expect(sim["x"].lines(after: before) == [
@@ -21,8 +21,8 @@ struct ClientBehaviourTests {
             ">>> [You can only deregister yourself: dereg x]",
             ">>> [You can only register as yourself: reg x]",
             ">>> [You are already registered.]",
-            ">>> [Unknown command frobnicate. Commands: send <nick> <message>, reg <nick>, dereg <nick>, who, help, quit]",
-            ">>> [Usage: dereg <nick>]",
+            ">>> [Unknown command frobnicate. Commands: send <nick> <message>, reg, dereg, who, help, quit]",
+            ">>> [Usage: dereg [your nick]]",
         ])
         #expect(sim["y"].lines.count == 2)
     }
@@ -40,7 +40,40 @@ struct ClientBehaviourTests {
         let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("y", "dereg y")
         sim.type("x", "who")
-        #expect(Array(sim["x"].lines.suffix(2)) == [">>> x  127.0.0.1:6061  online", ">>> y  127.0.0.1:6062  offline"])
+        #expect(Array(sim["x"].lines.suffix(2)) == [">>> x  127.0.0.1:6061  online   (you)", ">>> y  127.0.0.1:6062  offline"])
+    }
+
+    @Test("who aligns its columns, marks your row, and shows you offline after dereg")
+    func whoAligned() {
+        let sim = OriginalSessionTests.registered(["x", "yolanda"])
+        sim.type("x", "DEREG")
+        sim.type("x", "/who")
+        #expect(Array(sim["x"].lines.suffix(2)) == [
+            ">>> x        127.0.0.1:6061  offline  (you)",
+            ">>> yolanda  127.0.0.1:6062  online",
+        ])
+        sim.type("x", "reg")
+        #expect(sim["x"].lines.contains(">>> [Welcome back, you are re-registered.]"))
+    }
+
+    @Test("IRC habits work: /msg, /help, /quit; commands ignore case")
+    func aliases() {
+        let sim = OriginalSessionTests.registered(["x", "y"])
+        sim.type("x", "/MSG y hi there")
+        #expect(sim["y"].lines.last == ">>> x: hi there")
+        sim.type("x", "/help")
+        #expect(sim["x"].lines.last?.contains("quit") == true)
+    }
+
+    @Test("lines after quit are not run, and leaving tells the server at once")
+    func quitStopsInput() {
+        let sim = OriginalSessionTests.registered(["x", "y"])
+        sim["x"].console.paste(["quit", "send y after quit"])
+        sim.run(for: .milliseconds(100))
+        #expect(sim["x"].exitStatus == 0)
+        #expect(!sim["y"].lines.contains(">>> x: after quit"))
+        #expect(sim.server?.tableByNick["x"]?.online == false, "peers see x offline at once, not after 35 s")
+        #expect(sim["y"].lines.last == ">>> [Client table updated.]")
     }
 
     @Test("sending while deregistered asks to reg first")
