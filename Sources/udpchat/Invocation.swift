@@ -1,4 +1,5 @@
 import ChatKitCore
+import Foundation
 
 /// How the server was asked to run.
 struct ServerOptions: Equatable {
@@ -15,6 +16,7 @@ struct ClientOptions: Equatable {
     var nick: String
     var serverHost: String
     var serverPort: UInt16
+    /// 0: any free port, printed at start.
     var clientPort: UInt16
     var keepaliveSeconds = 10
     var colors = true
@@ -29,13 +31,53 @@ enum Invocation: Equatable {
 
     static let usage = """
         usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>] [--whole-table-limit <n>] [--log-level quiet|info|debug]
-               udpchat -c <nick> <server-ip> <server-port> <client-port> [--keepalive <seconds>] [--no-color]
+               udpchat -c <nick> <server-ip> <server-port> [<client-port>] [--keepalive <seconds>] [--no-color]
                udpchat server --port <server-port> [options as for -s]
-               udpchat client --nick <nick> --server <server-ip> --server-port <port> --port <client-port> [options as for -c]
+               udpchat client --nick <nick> --server <server-ip> --server-port <port> [--port <client-port>] [options as for -c]
                udpchat --help | --version
         """
 
-    static let defaultDataDirectory = "./udpchat-data"
+    /// `--help`: the usage, then what each option and command does, with examples.
+    static let helpText = usage + """
+
+
+        A chat: the server keeps the table of clients and stores messages for those offline; clients
+        talk to each other directly over UDP.
+
+        Server options:
+          --data-dir <dir>           where offline messages are kept (default: $XDG_STATE_HOME/udpchat,
+                                     else ~/.local/state/udpchat)
+          --mailbox-limit <n>        messages stored for one recipient at most (default 1000)
+          --whole-table-limit <n>    up to this many clients, every client holds the whole table
+                                     (default 256); above it, rows are looked up on demand
+          --log-level <level>        quiet, info (default: registrations, saves, refusals) or debug
+
+        Client options:
+          <client-port>              the UDP port to chat on; omitted or 0: any free port, printed at start
+          --keepalive <seconds>      how often to tell the server you are alive (default 10)
+          --no-color                 no colors on a terminal (so does NO_COLOR=1)
+
+        Commands, once the client runs (case does not matter):
+          send <nick> <message>      send a message (also /msg)
+          who [prefix]               list the clients (also /who)
+          dereg / reg                go offline / come back online
+          help                       list the commands (also /help)
+          quit                       leave (also /quit, exit, Ctrl-D, Ctrl-C)
+
+        Examples:
+          udpchat -s 6000
+          udpchat -c alice 127.0.0.1 6000
+          udpchat -c bob 127.0.0.1 6000 6062
+        """
+
+    /// Where the server keeps its data unless told: `$XDG_STATE_HOME/udpchat`, else
+    /// `~/.local/state/udpchat`, so it does not depend on the directory the server was started in.
+    static var defaultDataDirectory: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/udpchat" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.local/state/udpchat"
+    }
 
     /// The flags that take a value, and the mode each belongs to.
     private static let valueFlags = [
@@ -85,9 +127,9 @@ enum Invocation: Equatable {
         } else if positional.first == "client" {
             guard positional.count == 1, let nick = flags.removeValue(forKey: "--nick"),
                 let host = flags.removeValue(forKey: "--server"), let serverPort = flags.removeValue(forKey: "--server-port"),
-                let port = flags.removeValue(forKey: "--port")
-            else { throw UsageError(reason: "client takes --nick, --server, --server-port and --port") }
-            positional = ["-c", nick, host, serverPort, port]
+                true
+            else { throw UsageError(reason: "client takes --nick, --server, --server-port and optionally --port") }
+            positional = ["-c", nick, host, serverPort, flags.removeValue(forKey: "--port") ?? "0"]
         }
         let mode = positional.first
         if let misplaced = flags.keys.sorted().first(where: { (Self.valueFlags[$0] ?? Self.switches[$0]) != mode }),
@@ -116,8 +158,8 @@ enum Invocation: Equatable {
             }
             self = .server(options)
         case "-c":
-            guard positional.count == 5 else {
-                throw UsageError(reason: "-c takes a nickname, the server's address and port, and a client port")
+            guard positional.count == 4 || positional.count == 5 else {
+                throw UsageError(reason: "-c takes a nickname, the server's address and port, and optionally a client port")
             }
             let nick: String
             do {
@@ -128,7 +170,7 @@ enum Invocation: Equatable {
             var options = ClientOptions(
                 nick: nick, serverHost: positional[2],
                 serverPort: try Self.port(positional[3], name: "server port"),
-                clientPort: try Self.port(positional[4], name: "client port"))
+                clientPort: positional.count == 5 && positional[4] != "0" ? try Self.port(positional[4], name: "client port") : 0)
             if let seconds = flags["--keepalive"] {
                 options.keepaliveSeconds = try Self.number(seconds, name: "--keepalive", in: 1...3_600)
             }

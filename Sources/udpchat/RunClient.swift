@@ -21,6 +21,7 @@ func runClient(_ options: ClientOptions) -> Int32 {
     let terminal = TerminalConsole.isInteractive
         ? TerminalConsole(colors: options.colors && TerminalConsole.colorsWanted) : nil
     let console: any Console = terminal ?? StandardConsole()
+    if options.clientPort == 0 { console.show("client port: \(transport.localAddress.port)") }
     let driver = ClientDriver(
         machine: ClientMachine(config: config), transport: transport, console: console, clock: SystemClock(),
         onExit: { latch.exit(with: $0) })

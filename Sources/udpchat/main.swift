@@ -13,7 +13,7 @@ let status: Int32
 do {
     switch try Invocation(arguments: Array(CommandLine.arguments.dropFirst())) {
     case .help:
-        print(Invocation.usage)
+        print(Invocation.helpText)
         status = 0
     case .version:
         print("udpchat \(udpchatVersion)")

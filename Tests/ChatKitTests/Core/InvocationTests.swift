@@ -14,6 +14,12 @@ struct InvocationTests {
         #expect(
             try Invocation(arguments: ["client", "--nick", "x", "--server", "127.0.0.1", "--server-port", "6000", "--port", "6061", "--no-color"])
                 == client)
+        let anyPort = ClientOptions(nick: "x", serverHost: "h", serverPort: 6000, clientPort: 0)
+        #expect(try Invocation(arguments: ["-c", "x", "h", "6000"]) == .client(anyPort), "the client port is optional")
+        #expect(try Invocation(arguments: ["-c", "x", "h", "6000", "0"]) == .client(anyPort), "0 means any free port")
+        #expect(try Invocation(arguments: ["client", "--nick", "x", "--server", "h", "--server-port", "6000"]) == .client(anyPort))
+        #expect(Invocation.defaultDataDirectory.hasSuffix("/udpchat") && Invocation.defaultDataDirectory.hasPrefix("/"),
+            "the server's data does not depend on the working directory")
         let small = try Invocation(arguments: ["-s", "6000", "--whole-table-limit", "0"])
         #expect(small == .server(ServerOptions(port: 6000, wholeTableLimit: 0)))
     }

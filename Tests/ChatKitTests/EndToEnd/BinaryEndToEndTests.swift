@@ -82,7 +82,7 @@ struct BinaryEndToEndTests {
 
     @Test("wrong arguments print the usage and exit 64; --help exits 0")
     func usage() throws {
-        for arguments in [[], ["-s"], ["-s", "80"], ["-s", "70000"], ["-c", "x", "127.0.0.1", "6000"], ["-c", "a b", "127.0.0.1", "6000", "6001"], ["--bogus"],
+        for arguments in [[], ["-s"], ["-s", "80"], ["-s", "70000"], ["-c", "x", "127.0.0.1"], ["-c", "x", "127.0.0.1", "6000", "80"], ["-c", "a b", "127.0.0.1", "6000", "6001"], ["--bogus"],
             ["-c", "x", "127.0.0.1", "6000", "6001", "--data-dir", "d"], ["-s", "6000", "--keepalive", "5"],
             ["-s", "6000", "--mailbox-limit", "0"], ["-s", "6000", "--data-dir"]] {
             let run = try RunningProcess(arguments)
