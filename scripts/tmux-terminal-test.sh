@@ -57,6 +57,35 @@ check "↑ recalls the last line" bash -c "sleep 0.3; tmux -L $socket capture-pa
 t send-keys -t chat:x C-u "who" Enter
 check "who lists the table" wait_for x "y  127.0.0.1:$((base + 2))  online"
 
+# A 1,000-byte line typed at 40 columns while messages arrive: it wraps over 26 rows, messages print
+# above all of it, no stale copy is left behind, and the cursor sits after the last character.
+t resize-window -t chat:x -x 40 -y 40
+sleep 0.3
+long="send y $(printf 'Q%.0s' $(seq 993))"
+t send-keys -t chat:x -l "${long:0:500}"
+t send-keys -t chat:y "send x while the long line is typed" Enter
+t send-keys -t chat:x -l "${long:500}"
+sleep 0.5
+check "the message arrived above the long line" wait_for x "y: while the long line is typed"
+check "exactly one copy of the long line is on screen" test "$(screen x | grep -c '^>>> send y QQQQ')" = 1
+check "the long line is the last thing on screen, whole" bash -c "tmux -L $socket capture-pane -p -J -t chat:x | sed -e 's/[[:space:]]*\$//' | grep -v '^\$' | tail -n 1 | grep -qx '>>> $long'"
+check "the cursor is after its last character" test "$(t display -p -t chat:x '#{cursor_x}')" = $(( (4 + ${#long}) % 40 ))
+t send-keys -t chat:x Home
+sleep 0.2
+check "Home puts the cursor after the prompt on the line's first row" bash -c "[ \"\$(tmux -L $socket display -p -t chat:x '#{cursor_x}')\" = 4 ] && tmux -L $socket capture-pane -p -t chat:x | sed -n \"\$((\$(tmux -L $socket display -p -t chat:x '#{cursor_y}') + 1))p\" | grep -q '^>>> send y QQ'"
+t resize-window -t chat:x -x 60 -y 40
+sleep 0.3
+t send-keys -t chat:x End
+sleep 0.2
+check "after a resize the line is drawn once, at the new width" test "$(screen x | grep -c '^>>> send y QQQQ')" = 1
+t send-keys -t chat:x Enter
+check "the long line is sent whole" wait_for y "x: QQQQQQQQQQ"
+t send-keys -t chat:x C-l
+sleep 0.2
+check "Ctrl-L clears the screen and leaves the prompt at the top" test "$(screen x | head -n 1)" = ">>>"
+t send-keys -t chat:x "send y one two" C-w "three" Enter
+check "Ctrl-W deletes the word before the cursor" wait_for y "x: one three"
+
 # Ctrl-C: [exiting], status 0, and the terminal's settings restored.
 t send-keys -t chat:x C-c
 for _ in $(seq 50); do [ -s "$work/stty-after" ] && break; sleep 0.1; done

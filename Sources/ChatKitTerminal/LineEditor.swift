@@ -2,9 +2,10 @@
 /// do comes out, and `render` draws the line. It knows nothing of terminals, so it is tested directly.
 ///
 /// Keys: printable text (UTF-8) inserts; Backspace deletes left; Delete (and Ctrl-D on a non-empty
-/// line) deletes right; ←/→ and Ctrl-B/Ctrl-F move; Home/End and Ctrl-A/Ctrl-E jump; Ctrl-U deletes to
-/// the start and Ctrl-K to the end; ↑/↓ walk the history; Enter submits; Ctrl-C interrupts; Ctrl-D on
-/// an empty line ends the input.
+/// line) deletes right; ←/→ and Ctrl-B/Ctrl-F move; Alt-B/Alt-F move by word; Home/End and Ctrl-A/Ctrl-E
+/// jump; Ctrl-W deletes the word before the cursor, Ctrl-U to the start and Ctrl-K to the end; ↑/↓ walk
+/// the history; Ctrl-L clears the screen; Ctrl-Z suspends; Enter submits; Ctrl-C interrupts; Ctrl-D on an
+/// empty line ends the input. A line wider than the terminal wraps over as many rows as it needs.
 public struct LineEditor: Sendable {
     /// What a key asks the terminal to do.
     public enum Action: Equatable, Sendable {
@@ -18,6 +19,10 @@ public struct LineEditor: Sendable {
         case redraw
         /// The key did nothing (Backspace at the start, say): ring the bell.
         case bell
+        /// The user pressed Ctrl-L: clear the screen and draw the line again at the top.
+        case clearScreen
+        /// The user pressed Ctrl-Z: give the terminal back and stop until resumed.
+        case suspend
     }
 
     /// The line being typed.
@@ -29,6 +34,11 @@ public struct LineEditor: Sendable {
     private var draft: [Character] = []
     private var escape: [UInt8] = []
     private var utf8: [UInt8] = []
+    /// The terminal's width in columns; lines wrap at it.
+    public private(set) var columns = 80
+    /// The row of the cursor in the last drawing, counted from the drawing's first row, so the next
+    /// drawing (or an erase) starts from the right place.
+    private var cursorRow = 0
 
     /// The most lines kept in the history.
     public static let historyLimit = 500
@@ -54,6 +64,11 @@ public struct LineEditor: Sendable {
         case 0x06: return move(to: cursor + 1)
         case 0x15: return edit { $0.removeSubrange(0..<$1); $1 = 0 }
         case 0x0B: return edit { $0.removeSubrange($1...) }
+        case 0x17:
+            let start = wordStart(before: cursor)
+            return start == cursor ? .bell : edit { $0.removeSubrange(start..<$1); $1 = start }
+        case 0x0C: return .clearScreen
+        case 0x1A: return .suspend
         case 0x1B:
             escape = [byte]
             return nil
@@ -62,11 +77,81 @@ public struct LineEditor: Sendable {
         }
     }
 
-    /// The terminal output that draws `prompt` and the line, with the cursor in place: back to the start
-    /// of the row, clear it, write, then step the cursor back to where it belongs.
-    public func render(prompt: String) -> String {
-        let after = line[cursor...].reduce(0) { $0 + Self.columns($1) }
-        return "\r\u{1B}[K" + prompt + text + (after > 0 ? "\u{1B}[\(after)D" : "")
+    /// The terminal output that draws `prompt` and the line, wrapped at the terminal's width, with the
+    /// cursor in place: erase the last drawing, write, then move the cursor to where it belongs.
+    public mutating func render(prompt: String) -> String {
+        var output = erase() + prompt + text
+        let layout = Self.layout(prompt: prompt, line: line, cursor: cursor, columns: columns)
+        var endRow = layout.end.row
+        if layout.end.column == columns {
+            // The terminal waits to wrap after the last column; wrap now, so the cursor's row is certain.
+            output += "\r\n"
+            endRow += 1
+        }
+        if endRow > layout.cursor.row { output += "\u{1B}[\(endRow - layout.cursor.row)A" }
+        output += "\r" + (layout.cursor.column > 0 ? "\u{1B}[\(layout.cursor.column)C" : "")
+        cursorRow = layout.cursor.row
+        return output
+    }
+
+    /// The terminal output that removes the last drawing (all its rows) and leaves the cursor where it
+    /// began, so lines printed now appear above the input, which is then drawn again.
+    public mutating func erase() -> String {
+        defer { cursorRow = 0 }
+        return (cursorRow > 0 ? "\u{1B}[\(cursorRow)A" : "") + "\r\u{1B}[J"
+    }
+
+    /// The terminal is now `columns` wide (it was resized); the next drawing wraps at the new width.
+    /// A terminal re-wraps what it shows on a resize, so the cursor's row is reckoned at the new width.
+    public mutating func resize(columns newColumns: Int, prompt: String) {
+        columns = max(1, newColumns)
+        cursorRow = Self.layout(prompt: prompt, line: line, cursor: cursor, columns: columns).cursor.row
+    }
+
+    /// The screen was cleared (Ctrl-L): the next drawing starts on the cursor's row.
+    public mutating func screenCleared() {
+        cursorRow = 0
+    }
+
+    /// Where the cursor and the end of the drawing fall when `prompt` and `line` wrap at `columns`: rows
+    /// from the first, and columns. A wide character that does not fit at the end of a row goes to the
+    /// next, as terminals put it.
+    static func layout(prompt: String, line: [Character], cursor: Int, columns: Int)
+        -> (cursor: (row: Int, column: Int), end: (row: Int, column: Int))
+    {
+        var row = 0
+        var column = 0
+        func place(_ width: Int) {
+            if column + width > columns {
+                row += 1
+                column = 0
+            }
+            column += width
+        }
+        for character in visible(prompt) { place(Self.columns(character)) }
+        var cursorAt = (row: 0, column: 0)
+        for (index, character) in line.enumerated() {
+            if index == cursor { cursorAt = column >= columns ? (row + 1, 0) : (row, column) }
+            place(Self.columns(character))
+        }
+        if cursor >= line.count { cursorAt = column >= columns ? (row + 1, 0) : (row, column) }
+        return (cursorAt, (row, column))
+    }
+
+    /// The characters of `text` that take columns: escape sequences (colors) take none.
+    private static func visible(_ text: String) -> [Character] {
+        var result: [Character] = []
+        var inEscape = false
+        for character in text {
+            if character == "\u{1B}" {
+                inEscape = true
+            } else if inEscape {
+                if character.isLetter { inEscape = false }
+            } else {
+                result.append(character)
+            }
+        }
+        return result
     }
 
     /// How many terminal columns a character takes: two for East Asian wide characters and most emoji,
@@ -129,6 +214,22 @@ public struct LineEditor: Sendable {
         return .redraw
     }
 
+    /// Where the word before `position` starts: spaces, then non-spaces, are skipped leftwards.
+    private func wordStart(before position: Int) -> Int {
+        var start = position
+        while start > 0, line[start - 1] == " " { start -= 1 }
+        while start > 0, line[start - 1] != " " { start -= 1 }
+        return start
+    }
+
+    /// Where the word after `position` ends: spaces, then non-spaces, are skipped rightwards.
+    private func wordEnd(after position: Int) -> Int {
+        var end = position
+        while end < line.count, line[end] == " " { end += 1 }
+        while end < line.count, line[end] != " " { end += 1 }
+        return end
+    }
+
     private mutating func recall(_ step: Int) -> Action {
         let target = historyIndex + step
         guard (0...history.count).contains(target), target != historyIndex else { return .bell }
@@ -148,7 +249,11 @@ public struct LineEditor: Sendable {
         if escape.count == 2 {
             if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "O") { return nil }
             escape = []
-            return .bell
+            switch byte {
+            case UInt8(ascii: "b"): return move(to: wordStart(before: cursor))  // Alt-B
+            case UInt8(ascii: "f"): return move(to: wordEnd(after: cursor))  // Alt-F
+            default: return .bell
+            }
         }
         if (0x30...0x3F).contains(byte) { return escape.count < 8 ? nil : resetEscape() }
         let parameters = String(decoding: escape.dropFirst(2).dropLast(), as: UTF8.self)

@@ -27,7 +27,25 @@ public final class TerminalConsole: Console, @unchecked Sendable {
         self.prompt = prompt
         self.colors = colors
         TerminalMode.enterRaw()
+        editor.resize(columns: TerminalMode.columns(), prompt: prompt)
         pending = editor.render(prompt: prompt)
+        resizes.setEventHandler { [weak self] in self?.resized() }
+        resizes.resume()
+    }
+
+    /// SIGWINCH: the terminal changed size; the input is wrapped again at the new width.
+    private let resizes: any DispatchSourceSignal = {
+        signal(SIGWINCH, SIG_IGN)
+        return DispatchSource.makeSignalSource(signal: SIGWINCH, queue: .global())
+    }()
+
+    private func resized() {
+        lock.withLock {
+            guard !closed else { return }
+            editor.resize(columns: TerminalMode.columns(), prompt: prompt)
+            pending += editor.render(prompt: prompt)
+            write()
+        }
     }
 
     public func show(_ line: String) {
@@ -38,9 +56,9 @@ public final class TerminalConsole: Console, @unchecked Sendable {
         lock.withLock { above(colors ? Colors.line(for: notice) : notice.line) }
     }
 
-    /// Prints `line` above the input line, then draws the input line again.
+    /// Prints `line` above the input (all its rows), then draws the input again.
     private func above(_ line: String) {
-        pending += "\r\u{1B}[K" + line + "\r\n" + editor.render(prompt: prompt)
+        pending += editor.erase() + line + "\r\n" + editor.render(prompt: prompt)
     }
 
     public func flush() {
@@ -76,13 +94,18 @@ public final class TerminalConsole: Console, @unchecked Sendable {
         switch action {
         case .submit(let line)?:
             // The submitted line stays on screen, as in the original program's transcripts.
-            pending += "\r\u{1B}[K" + prompt + line + "\r\n" + editor.render(prompt: prompt)
+            pending += editor.erase() + prompt + line + "\r\n" + editor.render(prompt: prompt)
         case .redraw?:
             pending += editor.render(prompt: prompt)
         case .bell?:
             pending += "\u{07}"
+        case .clearScreen?:
+            editor.screenCleared()
+            pending += "\u{1B}[H\u{1B}[2J" + editor.render(prompt: prompt)
+        case .suspend?:
+            suspend()
         case .endOfInput?, .interrupt?:
-            pending += "\r\u{1B}[K"
+            pending += editor.erase()
         case nil:
             break
         }
@@ -95,10 +118,22 @@ public final class TerminalConsole: Console, @unchecked Sendable {
         lock.withLock {
             guard !closed else { return }
             closed = true
-            pending += "\r\u{1B}[K"
+            pending += editor.erase()
             write()
         }
         TerminalMode.restore()
+    }
+
+    /// Ctrl-Z: the terminal gets its settings back and the process stops, as a shell's job control
+    /// expects; once resumed (`fg`), raw mode returns and the input is drawn again.
+    private func suspend() {
+        pending += editor.erase()
+        write()
+        TerminalMode.restore()
+        kill(getpid(), SIGTSTP)
+        TerminalMode.enterRaw()
+        editor.resize(columns: TerminalMode.columns(), prompt: prompt)
+        pending += editor.render(prompt: prompt)
     }
 }
 
@@ -118,6 +153,13 @@ enum TerminalMode {
             cc[Int(VTIME)] = 0
         }
         tcsetattr(0, TCSAFLUSH, &settings)
+    }
+
+    /// The terminal's width in columns, or 80 when it cannot be read.
+    static func columns() -> Int {
+        var size = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
     }
 
     static func restore() {

@@ -83,20 +83,64 @@ struct LineEditorTests {
         #expect(editor.feed(0x7F) == .bell)
     }
 
-    @Test("render clears the row, draws prompt and line, and puts the cursor back")
+    @Test("render clears what it drew, draws prompt and line, and puts the cursor in its column")
     func render() {
         var editor = LineEditor()
         Self.type("send y hi\u{1B}[D\u{1B}[D", into: &editor)
-        #expect(editor.render(prompt: ">>> ") == "\r\u{1B}[K>>> send y hi\u{1B}[2D")
+        #expect(editor.render(prompt: ">>> ") == "\r\u{1B}[J>>> send y hi\r\u{1B}[11C")
         Self.type("\u{05}", into: &editor)
-        #expect(editor.render(prompt: ">>> ") == "\r\u{1B}[K>>> send y hi")
+        #expect(editor.render(prompt: ">>> ") == "\r\u{1B}[J>>> send y hi\r\u{1B}[13C")
     }
 
-    @Test("the cursor steps back over wide characters by their width")
+    @Test("the cursor's column counts wide characters by their width")
     func wideCharacters() {
         var editor = LineEditor()
         Self.type("send y 用户😀x\u{1B}[D\u{1B}[D\u{1B}[D", into: &editor)
-        // Three characters after the cursor: 户 and 😀 take two columns each, x one.
-        #expect(editor.render(prompt: ">>> ").hasSuffix("\u{1B}[5D"))
+        // Before the cursor: the prompt (4), "send y " (7) and 用 (2).
+        #expect(editor.render(prompt: ">>> ").hasSuffix("\r\u{1B}[13C"))
+    }
+
+    @Test("a line wider than the terminal wraps; the next drawing starts from its first row")
+    func wrapping() {
+        var editor = LineEditor()
+        editor.resize(columns: 10, prompt: ">>> ")
+        Self.type("abcdefghijklmn", into: &editor)
+        // ">>> abcdef" fills the first row; "ghijklmn" is on the second, and the cursor after it.
+        #expect(editor.render(prompt: ">>> ") == "\r\u{1B}[J>>> abcdefghijklmn\r\u{1B}[8C")
+        Self.type("\u{01}", into: &editor)  // Ctrl-A: the cursor goes up to the first row, after the prompt
+        #expect(editor.render(prompt: ">>> ") == "\u{1B}[1A\r\u{1B}[J>>> abcdefghijklmn\u{1B}[1A\r\u{1B}[4C")
+        #expect(editor.erase() == "\r\u{1B}[J", "the cursor is on the first row now")
+    }
+
+    @Test("a line that ends exactly at the edge puts the cursor on the next row, not in limbo")
+    func exactWidth() {
+        var editor = LineEditor()
+        editor.resize(columns: 10, prompt: ">>> ")
+        Self.type("abcdef", into: &editor)
+        #expect(editor.render(prompt: ">>> ") == "\r\u{1B}[J>>> abcdef\r\n\r")
+        #expect(editor.erase() == "\u{1B}[1A\r\u{1B}[J")
+    }
+
+    @Test("a 1,000-character line at 40 columns takes 26 rows and is erased whole")
+    func longLine() {
+        var editor = LineEditor()
+        editor.resize(columns: 40, prompt: ">>> ")
+        Self.type("send z " + String(repeating: "x", count: 993), into: &editor)
+        _ = editor.render(prompt: ">>> ")
+        #expect(editor.erase() == "\u{1B}[25A\r\u{1B}[J", "1,004 columns: rows 0 to 25, the cursor on the last")
+    }
+
+    @Test("Ctrl-W deletes the word before the cursor; Alt-B and Alt-F move by words; Ctrl-L and Ctrl-Z are actions")
+    func wordKeys() {
+        var editor = LineEditor()
+        Self.type("send y hello there", into: &editor)
+        Self.type("\u{17}", into: &editor)
+        #expect(editor.text == "send y hello ")
+        Self.type("\u{1B}b\u{1B}b", into: &editor)
+        #expect(editor.cursor == 5)
+        Self.type("\u{1B}f", into: &editor)
+        #expect(editor.cursor == 6)
+        #expect(editor.feed(0x0C) == .clearScreen)
+        #expect(editor.feed(0x1A) == .suspend)
     }
 }
