@@ -85,6 +85,8 @@ sleep 0.2
 check "Ctrl-L clears the screen and leaves the prompt at the top" test "$(screen x | head -n 1)" = ">>>"
 t send-keys -t chat:x "send y one two" C-w "three" Enter
 check "Ctrl-W deletes the word before the cursor" wait_for y "x: one three"
+t send-keys -t chat:x "se" Tab "y" Tab "completed" Enter
+check "Tab completes the command and the nickname" wait_for y "x: completed"
 
 # Ctrl-C: [exiting], status 0, and the terminal's settings restored.
 t send-keys -t chat:x C-c

@@ -14,6 +14,8 @@ public protocol Console: AnyObject, Sendable {
     /// Starts delivering typed lines in batches: every complete line that arrived together (a pasted block,
     /// a piped file), so a driver handles them at once. By default, batches of one.
     func startReadingBatches(onLines: @escaping @Sendable ([String]) -> Void, onEnd: @escaping @Sendable () -> Void)
+    /// The nicknames the client now holds, for completing them as the user types. By default ignored.
+    func nicknamesChanged(_ nicknames: [String])
 }
 
 extension Console {
@@ -23,6 +25,8 @@ extension Console {
     public func startReadingBatches(onLines: @escaping @Sendable ([String]) -> Void, onEnd: @escaping @Sendable () -> Void) {
         startReading(onLine: { onLines([$0]) }, onEnd: onEnd)
     }
+
+    public func nicknamesChanged(_ nicknames: [String]) {}
 
     /// Shows the notice's plain line.
     public func show(_ notice: Notice) {

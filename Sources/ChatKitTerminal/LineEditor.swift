@@ -23,7 +23,17 @@ public struct LineEditor: Sendable {
         case clearScreen
         /// The user pressed Ctrl-Z: give the terminal back and stop until resumed.
         case suspend
+        /// The user pressed Tab twice and several words fit: list them above the line.
+        case listCandidates([String])
     }
+
+    /// The words Tab completes at the start of a line.
+    public static let commands = ["send", "who", "reg", "dereg", "help", "quit", "/msg", "/who", "/help", "/quit"]
+
+    /// The nicknames Tab completes after a command; the console keeps them current.
+    public var nicknames: [String] = []
+    /// Whether the last key was a Tab that could not decide, so a second one lists the candidates.
+    private var tabPending = false
 
     /// The line being typed.
     public private(set) var line: [Character] = []
@@ -51,6 +61,9 @@ public struct LineEditor: Sendable {
 
     /// Feeds one byte read from the terminal and returns what to do.
     public mutating func feed(_ byte: UInt8) -> Action? {
+        let secondTab = tabPending
+        tabPending = false
+        if byte == 0x09, escape.isEmpty, utf8.isEmpty { return complete(listing: secondTab) }
         if !escape.isEmpty { return continueEscape(byte) }
         if !utf8.isEmpty || byte >= 0x80 { return continueUTF8(byte) }
         switch byte {
@@ -212,6 +225,36 @@ public struct LineEditor: Sendable {
         change(&line, &cursor)
         cursor = min(cursor, line.count)
         return .redraw
+    }
+
+    /// Tab: completes the word before the cursor, a command at the start of the line and a nickname
+    /// after it. One candidate completes it (and adds a space); several complete their common prefix,
+    /// and a second Tab lists them.
+    private mutating func complete(listing: Bool) -> Action {
+        let start = line[..<cursor].lastIndex(of: " ").map { $0 + 1 } ?? 0
+        let word = String(line[start..<cursor])
+        let isFirstWord = !line[..<start].contains { $0 != " " }
+        let pool = isFirstWord ? Self.commands : nicknames
+        let candidates = pool.filter { $0.hasPrefix(word) }.sorted()
+        guard let first = candidates.first else { return .bell }
+        if candidates.count == 1 {
+            let completion = Array(first.dropFirst(word.count)) + [" "]
+            line.insert(contentsOf: completion, at: cursor)
+            cursor += completion.count
+            return .redraw
+        }
+        let common = candidates.dropFirst().reduce(first) { prefix, candidate in
+            String(zip(prefix, candidate).prefix { $0 == $1 }.map(\.0))
+        }
+        if common.count > word.count {
+            let completion = Array(common.dropFirst(word.count))
+            line.insert(contentsOf: completion, at: cursor)
+            cursor += completion.count
+            return .redraw
+        }
+        if listing { return .listCandidates(candidates) }
+        tabPending = true
+        return .bell
     }
 
     /// Where the word before `position` starts: spaces, then non-spaces, are skipped leftwards.

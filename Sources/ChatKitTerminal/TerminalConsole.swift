@@ -61,6 +61,10 @@ public final class TerminalConsole: Console, @unchecked Sendable {
         pending += editor.erase() + line + "\r\n" + editor.render(prompt: prompt)
     }
 
+    public func nicknamesChanged(_ nicknames: [String]) {
+        lock.withLock { editor.nicknames = nicknames }
+    }
+
     public func flush() {
         lock.withLock { write() }
     }
@@ -104,6 +108,8 @@ public final class TerminalConsole: Console, @unchecked Sendable {
             pending += "\u{1B}[H\u{1B}[2J" + editor.render(prompt: prompt)
         case .suspend?:
             suspend()
+        case .listCandidates(let words)?:
+            above(words.joined(separator: "  "))
         case .endOfInput?, .interrupt?:
             pending += editor.erase()
         case nil:

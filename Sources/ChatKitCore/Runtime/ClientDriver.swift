@@ -15,6 +15,8 @@ public final class ClientDriver: @unchecked Sendable {
     private let onExit: @Sendable (Int32) -> Void
     private var wakeup = WakeupTimer()
     private var exitCode: Int32?
+    /// The nicknames last handed to the console, to tell it only of changes.
+    private var knownNicknames: [String] = []
 
     /// Makes a driver; nothing happens until `start`. `onExit` is called once, with the exit status,
     /// when the client decides to leave.
@@ -67,6 +69,13 @@ public final class ClientDriver: @unchecked Sendable {
         }
         if !outbox.isEmpty { transport.send(outbox) }
         for notice in notices { console.show(notice) }
+        if notices.contains(.tableUpdated) || notices.contains(where: { if case .delivered = $0 { true } else { false } }) {
+            let nicknames = machine.tableEntries.map(\.nick)
+            if nicknames != knownNicknames {
+                knownNicknames = nicknames
+                console.nicknamesChanged(nicknames)
+            }
+        }
         console.flush()
         if let exitCode {
             wakeup.cancel()

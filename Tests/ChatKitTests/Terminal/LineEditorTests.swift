@@ -143,4 +143,21 @@ struct LineEditorTests {
         #expect(editor.feed(0x0C) == .clearScreen)
         #expect(editor.feed(0x1A) == .suspend)
     }
+
+    @Test("Tab completes a command first and a nickname after it; a second Tab lists several")
+    func completion() {
+        var editor = LineEditor()
+        editor.nicknames = ["alice", "albert", "bob"]
+        Self.type("se\t", into: &editor)
+        #expect(editor.text == "send ")
+        Self.type("b\t", into: &editor)
+        #expect(editor.text == "send bob ")
+        var second = LineEditor()
+        second.nicknames = editor.nicknames
+        Self.type("send a\t", into: &second)
+        #expect(second.text == "send al", "the common prefix")
+        #expect(second.feed(0x09) == .bell)
+        #expect(second.feed(0x09) == .listCandidates(["albert", "alice"]))
+        #expect(second.text == "send al")
+    }
 }
