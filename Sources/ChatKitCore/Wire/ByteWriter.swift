@@ -40,6 +40,11 @@ public struct ByteWriter {
         u64(UInt64(bitPattern: value))
     }
 
+    /// Appends raw bytes, with no length before them.
+    public mutating func raw<Bytes: Sequence>(_ values: Bytes) where Bytes.Element == UInt8 {
+        bytes.append(contentsOf: values)
+    }
+
     /// Appends 1 for true, 0 for false.
     public mutating func bool(_ value: Bool) {
         u8(value ? 1 : 0)

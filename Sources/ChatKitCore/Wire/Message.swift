@@ -248,6 +248,9 @@ public struct TableEntry: Equatable, Hashable, Sendable {
     public var online: Bool
     /// The directory version at which this row last changed; a holder never replaces a row by an older one.
     public var version: UInt64
+    /// Room in the row for what later versions add (more addresses for a client behind a NAT, a public
+    /// key). Version 6 sends it empty; a reader keeps what it does not understand and passes it on.
+    public var extensions: [UInt8] = []
 
     /// Makes a table entry.
     public init(nick: String, address: Address, online: Bool, version: UInt64 = 0) {

@@ -187,11 +187,11 @@ extension Message {
 }
 
 extension TableEntry {
-    /// Two empty strings, a port, a flag and a version.
-    static let minimumEncodedBytes = 15
+    /// Two empty strings, a port, a flag, a version and an empty extension block.
+    static let minimumEncodedBytes = 17
 
     /// The encoded size of this entry, used to split tables into datagrams.
-    var encodedBytes: Int { 2 + nick.utf8.count + 2 + address.host.utf8.count + 2 + 1 + 8 }
+    var encodedBytes: Int { 2 + nick.utf8.count + 2 + address.host.utf8.count + 2 + 1 + 8 + 2 + extensions.count }
 
     func encode(into writer: inout ByteWriter) {
         writer.string(nick)
@@ -199,6 +199,8 @@ extension TableEntry {
         writer.u16(address.port)
         writer.bool(online)
         writer.u64(version)
+        writer.u16(UInt16(clamping: extensions.count))
+        writer.raw(extensions.prefix(Int(UInt16.max)))
     }
 
     /// A count, then that many entries.
@@ -226,6 +228,9 @@ extension TableEntry {
         let port = try reader.u16("entry port")
         let online = try reader.bool("entry online")
         let version = try reader.u64("entry version")
-        return TableEntry(nick: nick, address: Address(host: host, port: port), online: online, version: version)
+        let extensionBytes = Int(try reader.u16("entry extensions length"))
+        var entry = TableEntry(nick: nick, address: Address(host: host, port: port), online: online, version: version)
+        entry.extensions = Array(try reader.bytes(extensionBytes, "entry extensions"))
+        return entry
     }
 }

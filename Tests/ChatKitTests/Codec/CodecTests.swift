@@ -16,6 +16,15 @@ struct CodecTests {
         #expect(try Packet(decoding: bytes) == packet)
     }
 
+    @Test("a row's extension block (room for more addresses and a key) is kept whole, whatever it holds")
+    func rowExtensions() throws {
+        var row = TableEntry(nick: "y", address: Address(host: "10.0.0.2", port: 6062), online: true, version: 3)
+        row.extensions = [0x01, 0x20] + Array(repeating: 0xAB, count: 32)
+        let packet = Packet(id: 9, message: .lookupReply(.found, entry: row))
+        let decoded = try Packet(decoding: packet.encoded())
+        #expect(decoded == packet)
+    }
+
     @Test("every cut-short datagram is an error, not a crash", arguments: SamplePackets.all)
     func truncation(_ packet: Packet) throws {
         let bytes = try packet.encoded()
