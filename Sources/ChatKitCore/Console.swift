@@ -28,8 +28,9 @@ extension Console {
 
     public func nicknamesChanged(_ nicknames: [String]) {}
 
-    /// Shows the notice's plain line.
+    /// Shows the notice's plain line; terminal-only notices are left out, as piped output wants.
     public func show(_ notice: Notice) {
+        guard !notice.isTerminalOnly else { return }
         show(notice.line)
     }
 }

@@ -4,6 +4,7 @@ import ChatKitCore
 /// problems in red. Off when `NO_COLOR` is set or `--no-color` is given.
 public enum Colors {
     private static let reset = "\u{1B}[0m"
+    private static let dim = "\u{1B}[2m"
     private static let palette = ["\u{1B}[1;32m", "\u{1B}[1;33m", "\u{1B}[1;34m", "\u{1B}[1;35m", "\u{1B}[1;36m", "\u{1B}[1;91m"]
 
     /// The notice's line with colors.
@@ -17,6 +18,8 @@ public enum Colors {
             Prompt.text + "\u{1B}[31m" + notice.text + reset
         case .info:
             notice.line
+        case .connecting, .presence, .serverQuiet, .serverBack:
+            Prompt.text + dim + notice.text + reset
         case .exiting:
             notice.text
         default:

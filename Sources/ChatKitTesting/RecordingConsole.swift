@@ -37,9 +37,10 @@ public final class RecordingConsole: Console, Sendable {
         onShow(line)
     }
 
+    /// Records every notice; its line only if piped output would show it (not terminal-only ones).
     public func show(_ notice: Notice) {
         if keepsRecord { recorded.withLock { $0.notices.append(notice) } }
-        show(notice.line)
+        if !notice.isTerminalOnly { show(notice.line) }
     }
 
     public func startReading(onLine: @escaping @Sendable (String) -> Void, onEnd: @escaping @Sendable () -> Void) {

@@ -48,12 +48,22 @@ extension ClientMachine {
         for entry in rows {
             let own = entry.nick == config.nick
             let online = own ? phase != .offline && entry.online : entry.online
+            var status = online ? "online" : "offline"
+            if !online, let since = replica.offlineSince[entry.nick] { status += ", seen " + Self.ago(now - since) }
             let columns = [
                 padded(entry.nick, to: nickWidth), padded("\(entry.address)", to: addressWidth),
-                own ? padded(online ? "online" : "offline", to: 7) + "  (you)" : (online ? "online" : "offline"),
+                own ? padded(status, to: 7) + "  (you)" : status,
             ]
             show(.info(columns.joined(separator: "  ")))
         }
+    }
+
+    /// A duration as people say it: "12 s ago", "5 min ago", "3 h ago".
+    static func ago(_ duration: Duration) -> String {
+        let seconds = duration.components.seconds
+        if seconds < 60 { return "\(seconds) s ago" }
+        if seconds < 3_600 { return "\(seconds / 60) min ago" }
+        return "\(seconds / 3_600) h ago"
     }
 
     mutating func send(to rawRecipient: String, text: String) {

@@ -49,14 +49,15 @@ extension ClientMachine {
 
     mutating func tableDeltaArrived(_ delta: TableDelta) {
         guard token != 0, delta.token == token, isRegisteredWithServer else { return drop() }
-        let applied = replica.apply(delta, own: config.nick)
+        let applied = replica.apply(delta, own: config.nick, now: now)
         tableAckOwed = true
         if applied.announce { show(.tableUpdated) }
+        if !applied.joined.isEmpty || !applied.left.isEmpty { show(.presence(joined: applied.joined, left: applied.left)) }
         guard applied.caughtUp else { return }
         if case .registering(let requestID, replied: true, _) = phase {
             requests.finish(requestID)
             phase = .online
-            nextKeepalive = now + config.keepaliveInterval
+            watch.start(now)
             for id in requests.parked { transmitRequest(id) }
         }
         if phase == .online, replica[config.nick]?.online == false {
@@ -109,7 +110,7 @@ extension ClientMachine {
         switch outcome {
         case .found:
             guard let entry else { return }
-            replica.learn(entry)
+            replica.learn(entry, now: now)
             send(text, to: replica[recipient] ?? entry)
         case .noSuchClient:
             show(.problem("<\(recipient)> is not in the client table. Type who to list clients."))

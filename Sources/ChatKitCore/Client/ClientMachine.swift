@@ -38,7 +38,7 @@ public struct ClientMachine: Sendable {
     var tableAckOwed = false
     var chats = ChatsInFlight()
     var requests: ServerRequests<Purpose>
-    var nextKeepalive: Instant?
+    var watch: ServerWatch
     var inbox: ChatInbox
     /// Commands waiting until the client can run them (while it registers, say), in order.
     var heldCommands = FIFOQueue<ClientCommand>()
@@ -58,12 +58,13 @@ public struct ClientMachine: Sendable {
         self.random = config.random
         self.inbox = ChatInbox(remembered: config.rememberedMessages)
         self.requests = ServerRequests(interval: config.serverRetryInterval, silenceLimit: config.serverSilenceLimit)
+        self.watch = ServerWatch(interval: config.keepaliveInterval)
     }
 
     /// The earliest instant at which the machine wants a `.tick`, if any.
     /// It may be earlier than needed (for a chat ACKed meanwhile); a `.tick` then does nothing.
     public var nextDeadline: Instant? {
-        [chats.nextDeadline, requests.nextDeadline, nextKeepalive].compactMap { $0 }.min()
+        [chats.nextDeadline, requests.nextDeadline, watch.next].compactMap { $0 }.min()
     }
 
     /// True once the machine has asked to exit; it ignores every later event.
@@ -118,6 +119,7 @@ public struct ClientMachine: Sendable {
 
     private mutating func start() {
         guard phase == .notStarted else { return }
+        show(.connecting(to: config.server))
         beginRegistration()
     }
 
@@ -191,13 +193,12 @@ public struct ClientMachine: Sendable {
             show(.noAck(from: chat.recipient))
             startRequest(chat.id, .save(chat, .noAck))
         }
-        if let due = nextKeepalive, due <= now {
-            if phase == .online {
-                transmit(Packet(id: newMessageID(), message: .keepalive(token: token, tableVersion: replica.version)), to: config.server)
-                nextKeepalive = now + config.keepaliveInterval
-            } else {
-                nextKeepalive = nil
-            }
+        let keepalive = watch.due(now)
+        if keepalive.send, phase == .online {
+            transmit(Packet(id: newMessageID(), message: .keepalive(token: token, tableVersion: replica.version)), to: config.server)
+            if keepalive.becameQuiet { show(.serverQuiet) }
+        } else if keepalive.send {
+            watch.stop()
         }
         let (retry, gaveUp) = requests.due(now)
         if gaveUp {
@@ -213,6 +214,7 @@ public struct ClientMachine: Sendable {
         guard let packet = try? Packet(decoding: datagram.bytes) else { return drop() }
         guard datagram.source == config.server else { return receiveFromPeer(packet, datagram.source) }
         requests.heardFromServer(at: now)
+        if watch.heard(now) { show(.serverBack) }
         let id = packet.id
         switch packet.message {
         case .registerReply(let outcome, let newToken): registrationAnswered(id, outcome, newToken)

@@ -37,6 +37,16 @@ public enum Notice: Equatable, Sendable {
     case problem(String)
     /// A plain informational line (help, the table listing).
     case info(String)
+    /// Terminal only: `connecting to 127.0.0.1:6000…`, while the first registration waits.
+    case connecting(to: Address)
+    /// Terminal only: `x joined; y left`, after `[Client table updated.]`.
+    case presence(joined: [String], left: [String])
+    /// Terminal only: the server stopped answering keepalives (the client keeps trying).
+    case serverQuiet
+    /// Terminal only: the server answers again.
+    case serverBack
+    /// Kept from the last run, when the server could not take them: now sent again.
+    case resendingOutbox(count: Int)
 
     /// The notice's text, without the prompt.
     public var text: String {
@@ -59,6 +69,22 @@ public enum Notice: Equatable, Sendable {
         case .exiting: "[exiting]"
         case .problem(let text): "[\(TerminalSafe.text(text))]"
         case .info(let text): TerminalSafe.text(text)
+        case .connecting(let server): "connecting to \(TerminalSafe.text("\(server)"))…"
+        case .presence(let joined, let left):
+            (joined.map { "\(TerminalSafe.text($0)) joined" } + left.map { "\(TerminalSafe.text($0)) left" }).joined(separator: "; ")
+        case .serverQuiet: "[The server is not answering; still trying.]"
+        case .serverBack: "[The server answers again.]"
+        case .resendingOutbox(let count):
+            "[Sending \(count) message\(count == 1 ? "" : "s") kept from last time, when the server did not answer.]"
+        }
+    }
+
+    /// Extra feedback for people at a terminal; piped output (the original program's transcripts) leaves
+    /// it out.
+    public var isTerminalOnly: Bool {
+        switch self {
+        case .connecting, .presence, .serverQuiet, .serverBack: true
+        default: false
         }
     }
 

@@ -11,12 +11,22 @@ struct TableReplica {
         var announce: Bool
         /// The replica holds everything the server had when it sent the delta.
         var caughtUp: Bool
+        /// With an announcement: who came online and who went offline since the last one (not at the
+        /// first table of a session, which is everyone).
+        var joined: [String] = []
+        var left: [String] = []
     }
 
     private(set) var rows: [String: TableEntry] = [:]
     private(set) var version: UInt64 = 0
     private(set) var mode: TableMode = .whole
     private var unannounced = false
+    /// The first table of a session is announced without saying who joined: that would be everyone.
+    private var firstOfSession = true
+    private var joined: Set<String> = []
+    private var left: Set<String> = []
+    /// When rows went offline while held, so `who` can say when a client was last seen.
+    private(set) var offlineSince: [String: Instant] = [:]
     /// Rows held from an earlier session: its versions mean nothing now (a restarted server counts from
     /// 1 again), so any row of the new session replaces them, and those the new session does not send
     /// by the time the table is caught up are gone.
@@ -29,17 +39,20 @@ struct TableReplica {
     mutating func reset() {
         version = 0
         unannounced = true
+        firstOfSession = true
         fromEarlierSession = Set(rows.keys)
     }
 
-    /// Applies one delta for the client `own`.
-    mutating func apply(_ delta: TableDelta, own: String) -> Applied {
+    /// Applies one delta for the client `own`, at time `now`.
+    mutating func apply(_ delta: TableDelta, own: String, now: Instant = .zero) -> Applied {
         if delta.mode != mode {
             mode = delta.mode
             // Too many rows to hold them all: keep only our own; the others are looked up when needed.
             if mode == .onDemand { rows = rows.filter { $0.key == own } }
         }
-        for row in delta.entries where learn(row) { unannounced = true }
+        for row in delta.entries where learn(row, now: now, tracksPresence: true) {
+            unannounced = true
+        }
         if delta.from <= version, delta.to > version { version = delta.to }
         let caughtUp = version >= delta.latest
         if caughtUp, !fromEarlierSession.isEmpty {
@@ -47,17 +60,40 @@ struct TableReplica {
             fromEarlierSession = []
         }
         let announce = caughtUp && unannounced
-        if announce { unannounced = false }
-        return Applied(announce: announce, caughtUp: caughtUp)
+        var applied = Applied(announce: announce, caughtUp: caughtUp)
+        if announce {
+            unannounced = false
+            if !firstOfSession {
+                applied.joined = joined.subtracting([own]).sorted()
+                applied.left = left.subtracting([own]).sorted()
+            }
+            firstOfSession = false
+            joined = []
+            left = []
+        }
+        return applied
     }
 
-    /// Takes `row` if it is newer than the one held; returns whether anything changed.
+    /// Takes `row` if it is newer than the one held; returns whether anything changed. A change that
+    /// arrives in a delta (`tracksPresence`) counts towards who joined or left; a looked-up row does not.
     @discardableResult
-    mutating func learn(_ row: TableEntry) -> Bool {
+    mutating func learn(_ row: TableEntry, now: Instant = .zero, tracksPresence: Bool = false) -> Bool {
         if let held = rows[row.nick], held.version >= row.version, !fromEarlierSession.contains(row.nick) { return false }
         fromEarlierSession.remove(row.nick)
-        let changed = rows[row.nick].map { $0.address != row.address || $0.online != row.online } ?? true
+        let before = rows[row.nick]
+        let changed = before.map { $0.address != row.address || $0.online != row.online } ?? true
         rows[row.nick] = row
+        if !tracksPresence {
+            if !row.online, before?.online == true { offlineSince[row.nick] = now }
+        } else if row.online, before?.online != true {
+            joined.insert(row.nick)
+            left.remove(row.nick)
+            offlineSince[row.nick] = nil
+        } else if !row.online, before?.online == true {
+            left.insert(row.nick)
+            joined.remove(row.nick)
+            offlineSince[row.nick] = now
+        }
         return changed
     }
 }

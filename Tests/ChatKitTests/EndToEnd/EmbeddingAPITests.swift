@@ -48,14 +48,17 @@ struct EmbeddingAPITests {
         let bob = try client("bob")
         var bobNotices = bob.notices.makeAsyncIterator()
         let bobRuns = Task { await bob.run() }
+        #expect(await bobNotices.next() == .connecting(to: serverAddress))
         #expect(await bobNotices.next() == .registered)
         #expect(await bobNotices.next() == .tableUpdated)
         let alice = try client("alice")
         var aliceNotices = alice.notices.makeAsyncIterator()
         let aliceRuns = Task { await alice.run() }
+        #expect(await aliceNotices.next() == .connecting(to: serverAddress))
         #expect(await aliceNotices.next() == .registered)
         #expect(await aliceNotices.next() == .tableUpdated)
         #expect(await bobNotices.next() == .tableUpdated)
+        #expect(await bobNotices.next() == .presence(joined: ["alice"], left: []), "an embedder gets the terminal's notices too")
 
         alice.perform(.send(to: "bob", text: "hi"))
         #expect(await bobNotices.next() == .chat(from: "alice", text: "hi"))

@@ -96,4 +96,24 @@ struct ClientPartsTests {
         let acks = inbox.takeHeldAcks(newID: { 99 })
         #expect(acks.count == 1 && acks.first?.packet == Packet(id: 99, message: .chatAcks(ids: [1, 2])))
     }
+
+    @Test("ServerWatch: a keepalive every 10 s; unanswered, tried every second; quiet after 7 tries, then every 10 s")
+    func serverWatch() {
+        var watch = ServerWatch(interval: .seconds(10))
+        watch.start(.zero)
+        var sent: [Int64] = []
+        var quietAt: Int64?
+        var now = Instant.zero
+        while now < .zero + .seconds(40) {
+            now = now + .seconds(1)
+            let due = watch.due(now)
+            if due.send { sent.append(now.nanoseconds / 1_000_000_000) }
+            if due.becameQuiet { quietAt = now.nanoseconds / 1_000_000_000 }
+        }
+        #expect(sent == [10, 11, 12, 13, 14, 15, 16, 26, 36])
+        #expect(quietAt == 16)
+        let back = watch.heard(now)
+        #expect(back, "the server is back")
+        #expect(watch.next == now + .seconds(10))
+    }
 }

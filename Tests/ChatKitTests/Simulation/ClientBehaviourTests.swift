@@ -40,7 +40,33 @@ struct ClientBehaviourTests {
         let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("y", "dereg y")
         sim.type("x", "who")
-        #expect(Array(sim["x"].lines.suffix(2)) == [">>> x  127.0.0.1:6061  online   (you)", ">>> y  127.0.0.1:6062  offline"])
+        #expect(Array(sim["x"].lines.suffix(2)) == [">>> x  127.0.0.1:6061  online   (you)", ">>> y  127.0.0.1:6062  offline, seen 0 s ago"])
+        sim.run(for: .seconds(125))
+        sim.type("x", "who y")
+        #expect(sim["x"].lines.last == ">>> y  127.0.0.1:6062  offline, seen 2 min ago")
+    }
+
+    @Test("extra notices for terminals: connecting, who joined or left; piped output leaves them out")
+    func terminalNotices() {
+        let sim = OriginalSessionTests.registered(["x", "y"])
+        #expect(sim["x"].console.notices.first == .connecting(to: sim.serverAddress))
+        sim.type("y", "dereg")
+        #expect(sim["x"].console.notices.last == .presence(joined: [], left: ["y"]))
+        sim.type("y", "reg")
+        #expect(sim["x"].console.notices.last == .presence(joined: ["y"], left: []))
+        #expect(!sim["x"].lines.contains { $0.contains("joined") || $0.contains("connecting") })
+    }
+
+    @Test("a server that stops answering keepalives is shown once, and so is its return")
+    func serverQuietAndBack() {
+        let sim = OriginalSessionTests.registered(["x"])
+        sim.network.setHost("server", up: false)
+        sim.run(for: .seconds(20))
+        #expect(sim["x"].console.notices.filter { $0 == .serverQuiet }.count == 1)
+        #expect(sim["x"].exitStatus == nil, "an idle client does not give up")
+        sim.network.setHost("server", up: true)
+        sim.run(for: .seconds(11))
+        #expect(sim["x"].console.notices.last == .serverBack)
     }
 
     @Test("who aligns its columns, marks your row, and shows you offline after dereg")

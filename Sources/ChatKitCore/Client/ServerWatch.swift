@@ -1,0 +1,56 @@
+/// Keeps the server in view while the client is online: a keepalive every `interval`. One left
+/// unanswered is tried again every `retryInterval`, and after `quietAfter` unanswered tries the server
+/// counts as quiet: the user is told once, tries slow to one per `interval`, and any datagram from the
+/// server ends it ("the server answers again").
+struct ServerWatch {
+    let interval: Duration
+    let retryInterval: Duration
+    let quietAfter: Int
+    /// When the next keepalive is due; nil while the client is not online.
+    private(set) var next: Instant?
+    /// Keepalives sent since the server was last heard from.
+    private var unanswered = 0
+    private(set) var isQuiet = false
+
+    init(interval: Duration, retryInterval: Duration = .seconds(1), quietAfter: Int = 6) {
+        self.interval = interval
+        self.retryInterval = retryInterval
+        self.quietAfter = quietAfter
+    }
+
+    /// The client is online: keepalives start, one `interval` from now.
+    mutating func start(_ now: Instant) {
+        next = now + interval
+        unanswered = 0
+    }
+
+    /// The client is not online: no keepalives.
+    mutating func stop() {
+        next = nil
+        unanswered = 0
+        isQuiet = false
+    }
+
+    /// Whether a keepalive is due now, and whether the server has just become quiet.
+    mutating func due(_ now: Instant) -> (send: Bool, becameQuiet: Bool) {
+        guard let at = next, at <= now else { return (false, false) }
+        unanswered += 1
+        let becameQuiet = !isQuiet && unanswered > quietAfter
+        if becameQuiet { isQuiet = true }
+        next = now + (isQuiet ? interval : retryInterval)
+        return (true, becameQuiet)
+    }
+
+    /// The server said something: the next keepalive is one `interval` away. True when the server had
+    /// been quiet.
+    mutating func heard(_ now: Instant) -> Bool {
+        guard next != nil else { return false }
+        let wasQuiet = isQuiet
+        isQuiet = false
+        if unanswered > 0 {
+            unanswered = 0
+            next = now + interval
+        }
+        return wasQuiet
+    }
+}
