@@ -20,7 +20,7 @@ check() {  # check <description> <command...>
     shift
     if "$@"; then passed=$((passed + 1)); echo "ok   $description"; else failed=$((failed + 1)); echo "FAIL $description"; fi
 }
-screen() { t capture-pane -p -t "chat:$1" | sed -e 's/[[:space:]]*$//' | grep -v '^$'; }
+screen() { t capture-pane -p -J -t "chat:$1" | sed -e 's/[[:space:]]*$//' | grep -v '^$'; }
 wait_for() {  # wait_for <window> <text>: up to 5 s
     for _ in $(seq 50); do screen "$1" | grep -qF -- "$2" && return 0; sleep 0.1; done
     return 1
@@ -30,9 +30,11 @@ base=$((20000 + RANDOM % 20000))
 t new-session -d -s chat -x 100 -y 24 -n server "$bin -s $base --data-dir $work/data"
 sleep 0.3
 t new-window -t chat -n y "$bin -c y 127.0.0.1 $base $((base + 2))"
+check "y registers" wait_for y "[Welcome, You are registered.]"
 t new-window -t chat -n x "bash -c '$bin -c x 127.0.0.1 $base $((base + 1)); echo \$? > $work/x-exit; stty -a > $work/stty-after'"
 check "x registers" wait_for x "[Welcome, You are registered.]"
-check "y registers" wait_for y "[Welcome, You are registered.]"
+check "a terminal shows 'connecting…' first" bash -c "tmux -L $socket capture-pane -p -t chat:x | grep -v '^\s*\$' | head -n 1 | grep -qF 'connecting to 127.0.0.1:$base…'"
+check "and who joined, after the table update" wait_for y "x joined"
 sleep 0.3
 
 # Half a line typed in x while y's messages arrive: they print above it, and the line stays whole.
@@ -42,7 +44,8 @@ t send-keys -t chat:y "send x message while you type" Enter
 t send-keys -t chat:y "send x and another one" Enter
 check "messages arrive while typing" wait_for x "y: and another one"
 check "the half-typed line is whole and last" test "$(screen x | tail -n 1)" = ">>> send y half-typ"
-check "messages print above it, in order" bash -c "screen() { tmux -L $socket capture-pane -p -t chat:x | grep -v '^\s*\$'; }; screen | tail -n 3 | head -n 2 | diff - <(printf '>>> y: message while you type\n>>> y: and another one\n')"
+check "messages print above it, in order, each with its time" bash -c "screen() { tmux -L $socket capture-pane -p -t chat:x | grep -v '^\s*\$'; }; screen | tail -n 3 | head -n 2 | sed -E 's/^>>> [0-9]{2}:[0-9]{2} />>> /' | diff - <(printf '>>> y: message while you type\n>>> y: and another one\n')"
+check "the time is HH:MM" bash -c "tmux -L $socket capture-pane -p -t chat:x | grep -qE '^>>> [0-9]{2}:[0-9]{2} y: and another one'"
 check "no stray escape codes on screen" bash -c "! tmux -L $socket capture-pane -p -t chat:x | grep -q '\[K\|\[[0-9]*D'"
 
 t send-keys -t chat:x "ed" Enter

@@ -7,11 +7,11 @@ public enum Colors {
     private static let dim = "\u{1B}[2m"
     private static let palette = ["\u{1B}[1;32m", "\u{1B}[1;33m", "\u{1B}[1;34m", "\u{1B}[1;35m", "\u{1B}[1;36m", "\u{1B}[1;91m"]
 
-    /// The notice's line with colors.
-    public static func line(for notice: Notice) -> String {
+    /// The notice's line with colors; `time` (HH:MM), when given, is shown dimmed before a message.
+    public static func line(for notice: Notice, time: String? = nil) -> String {
         switch notice {
         case .chat(let from, let text):
-            Prompt.text + nick(from) + ": " + TerminalSafe.text(text)
+            Prompt.text + (time.map { dim + $0 + reset + " " } ?? "") + nick(from) + ": " + TerminalSafe.text(text)
         case .offlineMessage(let from, let savedAt, let text):
             Prompt.text + nick(from) + ": <\(savedAt)> " + TerminalSafe.text(text)
         case .problem, .serverNotResponding, .exitingAfterFailure:

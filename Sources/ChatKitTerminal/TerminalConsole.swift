@@ -14,6 +14,7 @@ public final class TerminalConsole: Console, @unchecked Sendable {
     private var pending = ""
     private let prompt: String
     private let colors: Bool
+    private let timestamps: Bool
     private var closed = false
 
     /// True when standard input and output are both terminals.
@@ -22,10 +23,12 @@ public final class TerminalConsole: Console, @unchecked Sendable {
     /// Whether colors are wanted: not when `NO_COLOR` is set (https://no-color.org).
     public static var colorsWanted: Bool { ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true }
 
-    /// Switches the terminal to raw mode; `colors` colors nicknames and status lines.
-    public init(prompt: String = Prompt.text, colors: Bool) {
+    /// Switches the terminal to raw mode; `colors` colors nicknames and status lines, `timestamps` puts
+    /// the time (HH:MM) before each message.
+    public init(prompt: String = Prompt.text, colors: Bool, timestamps: Bool = true) {
         self.prompt = prompt
         self.colors = colors
+        self.timestamps = timestamps
         TerminalMode.enterRaw()
         editor.resize(columns: TerminalMode.columns(), prompt: prompt)
         pending = editor.render(prompt: prompt)
@@ -53,7 +56,17 @@ public final class TerminalConsole: Console, @unchecked Sendable {
     }
 
     public func show(_ notice: Notice) {
-        lock.withLock { above(colors ? Colors.line(for: notice) : notice.line) }
+        let time: String? = if timestamps, case .chat = notice { Self.clockTime() } else { nil }
+        let line = colors ? Colors.line(for: notice, time: time) : time.map { Prompt.text + $0 + " " + notice.text } ?? notice.line
+        lock.withLock { above(line) }
+    }
+
+    /// The local time as HH:MM.
+    private static func clockTime() -> String {
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        return (parts.tm_hour < 10 ? "0" : "") + "\(parts.tm_hour):" + (parts.tm_min < 10 ? "0" : "") + "\(parts.tm_min)"
     }
 
     /// Prints `line` above the input (all its rows), then draws the input again.

@@ -20,6 +20,7 @@ struct ClientOptions: Equatable {
     var clientPort: UInt16
     var keepaliveSeconds = 10
     var colors = true
+    var timestamps = true
 }
 
 /// What the command line asks for.
@@ -31,7 +32,7 @@ enum Invocation: Equatable {
 
     static let usage = """
         usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>] [--whole-table-limit <n>] [--log-level quiet|info|debug]
-               udpchat -c <nick> <server-ip> <server-port> [<client-port>] [--keepalive <seconds>] [--no-color]
+               udpchat -c <nick> <server-ip> <server-port> [<client-port>] [--keepalive <seconds>] [--no-color] [--no-timestamps]
                udpchat server --port <server-port> [options as for -s]
                udpchat client --nick <nick> --server <server-ip> --server-port <port> [--port <client-port>] [options as for -c]
                udpchat --help | --version
@@ -56,6 +57,7 @@ enum Invocation: Equatable {
           <client-port>              the UDP port to chat on; omitted or 0: any free port, printed at start
           --keepalive <seconds>      how often to tell the server you are alive (default 10)
           --no-color                 no colors on a terminal (so does NO_COLOR=1)
+          --no-timestamps            no HH:MM time before each message on a terminal
 
         Commands, once the client runs (case does not matter):
           send <nick> <message>      send a message (also /msg)
@@ -85,7 +87,7 @@ enum Invocation: Equatable {
         "--nick": "client", "--server": "client", "--server-port": "client",
     ]
     /// The flags that take no value, and the mode each belongs to.
-    private static let switches = ["--no-color": "-c"]
+    private static let switches = ["--no-color": "-c", "--no-timestamps": "-c"]
 
     /// A wrong command line, with the reason to show above the usage.
     struct UsageError: Error, Equatable {
@@ -175,6 +177,7 @@ enum Invocation: Equatable {
                 options.keepaliveSeconds = try Self.number(seconds, name: "--keepalive", in: 1...3_600)
             }
             options.colors = flags["--no-color"] == nil
+            options.timestamps = flags["--no-timestamps"] == nil
             self = .client(options)
         case nil:
             throw UsageError(reason: "choose -s (server) or -c (client)")

@@ -19,7 +19,7 @@ func runClient(_ options: ClientOptions) -> Int32 {
     config.keepaliveInterval = .seconds(options.keepaliveSeconds)
     let latch = ExitLatch()
     let terminal = TerminalConsole.isInteractive
-        ? TerminalConsole(colors: options.colors && TerminalConsole.colorsWanted) : nil
+        ? TerminalConsole(colors: options.colors && TerminalConsole.colorsWanted, timestamps: options.timestamps) : nil
     let console: any Console = terminal ?? StandardConsole()
     if options.clientPort == 0 { console.show("client port: \(transport.localAddress.port)") }
     let driver = ClientDriver(
