@@ -21,8 +21,8 @@ check() {  # check <description> <command...>
     if "$@"; then passed=$((passed + 1)); echo "ok   $description"; else failed=$((failed + 1)); echo "FAIL $description"; fi
 }
 screen() { t capture-pane -p -J -t "chat:$1" | sed -e 's/[[:space:]]*$//' | grep -v '^$'; }
-wait_for() {  # wait_for <window> <text>: up to 5 s
-    for _ in $(seq 50); do screen "$1" | grep -qF -- "$2" && return 0; sleep 0.1; done
+wait_for() {  # wait_for <window> <text> [seconds]: up to 5 s unless told
+    for _ in $(seq $((${3:-5} * 10))); do screen "$1" | grep -qF -- "$2" && return 0; sleep 0.1; done
     return 1
 }
 
@@ -97,5 +97,22 @@ for _ in $(seq 50); do [ -s "$work/stty-after" ] && break; sleep 0.1; done
 check "Ctrl-C exits with status 0" test "$(cat "$work/x-exit" 2>/dev/null)" = 0
 check "the terminal is back in canonical mode with echo" bash -c "grep -qw icanon '$work/stty-after' && grep -qw echo '$work/stty-after'"
 
+# The server goes away: y, idle, says so once and keeps trying; z, starting, keeps what was typed
+# while it waited, gives up after 8 s, and its next start sends the kept message and says so.
+t kill-window -t chat:server
+t new-window -t chat -n z "bash -c 'XDG_DATA_HOME=$work/share $bin -c z 127.0.0.1 $base $((base + 3)); sleep 60'"
+t send-keys -t chat:z "send y kept for later" Enter
+check "an idle client says when the server stops answering" wait_for y "[The server is not answering; still trying.]" 25
+check "a client whose server never answers gives up" wait_for z "[Server not responding]" 12
+check "and keeps the typed message in its outbox" bash -c "ls $work/share/udpchat/outbox/*.outbox >/dev/null 2>&1"
+t new-window -t chat -n server2 "$bin -s $base --data-dir $work/data"
+check "y sees the server answer again" wait_for y "[The server answers again.]" 25
+t new-window -t chat -n z2 "XDG_DATA_HOME=$work/share $bin -c z 127.0.0.1 $base $((base + 3))"
+check "z's next start sends the kept message and says so" wait_for z2 "[Sending 1 message kept from last time" 10
+check "and the kept message arrives, once" bash -c "for _ in \$(seq 150); do [ \"\$(tmux -L $socket capture-pane -p -J -t chat:y | grep -c 'z: .*kept for later')\" = 1 ] && exit 0; sleep 0.1; done; exit 1"
+
+if [ "$failed" -gt 0 ]; then
+    for window in $(t list-windows -t chat -F '#{window_name}'); do echo "--- $window"; screen "$window" | tail -n 12; done
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

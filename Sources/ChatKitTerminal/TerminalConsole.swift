@@ -171,7 +171,8 @@ enum TerminalMode {
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
-        tcsetattr(0, TCSAFLUSH, &settings)
+        // TCSADRAIN, not TCSAFLUSH: what the user typed ahead, before the client started, is kept.
+        tcsetattr(0, TCSADRAIN, &settings)
     }
 
     /// The terminal's width in columns, or 80 when it cannot be read.

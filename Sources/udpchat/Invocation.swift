@@ -72,6 +72,15 @@ enum Invocation: Equatable {
           udpchat -c bob 127.0.0.1 6000 6062
         """
 
+    /// Where a client keeps what is the user's own (its outbox): `$XDG_DATA_HOME/udpchat`, else
+    /// `~/.local/share/udpchat`.
+    static var userDataDirectory: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { return data + "/udpchat" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.local/share/udpchat"
+    }
+
     /// Where the server keeps its data unless told: `$XDG_STATE_HOME/udpchat`, else
     /// `~/.local/state/udpchat`, so it does not depend on the directory the server was started in.
     static var defaultDataDirectory: String {

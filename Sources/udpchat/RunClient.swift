@@ -1,6 +1,7 @@
 import ChatKitCore
 import ChatKitTerminal
 import Foundation
+import StoreFiles
 import TransportUDP
 
 /// Runs a client until it decides to leave; returns the exit status.
@@ -14,7 +15,11 @@ func runClient(_ options: ClientOptions) -> Int32 {
     } catch {
         return fail("\(error)")
     }
-    var config = ClientConfig(nick: options.nick, server: Address(host: serverIP, port: options.serverPort))
+    let server = Address(host: serverIP, port: options.serverPort)
+    var config = ClientConfig(nick: options.nick, server: server)
+    // Nothing typed is lost: what the server could not take last time is kept here and sent again.
+    let outbox = try? FileOutbox(directory: Invocation.userDataDirectory + "/outbox", server: server, nick: options.nick)
+    config.keptMessages = outbox?.load() ?? []
     config.utcOffsetSeconds = TimeZone.current.secondsFromGMT()
     config.keepaliveInterval = .seconds(options.keepaliveSeconds)
     let latch = ExitLatch()
@@ -24,7 +29,7 @@ func runClient(_ options: ClientOptions) -> Int32 {
     if options.clientPort == 0 { console.show("client port: \(transport.localAddress.port)") }
     let driver = ClientDriver(
         machine: ClientMachine(config: config), transport: transport, console: console, clock: SystemClock(),
-        onExit: { latch.exit(with: $0) })
+        outbox: outbox, onExit: { latch.exit(with: $0) })
     Signals.onInterrupt { _ in driver.handle(.interrupt) }
     driver.start()
     let status = latch.wait()

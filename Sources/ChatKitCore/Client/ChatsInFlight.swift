@@ -19,6 +19,8 @@ struct ChatsInFlight {
     private var retransmits = DeadlineQueue()
 
     var count: Int { awaitingAck.count }
+    /// The chats awaiting their ACK, in the order they are due.
+    var pending: [OutgoingChat] { awaitingAck.values.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) } }
     var isEmpty: Bool { awaitingAck.isEmpty }
     var nextDeadline: Instant? { [ackDeadlines.earliest, retransmits.earliest].compactMap { $0 }.min() }
 

@@ -28,6 +28,8 @@ public struct ClientConfig: Sendable {
     public var random: RandomSource = .system
     /// How many received message keys are remembered to hide duplicates.
     public var rememberedMessages = 100_000
+    /// Messages kept from the last run (the outbox), sent again once registered.
+    public var keptMessages: [PendingMessage] = []
 
     /// A client named `nick` using the server at `server`, with the original program's timing.
     public init(nick: String, server: Address) {

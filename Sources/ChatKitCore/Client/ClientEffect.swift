@@ -6,4 +6,6 @@ public enum ClientEffect: Equatable, Sendable {
     case show(Notice)
     /// Stop the process with this status.
     case exit(code: Int32)
+    /// Keep exactly these messages in the outbox for the next start (empty: clear it).
+    case keepInOutbox([PendingMessage])
 }

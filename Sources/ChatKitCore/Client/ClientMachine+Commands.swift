@@ -66,7 +66,9 @@ extension ClientMachine {
         return "\(seconds / 3_600) h ago"
     }
 
-    mutating func send(to rawRecipient: String, text: String) {
+    /// Sends `text` to `rawRecipient`; `id` is the message's id when it was typed in an earlier run (kept
+    /// in the outbox), so a copy the recipient already has is not shown twice.
+    mutating func send(to rawRecipient: String, text: String, id: UInt64? = nil) {
         guard phase == .online else {
             return show(.problem("You are offline. Type reg \(config.nick) to come back online first."))
         }
@@ -82,14 +84,14 @@ extension ClientMachine {
             guard let nick = try? Nickname.normalized(rawRecipient) else {
                 return show(.problem("<\(rawRecipient)> is not a valid nickname."))
             }
-            return startRequest(newMessageID(), .lookup(recipient: nick, text: text))
+            return startRequest(newMessageID(), .lookup(recipient: nick, text: text, chatID: id))
         }
-        send(text, to: entry)
+        send(text, to: entry, id: id)
     }
 
-    mutating func send(_ text: String, to entry: TableEntry) {
+    mutating func send(_ text: String, to entry: TableEntry, id: UInt64? = nil) {
         guard entry.nick != config.nick else { return show(.problem("You cannot send a message to yourself.")) }
-        let chat = OutgoingChat(id: newMessageID(), recipient: entry.nick, text: text, peer: entry.address)
+        let chat = OutgoingChat(id: id ?? newMessageID(), recipient: entry.nick, text: text, peer: entry.address)
         if entry.online {
             sendDirectly(chat)
         } else {

@@ -59,6 +59,7 @@ extension ClientMachine {
             phase = .online
             watch.start(now)
             for id in requests.parked { transmitRequest(id) }
+            sendKeptMessages()
         }
         if phase == .online, replica[config.nick]?.online == false {
             // The server believes we are gone (it missed our keepalives): register again.
@@ -102,7 +103,7 @@ extension ClientMachine {
     }
 
     mutating func lookupAnswered(_ id: UInt64, _ outcome: LookupOutcome, _ entry: TableEntry?) {
-        guard let request = requests[id], case .lookup(let recipient, let text) = request.purpose else { return drop() }
+        guard let request = requests[id], case .lookup(let recipient, let text, let chatID) = request.purpose else { return drop() }
         // A "found" without the asked-for row is malformed: drop it and keep asking, so the send still ends
         // in an outcome line.
         if outcome == .found, entry?.nick != recipient { return drop() }
@@ -111,7 +112,7 @@ extension ClientMachine {
         case .found:
             guard let entry else { return }
             replica.learn(entry, now: now)
-            send(text, to: replica[recipient] ?? entry)
+            send(text, to: replica[recipient] ?? entry, id: chatID)
         case .noSuchClient:
             show(.problem("<\(recipient)> is not in the client table. Type who to list clients."))
         case .notRegistered where canRegisterAgain:

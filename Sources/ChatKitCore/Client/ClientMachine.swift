@@ -26,7 +26,7 @@ public struct ClientMachine: Sendable {
         case deregister
         case save(OutgoingChat, SaveReason)
         /// A send to a nickname whose row the client does not hold: look it up, then send.
-        case lookup(recipient: String, text: String)
+        case lookup(recipient: String, text: String, chatID: UInt64?)
         case who(prefix: String, after: String, shown: Int)
     }
 
@@ -43,6 +43,8 @@ public struct ClientMachine: Sendable {
     /// Commands waiting until the client can run them (while it registers, say), in order.
     var heldCommands = FIFOQueue<ClientCommand>()
     var inputEnded = false
+    /// Whether the outbox kept from the last run has been sent.
+    var keptMessagesSent = false
 
     private(set) var now = Instant.zero
     private var effects: [ClientEffect] = []
@@ -138,6 +140,36 @@ public struct ClientMachine: Sendable {
         heldCommands.removeAll()
     }
 
+    /// Nothing typed is lost: messages no one has taken yet (chats awaiting an ACK, saves and lookups the
+    /// server never answered, sends still waiting to run) go to the outbox, with their ids, for the next
+    /// start to send.
+    mutating func keepUntaken() {
+        var untaken = chats.pending.map { PendingMessage(id: $0.id, recipient: $0.recipient, text: $0.text) }
+        for (id, request) in requests.requests.sorted(by: { $0.value.startedAt < $1.value.startedAt }) {
+            switch request.purpose {
+            case .save(let chat, _): untaken.append(PendingMessage(id: chat.id, recipient: chat.recipient, text: chat.text))
+            case .lookup(let recipient, let text, let chatID): untaken.append(PendingMessage(id: chatID ?? id, recipient: recipient, text: text))
+            default: break
+            }
+        }
+        while let command = heldCommands.popFirst() {
+            if case .send(let recipient, let text) = command {
+                untaken.append(PendingMessage(id: newMessageID(), recipient: recipient, text: text))
+            }
+        }
+        if !untaken.isEmpty { effects.append(.keepInOutbox(untaken)) }
+    }
+
+    /// Once registered, the messages kept from the last run go out again (with their ids), and the
+    /// outbox is emptied: if they fail again, they are kept again.
+    mutating func sendKeptMessages() {
+        guard !config.keptMessages.isEmpty, !keptMessagesSent else { return }
+        keptMessagesSent = true
+        show(.resendingOutbox(count: config.keptMessages.count))
+        effects.append(.keepInOutbox([]))
+        for message in config.keptMessages { send(to: message.recipient, text: message.text, id: message.id) }
+    }
+
     private mutating func finishIfInputEndedAndSettled() {
         guard inputEnded, phase != .exited, heldCommands.isEmpty, chats.isEmpty, requests.isEmpty else { return }
         leave()
@@ -146,6 +178,7 @@ public struct ClientMachine: Sendable {
     /// The user leaves (`quit`, Ctrl-C, the end of input): one best-effort `deregister`, not waited for,
     /// so peers see the client offline at once instead of after the server's 35 s timeout.
     mutating func leave() {
+        keepUntaken()
         if phase == .online || isRegisteredWithServer {
             transmit(Packet(id: newMessageID(), message: .deregister(nick: config.nick, token: token)), to: config.server)
         }
@@ -179,7 +212,7 @@ public struct ClientMachine: Sendable {
         case .deregister: .deregister(nick: config.nick, token: token)
         case .save(let chat, let reason):
             .save(SaveRequest(token: token, recipient: chat.recipient, reason: reason, text: chat.text))
-        case .lookup(let recipient, _): .lookup(token: token, nick: recipient)
+        case .lookup(let recipient, _, _): .lookup(token: token, nick: recipient)
         case .who(let prefix, let after, _): .who(token: token, prefix: prefix, after: after)
         }
     }
@@ -203,6 +236,7 @@ public struct ClientMachine: Sendable {
         let (retry, gaveUp) = requests.due(now)
         if gaveUp {
             show(.serverNotResponding)
+            keepUntaken()
             return exit(code: 1, notice: .exitingAfterFailure)
         }
         for id in retry { transmitRequest(id) }

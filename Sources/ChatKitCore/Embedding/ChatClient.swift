@@ -9,15 +9,16 @@ public final class ChatClient: Sendable {
     private let transport: any Transport
     private let exit = OneShot<Int32>()
 
-    /// A client with `config` (its nickname and server) on `transport`, timed by `clock`.
-    public init(config: ClientConfig, transport: any Transport, clock: any Clock = SystemClock()) {
+    /// A client with `config` (its nickname and server) on `transport`, timed by `clock`; `outbox`, if
+    /// given, keeps what could not be sent when the client gives up (`config.keptMessages` brings it back).
+    public init(config: ClientConfig, transport: any Transport, clock: any Clock = SystemClock(), outbox: (any Outbox)? = nil) {
         let (notices, continuation) = AsyncStream.makeStream(of: Notice.self)
         self.notices = notices
         self.transport = transport
         let exit = self.exit
         driver = ClientDriver(
             machine: ClientMachine(config: config), transport: transport, console: NoticeConsole(continuation), clock: clock,
-            onExit: { code in
+            outbox: outbox, onExit: { code in
                 continuation.finish()
                 exit.fulfil(code)
             })

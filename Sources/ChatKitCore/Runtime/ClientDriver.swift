@@ -12,6 +12,7 @@ public final class ClientDriver: @unchecked Sendable {
     private let transport: any Transport
     private let console: any Console
     private let clock: any Clock
+    private let outbox: (any Outbox)?
     private let onExit: @Sendable (Int32) -> Void
     private var wakeup = WakeupTimer()
     private var exitCode: Int32?
@@ -20,10 +21,12 @@ public final class ClientDriver: @unchecked Sendable {
 
     /// Makes a driver; nothing happens until `start`. `onExit` is called once, with the exit status,
     /// when the client decides to leave.
+    /// `outbox`, if given, keeps the messages the client could not send when it gives up.
     public init(
         machine: ClientMachine, transport: any Transport, console: any Console, clock: any Clock,
-        onExit: @escaping @Sendable (Int32) -> Void
+        outbox: (any Outbox)? = nil, onExit: @escaping @Sendable (Int32) -> Void
     ) {
+        self.outbox = outbox
         self.machine = machine
         self.transport = transport
         self.console = console
@@ -65,6 +68,7 @@ public final class ClientDriver: @unchecked Sendable {
             case .send(let bytes, let destination): outbox.append(OutgoingDatagram(bytes: bytes, destination: destination))
             case .show(let notice): notices.append(notice)
             case .exit(let code): exitCode = code
+            case .keepInOutbox(let messages): self.outbox?.replace(with: messages)
             }
         }
         if !outbox.isEmpty { transport.send(outbox) }

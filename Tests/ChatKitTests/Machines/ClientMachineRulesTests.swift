@@ -59,4 +59,45 @@ struct ClientMachineRulesTests {
         #expect(client.tableByNick["y"] == row)
         #expect(Self.sends(effects).contains { $0.message == .tableAck(token: 9, version: 0) })
     }
+
+    /// A client registered as x, holding y's row (offline), at time zero.
+    static func registered(_ config: (inout ClientConfig) -> Void = { _ in }) -> (ClientMachine, [ClientEffect]) {
+        var settings = ClientConfig(nick: "x", server: server)
+        settings.random = .seeded(3)
+        config(&settings)
+        var client = ClientMachine(config: settings)
+        let register = Self.sends(client.handle(.start, at: .zero))[0]
+        let reply = (try? Packet(id: register.id, message: .registerReply(.registered, token: 9)).encoded()) ?? []
+        var effects = client.handle(.datagram(Datagram(bytes: reply, source: Self.server)), at: .zero)
+        let rows = [
+            TableEntry(nick: "x", address: Address(host: "10.0.0.1", port: 1), online: true, version: 1),
+            TableEntry(nick: "y", address: Address(host: "10.0.0.2", port: 1), online: false, version: 2),
+        ]
+        let table = (try? Packet(id: 0, message: .tableDelta(TableDelta(token: 9, from: 0, to: 2, latest: 2, entries: rows))).encoded()) ?? []
+        effects += client.handle(.datagram(Datagram(bytes: table, source: Self.server)), at: .zero)
+        return (client, effects)
+    }
+
+    @Test("nothing typed is lost: a save the server never answered goes to the outbox, with its id")
+    func outboxKeepsUnansweredSave() {
+        var (client, _) = Self.registered()
+        let save = Self.sends(client.handle(.line("send y are you there"), at: .zero)).first
+        var effects: [ClientEffect] = []
+        var now = Instant.zero
+        while !client.hasExited, let next = client.nextDeadline {
+            now = next
+            effects += client.handle(.tick, at: now)
+        }
+        #expect(effects.contains(.show(.serverNotResponding)))
+        #expect(effects.contains(.keepInOutbox([PendingMessage(id: save?.id ?? 0, recipient: "y", text: "are you there")])))
+    }
+
+    @Test("the next start sends the kept messages with their ids, says so, and empties the outbox")
+    func outboxSentAtNextStart() {
+        let kept = PendingMessage(id: 77, recipient: "y", text: "from last time")
+        let (_, effects) = Self.registered { $0.keptMessages = [kept] }
+        #expect(effects.contains(.show(.resendingOutbox(count: 1))))
+        #expect(effects.contains(.keepInOutbox([])))
+        #expect(Self.sends(effects).contains { $0.id == 77 && $0.message.kind == .save }, "y is offline: saved, same id")
+    }
 }
