@@ -111,6 +111,22 @@ t new-window -t chat -n z2 "XDG_DATA_HOME=$work/share $bin -c z 127.0.0.1 $base 
 check "z's next start sends the kept message and says so" wait_for z2 "[Sending 1 message kept from last time" 10
 check "and the kept message arrives, once" bash -c "for _ in \$(seq 150); do [ \"\$(tmux -L $socket capture-pane -p -J -t chat:y | grep -c 'z: .*kept for later')\" = 1 ] && exit 0; sleep 0.1; done; exit 1"
 
+# Under an interactive shell: no client port given (a free one is taken and printed); Ctrl-Z suspends
+# with the terminal restored, and `fg` brings the input line back.
+t new-window -t chat -n p "env -i HOME=$work TERM=xterm PS1='$ ' bash --norc --noprofile -i"
+sleep 0.5
+t send-keys -t chat:p "XDG_DATA_HOME=$work/share $bin -c p 127.0.0.1 $base" Enter
+check "without a client port, a free one is taken and printed" wait_for p "client port: "
+check "and the client registers on it" wait_for p "[Welcome, You are registered.]"
+t send-keys -t chat:p "send y typed before" C-z
+check "Ctrl-Z suspends the client" wait_for p "Stopped"
+t send-keys -t chat:p "stty -a > $work/stty-suspended" Enter
+check "with the terminal back in canonical mode" bash -c "sleep 0.5; grep -qw icanon '$work/stty-suspended'"
+t send-keys -t chat:p "fg" Enter
+check "fg brings the half-typed line back" bash -c "for _ in \$(seq 50); do tmux -L $socket capture-pane -p -J -t chat:p | sed -e 's/[[:space:]]*\$//' | grep -v '^\$' | tail -n 1 | grep -qx '>>> send y typed before' && exit 0; sleep 0.1; done; exit 1"
+t send-keys -t chat:p Enter
+check "and it still works" wait_for y "p: typed before"
+
 if [ "$failed" -gt 0 ]; then
     for window in $(t list-windows -t chat -F '#{window_name}'); do echo "--- $window"; screen "$window" | tail -n 12; done
 fi

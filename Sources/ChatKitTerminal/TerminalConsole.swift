@@ -2,7 +2,7 @@ import ChatKitCore
 import Foundation
 import Glibc
 
-// @unchecked: `editor`, `pending` and `closed` are touched only with `lock` held (the input thread and the
+// @unchecked: `editor`, `pending`, `closed` and `suspended` are touched only with `lock` held (the input thread and the
 // drivers both draw), and the terminal writes happen under it too, so lines never interleave.
 /// The console on an interactive terminal: raw mode and a line editor of its own, so messages that arrive
 /// while the user types are printed above the input line and the half-typed line is drawn again below
@@ -34,6 +34,24 @@ public final class TerminalConsole: Console, @unchecked Sendable {
         pending = editor.render(prompt: prompt)
         resizes.setEventHandler { [weak self] in self?.resized() }
         resizes.resume()
+        continues.setEventHandler { [weak self] in self?.resumed() }
+        continues.resume()
+    }
+
+    /// SIGCONT: the process was resumed (`fg`) after Ctrl-Z; raw mode returns and the input is drawn.
+    /// A signal source, not code after `kill`: the stop may take effect a moment after `kill` returns.
+    private let continues: any DispatchSourceSignal = DispatchSource.makeSignalSource(signal: SIGCONT, queue: .global())
+    private var suspended = false
+
+    private func resumed() {
+        lock.withLock {
+            guard suspended, !closed else { return }
+            suspended = false
+            TerminalMode.enterRaw()
+            editor.resize(columns: TerminalMode.columns(), prompt: prompt)
+            pending += editor.render(prompt: prompt)
+            write()
+        }
     }
 
     /// SIGWINCH: the terminal changed size; the input is wrapped again at the new width.
@@ -149,10 +167,8 @@ public final class TerminalConsole: Console, @unchecked Sendable {
         pending += editor.erase()
         write()
         TerminalMode.restore()
+        suspended = true
         kill(getpid(), SIGTSTP)
-        TerminalMode.enterRaw()
-        editor.resize(columns: TerminalMode.columns(), prompt: prompt)
-        pending += editor.render(prompt: prompt)
     }
 }
 

@@ -20,6 +20,9 @@ struct InvocationTests {
         #expect(try Invocation(arguments: ["client", "--nick", "x", "--server", "h", "--server-port", "6000"]) == .client(anyPort))
         #expect(Invocation.defaultDataDirectory.hasSuffix("/udpchat") && Invocation.defaultDataDirectory.hasPrefix("/"),
             "the server's data does not depend on the working directory")
+        var plain = anyPort
+        plain.timestamps = false
+        #expect(try Invocation(arguments: ["-c", "x", "h", "6000", "--no-timestamps"]) == .client(plain))
         let small = try Invocation(arguments: ["-s", "6000", "--whole-table-limit", "0"])
         #expect(small == .server(ServerOptions(port: 6000, wholeTableLimit: 0)))
     }
