@@ -198,12 +198,15 @@ struct ClientBehaviourTests {
         #expect(sim["x"].exitStatus == 0)
     }
 
-    @Test("Ctrl-C prints [exiting] and exits 0 at once")
+    @Test("Ctrl-C prints [exiting], exits 0 at once, and peers see the client offline at once")
     func interrupt() {
-        let sim = OriginalSessionTests.registered(["x"])
+        let sim = OriginalSessionTests.registered(["x", "y"])
         sim["x"].driver.handle(.interrupt)
         #expect(sim["x"].lines.last == "[exiting]")
         #expect(sim["x"].exitStatus == 0)
+        sim.run(for: .milliseconds(50))
+        #expect(sim.server?.tableByNick["x"]?.online == false)
+        #expect(sim["y"].console.notices.last == .presence(joined: [], left: ["x"]))
     }
 
     @Test("a message duplicated by the network is shown once and ACKed each time")
