@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "StoreFiles", targets: ["StoreFiles"]),
         .library(name: "StoreMemory", targets: ["StoreMemory"]),
         .library(name: "ChatKitTesting", targets: ["ChatKitTesting"]),
+        .library(name: "ChatKitCrypto", targets: ["ChatKitCrypto"]),
         .library(name: "ChatKitTerminal", targets: ["ChatKitTerminal"]),
         .executable(name: "udpchat", targets: ["udpchat"]),
         .executable(name: "udpchat-bench", targets: ["udpchat-bench"]),
@@ -24,6 +25,9 @@ let package = Package(
         .target(name: "TransportUDP", dependencies: ["ChatKitCore", "CUDPBatch"]),
         // recvmmsg/sendmmsg, which Swift's Glibc module does not export.
         .target(name: "CUDPBatch"),
+        // The system's OpenSSL 3 libcrypto (Debian: libssl-dev), for keys and MACs; no package, no hand-written primitive.
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "ChatKitCrypto", dependencies: ["CCrypto"]),
         .target(name: "TransportLoopback", dependencies: ["ChatKitCore"]),
         .target(name: "ChatKitTesting", dependencies: ["ChatKitCore", "TransportLoopback"]),
         .target(name: "TransportUnix", dependencies: ["ChatKitCore"]),
@@ -40,7 +44,7 @@ let package = Package(
         .testTarget(
             name: "ChatKitTests",
             dependencies: [
-                "ChatKitCore", "ChatKitTerminal", "ChatKitTesting", "TransportUDP", "TransportLoopback", "TransportUnix", "StoreFiles",
+                "ChatKitCore", "ChatKitCrypto", "ChatKitTerminal", "ChatKitTesting", "TransportUDP", "TransportLoopback", "TransportUnix", "StoreFiles",
                 "StoreMemory",
                 // Listed so `swift test` builds the binary that the end-to-end test runs.
                 "udpchat",
