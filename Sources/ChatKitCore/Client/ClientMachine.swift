@@ -43,6 +43,8 @@ public struct ClientMachine: Sendable {
     /// Commands waiting until the client can run them (while it registers, say), in order.
     var heldCommands = FIFOQueue<ClientCommand>()
     var inputEnded = false
+    /// The ids of the latest keepalives: a keepalive reply counts only if it answers one of them.
+    var keepaliveIDs: [UInt64] = []
     /// Whether the outbox kept from the last run has been sent.
     var keptMessagesSent = false
 
@@ -228,7 +230,10 @@ public struct ClientMachine: Sendable {
         }
         let keepalive = watch.due(now)
         if keepalive.send, phase == .online {
-            transmit(Packet(id: newMessageID(), message: .keepalive(token: token, tableVersion: replica.version)), to: config.server)
+            let id = newMessageID()
+            keepaliveIDs.append(id)
+            if keepaliveIDs.count > 16 { keepaliveIDs.removeFirst() }
+            transmit(Packet(id: id, message: .keepalive(token: token, tableVersion: replica.version)), to: config.server)
             if keepalive.becameQuiet { show(.serverQuiet) }
         } else if keepalive.send {
             watch.stop()
@@ -258,6 +263,8 @@ public struct ClientMachine: Sendable {
         case .lookupReply(let outcome, let entry): lookupAnswered(id, outcome, entry)
         case .whoReply(let rows, let more): whoAnswered(id, rows, more: more)
         case .offlineBatch(let batchToken, let messages): storedMessagesArrived(id, batchToken, messages)
+        case .keepaliveReply where !keepaliveIDs.contains(id):
+            drop()  // a reply to no keepalive of ours: forged, or very late
         case .keepaliveReply(.unknownSession, _) where phase == .online:
             // The server restarted or gave up on us: register again, quietly, with the same nickname.
             beginRegistration(quiet: true)

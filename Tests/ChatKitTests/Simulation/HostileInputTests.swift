@@ -12,6 +12,18 @@ struct HostileInputTests {
         sim.network.inject(bytes, from: source, to: destination)
     }
 
+    @Test("a forged 'unknown session' keepalive reply from the server's address answers nothing and is ignored")
+    func forgedKeepaliveReply() {
+        let sim = OriginalSessionTests.registered(["x", "y"])
+        let registrations = sim.server?.tableByNick["x"]?.version
+        for id: UInt64 in [1, 2, .max] {
+            Self.forge(sim, .keepaliveReply(.unknownSession, tableVersion: 0), id: id, from: sim.serverAddress, to: sim["x"].address)
+        }
+        sim.run(for: .seconds(1))
+        #expect(sim.server?.tableByNick["x"]?.version == registrations, "x did not register again")
+        #expect(sim["x"].lines.last == ">>> [Client table updated.]")
+    }
+
     @Test("a deregistration without the holder's token, or from another address, is refused")
     func spoofedDeregistration() {
         let sim = OriginalSessionTests.registered(["x", "y"])
