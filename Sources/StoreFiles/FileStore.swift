@@ -38,11 +38,31 @@ public final class FileStore: OfflineStore, Sendable {
         }
         return try mailboxes.withLock { (cache: inout [String: Mailbox]) throws(StoreError) in
             var refused: Set<MessageKey> = []
-            for recipient in order {
-                refused.formUnion(try append(byRecipient[recipient] ?? [], to: recipient, limit: mailboxLimit, cache: &cache))
+            // Where each mailbox written so far ended before this call: if a later one fails (a full disk,
+            // say), every one goes back, so "storage failed" is true of the whole batch it answers.
+            var written: [(path: String, length: Int)] = []
+            do throws(StoreError) {
+                for recipient in order {
+                    refused.formUnion(
+                        try append(byRecipient[recipient] ?? [], to: recipient, limit: mailboxLimit, cache: &cache, written: &written))
+                }
+            } catch {
+                for (path, length) in written { Self.cut(path, to: length) }
+                for recipient in order { cache[recipient] = nil }
+                throw error
             }
             return refused
         }
+    }
+
+    /// Cuts a mailbox back to `length` bytes (its last good end) and makes that durable, as far as the
+    /// medium allows: a failed save must leave no record behind to be delivered later.
+    private static func cut(_ path: String, to length: Int) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { _ = close(fd) }
+        _ = ftruncate(fd, off_t(length))
+        _ = fsync(fd)
     }
 
     public func messages(for recipient: String) throws(StoreError) -> [StoredMessage] {
@@ -77,7 +97,8 @@ public final class FileStore: OfflineStore, Sendable {
 
     /// Appends what is new and fits under `limit`; returns the keys refused for lack of room.
     private func append(
-        _ messages: [StoredMessage], to recipient: String, limit: Int, cache: inout [String: Mailbox]
+        _ messages: [StoredMessage], to recipient: String, limit: Int, cache: inout [String: Mailbox],
+        written: inout [(path: String, length: Int)]
     ) throws(StoreError) -> Set<MessageKey> {
         let path = try path(for: recipient)
         var mailbox: Mailbox
@@ -105,6 +126,7 @@ public final class FileStore: OfflineStore, Sendable {
             try PosixFiles.truncate(fd, to: mailbox.validLength, path: path)
         }
         guard lseek(fd, off_t(mailbox.validLength), SEEK_SET) >= 0 else { throw PosixFiles.failure("lseek", path) }
+        written.append((path, mailbox.validLength))
         do throws(StoreError) {
             try PosixFiles.writeAll(fd, records, path: path)
             try PosixFiles.sync(fd, path: path)

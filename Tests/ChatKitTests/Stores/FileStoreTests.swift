@@ -83,4 +83,24 @@ struct FileStoreTests {
         #expect(FileManager.default.createFile(atPath: file, contents: Data()))
         #expect(throws: StoreError.self) { try FileStore(directory: file + "/data") }
     }
+
+    @Test("a batch that fails part-way leaves nothing behind, so 'storage failed' is true of all of it")
+    func failedBatchRollsBack() throws {
+        let folder = try TemporaryFolder()
+        let store = try FileStore(directory: folder.path)
+        let first = StoredMessage(recipient: "r1", key: MessageKey(sender: "s", id: 1), savedAtMicroseconds: 0, text: "kept")
+        _ = try store.save([first], mailboxLimit: 10)
+        // r2's mailbox cannot be written (a folder stands where its file would be): the batch fails after
+        // r1's part of it was written.
+        try FileManager.default.createDirectory(atPath: folder.path + "/r2.mbox", withIntermediateDirectories: false)
+        let batch = [
+            StoredMessage(recipient: "r1", key: MessageKey(sender: "s", id: 2), savedAtMicroseconds: 0, text: "part of a failed batch"),
+            StoredMessage(recipient: "r2", key: MessageKey(sender: "s", id: 3), savedAtMicroseconds: 0, text: "cannot be written"),
+        ]
+        #expect(throws: StoreError.self) { try store.save(batch, mailboxLimit: 10) }
+        #expect(try store.messages(for: "r1") == [first], "r1's part of the failed batch is gone")
+        #expect(try FileStore(directory: folder.path).messages(for: "r1") == [first], "and so it is for a new process")
+        _ = try store.save([batch[0]], mailboxLimit: 10)
+        #expect(try store.messages(for: "r1").map(\.key.id) == [1, 2], "the mailbox takes new saves after the failure")
+    }
 }
