@@ -45,6 +45,18 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
     case dropped(reason: String, total: Int)
     /// A message could not be encoded (a bug, never input).
     case encodingFailed(kind: MessageKind, destination: Address)
+    /// So many refusals and drops came in the last minute that `count` of them were not logged.
+    case heldBack(count: Int)
+
+    /// Refusals and drops: what an attacker can make happen at will, so the log rate-limits them.
+    public var isRefusal: Bool {
+        switch self {
+        case .refusedInvalidNick, .refusedDeregistration, .refusedWhileProbing, .refusedLiveHolder, .mailboxFull, .dropped:
+            true
+        default:
+            false
+        }
+    }
 
     /// How much the event matters: `info` for what a person running the server cares about, `debug`
     /// for the rest.
@@ -85,6 +97,7 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
             "\(recipient) does not acknowledge its stored messages; trying again at its next sign of life"
         case .dropped(let reason, let total): "dropped datagram from \(reason) (\(total) dropped so far)"
         case .encodingFailed(let kind, let destination): "could not encode a \(kind) message for \(destination)"
+        case .heldBack(let count): "\(count) more refusal(s) and drop(s) in the last minute were not logged"
         }
     }
 }

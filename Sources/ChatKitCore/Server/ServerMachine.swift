@@ -18,8 +18,9 @@ public struct ServerMachine: Sendable {
     var flushAt: Instant?
     var random: RandomSource
     var nextSweep: Instant?
-    /// Drops are logged one by one at first, then only now and then, so a flood cannot flood the log.
-    private var dropsLogged = 0
+    /// Refusals and drops are logged at most 20 a minute per log level (so debug drops do not use up
+    /// the refusals an info log shows), and a flood cannot flood the log.
+    private var refusalLogs: [LogLevel: LogLimiter] = [:]
 
     private(set) var now = Instant.zero
     private(set) var wallClockMicroseconds: Int64 = 0
@@ -111,10 +112,7 @@ public struct ServerMachine: Sendable {
 
     mutating func drop(_ reason: String) {
         statistics.datagramsDropped += 1
-        if dropsLogged < 100 || statistics.datagramsDropped % 10_000 == 0 {
-            dropsLogged += 1
-            log(.dropped(reason: reason, total: statistics.datagramsDropped))
-        }
+        log(.dropped(reason: reason, total: statistics.datagramsDropped))
     }
 
     /// The online holder of `token` at `source`, if any. Any request from it is a sign of life: it is
@@ -146,6 +144,11 @@ public struct ServerMachine: Sendable {
     }
 
     mutating func log(_ event: ServerLogEvent) {
+        if event.isRefusal {
+            let admitted = refusalLogs[event.level, default: LogLimiter()].admit(now)
+            if admitted.heldBack > 0 { emit(.log(.heldBack(count: admitted.heldBack))) }
+            guard admitted.log else { return }
+        }
         emit(.log(event))
     }
 }

@@ -12,6 +12,22 @@ struct HostileInputTests {
         sim.network.inject(bytes, from: source, to: destination)
     }
 
+    @Test("10,000 forged deregistrations write a few log lines, not 10,000")
+    func refusalsDoNotFloodTheLog() {
+        let sim = OriginalSessionTests.registered(["x"])
+        let before = sim.serverLog.lines.count
+        for id in 1...10_000 {
+            Self.forge(sim, .deregister(nick: "x", token: UInt64(id)), id: UInt64(id), to: sim.serverAddress)
+        }
+        sim.run(for: .seconds(61))
+        Self.forge(sim, .deregister(nick: "x", token: 7), id: 7, to: sim.serverAddress)
+        sim.run(for: .milliseconds(10))
+        let lines = Array(sim.serverLog.lines.dropFirst(before))
+        #expect(lines.filter { $0.hasPrefix("refused deregistration") }.count == 21, "20 in the first minute, 1 in the next")
+        #expect(lines.contains("9980 more refusal(s) and drop(s) in the last minute were not logged"))
+        #expect(sim.server?.tableByNick["x"]?.online == true)
+    }
+
     @Test("a forged 'unknown session' keepalive reply from the server's address answers nothing and is ignored")
     func forgedKeepaliveReply() {
         let sim = OriginalSessionTests.registered(["x", "y"])
