@@ -21,7 +21,7 @@ let package = Package(
         .executable(name: "udpchat-bench", targets: ["udpchat-bench"]),
     ],
     targets: [
-        .target(name: "ChatKitCore"),
+        .target(name: "ChatKitCore", dependencies: ["ChatKitCrypto"]),
         .target(name: "TransportUDP", dependencies: ["ChatKitCore", "CUDPBatch"]),
         // recvmmsg/sendmmsg, which Swift's Glibc module does not export.
         .target(name: "CUDPBatch"),
@@ -29,7 +29,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "ChatKitCrypto", dependencies: ["CCrypto"]),
         .target(name: "TransportLoopback", dependencies: ["ChatKitCore"]),
-        .target(name: "ChatKitTesting", dependencies: ["ChatKitCore", "TransportLoopback"]),
+        .target(name: "ChatKitTesting", dependencies: ["ChatKitCore", "ChatKitCrypto", "TransportLoopback"]),
         .target(name: "TransportUnix", dependencies: ["ChatKitCore"]),
         .target(name: "StoreFiles", dependencies: ["ChatKitCore"]),
         .target(name: "StoreMemory", dependencies: ["ChatKitCore"]),
@@ -40,7 +40,7 @@ let package = Package(
             path: "Examples/EmbeddedChat"),
         .executableTarget(
             name: "udpchat-bench",
-            dependencies: ["ChatKitCore", "ChatKitTesting", "TransportUDP", "StoreFiles", "StoreMemory"]),
+            dependencies: ["ChatKitCore", "ChatKitCrypto", "ChatKitTesting", "TransportUDP", "StoreFiles", "StoreMemory"]),
         .testTarget(
             name: "ChatKitTests",
             dependencies: [

@@ -50,7 +50,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Keeps messages for offline recipients until they have been delivered.
+/// Keeps messages for offline recipients until they have been delivered, and the public key each
+/// nickname was first registered with (trust on first use, as SSH does).
 ///
 /// Implementations must make `save` durable before returning: the server answers "saved" only after it
 /// returns. Messages come back from `messages(for:)` in the order they were saved. Recipients are
@@ -65,4 +66,22 @@ public protocol OfflineStore: AnyObject, Sendable {
     func messages(for recipient: String) throws(StoreError) -> [StoredMessage]
     /// Removes the given messages of `recipient`, once the recipient has acknowledged them.
     func remove(_ keys: Set<MessageKey>, for recipient: String) throws(StoreError)
+    /// The public keys pinned so far, by nickname.
+    func pinnedKeys() throws(StoreError) -> [String: [UInt8]]
+    /// Durably pins `key` to `nick`: from now on only that key registers it.
+    func pin(_ key: [UInt8], for nick: String) throws(StoreError)
+    /// Forgets `nick`'s key, so the next registration pins a new one (the operator's release).
+    func releaseKey(of nick: String) throws(StoreError)
+}
+
+extension OfflineStore {
+    /// The keys pinned so far, by nickname. By default none: a store that keeps no keys lets every nick
+    /// be claimed afresh after a server restart.
+    public func pinnedKeys() throws(StoreError) -> [String: [UInt8]] { [:] }
+
+    /// Durably pins `key` to `nick`. By default nothing is kept.
+    public func pin(_ key: [UInt8], for nick: String) throws(StoreError) {}
+
+    /// Forgets `nick`'s key (the operator's release of a nick whose key is lost). By default nothing.
+    public func releaseKey(of nick: String) throws(StoreError) {}
 }

@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitCrypto
 import TransportLoopback
 import Synchronization
 
@@ -109,6 +110,7 @@ private final class World {
     let network: LoopbackNetwork
     let serverAddress = Address(host: "server", port: 6000)
     var clients: [String: TrialClient] = [:]
+    private var keys: [String: IdentityKey] = [:]
     /// Kept here: a driver is held only by whoever started it.
     private var server: ServerDriver?
     private var seed: UInt64
@@ -146,6 +148,14 @@ private final class World {
         seed = seed &+ 0x9E37_79B9_7F4A_7C15
         var config = ClientConfig(nick: nick, server: serverAddress)
         config.random = .seeded(seed)
+        // Every process of one user has the user's key, as `udpchat` keeps it on disk.
+        if keys[nick] == nil {
+            var bytes: [UInt8] = []
+            var random = RandomSource.seeded(seed ^ 0x5DEE_CE66_D1CE_4E5B)
+            while bytes.count < 32 { withUnsafeBytes(of: random.next()) { bytes += $0 } }
+            keys[nick] = try? IdentityKey(privateKey: bytes)
+        }
+        config.identity = keys[nick]
         let client = TrialClient(config: config, address: Address(host: "host-\(nick)", port: port), world: self)
         clients[nick] = client
         client.driver.start()

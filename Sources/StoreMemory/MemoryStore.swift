@@ -17,6 +17,7 @@ public final class MemoryStore: OfflineStore, Sendable {
     }
 
     private let mailboxes = Mutex<[String: Mailbox]>([:])
+    private let keys = Mutex<[String: [UInt8]]>([:])
 
     /// An empty store.
     public init() {}
@@ -47,5 +48,17 @@ public final class MemoryStore: OfflineStore, Sendable {
             mailboxes[recipient]?.keys.subtract(keys)
             if mailboxes[recipient]?.messages.isEmpty == true { mailboxes[recipient] = nil }
         }
+    }
+
+    public func pinnedKeys() throws(StoreError) -> [String: [UInt8]] {
+        keys.withLock { $0 }
+    }
+
+    public func pin(_ key: [UInt8], for nick: String) throws(StoreError) {
+        keys.withLock { $0[nick] = key }
+    }
+
+    public func releaseKey(of nick: String) throws(StoreError) {
+        _ = keys.withLock { $0.removeValue(forKey: nick) }
     }
 }

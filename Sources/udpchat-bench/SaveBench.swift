@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitCrypto
 import Foundation
 import Synchronization
 import TransportUDP
@@ -13,11 +14,19 @@ enum SaveBench {
         let tokens = TokenBox()
         let transport = try UDPTransport(port: 0, host: "127.0.0.1")
         defer { transport.close() }
+        let senderKey = try IdentityKey.generate()
+        let recipientKey = try IdentityKey.generate()
+        let serverAddress = server.address
         transport.startReceivingBatches { batch in
             for datagram in batch {
                 guard let packet = try? Packet(decoding: datagram.bytes) else { continue }
                 switch packet.message {
-                case .registerReply(_, let token): tokens.set(packet.id, token)
+                case .registerReply(.challenge, _, let cookie):
+                    let proof = IdentityProof.signed(cookie: cookie, nick: "s", key: senderKey)
+                    if let bytes = try? Packet(id: packet.id, message: .register(nick: "s", token: 0, proof: proof)).encoded() {
+                        transport.send(bytes, to: serverAddress)
+                    }
+                case .registerReply(_, let token, _): tokens.set(packet.id, token)
                 case .deregisterReply: tokens.set(packet.id, 0)
                 case .saveReply(let outcome, _):
                     guard answered.insert(packet.id) else { continue }
@@ -31,17 +40,23 @@ enum SaveBench {
         defer { recipient.close() }
         let recipientTokens = TokenBox()
         recipient.startReceiving { datagram in
-            if let packet = try? Packet(decoding: datagram.bytes), case .registerReply(_, let token) = packet.message {
+            guard let packet = try? Packet(decoding: datagram.bytes) else { return }
+            if case .registerReply(.challenge, _, let cookie) = packet.message {
+                let proof = IdentityProof.signed(cookie: cookie, nick: "r", key: recipientKey)
+                if let bytes = try? Packet(id: packet.id, message: .register(nick: "r", token: 0, proof: proof)).encoded() {
+                    recipient.send(bytes, to: serverAddress)
+                }
+            } else if case .registerReply(_, let token, _) = packet.message {
                 recipientTokens.set(packet.id, token)
             }
         }
         func send(_ via: UDPTransport, _ packet: Packet) {
             if let bytes = try? packet.encoded() { via.send(bytes, to: server.address) }
         }
-        send(recipient, Packet(id: 1, message: .register(nick: "r", token: 0)))
+        send(recipient, Packet(id: 1, message: .register(nick: "r", token: 0, proof: IdentityProof(publicKey: recipientKey.publicKey))))
         let recipientToken = try recipientTokens.wait(for: 1)
         send(recipient, Packet(id: 2, message: .deregister(nick: "r", token: recipientToken)))
-        send(transport, Packet(id: 3, message: .register(nick: "s", token: 0)))
+        send(transport, Packet(id: 3, message: .register(nick: "s", token: 0, proof: IdentityProof(publicKey: senderKey.publicKey))))
         let token = try tokens.wait(for: 3)
         Thread.sleep(forTimeInterval: 0.05)  // let the deregistration land
 

@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitCrypto
 import Foundation
 import Glibc
 
@@ -21,6 +22,8 @@ enum StormBench {
     private struct Client {
         var fd: Int32
         var nick: String
+        var key: IdentityKey
+        var cookie: [UInt8] = []
         var token: UInt64 = 0
         var version: UInt64 = 0
         var latest: UInt64 = 1
@@ -44,7 +47,9 @@ enum StormBench {
             let (fd, _) = RawFloor.socket()
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             descriptors.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
-            clients.append(Client(fd: fd, nick: "storm\(index)"))
+            // Keys are made before the clock starts: a real client has its key on disk already.
+            guard let key = try? IdentityKey.generate() else { continue }
+            clients.append(Client(fd: fd, nick: "storm\(index)", key: key))
         }
         defer { clients.forEach { close($0.fd) } }
 
@@ -71,7 +76,7 @@ enum StormBench {
             if ContinuousClock.now - lastRetry >= .milliseconds(500) {
                 lastRetry = ContinuousClock.now
                 for index in clients.indices where clients[index].token == 0 {
-                    send(clients[index], .register(nick: clients[index].nick, token: 0), id: UInt64(index) + 1, to: server.port)
+                    send(clients[index], registration(of: clients[index]), id: UInt64(index) + 1, to: server.port)
                 }
             }
             // Like real clients, a keepalive every 10 seconds, or a long storm outlasts the server's
@@ -104,9 +109,17 @@ enum StormBench {
             serverPeakMemory: server.peakMemory)
     }
 
+    /// The client's registration, signed over the cookie it holds (none at first).
+    private static func registration(of client: Client) -> Message {
+        .register(nick: client.nick, token: 0, proof: IdentityProof.signed(cookie: client.cookie, nick: client.nick, key: client.key))
+    }
+
     private static func handle(_ packet: Packet, _ client: inout Client, port: UInt16) {
         switch packet.message {
-        case .registerReply(let outcome, let token) where outcome == .registered || outcome == .reRegistered:
+        case .registerReply(.challenge, _, let cookie):
+            client.cookie = cookie
+            send(client, registration(of: client), id: packet.id, to: port)
+        case .registerReply(let outcome, let token, _) where outcome == .registered || outcome == .reRegistered:
             client.token = token
         case .tableDelta(let delta) where delta.token == client.token:
             if delta.mode != client.mode {

@@ -1,3 +1,5 @@
+import ChatKitCrypto
+
 /// How a client behaves: who it is, where its server is, and its timing rules.
 public struct ClientConfig: Sendable {
     /// The client's nickname, already valid and normalized (see `Nickname.normalized`).
@@ -28,6 +30,9 @@ public struct ClientConfig: Sendable {
     public var random: RandomSource = .system
     /// How many received message keys are remembered to hide duplicates.
     public var rememberedMessages = 100_000
+    /// The client's Ed25519 identity for this server and nick; nil draws one from `random` (for
+    /// simulations: `udpchat` keeps a key per server and nick in the user's data folder).
+    public var identity: IdentityKey?
     /// Messages kept from the last run (the outbox), sent again once registered.
     public var keptMessages: [PendingMessage] = []
 

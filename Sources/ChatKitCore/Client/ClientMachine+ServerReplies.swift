@@ -1,7 +1,13 @@
 /// The server's answers: registration, the table, saves, lookups, `who` pages and stored messages.
 extension ClientMachine {
-    mutating func registrationAnswered(_ id: UInt64, _ outcome: RegisterOutcome, _ newToken: UInt64) {
+    mutating func registrationAnswered(_ id: UInt64, _ outcome: RegisterOutcome, _ newToken: UInt64, cookie: [UInt8]) {
         guard case .registering(let requestID, let replied, let quiet) = phase, requestID == id else { return drop() }
+        if outcome == .challenge {
+            // Prove the address and the key: sign the cookie and ask again at once.
+            guard !cookie.isEmpty, cookie.count <= 64, cookie != registrationCookie else { return drop() }
+            registrationCookie = cookie
+            return transmitRequest(id)
+        }
         if replied {
             // A retry answered again, perhaps by a server that restarted meanwhile: its token is the
             // one its table will carry.
@@ -18,6 +24,11 @@ extension ClientMachine {
             // The request stays outstanding until the table arrives; a retry makes the server resend it.
         case .checking:
             break  // the holder of our nickname is being probed; the retries fetch the verdict
+        case .challenge:
+            break  // answered above
+        case .keyMismatch:
+            show(.problem("The server knows <\(config.nick)> by another key; this identity cannot register it."))
+            exit(code: 1, notice: .exitingAfterFailure)
         case .nickInUse:
             show(.problem("The nickname <\(config.nick)> is already in use by another online client."))
             exit(code: 1, notice: .exitingAfterFailure)

@@ -1,3 +1,5 @@
+import ChatKitCrypto
+
 /// The whole client as a pure state machine: `handle(event, at:)` returns what to do, and touches nothing.
 ///
 /// A driver feeds it typed lines, datagrams, the end of input, Ctrl-C and clock ticks, and carries out the
@@ -43,6 +45,17 @@ public struct ClientMachine: Sendable {
     /// Commands waiting until the client can run them (while it registers, say), in order.
     var heldCommands = FIFOQueue<ClientCommand>()
     var inputEnded = false
+    /// The client's Ed25519 identity: `config.identity`, or one drawn from `random` (simulations).
+    let identity: IdentityKey?
+    /// The server's latest registration cookie for this address, nick and key.
+    var registrationCookie: [UInt8] = []
+
+    /// What a registration carries: the public key, the cookie and the signature over both.
+    var identityProof: IdentityProof {
+        guard let identity else { return IdentityProof() }
+        return IdentityProof.signed(cookie: registrationCookie, nick: config.nick, key: identity)
+    }
+
     /// The ids of the latest keepalives: a keepalive reply counts only if it answers one of them.
     var keepaliveIDs: [UInt64] = []
     /// Whether the outbox kept from the last run has been sent.
@@ -61,6 +74,9 @@ public struct ClientMachine: Sendable {
         self.config = config
         self.random = config.random
         self.inbox = ChatInbox(remembered: config.rememberedMessages)
+        var seed: [UInt8] = []
+        while seed.count < 32 { withUnsafeBytes(of: random.next()) { seed += $0 } }
+        self.identity = config.identity ?? (try? IdentityKey(privateKey: seed))
         self.requests = ServerRequests(interval: config.serverRetryInterval, silenceLimit: config.serverSilenceLimit)
         self.watch = ServerWatch(interval: config.keepaliveInterval)
     }
@@ -210,7 +226,7 @@ public struct ClientMachine: Sendable {
 
     private func requestMessage(for purpose: Purpose) -> Message {
         switch purpose {
-        case .register: .register(nick: config.nick, token: token)
+        case .register: .register(nick: config.nick, token: token, proof: identityProof)
         case .deregister: .deregister(nick: config.nick, token: token)
         case .save(let chat, let reason):
             .save(SaveRequest(token: token, recipient: chat.recipient, reason: reason, text: chat.text))
@@ -256,7 +272,7 @@ public struct ClientMachine: Sendable {
         if watch.heard(now) { show(.serverBack) }
         let id = packet.id
         switch packet.message {
-        case .registerReply(let outcome, let newToken): registrationAnswered(id, outcome, newToken)
+        case .registerReply(let outcome, let newToken, let cookie): registrationAnswered(id, outcome, newToken, cookie: cookie)
         case .deregisterReply(let outcome): deregistrationAnswered(id, outcome)
         case .tableDelta(let delta): tableDeltaArrived(delta)
         case .saveReply(let outcome, let peer): saveAnswered(id, outcome, peer)

@@ -31,6 +31,11 @@ public final class ServerDriver: @unchecked Sendable {
         self.clock = clock
         self.log = log
         self.logLevel = logLevel
+        do {
+            self.machine.restorePins(try store.pinnedKeys())
+        } catch {
+            log.record(.pinFailed(nick: "*", error: error))
+        }
     }
 
     /// Starts serving datagrams.
@@ -101,6 +106,12 @@ public final class ServerDriver: @unchecked Sendable {
                 // a recipient may come back online in the very batch that saved a message for it.
                 results += commit(&saves, mailboxLimit: &mailboxLimit)
                 results.append(.loaded(recipient: recipient, Result { () throws(StoreError) in try store.messages(for: recipient) }))
+            case .pinKey(let nick, let key):
+                do {
+                    try store.pin(key, for: nick)
+                } catch {
+                    log.record(.pinFailed(nick: nick, error: error))
+                }
             case .remove(let keys, let recipient):
                 do {
                     try store.remove(keys, for: recipient)

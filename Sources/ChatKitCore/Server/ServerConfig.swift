@@ -25,6 +25,11 @@ public struct ServerConfig: Sendable {
     public var probeAttempts = 20
     /// The pause between probes; a probed holder is taken for dead after `probeAttempts` of these.
     public var probeInterval: Duration = .milliseconds(200)
+    /// The secret behind registration cookies (HMAC-SHA-256 of the address, nick, key and time). Empty:
+    /// 32 bytes drawn from `random` when the server starts.
+    public var cookieSecret: [UInt8] = []
+    /// How long a cookie is good for: it is accepted in its window and the next.
+    public var cookieWindow: Duration = .seconds(30)
     /// Up to this many rows every client holds the whole table, as the original program does; above it, clients hold
     /// only their own row and the rows they look up, and `who` asks the server.
     public var wholeTableLimit = 256

@@ -9,6 +9,8 @@ public enum ServerEffect: Equatable, Sendable {
     case load(recipient: String)
     /// Delete acknowledged messages; failures only mean they may be delivered again.
     case remove(Set<MessageKey>, recipient: String)
+    /// Pin `key` to `nick` durably (its first registration), before the reply goes out.
+    case pinKey(nick: String, key: [UInt8])
     /// Record an event in the server log, if the log shows events of its level.
     case log(ServerLogEvent)
 }

@@ -45,13 +45,18 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
     case dropped(reason: String, total: Int)
     /// A message could not be encoded (a bug, never input).
     case encodingFailed(kind: MessageKind, destination: Address)
+    /// The store failed to pin (or read the pinned) keys.
+    case pinFailed(nick: String, error: StoreError)
+    /// A registration came with another key than the one the nick is pinned to.
+    case refusedKey(nick: String, from: Address)
     /// So many refusals and drops came in the last minute that `count` of them were not logged.
     case heldBack(count: Int)
 
     /// Refusals and drops: what an attacker can make happen at will, so the log rate-limits them.
     public var isRefusal: Bool {
         switch self {
-        case .refusedInvalidNick, .refusedDeregistration, .refusedWhileProbing, .refusedLiveHolder, .mailboxFull, .dropped:
+        case .refusedInvalidNick, .refusedDeregistration, .refusedWhileProbing, .refusedLiveHolder, .mailboxFull, .dropped,
+            .refusedKey:
             true
         default:
             false
@@ -97,6 +102,8 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
             "\(recipient) does not acknowledge its stored messages; trying again at its next sign of life"
         case .dropped(let reason, let total): "dropped datagram from \(reason) (\(total) dropped so far)"
         case .encodingFailed(let kind, let destination): "could not encode a \(kind) message for \(destination)"
+        case .pinFailed(let nick, let error): "could not keep the key of \(nick): \(error)"
+        case .refusedKey(let nick, let source): "refused \(nick) from \(source): another key holds it"
         case .heldBack(let count): "\(count) more refusal(s) and drop(s) in the last minute were not logged"
         }
     }

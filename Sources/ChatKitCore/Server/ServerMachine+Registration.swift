@@ -1,9 +1,23 @@
+import ChatKitCrypto
+
 /// Registration and deregistration: who gets a nickname, and when it is given up.
 extension ServerMachine {
-    mutating func register(_ id: UInt64, nick: String, token: UInt64, from source: Address) {
+    mutating func register(_ id: UInt64, nick: String, token: UInt64, proof: IdentityProof, from source: Address) {
         guard Nickname.isValidCanonical(nick) else {
             log(.refusedInvalidNick(from: source))
             return reply(id, .registerReply(.invalidNick, token: 0), to: source)
+        }
+        guard proof.publicKey.count == 32 else { return drop("\(source): registration of \(nick) without a key") }
+        // The address and the key are proved first: until the source echoes its cookie, it gets nothing
+        // bigger than the challenge (no amplification), and a signature over the cookie shows the key.
+        guard cookies.accepts(proof.cookie, from: source, nick: nick, publicKey: proof.publicKey, now: now) else {
+            let cookie = cookies.cookie(for: source, nick: nick, publicKey: proof.publicKey, now: now)
+            return reply(id, .registerReply(.challenge, token: 0, cookie: cookie), to: source)
+        }
+        guard proof.isValid(for: nick) else { return drop("\(source): registration of \(nick) with a bad signature") }
+        if let pinned = pins[nick], !Digest.constantTimeEqual(pinned, proof.publicKey) {
+            log(.refusedKey(nick: nick, from: source))
+            return reply(id, .registerReply(.keyMismatch, token: 0), to: source)
         }
         if let record = sessions[nick], record.deregistered, record.address == source, record.registrationID == id {
             // A duplicate of a registration the client has since closed with `dereg` (found by chaos seed 1333).
@@ -22,12 +36,17 @@ extension ServerMachine {
                 return probeForTakeover(record, id, from: source)
             }
         }
-        grant(id, nick: nick, to: source)
+        grant(id, nick: nick, key: proof.publicKey, to: source)
     }
 
-    /// Registers `nick` at `source`, answering request `id`, and starts delivering its stored messages.
-    mutating func grant(_ id: UInt64, nick: String, to source: Address) {
+    /// Registers `nick` at `source`, answering request `id`, and starts delivering its stored messages. A
+    /// nick's first registration pins `key` to it, durably, before the answer goes out.
+    mutating func grant(_ id: UInt64, nick: String, key: [UInt8]? = nil, to source: Address) {
         probes.cancel(nick)
+        if pins[nick] == nil, let key {
+            pins[nick] = key
+            emit(.pinKey(nick: nick, key: key))
+        }
         let record = sessions.open(nick, at: source, registrationID: id, now: now, random: &random)
         statistics.registrations += 1
         log(.registered(nick: nick, at: source, returning: record.registrationOutcome == .reRegistered))

@@ -18,6 +18,9 @@ public struct ServerMachine: Sendable {
     var flushAt: Instant?
     var random: RandomSource
     var nextSweep: Instant?
+    var cookies: RegistrationCookies
+    /// Each nickname's public key, pinned at its first registration.
+    var pins: [String: [UInt8]] = [:]
     /// Refusals and drops are logged at most 20 a minute per log level (so debug drops do not use up
     /// the refusals an info log shows), and a flood cannot flood the log.
     private var refusalLogs: [LogLevel: LogLimiter] = [:]
@@ -38,11 +41,20 @@ public struct ServerMachine: Sendable {
     /// Makes a server with an empty table.
     public init(config: ServerConfig = ServerConfig()) {
         self.config = config
-        self.random = config.random
+        var random = config.random
+        var secret = config.cookieSecret
+        while secret.count < 32 { withUnsafeBytes(of: random.next()) { secret += $0 } }
+        self.cookies = RegistrationCookies(secret: secret, window: config.cookieWindow)
+        self.random = random
         self.intake = SaveIntake(remembered: config.rememberedSaves)
         self.publisher = TablePublisher(wholeTableLimit: config.wholeTableLimit)
         self.probes = HolderProbes(attempts: config.probeAttempts, interval: config.probeInterval)
         self.courier = StoredMessageCourier(retryInterval: config.deliveryRetryInterval, attempts: config.deliveryAttempts)
+    }
+
+    /// Restores the keys pinned by an earlier run (the driver reads them from the store at start).
+    public mutating func restorePins(_ keys: [String: [UInt8]]) {
+        pins.merge(keys) { current, _ in current }
     }
 
     /// The client table, sorted by nickname.
@@ -95,7 +107,7 @@ public struct ServerMachine: Sendable {
         let source = datagram.source
         let id = packet.id
         switch packet.message {
-        case .register(let nick, let token): register(id, nick: nick, token: token, from: source)
+        case .register(let nick, let token, let proof): register(id, nick: nick, token: token, proof: proof, from: source)
         case .deregister(let nick, let token): deregister(id, nick: nick, token: token, from: source)
         case .save(let request): save(id, request, from: source)
         case .offlineAck(let token): storedMessagesAcknowledged(id, token: token, from: source)

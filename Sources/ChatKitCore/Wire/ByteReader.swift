@@ -40,6 +40,12 @@ public struct ByteReader {
     }
 
     /// Reads `count` raw bytes.
+    /// Up to 255 bytes behind a one-byte count.
+    public mutating func shortBytes(_ field: String) throws(WireError) -> [UInt8] {
+        let count = Int(try u8(field + " length"))
+        return Array(try bytes(count, field))
+    }
+
     public mutating func bytes(_ count: Int, _ field: String) throws(WireError) -> ArraySlice<UInt8> {
         guard count >= 0, remaining >= count else { throw .truncated(field: field) }
         defer { offset += count }

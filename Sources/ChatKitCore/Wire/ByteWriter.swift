@@ -40,6 +40,13 @@ public struct ByteWriter {
         u64(UInt64(bitPattern: value))
     }
 
+    /// Appends up to 255 bytes behind a one-byte count (keys, cookies, signatures).
+    public mutating func shortBytes(_ values: [UInt8]) {
+        let kept = values.prefix(255)
+        u8(UInt8(kept.count))
+        bytes.append(contentsOf: kept)
+    }
+
     /// Appends raw bytes, with no length before them.
     public mutating func raw<Bytes: Sequence>(_ values: Bytes) where Bytes.Element == UInt8 {
         bytes.append(contentsOf: values)

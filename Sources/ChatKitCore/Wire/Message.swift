@@ -1,3 +1,5 @@
+import ChatKitCrypto
+
 /// One datagram's worth of protocol: an id and a message.
 ///
 /// Every request carries a fresh id and every reply or acknowledgement echoes the id of what it answers.
@@ -19,10 +21,11 @@ public struct Packet: Equatable, Sendable {
 /// Everything ChatKit peers say to each other. `docs/PROTOCOL.md` gives the byte layout of each.
 public enum Message: Equatable, Sendable {
     /// Client → server: register `nick` at the datagram's source address. `token` is the session token of
-    /// an earlier registration in this process, or 0.
-    case register(nick: String, token: UInt64)
-    /// Server → client: the answer to `register`, with the session token to use from now on.
-    case registerReply(RegisterOutcome, token: UInt64)
+    /// an earlier registration in this process, or 0; `proof` shows the client holds the nick's key.
+    case register(nick: String, token: UInt64, proof: IdentityProof = IdentityProof())
+    /// Server → client: the answer to `register`, with the session token to use from now on; with
+    /// outcome `challenge`, the cookie to sign and send back.
+    case registerReply(RegisterOutcome, token: UInt64, cookie: [UInt8] = [])
     /// Client → server: go offline. Only the holder of `token` may deregister `nick`.
     case deregister(nick: String, token: UInt64)
     /// Server → client: the answer to `deregister`.
@@ -156,6 +159,45 @@ public enum RegisterOutcome: UInt8, Sendable {
     case invalidNick = 3
     /// The nickname's holder seems online elsewhere and is being probed: keep asking for the verdict.
     case checking = 4
+    /// Prove the address and the key: sign the cookie that comes with this answer and register again.
+    case challenge = 5
+    /// The server knows the nickname by another key: this identity cannot have it.
+    case keyMismatch = 6
+}
+
+/// What a registration carries to show who is asking: the client's Ed25519 public key, the cookie the
+/// server sent to its address, and the key's signature over `IdentityProof.signedBytes(cookie:nick:)`.
+public struct IdentityProof: Equatable, Sendable {
+    /// The 32-byte Ed25519 public key; empty only in a registration from a client with no key.
+    public var publicKey: [UInt8]
+    /// The server's cookie for this address, nick and key (empty on the first try).
+    public var cookie: [UInt8]
+    /// The 64-byte signature of `signedBytes(cookie:nick:)` (empty with an empty cookie).
+    public var signature: [UInt8]
+
+    /// Makes a proof; all empty by default.
+    public init(publicKey: [UInt8] = [], cookie: [UInt8] = [], signature: [UInt8] = []) {
+        self.publicKey = publicKey
+        self.cookie = cookie
+        self.signature = signature
+    }
+
+    /// The proof `key` gives for registering `nick` with the server's `cookie`.
+    public static func signed(cookie: [UInt8], nick: String, key: IdentityKey) -> IdentityProof {
+        let signature = cookie.isEmpty ? [] : ((try? key.sign(signedBytes(cookie: cookie, nick: nick))) ?? [])
+        return IdentityProof(publicKey: key.publicKey, cookie: cookie, signature: signature)
+    }
+
+    /// Whether the signature is the public key's, over this cookie and `nick`.
+    public func isValid(for nick: String) -> Bool {
+        IdentityKey.verify(signature, of: Self.signedBytes(cookie: cookie, nick: nick), publicKey: publicKey)
+    }
+
+    /// What the key signs: a fixed context, the cookie and the nickname, so a signature is good for
+    /// nothing but this registration.
+    public static func signedBytes(cookie: [UInt8], nick: String) -> [UInt8] {
+        Array("chatkit v7 register".utf8) + [0] + cookie + [0] + Array(nick.utf8)
+    }
 }
 
 /// How the server answered a lookup.

@@ -33,12 +33,16 @@ extension Packet {
 extension Message {
     fileprivate func encodeBody(into writer: inout ByteWriter) {
         switch self {
-        case .register(let nick, let token):
+        case .register(let nick, let token, let proof):
             writer.string(nick)
             writer.u64(token)
-        case .registerReply(let outcome, let token):
+            writer.shortBytes(proof.publicKey)
+            writer.shortBytes(proof.cookie)
+            writer.shortBytes(proof.signature)
+        case .registerReply(let outcome, let token, let cookie):
             writer.u8(outcome.rawValue)
             writer.u64(token)
+            writer.shortBytes(cookie)
         case .deregister(let nick, let token):
             writer.string(nick)
             writer.u64(token)
@@ -104,9 +108,15 @@ extension Message {
     fileprivate static func decodeBody(_ kind: MessageKind, from reader: inout ByteReader) throws(WireError) -> Message {
         switch kind {
         case .register:
-            return .register(nick: try reader.string("nick"), token: try reader.u64("token"))
+            let nick = try reader.string("nick")
+            let token = try reader.u64("token")
+            let proof = IdentityProof(
+                publicKey: try reader.shortBytes("public key"), cookie: try reader.shortBytes("cookie"),
+                signature: try reader.shortBytes("signature"))
+            return .register(nick: nick, token: token, proof: proof)
         case .registerReply:
-            return .registerReply(try reader.code("outcome", as: RegisterOutcome.self), token: try reader.u64("token"))
+            let outcome = try reader.code("outcome", as: RegisterOutcome.self)
+            return .registerReply(outcome, token: try reader.u64("token"), cookie: try reader.shortBytes("cookie"))
         case .deregister:
             return .deregister(nick: try reader.string("nick"), token: try reader.u64("token"))
         case .deregisterReply:

@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitCrypto
 import Foundation
 import Testing
 
@@ -8,9 +9,19 @@ import Testing
 struct ProtocolVectorTests {
     static let token: UInt64 = 0x0102_0304_0506_0708
 
+    /// RFC 8032's first test key, so the document's signature can be checked by anyone.
+    static let rfc8032: IdentityKey = {
+        let seed = CryptoTests.bytes("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+        guard let key = try? IdentityKey(privateKey: seed) else { preconditionFailure("libcrypto refused the RFC 8032 key") }
+        return key
+    }()
+    static let cookie: [UInt8] = Array(0x00...0x0F)
+
     /// Each vector's name, as it appears in the document, and the packet it must encode.
     static let vectors: KeyValuePairs<String, Packet> = [
-        "register": Packet(id: 1, message: .register(nick: "x", token: 0)),
+        "register": Packet(id: 1, message: .register(nick: "x", token: 0, proof: IdentityProof(publicKey: rfc8032.publicKey))),
+        "register-reply-challenge": Packet(id: 1, message: .registerReply(.challenge, token: 0, cookie: cookie)),
+        "register-signed": Packet(id: 1, message: .register(nick: "x", token: 0, proof: .signed(cookie: cookie, nick: "x", key: rfc8032))),
         "register-reply": Packet(id: 1, message: .registerReply(.registered, token: token)),
         "deregister": Packet(id: 2, message: .deregister(nick: "x", token: token)),
         "deregister-reply": Packet(id: 2, message: .deregisterReply(.deregistered)),

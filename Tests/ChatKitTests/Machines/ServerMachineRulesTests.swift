@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitCrypto
 import Testing
 
 /// The server machine on its own: datagrams in, effects out, one test per liveness rule.
@@ -43,10 +44,24 @@ struct ServerMachineRulesTests {
             }
         }
 
+        /// One key per nick: a second process of the same user has the same key.
+        var keys: [String: IdentityKey] = [:]
+
+        /// A registration request for `nick` from `address`, with the challenge answered; the replies to the
+        /// signed request.
+        mutating func asks(for nick: String, id: UInt64, from address: Address) -> [(Packet, Address)] {
+            let key = keys[nick] ?? (try? IdentityKey.generate())
+            keys[nick] = key
+            guard let key else { return [] }
+            let first = receive(.register(nick: nick, token: 0, proof: IdentityProof(publicKey: key.publicKey)), id: id, from: address)
+            guard case .registerReply(.challenge, _, let cookie)? = first.first?.0.message else { return first }
+            return receive(.register(nick: nick, token: 0, proof: .signed(cookie: cookie, nick: nick, key: key)), id: id, from: address)
+        }
+
         /// Registers `nick` at `address` and acknowledges its table; returns its token.
         mutating func register(_ nick: String, at address: Address, id: UInt64) -> UInt64 {
-            let replies = receive(.register(nick: nick, token: 0), id: id, from: address)
-            guard case .registerReply(_, let token)? = replies.first?.0.message else { return 0 }
+            let replies = asks(for: nick, id: id, from: address)
+            guard case .registerReply(_, let token, _)? = replies.first?.0.message else { return 0 }
             for (packet, _) in advance(by: .zero) {
                 if case .tableDelta(let delta) = packet.message, delta.token == token {
                     _ = receive(.tableAck(token: token, version: delta.to), id: 99, from: address)
@@ -76,7 +91,7 @@ struct ServerMachineRulesTests {
     func probesKeepLiveHolder() {
         var server = Harness()
         let token = server.register("x", at: Self.x, id: 1)
-        let first = server.receive(.register(nick: "x", token: 0), id: 7, from: Self.newcomer)
+        let first = server.asks(for: "x", id: 7, from: Self.newcomer)
         #expect(first.contains { $0.0.message == .registerReply(.checking, token: 0) && $0.1 == Self.newcomer })
         let probe = first.first { $0.1 == Self.x }
         #expect(probe?.0.message == .probe(token: token))
@@ -92,7 +107,7 @@ struct ServerMachineRulesTests {
     func silentHolderLosesNick() {
         var server = Harness()
         _ = server.register("x", at: Self.x, id: 1)
-        _ = server.receive(.register(nick: "x", token: 0), id: 7, from: Self.newcomer)
+        _ = server.asks(for: "x", id: 7, from: Self.newcomer)
         #expect(server.advance(by: .milliseconds(3_900)).allSatisfy { $0.0.message.kind == .probe })
         let verdict = server.advance(by: .milliseconds(200))
         #expect(verdict.contains { $0.0.id == 7 && $0.0.message.kind == .registerReply && $0.1 == Self.newcomer })
@@ -134,7 +149,7 @@ struct ServerMachineRulesTests {
         server.machine = ServerMachine(config: config)
         _ = server.register("a", at: Address(host: "10.1.0.1", port: 1), id: 1)
         _ = server.register("b", at: Address(host: "10.1.0.2", port: 1), id: 2)
-        _ = server.receive(.register(nick: "c", token: 0), id: 3, from: Address(host: "10.1.0.3", port: 1))
+        _ = server.asks(for: "c", id: 3, from: Address(host: "10.1.0.3", port: 1))
         let pushes = server.advance(by: .zero).filter { $0.0.message.kind == .tableDelta }
         // a and b switch to on-demand mode (an empty delta each); c gets its own row only.
         for (packet, _) in pushes {

@@ -101,6 +101,18 @@ struct StoreContractTests {
         withExtendedLifetime(folder) {}
     }
 
+    @Test("a pinned key is there after reopening, for awkward nicks too, until it is released", arguments: StoreFactory.all)
+    func pinnedKeys(_ factory: StoreFactory) throws {
+        let (store, reopen, folder) = try factory.make()
+        let key = Array(UInt8(1)...UInt8(32))
+        try store.pin(key, for: "x")
+        try store.pin(Array(repeating: 7, count: 32), for: "../é t")
+        #expect(try reopen().pinnedKeys() == ["x": key, "../é t": Array(repeating: 7, count: 32)])
+        try store.releaseKey(of: "x")
+        #expect(try reopen().pinnedKeys().keys.sorted() == ["../é t"])
+        withExtendedLifetime(folder) {}
+    }
+
     @Test("canonically equivalent spellings of a nickname share one mailbox", arguments: StoreFactory.all)
     func canonicalEquivalence(_ factory: StoreFactory) throws {
         let (store, _, folder) = try factory.make()

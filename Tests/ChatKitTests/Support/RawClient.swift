@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitCrypto
 import TransportUDP
 
 /// A protocol-level client on a real UDP socket, for tests that talk to a real server directly.
@@ -35,11 +36,25 @@ final class RawClient: Sendable {
         return nil
     }
 
-    /// Registers `nick` and returns the session token.
+    /// The raw client's identity key.
+    let key: IdentityKey? = try? IdentityKey.generate()
+
+    /// Registers `nick`, answering the server's challenge, and returns the session token.
     func register(_ nick: String, id: UInt64) -> UInt64? {
-        guard case .registerReply(let outcome, let token)? = request(Packet(id: id, message: .register(nick: nick, token: 0)))?.message,
-            outcome == .registered || outcome == .reRegistered
-        else { return nil }
-        return token
+        guard let key else { return nil }
+        var cookie: [UInt8] = []
+        for _ in 0..<3 {
+            let proof = IdentityProof.signed(cookie: cookie, nick: nick, key: key)
+            guard case .registerReply(let outcome, let token, let challenge)? = request(
+                Packet(id: id, message: .register(nick: nick, token: 0, proof: proof)))?.message
+            else { return nil }
+            if outcome == .challenge {
+                cookie = challenge
+                received.removeAll { $0.id == id }
+                continue
+            }
+            return outcome == .registered || outcome == .reRegistered ? token : nil
+        }
+        return nil
     }
 }

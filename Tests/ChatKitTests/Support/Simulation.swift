@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitCrypto
 import StoreMemory
 import Synchronization
 import ChatKitTesting
@@ -53,6 +54,7 @@ final class Simulation {
     ) -> SimulatedClient {
         var config = ClientConfig(nick: nick, server: serverAddress)
         config.random = .seeded(nextSeed())
+        config.identity = identity(of: nick)
         configure(&config)
         let client = SimulatedClient(
             nick: nick, address: Address(host: host ?? "host-\(nick)", port: port), config: config, network: network,
@@ -61,6 +63,19 @@ final class Simulation {
         processes.append(client)
         client.driver.start()
         return client
+    }
+
+    /// Each user's key, as `udpchat` keeps it on disk: every process started under a nick has the same.
+    private var keys: [String: IdentityKey] = [:]
+
+    /// The key of the user called `nick`, made (from the simulation's seed) the first time.
+    func identity(of nick: String) -> IdentityKey? {
+        if let key = keys[nick] { return key }
+        var seed = RandomSource.seeded(nextSeed())
+        var bytes: [UInt8] = []
+        while bytes.count < 32 { withUnsafeBytes(of: seed.next()) { bytes += $0 } }
+        keys[nick] = try? IdentityKey(privateKey: bytes)
+        return keys[nick]
     }
 
     /// The client started last under `nick`.

@@ -16,6 +16,11 @@ final class Inbox<Value: Sendable>: Sendable {
 
     var all: [Value] { values.withLock { $0 } }
 
+    /// Forgets the values that `match`.
+    func removeAll(where match: (Value) -> Bool) {
+        values.withLock { $0.removeAll(where: match) }
+    }
+
     /// Waits until `condition` holds for the values so far, or `timeout` passes; returns whether it held.
     @discardableResult
     func wait(timeout: Duration = .seconds(10), until condition: ([Value]) -> Bool) -> Bool {

@@ -1,0 +1,37 @@
+import ChatKitCrypto
+
+/// Stateless cookies for registrations, as QUIC's Retry and DTLS's HelloVerifyRequest: an HMAC of the
+/// source address, nick, public key and time window under a server secret. A client that echoes one
+/// receives at that address, so the server sends an address nothing bigger than the small challenge
+/// until it has; and a signature over it cannot be replayed from anywhere else.
+struct RegistrationCookies {
+    let secret: [UInt8]
+    let window: Duration
+
+    /// The cookie for this request in the window of `now`.
+    func cookie(for source: Address, nick: String, publicKey: [UInt8], now: Instant) -> [UInt8] {
+        cookie(for: source, nick: nick, publicKey: publicKey, window: windowNumber(now))
+    }
+
+    /// Whether `cookie` is the one for this request in the window of `now` or the one before.
+    func accepts(_ cookie: [UInt8], from source: Address, nick: String, publicKey: [UInt8], now: Instant) -> Bool {
+        let current = windowNumber(now)
+        return [current, current &- 1].contains {
+            Digest.constantTimeEqual(cookie, self.cookie(for: source, nick: nick, publicKey: publicKey, window: $0))
+        }
+    }
+
+    private func windowNumber(_ now: Instant) -> Int64 {
+        now.nanoseconds / max(1, window.components.seconds * 1_000_000_000 + window.components.attoseconds / 1_000_000_000)
+    }
+
+    private func cookie(for source: Address, nick: String, publicKey: [UInt8], window: Int64) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.string(source.host)
+        writer.u16(source.port)
+        writer.string(nick)
+        writer.shortBytes(publicKey)
+        writer.u64(UInt64(bitPattern: window))
+        return Array(((try? Digest.hmacSHA256(key: secret, data: writer.bytes)) ?? []).prefix(16))
+    }
+}

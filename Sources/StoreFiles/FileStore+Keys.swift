@@ -1,0 +1,44 @@
+import ChatKitCore
+import Glibc
+
+/// Pinned keys beside the mailboxes: one `<nick>.key` file per nickname (the 32-byte key, then the
+/// nickname in UTF-8), written through a temporary file, an fsync and a rename.
+extension FileStore {
+    /// The suffix of key files.
+    static let keySuffix = ".key"
+
+    public func pinnedKeys() throws(StoreError) -> [String: [UInt8]] {
+        guard let folder = opendir(directory) else { throw PosixFiles.failure("opendir", directory) }
+        defer { closedir(folder) }
+        var keys: [String: [UInt8]] = [:]
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasSuffix(Self.keySuffix), let bytes = try PosixFiles.readFile(directory + "/" + name), bytes.count > 32 else {
+                continue
+            }
+            keys[String(decoding: bytes.dropFirst(32), as: UTF8.self)] = Array(bytes.prefix(32))
+        }
+        return keys
+    }
+
+    public func pin(_ key: [UInt8], for nick: String) throws(StoreError) {
+        let path = try keyPath(for: nick)
+        let temporary = path + ".tmp"
+        let fd = try PosixFiles.openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC)
+        defer { _ = close(fd) }
+        try PosixFiles.writeAll(fd, key + Array(nick.utf8), path: temporary)
+        try PosixFiles.sync(fd, path: temporary)
+        try PosixFiles.rename(temporary, path)
+        try PosixFiles.syncDirectory(directory)
+    }
+
+    public func releaseKey(of nick: String) throws(StoreError) {
+        try PosixFiles.remove(try keyPath(for: nick))
+        try PosixFiles.syncDirectory(directory)
+    }
+
+    private func keyPath(for nick: String) throws(StoreError) -> String {
+        guard let name = MailboxFileName.encode(nick) else { throw .unstorableRecipient(nick) }
+        return directory + "/" + name.dropLast(MailboxFileName.suffix.count) + Self.keySuffix
+    }
+}

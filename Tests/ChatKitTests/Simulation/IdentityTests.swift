@@ -1,0 +1,110 @@
+import ChatKitCore
+import ChatKitCrypto
+import ChatKitTesting
+import StoreFiles
+import Testing
+
+/// Keys protect nicks and mailboxes, and no address is trusted on its own word: each attack from the
+/// identity issue, tried against the server and clients.
+@Suite("Identity: keys, cookies and pins")
+struct IdentityTests {
+    /// A process claiming `nick` with a key of its own (not the user's), from another address.
+    static func impostor(_ sim: Simulation, _ nick: String, port: UInt16 = 7000) -> SimulatedClient {
+        sim.startClient(nick, host: "10.6.6.6", port: port) { config in
+            config.identity = try? IdentityKey.generate()
+        }
+    }
+
+    @Test("mailbox theft: after x deregisters, another key cannot register x and read its mail; x can")
+    func mailboxTheft() {
+        let sim = OriginalSessionTests.registered(["x", "y"])
+        let x = sim["x"]
+        sim.type("x", "dereg")
+        sim.type("y", "send x for x only")
+        let thief = Self.impostor(sim, "x")
+        sim.run(for: .seconds(1))
+        #expect(thief.lines == [">>> [The server knows <x> by another key; this identity cannot register it.]", ">>> [Exiting]"])
+        #expect(!thief.lines.contains { $0.contains("for x only") })
+        x.console.type("reg")
+        sim.run(for: .seconds(1))
+        #expect(x.lines.contains { $0.hasSuffix("for x only") }, "the real x still gets its mail")
+    }
+
+    @Test("hijack: a registration of a live nick with another key is refused; the holder keeps it and its messages")
+    func hijackOfLiveNick() {
+        let sim = OriginalSessionTests.registered(["x", "y", "a"])
+        let x = sim["x"]
+        let attacker = sim["a"]
+        attacker.console.type("send x are you there")  // x answers: a "no ACK" claim has nothing to stand on (Machines: probes)
+        sim.run(for: .seconds(1))
+        let hijacker = Self.impostor(sim, "x", port: 7001)
+        sim.run(for: .seconds(5))
+        #expect(hijacker.exitStatus == 1)
+        sim.type("y", "send x still you?", settle: .seconds(1))
+        #expect(x.lines.contains(">>> y: still you?"))
+        #expect(sim.server?.tableByNick["x"]?.address == Address(host: "127.0.0.1", port: 6061))
+    }
+
+    @Test("the same user's second process (same key) is a takeover candidate, not a stranger")
+    func sameKeyIsTheUser() {
+        let sim = OriginalSessionTests.registered(["x", "y"])
+        sim["x"].crash()
+        let again = sim.startClient("x", host: "10.1.1.1", port: 7000)
+        sim.run(for: .seconds(5))
+        #expect(again.lines == [">>> [Welcome back, you are re-registered.]", ">>> [Client table updated.]"])
+    }
+
+    @Test("a pinned key survives a server restart on files")
+    func pinSurvivesRestart() throws {
+        let folder = try TemporaryFolder()
+        let sim = Simulation(store: try FileStore(directory: folder.path))
+        sim.startServer()
+        sim.startClient("x", host: "127.0.0.1", port: 6061)
+        sim.run(for: .milliseconds(100))
+        sim.type("x", "dereg")
+        sim.crashServer()
+        let reopened = Simulation(store: try FileStore(directory: folder.path))
+        reopened.startServer()
+        let thief = Self.impostor(reopened, "x")
+        reopened.run(for: .seconds(1))
+        #expect(thief.exitStatus == 1)
+        #expect(reopened.server?.tableByNick["x"] == nil, "nothing was granted")
+    }
+
+    @Test("amplification: a forged registration gets a challenge no bigger than itself, and nothing more")
+    func noAmplification() throws {
+        var server = ServerMachine()
+        let victim = Address(host: "192.0.2.7", port: 4444)
+        let key = try IdentityKey.generate()
+        let request = try Packet(id: 1, message: .register(nick: "x", token: 0, proof: IdentityProof(publicKey: key.publicKey))).encoded()
+        let effects = server.handle(.datagram(Datagram(bytes: request, source: victim)), at: .zero, wallClockMicroseconds: 0)
+        let sent = effects.compactMap { if case .send(let bytes, let to) = $0 { (bytes, to) } else { nil } }
+        #expect(sent.count == 1 && sent[0].1 == victim)
+        #expect(sent[0].0.count <= request.count, "\(sent[0].0.count) bytes out for \(request.count) in")
+        let later = server.handle(.tick, at: .zero + .seconds(5), wallClockMicroseconds: 0)
+        #expect(!later.contains { if case .send = $0 { true } else { false } }, "no table goes to an unvalidated address")
+    }
+
+    @Test("a signature over another address's cookie, or by another key, is dropped")
+    func forgedProofs() throws {
+        var server = ServerMachine()
+        let key = try IdentityKey.generate()
+        let other = try IdentityKey.generate()
+        let attacker = Address(host: "192.0.2.9", port: 1)
+        let first = try Packet(id: 1, message: .register(nick: "x", token: 0, proof: IdentityProof(publicKey: key.publicKey))).encoded()
+        let challenge = server.handle(.datagram(Datagram(bytes: first, source: attacker)), at: .zero, wallClockMicroseconds: 0)
+        guard case .send(let bytes, _)? = challenge.first, case .registerReply(.challenge, _, let cookie) = try Packet(decoding: bytes).message
+        else { return #expect(Bool(false), "a challenge") }
+        // Signed by another key than the one named, or replayed from another address: no answer at all.
+        var wrongKey = IdentityProof.signed(cookie: cookie, nick: "x", key: other)
+        wrongKey.publicKey = key.publicKey
+        let replies = [
+            server.handle(.datagram(Datagram(bytes: try Packet(id: 1, message: .register(nick: "x", token: 0, proof: wrongKey)).encoded(), source: attacker)), at: .zero, wallClockMicroseconds: 0),
+            server.handle(.datagram(Datagram(bytes: try Packet(id: 1, message: .register(nick: "x", token: 0, proof: .signed(cookie: cookie, nick: "x", key: key))).encoded(), source: Address(host: "192.0.2.10", port: 1))), at: .zero, wallClockMicroseconds: 0),
+        ]
+        for effects in replies {
+            #expect(!effects.contains { if case .send(let bytes, _) = $0 { (try? Packet(decoding: bytes))?.message.kind == .registerReply && !(bytes.count < 40) } else { false } })
+        }
+        #expect(server.tableByNick["x"] == nil)
+    }
+}
