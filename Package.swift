@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "TransportLoopback", dependencies: ["ChatKitCore"]),
         .target(name: "ChatKitTesting", dependencies: ["ChatKitCore", "ChatKitCrypto", "TransportLoopback"]),
         .target(name: "TransportUnix", dependencies: ["ChatKitCore"]),
-        .target(name: "StoreFiles", dependencies: ["ChatKitCore"]),
+        .target(name: "StoreFiles", dependencies: ["ChatKitCore", "ChatKitCrypto"]),
         .target(name: "StoreMemory", dependencies: ["ChatKitCore"]),
         .target(name: "ChatKitTerminal", dependencies: ["ChatKitCore"]),
         .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "ChatKitTerminal", "TransportUDP", "StoreFiles"]),

@@ -21,6 +21,7 @@ bin=$(swift build --product udpchat --show-bin-path)/udpchat
 
 ns="ckloss$$"
 work=$(mktemp -d)
+export XDG_DATA_HOME=$work/share  # keys and outboxes stay in the test's folder
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done

@@ -8,6 +8,7 @@ command -v tmux >/dev/null || { echo "tmux is not installed" >&2; exit 1; }
 [ -x .build/debug/udpchat ] || swift build --product udpchat >/dev/null
 bin=$PWD/.build/debug/udpchat
 work=$(mktemp -d)
+export XDG_DATA_HOME=$work/share  # keys and outboxes stay in the test's folder
 socket=chatkit-test-$$
 t() { tmux -L "$socket" "$@"; }
 cleanup() { t kill-server 2>/dev/null; rm -rf "$work"; }

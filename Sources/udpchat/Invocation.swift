@@ -9,6 +9,8 @@ struct ServerOptions: Equatable {
     /// Up to this many rows every client holds the whole table; above it, rows are looked up on demand.
     var wholeTableLimit = ServerConfig().wholeTableLimit
     var logLevel = LogLevel.info
+    /// `--release-nick`: forget this nick's key (its owner lost it) and exit, instead of serving.
+    var releaseNick: String?
 }
 
 /// How a client was asked to run.
@@ -21,6 +23,10 @@ struct ClientOptions: Equatable {
     var keepaliveSeconds = 10
     var colors = true
     var timestamps = true
+    /// `--identity FILE`: the key file to use instead of the one kept per server and nick.
+    var identityFile: String?
+    /// `--fingerprint`: print the key's fingerprint and exit.
+    var fingerprintOnly = false
 }
 
 /// What the command line asks for.
@@ -31,8 +37,8 @@ enum Invocation: Equatable {
     case version
 
     static let usage = """
-        usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>] [--whole-table-limit <n>] [--log-level quiet|info|debug]
-               udpchat -c <nick> <server-ip> <server-port> [<client-port>] [--keepalive <seconds>] [--no-color] [--no-timestamps]
+        usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>] [--whole-table-limit <n>] [--log-level quiet|info|debug] [--release-nick <nick>]
+               udpchat -c <nick> <server-ip> <server-port> [<client-port>] [--keepalive <seconds>] [--no-color] [--no-timestamps] [--identity <file>] [--fingerprint]
                udpchat server --port <server-port> [options as for -s]
                udpchat client --nick <nick> --server <server-ip> --server-port <port> [--port <client-port>] [options as for -c]
                udpchat --help | --version
@@ -52,17 +58,23 @@ enum Invocation: Equatable {
           --whole-table-limit <n>    up to this many clients, every client holds the whole table
                                      (default 256); above it, rows are looked up on demand
           --log-level <level>        quiet, info (default: registrations, saves, refusals) or debug
+          --release-nick <nick>      forget the key the nick is pinned to (its owner lost it), then exit;
+                                     run it with the server stopped
 
         Client options:
           <client-port>              the UDP port to chat on; omitted or 0: any free port, printed at start
           --keepalive <seconds>      how often to tell the server you are alive (default 10)
           --no-color                 no colors on a terminal (so does NO_COLOR=1)
           --no-timestamps            no HH:MM time before each message on a terminal
+          --identity <file>          the key file to use (default: one per server and nick, kept in
+                                     $XDG_DATA_HOME/udpchat/keys, else ~/.local/share/udpchat/keys)
+          --fingerprint              print the key's fingerprint and exit
 
         Commands, once the client runs (case does not matter):
           send <nick> <message>      send a message (also /msg)
           who [prefix]               list the clients (also /who)
           dereg / reg                go offline / come back online
+          key                        show your key's fingerprint
           help                       list the commands (also /help)
           quit                       leave (also /quit, exit, Ctrl-D, Ctrl-C)
 
@@ -92,11 +104,11 @@ enum Invocation: Equatable {
 
     /// The flags that take a value, and the mode each belongs to.
     private static let valueFlags = [
-        "--data-dir": "-s", "--mailbox-limit": "-s", "--whole-table-limit": "-s", "--log-level": "-s", "--port": "", "--keepalive": "-c",
+        "--data-dir": "-s", "--mailbox-limit": "-s", "--whole-table-limit": "-s", "--log-level": "-s", "--release-nick": "-s", "--identity": "-c", "--port": "", "--keepalive": "-c",
         "--nick": "client", "--server": "client", "--server-port": "client",
     ]
     /// The flags that take no value, and the mode each belongs to.
-    private static let switches = ["--no-color": "-c", "--no-timestamps": "-c"]
+    private static let switches = ["--no-color": "-c", "--no-timestamps": "-c", "--fingerprint": "-c"]
 
     /// A wrong command line, with the reason to show above the usage.
     struct UsageError: Error, Equatable {
@@ -164,6 +176,13 @@ enum Invocation: Equatable {
             if let limit = flags["--mailbox-limit"] {
                 options.mailboxLimit = try Self.number(limit, name: "--mailbox-limit", in: 1...1_000_000)
             }
+            if let nick = flags["--release-nick"] {
+                do {
+                    options.releaseNick = try Nickname.normalized(nick)
+                } catch {
+                    throw UsageError(reason: "--release-nick: invalid nickname: \(error)")
+                }
+            }
             if let limit = flags["--whole-table-limit"] {
                 options.wholeTableLimit = try Self.number(limit, name: "--whole-table-limit", in: 0...100_000)
             }
@@ -187,6 +206,8 @@ enum Invocation: Equatable {
             }
             options.colors = flags["--no-color"] == nil
             options.timestamps = flags["--no-timestamps"] == nil
+            options.identityFile = flags["--identity"]
+            options.fingerprintOnly = flags["--fingerprint"] != nil
             self = .client(options)
         case nil:
             throw UsageError(reason: "choose -s (server) or -c (client)")

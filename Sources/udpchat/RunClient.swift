@@ -9,14 +9,26 @@ func runClient(_ options: ClientOptions) -> Int32 {
     guard let serverIP = UDPTransport.numericHost(options.serverHost) else {
         return fail("cannot resolve server address \(options.serverHost)")
     }
+    let server = Address(host: serverIP, port: options.serverPort)
+    var config = ClientConfig(nick: options.nick, server: server)
+    // The identity: created silently at the first start, one per server and nick, readable only by you.
+    guard let keyPath = options.identityFile ?? IdentityFile.path(in: Invocation.userDataDirectory + "/keys", server: server, nick: options.nick)
+    else { return fail("no key file can be named for \(options.nick)") }
+    do {
+        config.identity = try IdentityFile.loadOrCreate(keyPath)
+    } catch {
+        return fail("\(error)")
+    }
+    if options.fingerprintOnly {
+        print("\(options.nick) at \(server): \(config.identity?.fingerprint ?? "no key") (\(keyPath))")
+        return 0
+    }
     let transport: UDPTransport
     do {
         transport = try UDPTransport(port: options.clientPort)
     } catch {
         return fail("\(error)")
     }
-    let server = Address(host: serverIP, port: options.serverPort)
-    var config = ClientConfig(nick: options.nick, server: server)
     // Nothing typed is lost: what the server could not take last time is kept here and sent again.
     let outbox = try? FileOutbox(directory: Invocation.userDataDirectory + "/outbox", server: server, nick: options.nick)
     config.keptMessages = outbox?.load() ?? []

@@ -14,6 +14,15 @@ func runServer(_ options: ServerOptions) -> Int32 {
     } catch {
         return fail("\(error)")
     }
+    if let nick = options.releaseNick {
+        do {
+            try store.releaseKey(of: nick)
+        } catch {
+            return fail("\(error)")
+        }
+        print("released the key of \(nick): its next registration pins a new one")
+        return 0
+    }
     var config = ServerConfig()
     config.mailboxLimit = options.mailboxLimit
     config.wholeTableLimit = options.wholeTableLimit

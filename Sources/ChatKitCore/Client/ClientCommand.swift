@@ -10,6 +10,8 @@ public enum ClientCommand: Equatable, Sendable {
     case who(prefix: String)
     /// `help`: list the commands.
     case help
+    /// `key`: show the fingerprint of the client's identity key.
+    case key
     /// `quit` (or `exit`): leave once pending sends are settled.
     case quit
     /// Nothing to do (an empty line).
@@ -23,6 +25,7 @@ public enum ClientCommand: Equatable, Sendable {
         "reg [nick]              come back online (your own nick)",
         "dereg [nick]            go offline (your own nick)",
         "who [prefix]            list the clients (those whose nick starts with prefix; also /who)",
+        "key                     show your key's fingerprint",
         "help                    show this list (also /help)",
         "quit                    leave (also /quit, exit)",
     ]
@@ -61,6 +64,8 @@ public enum ClientCommand: Equatable, Sendable {
             self = extraneous ? .invalid("Usage: who [prefix]") : .who(prefix: argument)
         case "help":
             self = .help
+        case "key":
+            self = .key
         case "quit", "exit":
             self = .quit
         default:

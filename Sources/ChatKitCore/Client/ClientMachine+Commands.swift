@@ -19,6 +19,7 @@ extension ClientMachine {
         case .help:
             show(.info("Commands:"))
             for line in ClientCommand.usage { show(.info("  " + line)) }
+        case .key: show(.info("Your key's fingerprint: \(identity?.fingerprint ?? "none")"))
         case .who(let prefix): who(prefix: (try? Nickname.normalized(prefix)) ?? prefix)
         case .quit:
             // Nothing typed after `quit` runs.

@@ -256,6 +256,7 @@ struct ClientBehaviourTests {
         // A new server process on the same folder, and y comes back as a new process.
         let reopened = try FileStore(directory: folder.path)
         let sim2 = Simulation(store: reopened)
+        sim2.useKeys(of: sim)
         sim2.startServer()
         let y = sim2.startClient("y", host: "127.0.0.1", port: 6062)
         sim2.run(for: .milliseconds(200))

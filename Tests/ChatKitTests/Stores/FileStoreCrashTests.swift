@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitCrypto
 import Foundation
 import StoreFiles
 import Testing
@@ -14,6 +15,9 @@ struct FileStoreCrashTests {
         var random = RandomSource.seeded(3)
         var acknowledged: Set<UInt64> = []
         var nextID: UInt64 = 1_000
+        // The same two users every round: their keys were pinned in the first.
+        let recipientKey = try IdentityKey.generate()
+        let senderKey = try IdentityKey.generate()
         for round in 0..<20 {
             let port = try BinaryEndToEndTests.freePorts(1)[0]
             let server = try RunningProcess(["-s", String(port), "--data-dir", folder.path])
@@ -21,10 +25,10 @@ struct FileStoreCrashTests {
             let address = Address(host: "127.0.0.1", port: port)
 
             // The recipient registers and goes offline; the sender registers.
-            let recipient = try RawClient(server: address)
+            let recipient = try RawClient(server: address, key: recipientKey)
             let recipientToken = try #require(recipient.register("r", id: UInt64(round) * 10 + 1))
             _ = recipient.request(Packet(id: UInt64(round) * 10 + 2, message: .deregister(nick: "r", token: recipientToken)))
-            let sender = try RawClient(server: address)
+            let sender = try RawClient(server: address, key: senderKey)
             let token = try #require(sender.register("s", id: UInt64(round) * 10 + 3))
 
             // Saves stream in; the server is killed after a random number of them.

@@ -8,8 +8,10 @@ final class RawClient: Sendable {
     let server: Address
     let received = Inbox<Packet>()
 
-    init(server: Address) throws {
+    /// A raw client of `server`; `key` is its user's key (a fresh one unless given).
+    init(server: Address, key: IdentityKey? = try? IdentityKey.generate()) throws {
         self.server = server
+        self.key = key
         transport = try UDPTransport(port: 0, host: "127.0.0.1")
         let received = self.received
         transport.startReceiving { datagram in
@@ -37,7 +39,7 @@ final class RawClient: Sendable {
     }
 
     /// The raw client's identity key.
-    let key: IdentityKey? = try? IdentityKey.generate()
+    let key: IdentityKey?
 
     /// Registers `nick`, answering the server's challenge, and returns the session token.
     func register(_ nick: String, id: UInt64) -> UInt64? {

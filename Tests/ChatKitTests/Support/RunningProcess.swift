@@ -24,6 +24,10 @@ final class RunningProcess: Sendable {
         process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        // Keys and outboxes go to a folder of the test run's, not the user's home.
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_DATA_HOME"] = NSTemporaryDirectory() + "chatkit-tests-data-\(getpid())"
+        process.environment = environment
         process.standardInput = input
         process.standardOutput = output
         process.standardError = output

@@ -68,6 +68,12 @@ final class Simulation {
     /// Each user's key, as `udpchat` keeps it on disk: every process started under a nick has the same.
     private var keys: [String: IdentityKey] = [:]
 
+    /// The same users as `other`: their processes here use the keys they had there (a new simulation
+    /// standing for a later run of the same machines).
+    func useKeys(of other: Simulation) {
+        keys = other.keys
+    }
+
     /// The key of the user called `nick`, made (from the simulation's seed) the first time.
     func identity(of nick: String) -> IdentityKey? {
         if let key = keys[nick] { return key }
