@@ -14,10 +14,20 @@ extension ServerMachine {
             let cookie = cookies.cookie(for: source, nick: nick, publicKey: proof.publicKey, now: now)
             return reply(id, .registerReply(.challenge, token: 0, cookie: cookie), to: source)
         }
-        guard proof.isValid(for: nick) else { return drop("\(source): registration of \(nick) with a bad signature") }
-        if let pinned = pins[nick], !Digest.constantTimeEqual(pinned, proof.publicKey) {
-            log(.refusedKey(nick: nick, from: source))
-            return reply(id, .registerReply(.keyMismatch, token: 0), to: source)
+        if let pinned = pins[nick] {
+            guard Digest.constantTimeEqual(pinned, proof.publicKey) else {
+                log(.refusedKey(nick: nick, from: source))
+                return reply(id, .registerReply(.keyMismatch, token: 0), to: source)
+            }
+            // A pinned nick is the key's: prove it, unless this is a retry of the registration this
+            // address already holds. (A first registration needs no proof: whoever comes first pins the
+            // key they name, as SSH trusts a host key on first use; naming a key one does not hold only
+            // locks oneself out. That saves the server a signature check per new nick.)
+            let record = sessions[nick]
+            let isGrantedRetry = record?.online == true && record?.address == source && record?.registrationID == id
+            guard isGrantedRetry || proof.isValid(for: nick) else {
+                return drop("\(source): registration of \(nick) with a bad signature")
+            }
         }
         if let record = sessions[nick], record.deregistered, record.address == source, record.registrationID == id {
             // A duplicate of a registration the client has since closed with `dereg` (found by chaos seed 1333).

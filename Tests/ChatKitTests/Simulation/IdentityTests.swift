@@ -85,26 +85,36 @@ struct IdentityTests {
         #expect(!later.contains { if case .send = $0 { true } else { false } }, "no table goes to an unvalidated address")
     }
 
-    @Test("a signature over another address's cookie, or by another key, is dropped")
+    @Test("for a pinned nick, a signature by another key, or over another address's cookie, gets nothing")
     func forgedProofs() throws {
         var server = ServerMachine()
         let key = try IdentityKey.generate()
         let other = try IdentityKey.generate()
+        let owner = Address(host: "192.0.2.1", port: 1)
         let attacker = Address(host: "192.0.2.9", port: 1)
-        let first = try Packet(id: 1, message: .register(nick: "x", token: 0, proof: IdentityProof(publicKey: key.publicKey))).encoded()
-        let challenge = server.handle(.datagram(Datagram(bytes: first, source: attacker)), at: .zero, wallClockMicroseconds: 0)
-        guard case .send(let bytes, _)? = challenge.first, case .registerReply(.challenge, _, let cookie) = try Packet(decoding: bytes).message
-        else { return #expect(Bool(false), "a challenge") }
-        // Signed by another key than the one named, or replayed from another address: no answer at all.
-        var wrongKey = IdentityProof.signed(cookie: cookie, nick: "x", key: other)
-        wrongKey.publicKey = key.publicKey
-        let replies = [
-            server.handle(.datagram(Datagram(bytes: try Packet(id: 1, message: .register(nick: "x", token: 0, proof: wrongKey)).encoded(), source: attacker)), at: .zero, wallClockMicroseconds: 0),
-            server.handle(.datagram(Datagram(bytes: try Packet(id: 1, message: .register(nick: "x", token: 0, proof: .signed(cookie: cookie, nick: "x", key: key))).encoded(), source: Address(host: "192.0.2.10", port: 1))), at: .zero, wallClockMicroseconds: 0),
-        ]
-        for effects in replies {
-            #expect(!effects.contains { if case .send(let bytes, _) = $0 { (try? Packet(decoding: bytes))?.message.kind == .registerReply && !(bytes.count < 40) } else { false } })
+        func register(_ proof: IdentityProof, id: UInt64, from source: Address) throws -> Message? {
+            let bytes = try Packet(id: id, message: .register(nick: "x", token: 0, proof: proof)).encoded()
+            let effects = server.handle(.datagram(Datagram(bytes: bytes, source: source)), at: .zero, wallClockMicroseconds: 0)
+            return effects.compactMap { if case .send(let reply, source) = $0 { try? Packet(decoding: reply).message } else { nil } }.first
         }
-        #expect(server.tableByNick["x"] == nil)
+        func cookie(for source: Address, id: UInt64) throws -> [UInt8] {
+            guard case .registerReply(.challenge, _, let cookie)? = try register(IdentityProof(publicKey: key.publicKey), id: id, from: source)
+            else { return [] }
+            return cookie
+        }
+        // The owner registers x and goes offline: x is pinned to `key`.
+        let ownerCookie = try cookie(for: owner, id: 1)
+        _ = try register(.signed(cookie: ownerCookie, nick: "x", key: key), id: 1, from: owner)
+        _ = try register(.signed(cookie: ownerCookie, nick: "x", key: key), id: 1, from: owner)
+        #expect(server.tableByNick["x"]?.address == owner)
+        // The attacker names the pinned key but signs with its own: dropped, no answer.
+        var wrongKey = IdentityProof.signed(cookie: try cookie(for: attacker, id: 2), nick: "x", key: other)
+        wrongKey.publicKey = key.publicKey
+        #expect(try register(wrongKey, id: 2, from: attacker) == nil)
+        // The owner's signed proof replayed from the attacker's address: its cookie is not the attacker's.
+        let replayed = try register(.signed(cookie: ownerCookie, nick: "x", key: key), id: 3, from: attacker)
+        guard case .registerReply(let outcome, _, _)? = replayed else { return #expect(Bool(false), "an answer") }
+        #expect(outcome == .challenge, "a new challenge, nothing more")
+        #expect(server.tableByNick["x"]?.address == owner)
     }
 }
