@@ -60,8 +60,10 @@ struct Report {
             - **Registration storm**: N sockets register at once with a server in a child process, served by one
               poll loop of the benchmark's. A client has converged when it holds everything the server sent
               it: above the whole-table limit (256 rows) that is its own row, as clients then hold only the
-              rows they use. The raw floor beside it is the time the same number of datagrams (register,
-              reply, delta, ack: four per client) takes at the raw one-way rate. Server CPU and peak memory
+              rows they use. Each registration is the v7 handshake (challenge, then the cookie back); the
+              storm's clients do not sign, as a new nick needs no signature, so that one process playing
+              10,000 clients does not trickle its answers and measure itself. The raw floor beside it is
+              the time four datagrams per client take at the raw one-way rate. Server CPU and peak memory
               come from /proc.
             - **Simulated storm**: N clients register in waves of 100 on the loopback network with the virtual
               clock (`RegistrationStorm`, the scale test's scenario), each size in a child process; every
