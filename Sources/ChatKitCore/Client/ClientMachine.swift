@@ -64,7 +64,7 @@ public struct ClientMachine: Sendable {
     private(set) var now = Instant.zero
     private var effects: [ClientEffect] = []
     /// True while a batch of events is handled: chat acknowledgements wait for its end.
-    private var handlingBatch = false
+    private(set) var handlingBatch = false
 
     /// Datagrams that were not valid or not expected, and so were dropped.
     public private(set) var droppedDatagrams = 0
@@ -156,36 +156,6 @@ public struct ClientMachine: Sendable {
         chats.removeAll()
         requests.removeAll()
         heldCommands.removeAll()
-    }
-
-    /// Nothing typed is lost: messages no one has taken yet (chats awaiting an ACK, saves and lookups the
-    /// server never answered, sends still waiting to run) go to the outbox, with their ids, for the next
-    /// start to send.
-    mutating func keepUntaken() {
-        var untaken = chats.pending.map { PendingMessage(id: $0.id, recipient: $0.recipient, text: $0.text) }
-        for (id, request) in requests.requests.sorted(by: { $0.value.startedAt < $1.value.startedAt }) {
-            switch request.purpose {
-            case .save(let chat, _): untaken.append(PendingMessage(id: chat.id, recipient: chat.recipient, text: chat.text))
-            case .lookup(let recipient, let text, let chatID): untaken.append(PendingMessage(id: chatID ?? id, recipient: recipient, text: text))
-            default: break
-            }
-        }
-        while let command = heldCommands.popFirst() {
-            if case .send(let recipient, let text) = command {
-                untaken.append(PendingMessage(id: newMessageID(), recipient: recipient, text: text))
-            }
-        }
-        if !untaken.isEmpty { effects.append(.keepInOutbox(untaken)) }
-    }
-
-    /// Once registered, the messages kept from the last run go out again (with their ids), and the
-    /// outbox is emptied: if they fail again, they are kept again.
-    mutating func sendKeptMessages() {
-        guard !config.keptMessages.isEmpty, !keptMessagesSent else { return }
-        keptMessagesSent = true
-        show(.resendingOutbox(count: config.keptMessages.count))
-        effects.append(.keepInOutbox([]))
-        for message in config.keptMessages { send(to: message.recipient, text: message.text, id: message.id) }
     }
 
     private mutating func finishIfInputEndedAndSettled() {
@@ -291,15 +261,6 @@ public struct ClientMachine: Sendable {
         }
     }
 
-    private mutating func receiveFromPeer(_ packet: Packet, _ source: Address) {
-        switch packet.message {
-        case .chat(let from, let text): chatArrived(packet.id, from: from, text: text, source: source)
-        case .chatAck: chatAcknowledged(packet.id, by: source)
-        case .chatAcks(let ids): for id in ids { chatAcknowledged(id, by: source) }
-        default: drop()
-        }
-    }
-
     mutating func drop() {
         droppedDatagrams += 1
     }
@@ -309,23 +270,6 @@ public struct ClientMachine: Sendable {
         case .online, .deregistering, .registering(_, replied: true, _): true
         default: false
         }
-    }
-
-    private mutating func chatArrived(_ id: UInt64, from sender: String, text: String, source: Address) {
-        // An offline client does not answer, so the sender falls back to the server as it should. A chat
-        // counts only from the address the table gives for its sender, so nobody can speak for another.
-        guard isRegisteredWithServer, replica[sender]?.address == source else { return drop() }
-        if let notice = inbox.chatArrived(id, from: sender, text: text) { show(notice) }
-        if handlingBatch {
-            inbox.holdAck(id, for: source)
-        } else {
-            transmit(Packet(id: id, message: .chatAck), to: source)
-        }
-    }
-
-    private mutating func chatAcknowledged(_ id: UInt64, by source: Address) {
-        guard let chat = chats.acknowledged(id, by: source) else { return drop() }
-        show(.delivered(to: chat.recipient))
     }
 
     // MARK: - Helpers
@@ -338,6 +282,10 @@ public struct ClientMachine: Sendable {
     mutating func transmit(_ packet: Packet, to destination: Address) {
         guard let bytes = try? packet.encoded() else { return }
         effects.append(.send(bytes, to: destination))
+    }
+
+    mutating func emit(_ effect: ClientEffect) {
+        effects.append(effect)
     }
 
     mutating func show(_ notice: Notice) {

@@ -73,7 +73,9 @@ public final class ClientDriver: @unchecked Sendable {
         }
         if !outbox.isEmpty { transport.send(outbox) }
         for notice in notices { console.show(notice) }
-        if notices.contains(.tableUpdated) || notices.contains(where: { if case .delivered = $0 { true } else { false } }) {
+        // Only when the table changed (an update, or a row looked up): sorting it per batch of chats is
+        // what a pipelined stream cannot afford.
+        if notices.contains(.tableUpdated) || machine.tableByNick.count != knownNicknames.count {
             let nicknames = machine.tableEntries.map(\.nick)
             if nicknames != knownNicknames {
                 knownNicknames = nicknames
