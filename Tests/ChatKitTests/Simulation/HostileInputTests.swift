@@ -121,7 +121,7 @@ struct HostileInputTests {
         #expect(sim.server?.tableEntries.first?.address == Address(host: "127.0.0.1", port: 6061))
     }
 
-    @Test("a dead holder's nickname goes to a newcomer once every probe goes unanswered")
+    @Test("a dead holder's nickname goes to a newcomer with its key once every probe goes unanswered")
     func takeoverOfDeadHolder() {
         let sim = OriginalSessionTests.registered(["x", "y"])
         sim["x"].crash()

@@ -45,15 +45,6 @@ struct IdentityTests {
         #expect(sim.server?.tableByNick["x"]?.address == Address(host: "127.0.0.1", port: 6061))
     }
 
-    @Test("the same user's second process (same key) is a takeover candidate, not a stranger")
-    func sameKeyIsTheUser() {
-        let sim = OriginalSessionTests.registered(["x", "y"])
-        sim["x"].crash()
-        let again = sim.startClient("x", host: "10.1.1.1", port: 7000)
-        sim.run(for: .seconds(5))
-        #expect(again.lines == [">>> [Welcome back, you are re-registered.]", ">>> [Client table updated.]"])
-    }
-
     @Test("a pinned key survives a server restart on files")
     func pinSurvivesRestart() throws {
         let folder = try TemporaryFolder()
