@@ -9,9 +9,13 @@ seconds=${1:-60}
 out=.build/fuzz
 mkdir -p "$out/corpus"
 
+# ChatKitCore imports ChatKitCrypto (on the system's libcrypto): build it as a module of its own first.
+swiftc -O -sanitize=address -parse-as-library -module-name ChatKitCrypto -I Sources/CCrypto \
+    -emit-module -emit-module-path "$out/ChatKitCrypto.swiftmodule" -emit-library -static \
+    -o "$out/libChatKitCrypto.a" Sources/ChatKitCrypto/*.swift
 mapfile -t sources < <(find Sources/ChatKitCore -name '*.swift' | sort)
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name ChatKitFuzz \
-    "${sources[@]}" scripts/fuzz/DecoderFuzzTarget.swift -o "$out/decoder-fuzzer" 2>&1 \
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name ChatKitFuzz -I "$out" -I Sources/CCrypto \
+    "${sources[@]}" scripts/fuzz/DecoderFuzzTarget.swift -L "$out" -lChatKitCrypto -lcrypto -o "$out/decoder-fuzzer" 2>&1 \
     | grep -v 'ld.gold: warning: Cannot export local symbol' || true
 
 # Seeds: every test vector in docs/PROTOCOL.md (one valid datagram of every kind, in the current
