@@ -9,6 +9,8 @@ struct ServerOptions: Equatable {
     /// Up to this many rows every client holds the whole table; above it, rows are looked up on demand.
     var wholeTableLimit = ServerConfig().wholeTableLimit
     var logLevel = LogLevel.info
+    /// New nicknames one source host may register per minute (0: no limit).
+    var newNicksPerMinute = ServerConfig().newNicksPerAddressPerMinute
     /// `--release-nick`: forget this nick's key (its owner lost it) and exit, instead of serving.
     var releaseNick: String?
 }
@@ -57,6 +59,8 @@ enum Invocation: Equatable {
           --mailbox-limit <n>        messages stored for one recipient at most (default 1000)
           --whole-table-limit <n>    up to this many clients, every client holds the whole table
                                      (default 256); above it, rows are looked up on demand
+          --new-nicks-per-minute <n> new nicknames one address may register per minute (default 30;
+                                     0: no limit)
           --log-level <level>        quiet, info (default: registrations, saves, refusals) or debug
           --release-nick <nick>      forget the key the nick is pinned to (its owner lost it), then exit;
                                      run it with the server stopped
@@ -104,7 +108,7 @@ enum Invocation: Equatable {
 
     /// The flags that take a value, and the mode each belongs to.
     private static let valueFlags = [
-        "--data-dir": "-s", "--mailbox-limit": "-s", "--whole-table-limit": "-s", "--log-level": "-s", "--release-nick": "-s", "--identity": "-c", "--port": "", "--keepalive": "-c",
+        "--data-dir": "-s", "--mailbox-limit": "-s", "--whole-table-limit": "-s", "--new-nicks-per-minute": "-s", "--log-level": "-s", "--release-nick": "-s", "--identity": "-c", "--port": "", "--keepalive": "-c",
         "--nick": "client", "--server": "client", "--server-port": "client",
     ]
     /// The flags that take no value, and the mode each belongs to.
@@ -182,6 +186,9 @@ enum Invocation: Equatable {
                 } catch {
                     throw UsageError(reason: "--release-nick: invalid nickname: \(error)")
                 }
+            }
+            if let limit = flags["--new-nicks-per-minute"] {
+                options.newNicksPerMinute = try Self.number(limit, name: "--new-nicks-per-minute", in: 0...1_000_000)
             }
             if let limit = flags["--whole-table-limit"] {
                 options.wholeTableLimit = try Self.number(limit, name: "--whole-table-limit", in: 0...100_000)

@@ -26,6 +26,7 @@ func runServer(_ options: ServerOptions) -> Int32 {
     var config = ServerConfig()
     config.mailboxLimit = options.mailboxLimit
     config.wholeTableLimit = options.wholeTableLimit
+    config.newNicksPerAddressPerMinute = options.newNicksPerMinute
     let console = StandardConsole()
     let clock = SystemClock()
     let log = TimestampedLog(console: console, clock: clock, utcOffsetSeconds: TimeZone.current.secondsFromGMT())

@@ -26,6 +26,9 @@ extension ClientMachine {
             break  // the holder of our nickname is being probed; the retries fetch the verdict
         case .challenge:
             break  // answered above
+        case .tooManyNewNicks:
+            show(.problem("The server takes no more new nicknames from this address for now; try again in a minute."))
+            exit(code: 1, notice: .exitingAfterFailure)
         case .keyMismatch:
             show(.problem("The server knows <\(config.nick)> by another key; this identity cannot register it."))
             exit(code: 1, notice: .exitingAfterFailure)

@@ -25,6 +25,8 @@ public struct ServerConfig: Sendable {
     public var probeAttempts = 20
     /// The pause between probes; a probed holder is taken for dead after `probeAttempts` of these.
     public var probeInterval: Duration = .milliseconds(200)
+    /// How many new nicknames one source host may register per minute (0: no limit).
+    public var newNicksPerAddressPerMinute = 30
     /// The secret behind registration cookies (HMAC-SHA-256 of the address, nick, key and time). Empty:
     /// 32 bytes drawn from `random` when the server starts.
     public var cookieSecret: [UInt8] = []

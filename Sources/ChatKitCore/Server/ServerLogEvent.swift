@@ -47,6 +47,8 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
     case encodingFailed(kind: MessageKind, destination: Address)
     /// The store failed to pin (or read the pinned) keys.
     case pinFailed(nick: String, error: StoreError)
+    /// An address registered too many new nicknames in the last minute.
+    case refusedNewNick(nick: String, from: Address)
     /// A registration came with another key than the one the nick is pinned to.
     case refusedKey(nick: String, from: Address)
     /// So many refusals and drops came in the last minute that `count` of them were not logged.
@@ -56,7 +58,7 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
     public var isRefusal: Bool {
         switch self {
         case .refusedInvalidNick, .refusedDeregistration, .refusedWhileProbing, .refusedLiveHolder, .mailboxFull, .dropped,
-            .refusedKey:
+            .refusedKey, .refusedNewNick:
             true
         default:
             false
@@ -104,6 +106,7 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
         case .encodingFailed(let kind, let destination): "could not encode a \(kind) message for \(destination)"
         case .pinFailed(let nick, let error): "could not keep the key of \(nick): \(error)"
         case .refusedKey(let nick, let source): "refused \(nick) from \(source): another key holds it"
+        case .refusedNewNick(let nick, let source): "refused \(nick) from \(source): too many new nicknames from that address"
         case .heldBack(let count): "\(count) more refusal(s) and drop(s) in the last minute were not logged"
         }
     }

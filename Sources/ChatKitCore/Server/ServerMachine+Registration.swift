@@ -28,6 +28,9 @@ extension ServerMachine {
             guard isGrantedRetry || proof.isValid(for: nick) else {
                 return drop("\(source): registration of \(nick) with a bad signature")
             }
+        } else if !newNicks.admit(source.host, now: now) {
+            log(.refusedNewNick(nick: nick, from: source))
+            return reply(id, .registerReply(.tooManyNewNicks, token: 0), to: source)
         }
         if let record = sessions[nick], record.deregistered, record.address == source, record.registrationID == id {
             // A duplicate of a registration the client has since closed with `dereg` (found by chaos seed 1333).

@@ -19,6 +19,7 @@ public struct ServerMachine: Sendable {
     var random: RandomSource
     var nextSweep: Instant?
     var cookies: RegistrationCookies
+    var newNicks: NewNickLimiter
     /// Each nickname's public key, pinned at its first registration.
     var pins: [String: [UInt8]] = [:]
     /// Refusals and drops are logged at most 20 a minute per log level (so debug drops do not use up
@@ -45,6 +46,7 @@ public struct ServerMachine: Sendable {
         var secret = config.cookieSecret
         while secret.count < 32 { withUnsafeBytes(of: random.next()) { secret += $0 } }
         self.cookies = RegistrationCookies(secret: secret, window: config.cookieWindow)
+        self.newNicks = NewNickLimiter(perMinute: config.newNicksPerAddressPerMinute)
         self.random = random
         self.intake = SaveIntake(remembered: config.rememberedSaves)
         self.publisher = TablePublisher(wholeTableLimit: config.wholeTableLimit)

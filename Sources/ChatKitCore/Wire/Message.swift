@@ -163,6 +163,8 @@ public enum RegisterOutcome: UInt8, Sendable {
     case challenge = 5
     /// The server knows the nickname by another key: this identity cannot have it.
     case keyMismatch = 6
+    /// This address registered too many new nicknames in the last minute.
+    case tooManyNewNicks = 7
 }
 
 /// What a registration carries to show who is asking: the client's Ed25519 public key, the cookie the

@@ -160,4 +160,23 @@ struct ServerMachineRulesTests {
         #expect(server.machine.rowsHeld(by: "a") == ["a"])
         #expect(server.machine.rowsHeld(by: "c") == ["c"])
     }
+
+    @Test("one address registers at most 30 new nicks a minute; its own nicks still come back")
+    func newNicksPerAddress() {
+        var server = Harness()
+        let flooder = Address(host: "10.9.9.9", port: 1)
+        var outcomes: [RegisterOutcome] = []
+        for index in 0..<31 {
+            let replies = server.asks(for: "n\(index)", id: UInt64(100 + index), from: flooder)
+            if case .registerReply(let outcome, _, _)? = replies.first?.0.message { outcomes.append(outcome) }
+        }
+        #expect(outcomes.prefix(30).allSatisfy { $0 == .registered })
+        #expect(outcomes.last == .tooManyNewNicks)
+        #expect(server.machine.clientCounts.known == 30, "the flood stops growing the table")
+        let again = server.asks(for: "n0", id: 200, from: Address(host: "10.9.9.9", port: 2))
+        #expect(again.contains { if case .registerReply(.checking, _, _) = $0.0.message { true } else { false } }, "a known nick is not new")
+        _ = server.advance(by: .seconds(61))
+        let later = server.asks(for: "n31", id: 300, from: flooder)
+        #expect(later.first?.0.message == .registerReply(.registered, token: later.first.flatMap { if case .registerReply(_, let token, _) = $0.0.message { token } else { nil } } ?? 0))
+    }
 }
