@@ -58,10 +58,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 /// compared as Swift compares strings, so canonically equivalent spellings name one mailbox.
 public protocol OfflineStore: AnyObject, Sendable {
     /// Durably adds messages, each to its recipient's mailbox, and returns the keys it refused because
-    /// that mailbox already held `mailboxLimit` messages. A message whose key is already stored for its
-    /// recipient is not added again (and not refused), so a retried save is harmless. Each message is
-    /// stored whole or not at all.
-    func save(_ messages: [StoredMessage], mailboxLimit: Int) throws(StoreError) -> Set<MessageKey>
+    /// that mailbox already held `limits.perRecipient` messages, or `limits.perSender` from that sender. A
+    /// message whose key is already stored for its recipient is not added again (and not refused), so a
+    /// retried save is harmless. Each message is stored whole or not at all.
+    func save(_ messages: [StoredMessage], limits: MailboxLimits) throws(StoreError) -> Set<MessageKey>
     /// Everything stored for `recipient`, oldest first.
     func messages(for recipient: String) throws(StoreError) -> [StoredMessage]
     /// Removes the given messages of `recipient`, once the recipient has acknowledged them.
@@ -74,7 +74,34 @@ public protocol OfflineStore: AnyObject, Sendable {
     func releaseKey(of nick: String) throws(StoreError)
 }
 
+/// How much one mailbox holds: in all, and from any one sender, so that no sender can fill it alone.
+public struct MailboxLimits: Equatable, Sendable {
+    /// The most messages one recipient's mailbox holds.
+    public var perRecipient: Int
+    /// The most messages one sender may leave in one recipient's mailbox.
+    public var perSender: Int
+
+    /// Limits of `perRecipient` in all and `perSender` from one sender (no share limit by default).
+    public init(perRecipient: Int, perSender: Int = .max) {
+        self.perRecipient = perRecipient
+        self.perSender = perSender
+    }
+
+    /// The tighter of two limits, for saves committed together.
+    public func tightened(by other: MailboxLimits) -> MailboxLimits {
+        MailboxLimits(perRecipient: min(perRecipient, other.perRecipient), perSender: min(perSender, other.perSender))
+    }
+
+    /// No limit at all.
+    public static let none = MailboxLimits(perRecipient: .max)
+}
+
 extension OfflineStore {
+    /// Saves with a mailbox limit and no share limit.
+    public func save(_ messages: [StoredMessage], mailboxLimit: Int) throws(StoreError) -> Set<MessageKey> {
+        try save(messages, limits: MailboxLimits(perRecipient: mailboxLimit))
+    }
+
     /// The keys pinned so far, by nickname. By default none: a store that keeps no keys lets every nick
     /// be claimed afresh after a server restart.
     public func pinnedKeys() throws(StoreError) -> [String: [UInt8]] { [:] }

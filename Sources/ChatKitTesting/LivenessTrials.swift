@@ -128,6 +128,7 @@ private final class World {
         var config = ServerConfig()
         config.random = .seeded(seed)
         config.mailboxLimit = 10_000_000
+        config.senderShareLimit = 10_000_000
         let server = ServerDriver(
             machine: ServerMachine(config: config), transport: network.bind(serverAddress), store: store(), clock: clock,
             log: DiscardingServerLog())

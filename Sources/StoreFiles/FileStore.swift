@@ -16,6 +16,8 @@ public final class FileStore: OfflineStore, Sendable {
     /// What the store knows of one mailbox file, so appends need not re-read it.
     private struct Mailbox {
         var keys: Set<MessageKey>
+        /// How many of the messages each sender left.
+        var bySender: [String: Int] = [:]
         /// The length of the file's intact records; anything after it is a torn write to cut off.
         var validLength: Int
         var fileLength: Int
@@ -29,7 +31,7 @@ public final class FileStore: OfflineStore, Sendable {
         try PosixFiles.makeDirectories(self.directory)
     }
 
-    public func save(_ messages: [StoredMessage], mailboxLimit: Int) throws(StoreError) -> Set<MessageKey> {
+    public func save(_ messages: [StoredMessage], limits: MailboxLimits) throws(StoreError) -> Set<MessageKey> {
         var order: [String] = []
         var byRecipient: [String: [StoredMessage]] = [:]
         for message in messages {
@@ -44,7 +46,7 @@ public final class FileStore: OfflineStore, Sendable {
             do throws(StoreError) {
                 for recipient in order {
                     refused.formUnion(
-                        try append(byRecipient[recipient] ?? [], to: recipient, limit: mailboxLimit, cache: &cache, written: &written))
+                        try append(byRecipient[recipient] ?? [], to: recipient, limits: limits, cache: &cache, written: &written))
                 }
             } catch {
                 for (path, length) in written { Self.cut(path, to: length) }
@@ -97,7 +99,7 @@ public final class FileStore: OfflineStore, Sendable {
 
     /// Appends what is new and fits under `limit`; returns the keys refused for lack of room.
     private func append(
-        _ messages: [StoredMessage], to recipient: String, limit: Int, cache: inout [String: Mailbox],
+        _ messages: [StoredMessage], to recipient: String, limits: MailboxLimits, cache: inout [String: Mailbox],
         written: inout [(path: String, length: Int)]
     ) throws(StoreError) -> Set<MessageKey> {
         let path = try path(for: recipient)
@@ -110,11 +112,13 @@ public final class FileStore: OfflineStore, Sendable {
         var records: [UInt8] = []
         var refused: Set<MessageKey> = []
         var added: Set<MessageKey> = []
+        var bySender = mailbox.bySender
         for message in messages where !mailbox.keys.contains(message.key) && !added.contains(message.key) {
-            if mailbox.keys.count + added.count >= limit {
+            if mailbox.keys.count + added.count >= limits.perRecipient || bySender[message.key.sender, default: 0] >= limits.perSender {
                 refused.insert(message.key)
             } else {
                 added.insert(message.key)
+                bySender[message.key.sender, default: 0] += 1
                 records += MailboxRecord.encode(message)
             }
         }
@@ -136,6 +140,7 @@ public final class FileStore: OfflineStore, Sendable {
             throw error
         }
         mailbox.keys.formUnion(added)
+        mailbox.bySender = bySender
         mailbox.validLength += records.count
         mailbox.fileLength = mailbox.validLength
         cache[recipient] = mailbox
@@ -145,7 +150,9 @@ public final class FileStore: OfflineStore, Sendable {
     private func scan(_ path: String, recipient: String) throws(StoreError) -> Mailbox {
         guard let bytes = try PosixFiles.readFile(path) else { return Mailbox(keys: [], validLength: 0, fileLength: 0) }
         let (messages, validLength) = MailboxRecord.decodeAll(bytes, recipient: recipient)
-        return Mailbox(keys: Set(messages.map(\.key)), validLength: validLength, fileLength: bytes.count)
+        var bySender: [String: Int] = [:]
+        for message in messages { bySender[message.key.sender, default: 0] += 1 }
+        return Mailbox(keys: Set(messages.map(\.key)), bySender: bySender, validLength: validLength, fileLength: bytes.count)
     }
 
     private func path(for recipient: String) throws(StoreError) -> String {

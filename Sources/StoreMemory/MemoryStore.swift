@@ -9,10 +9,12 @@ public final class MemoryStore: OfflineStore, Sendable {
     private struct Mailbox {
         var messages: [StoredMessage] = []
         var keys: Set<MessageKey> = []
+        var bySender: [String: Int] = [:]
 
         mutating func append(_ message: StoredMessage) {
             messages.append(message)
             keys.insert(message.key)
+            bySender[message.key.sender, default: 0] += 1
         }
     }
 
@@ -22,12 +24,15 @@ public final class MemoryStore: OfflineStore, Sendable {
     /// An empty store.
     public init() {}
 
-    public func save(_ messages: [StoredMessage], mailboxLimit: Int) throws(StoreError) -> Set<MessageKey> {
+    public func save(_ messages: [StoredMessage], limits: MailboxLimits) throws(StoreError) -> Set<MessageKey> {
         mailboxes.withLock { mailboxes in
             var refused: Set<MessageKey> = []
             for message in messages {
                 if mailboxes[message.recipient]?.keys.contains(message.key) == true { continue }
-                if mailboxes[message.recipient]?.messages.count ?? 0 >= mailboxLimit {
+                let mailbox = mailboxes[message.recipient]
+                if mailbox?.messages.count ?? 0 >= limits.perRecipient
+                    || mailbox?.bySender[message.key.sender, default: 0] ?? 0 >= limits.perSender
+                {
                     refused.insert(message.key)
                     continue
                 }
@@ -45,6 +50,9 @@ public final class MemoryStore: OfflineStore, Sendable {
     public func remove(_ keys: Set<MessageKey>, for recipient: String) throws(StoreError) {
         mailboxes.withLock { mailboxes in
             mailboxes[recipient]?.messages.removeAll { keys.contains($0.key) }
+            for key in keys where mailboxes[recipient]?.keys.contains(key) == true {
+                mailboxes[recipient]?.bySender[key.sender, default: 1] -= 1
+            }
             mailboxes[recipient]?.keys.subtract(keys)
             if mailboxes[recipient]?.messages.isEmpty == true { mailboxes[recipient] = nil }
         }

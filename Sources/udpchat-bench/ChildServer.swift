@@ -59,6 +59,7 @@ final class ChildServer {
             let transport = try UDPTransport(port: 0, host: "127.0.0.1")
             var config = ServerConfig()
             config.mailboxLimit = 100_000_000
+            config.senderShareLimit = 100_000_000  // the save benchmark has one sender
             config.newNicksPerAddressPerMinute = 0  // the storm registers 10,000 nicks from 127.0.0.1
             let driver = ServerDriver(
                 machine: ServerMachine(config: config), transport: transport, store: offlineStore, clock: SystemClock(),

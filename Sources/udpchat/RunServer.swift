@@ -25,6 +25,7 @@ func runServer(_ options: ServerOptions) -> Int32 {
     }
     var config = ServerConfig()
     config.mailboxLimit = options.mailboxLimit
+    config.senderShareLimit = options.senderShare
     config.wholeTableLimit = options.wholeTableLimit
     config.newNicksPerAddressPerMinute = options.newNicksPerMinute
     let console = StandardConsole()

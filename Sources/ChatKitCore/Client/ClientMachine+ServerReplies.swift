@@ -108,7 +108,7 @@ extension ClientMachine {
         case .notRegistered:
             show(.problem("The server does not recognise this session; message to <\(chat.recipient)> not saved."))
         case .mailboxFull:
-            show(.problem("The mailbox of <\(chat.recipient)> is full; message not saved."))
+            show(.problem("The mailbox of <\(chat.recipient)> has no room for your message (it is full, or holds your share); message not saved."))
         case .storageFailed:
             show(.problem("The server could not save the message to <\(chat.recipient)>."))
         case .invalidMessage:

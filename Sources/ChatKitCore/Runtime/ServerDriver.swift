@@ -68,17 +68,17 @@ public final class ServerDriver: @unchecked Sendable {
         var pending = events[...]
         var outbox: [OutgoingDatagram] = []
         var saves: [StoredMessage] = []
-        var mailboxLimit = Int.max
+        var limits = MailboxLimits.none
         while true {
             while let event = pending.popFirst() {
                 let effects = machine.handle(event, at: clock.now, wallClockMicroseconds: clock.wallClockMicroseconds)
-                pending += perform(effects, outbox: &outbox, saves: &saves, mailboxLimit: &mailboxLimit)
+                pending += perform(effects, outbox: &outbox, saves: &saves, limits: &limits)
             }
             // Replies that wait for nothing go out before the durable write, not after it.
             if !outbox.isEmpty { transport.send(outbox) }
             outbox = []
             guard !saves.isEmpty else { break }
-            pending += commit(&saves, mailboxLimit: &mailboxLimit)
+            pending += commit(&saves, limits: &limits)
         }
         log.flush()
         wakeup.arm(at: machine.nextDeadline, on: clock) { [weak self] in self?.handle(.tick) }
@@ -87,7 +87,7 @@ public final class ServerDriver: @unchecked Sendable {
     /// Carries out effects; datagrams are gathered to go out together and saves for one durable write,
     /// other storage work is done now and its results returned as events.
     private func perform(
-        _ effects: [ServerEffect], outbox: inout [OutgoingDatagram], saves: inout [StoredMessage], mailboxLimit: inout Int
+        _ effects: [ServerEffect], outbox: inout [OutgoingDatagram], saves: inout [StoredMessage], limits: inout MailboxLimits
     ) -> [ServerEvent] {
         var results: [ServerEvent] = []
         for effect in effects {
@@ -100,11 +100,11 @@ public final class ServerDriver: @unchecked Sendable {
                 break
             case .save(let message, let limit):
                 saves.append(message)
-                mailboxLimit = min(mailboxLimit, limit)
+                limits = limits.tightened(by: limit)
             case .load(let recipient):
                 // Saves still waiting for the batch's durable write go first, so what is loaded has them:
                 // a recipient may come back online in the very batch that saved a message for it.
-                results += commit(&saves, mailboxLimit: &mailboxLimit)
+                results += commit(&saves, limits: &limits)
                 results.append(.loaded(recipient: recipient, Result { () throws(StoreError) in try store.messages(for: recipient) }))
             case .pinKey(let nick, let key):
                 do {
@@ -124,15 +124,15 @@ public final class ServerDriver: @unchecked Sendable {
     }
 
     /// Stores all the batch's saves in one call and reports each one's outcome.
-    /// Gathering starts afresh afterwards: `saves` is emptied and `mailboxLimit` reset.
-    private func commit(_ saves: inout [StoredMessage], mailboxLimit: inout Int) -> [ServerEvent] {
+    /// Gathering starts afresh afterwards: `saves` is emptied and `limits` reset.
+    private func commit(_ saves: inout [StoredMessage], limits: inout MailboxLimits) -> [ServerEvent] {
         defer {
             saves = []
-            mailboxLimit = Int.max
+            limits = .none
         }
         guard !saves.isEmpty else { return [] }
         do {
-            let refused = try store.save(saves, mailboxLimit: mailboxLimit)
+            let refused = try store.save(saves, limits: limits)
             return saves.map { .saved($0, refused.contains($0.key) ? .mailboxFull : .stored) }
         } catch {
             return saves.map { .saved($0, .failed(error)) }

@@ -10,6 +10,9 @@ public struct ServerConfig: Sendable {
     public var rememberedSaves = 100_000
     /// The most messages stored for one recipient; saves beyond it are answered "mailbox full".
     public var mailboxLimit = 1_000
+    /// How many of those one sender may leave (a quarter by default), so that no sender can fill a
+    /// mailbox alone.
+    public var senderShareLimit = 250
     /// How long an online client may stay silent (no keepalive, no request) before it is marked offline.
     /// A few keepalive intervals, so one or two lost keepalives do not matter.
     public var clientTimeout: Duration = .seconds(35)

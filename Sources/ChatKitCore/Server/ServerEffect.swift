@@ -4,7 +4,7 @@ public enum ServerEffect: Equatable, Sendable {
     case send([UInt8], to: Address)
     /// Store a message durably, within the mailbox limit, then report `.saved`. Saves emitted together
     /// may share one flush.
-    case save(StoredMessage, mailboxLimit: Int)
+    case save(StoredMessage, limits: MailboxLimits)
     /// Read a recipient's stored messages, then report `.loaded`.
     case load(recipient: String)
     /// Delete acknowledged messages; failures only mean they may be delivered again.

@@ -29,7 +29,7 @@ extension ServerMachine {
         guard intake.ask(key, for: recipient.nick, from: source) else { return }
         let message = StoredMessage(
             recipient: recipient.nick, key: key, savedAtMicroseconds: wallClockMicroseconds, text: request.text)
-        emit(.save(message, mailboxLimit: config.mailboxLimit))
+        emit(.save(message, limits: MailboxLimits(perRecipient: config.mailboxLimit, perSender: config.senderShareLimit)))
     }
 
     mutating func saveFinished(_ message: StoredMessage, _ stored: StoreOutcome) {

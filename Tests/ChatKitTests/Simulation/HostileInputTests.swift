@@ -157,7 +157,7 @@ struct HostileInputTests {
         sim.type("y", "dereg y")
         for text in ["one", "two", "three"] { sim.type("x", "send y \(text)") }
         #expect(sim["x"].lines.filter { $0 == ">>> [Messages received by the server and saved.]" }.count == 2)
-        #expect(sim["x"].lines.last == ">>> [The mailbox of <y> is full; message not saved.]")
+        #expect(sim["x"].lines.last == ">>> [The mailbox of <y> has no room for your message (it is full, or holds your share); message not saved.]")
         #expect(try sim.store.messages(for: "y").map(\.text) == ["one", "two"])
     }
 

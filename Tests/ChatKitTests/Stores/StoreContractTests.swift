@@ -101,6 +101,19 @@ struct StoreContractTests {
         withExtendedLifetime(folder) {}
     }
 
+    @Test("one sender's share of a mailbox is capped; other senders still have room", arguments: StoreFactory.all)
+    func senderShare(_ factory: StoreFactory) throws {
+        let (store, reopen, folder) = try factory.make()
+        let limits = MailboxLimits(perRecipient: 10, perSender: 3)
+        let flood = (1...5).map { Self.message("x", from: "flooder", id: UInt64($0)) }
+        #expect(try store.save(flood, limits: limits) == Set(flood.suffix(2).map(\.key)))
+        #expect(try reopen().save([Self.message("x", from: "flooder", id: 9)], limits: limits).count == 1, "the share is counted from what is stored")
+        #expect(try store.save([Self.message("x", from: "friend", id: 1)], limits: limits).isEmpty)
+        try store.remove([flood[0].key], for: "x")
+        #expect(try reopen().save([Self.message("x", from: "flooder", id: 10)], limits: limits).isEmpty, "room again after delivery")
+        withExtendedLifetime(folder) {}
+    }
+
     @Test("a pinned key is there after reopening, for awkward nicks too, until it is released", arguments: StoreFactory.all)
     func pinnedKeys(_ factory: StoreFactory) throws {
         let (store, reopen, folder) = try factory.make()
