@@ -6,6 +6,8 @@ struct ServerOptions: Equatable {
     var port: UInt16
     var dataDirectory = Invocation.defaultDataDirectory
     var mailboxLimit = 1_000
+    /// How many days a stored message waits for its recipient.
+    var messageDays = 30
     /// How many messages one sender may leave in one mailbox.
     var senderShare = ServerConfig().senderShareLimit
     /// Up to this many rows every client holds the whole table; above it, rows are looked up on demand.
@@ -60,6 +62,7 @@ enum Invocation: Equatable {
                                      else ~/.local/state/udpchat)
           --mailbox-limit <n>        messages stored for one recipient at most (default 1000)
           --sender-share <n>         messages one sender may leave in one mailbox (default 250)
+          --message-days <n>         days a stored message waits for its recipient (default 30)
           --whole-table-limit <n>    up to this many clients, every client holds the whole table
                                      (default 256); above it, rows are looked up on demand
           --new-nicks-per-minute <n> new nicknames one address may register per minute (default 30;
@@ -111,7 +114,7 @@ enum Invocation: Equatable {
 
     /// The flags that take a value, and the mode each belongs to.
     private static let valueFlags = [
-        "--data-dir": "-s", "--mailbox-limit": "-s", "--sender-share": "-s", "--whole-table-limit": "-s", "--new-nicks-per-minute": "-s", "--log-level": "-s", "--release-nick": "-s", "--identity": "-c", "--port": "", "--keepalive": "-c",
+        "--data-dir": "-s", "--mailbox-limit": "-s", "--sender-share": "-s", "--message-days": "-s", "--whole-table-limit": "-s", "--new-nicks-per-minute": "-s", "--log-level": "-s", "--release-nick": "-s", "--identity": "-c", "--port": "", "--keepalive": "-c",
         "--nick": "client", "--server": "client", "--server-port": "client",
     ]
     /// The flags that take no value, and the mode each belongs to.
@@ -189,6 +192,9 @@ enum Invocation: Equatable {
                 } catch {
                     throw UsageError(reason: "--release-nick: invalid nickname: \(error)")
                 }
+            }
+            if let days = flags["--message-days"] {
+                options.messageDays = try Self.number(days, name: "--message-days", in: 1...3_650)
             }
             if let share = flags["--sender-share"] {
                 options.senderShare = try Self.number(share, name: "--sender-share", in: 1...1_000_000)

@@ -26,6 +26,7 @@ func runServer(_ options: ServerOptions) -> Int32 {
     var config = ServerConfig()
     config.mailboxLimit = options.mailboxLimit
     config.senderShareLimit = options.senderShare
+    config.messageLifetime = .seconds(Int64(options.messageDays) * 24 * 3_600)
     config.wholeTableLimit = options.wholeTableLimit
     config.newNicksPerAddressPerMinute = options.newNicksPerMinute
     let console = StandardConsole()

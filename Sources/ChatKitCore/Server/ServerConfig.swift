@@ -28,6 +28,8 @@ public struct ServerConfig: Sendable {
     public var probeAttempts = 20
     /// The pause between probes; a probed holder is taken for dead after `probeAttempts` of these.
     public var probeInterval: Duration = .milliseconds(200)
+    /// How long a stored message waits for its recipient; older ones are removed unread (30 days).
+    public var messageLifetime: Duration = .seconds(30 * 24 * 3_600)
     /// How many new nicknames one source host may register per minute (0: no limit).
     public var newNicksPerAddressPerMinute = 30
     /// The secret behind registration cookies (HMAC-SHA-256 of the address, nick, key and time). Empty:

@@ -35,6 +35,8 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
     case loadFailed(recipient: String, error: StoreError)
     /// The store failed to remove delivered messages: they may be delivered again.
     case removeFailed(recipient: String, error: StoreError)
+    /// Stored messages older than the server's message lifetime were removed unread.
+    case expired(count: Int, recipient: String)
     /// Stored messages are being delivered.
     case delivering(count: Int, recipient: String)
     /// A recipient acknowledged stored messages.
@@ -99,6 +101,7 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
         case .loadFailed(let recipient, let error): "could not read stored messages for \(recipient): \(error)"
         case .removeFailed(let recipient, let error): "could not remove delivered messages of \(recipient): \(error)"
         case .delivering(let count, let recipient): "delivering \(count) stored message(s) to \(recipient)"
+        case .expired(let count, let recipient): "removed \(count) stored message(s) for \(recipient) unread: older than the message lifetime"
         case .delivered(let count, let recipient): "\(recipient) received \(count) stored message(s)"
         case .deliveryStalled(let recipient):
             "\(recipient) does not acknowledge its stored messages; trying again at its next sign of life"

@@ -67,7 +67,15 @@ extension ServerMachine {
     mutating func loadFinished(_ nick: String, _ result: Result<[StoredMessage], StoreError>) {
         let messages: [StoredMessage]
         switch result {
-        case .success(let loaded): messages = loaded
+        case .success(let loaded):
+            // Stored messages expire: those older than `messageLifetime` are removed, not delivered.
+            let oldest = wallClockMicroseconds - config.messageLifetime.components.seconds * 1_000_000
+            let expired = loaded.filter { $0.savedAtMicroseconds < oldest }
+            if !expired.isEmpty {
+                log(.expired(count: expired.count, recipient: nick))
+                emit(.remove(Set(expired.map(\.key)), recipient: nick))
+            }
+            messages = expired.isEmpty ? loaded : loaded.filter { $0.savedAtMicroseconds >= oldest }
         case .failure(let error):
             log(.loadFailed(recipient: nick, error: error))
             messages = []

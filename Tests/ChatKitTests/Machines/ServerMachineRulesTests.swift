@@ -179,4 +179,15 @@ struct ServerMachineRulesTests {
         let later = server.asks(for: "n31", id: 300, from: flooder)
         #expect(later.first?.0.message == .registerReply(.registered, token: later.first.flatMap { if case .registerReply(_, let token, _) = $0.0.message { token } else { nil } } ?? 0))
     }
+
+    @Test("stored messages older than 30 days are removed unread, newer ones delivered")
+    func messagesExpire() {
+        var server = ServerMachine()
+        let day: Int64 = 24 * 3_600 * 1_000_000
+        let old = StoredMessage(recipient: "x", key: MessageKey(sender: "y", id: 1), savedAtMicroseconds: 0, text: "old")
+        let fresh = StoredMessage(recipient: "x", key: MessageKey(sender: "y", id: 2), savedAtMicroseconds: 30 * day, text: "fresh")
+        let effects = server.handle(.loaded(recipient: "x", .success([old, fresh])), at: .zero, wallClockMicroseconds: 31 * day)
+        #expect(effects.contains(.remove([old.key], recipient: "x")))
+        #expect(!effects.contains(.remove([fresh.key], recipient: "x")))
+    }
 }
