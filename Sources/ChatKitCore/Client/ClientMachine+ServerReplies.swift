@@ -26,18 +26,19 @@ extension ClientMachine {
             break  // the holder of our nickname is being probed; the retries fetch the verdict
         case .challenge:
             break  // answered above
-        case .tooManyNewNicks:
-            show(.problem("The server takes no more new nicknames from this address for now; try again in a minute."))
+        case .tooManyNewNicks, .keyMismatch, .nickInUse, .invalidNick:
+            show(.problem(refusal(outcome)))
             exit(code: 1, notice: .exitingAfterFailure)
-        case .keyMismatch:
-            show(.problem("The server knows <\(config.nick)> by another key; this identity cannot register it."))
-            exit(code: 1, notice: .exitingAfterFailure)
-        case .nickInUse:
-            show(.problem("The nickname <\(config.nick)> is already in use by another online client."))
-            exit(code: 1, notice: .exitingAfterFailure)
-        case .invalidNick:
-            show(.problem("The server refused the nickname <\(config.nick)>."))
-            exit(code: 1, notice: .exitingAfterFailure)
+        }
+    }
+
+    /// The one line that says why the server refused the registration.
+    func refusal(_ outcome: RegisterOutcome) -> String {
+        switch outcome {
+        case .tooManyNewNicks: "The server takes no more new nicknames from this address for now; try again in a minute."
+        case .keyMismatch: "The server knows <\(config.nick)> by another key; this identity cannot register it."
+        case .nickInUse: "The nickname <\(config.nick)> is already in use by another online client."
+        default: "The server refused the nickname <\(config.nick)>."
         }
     }
 
