@@ -2,8 +2,8 @@ import ChatKitCore
 import Foundation
 import Glibc
 
-/// A client's outbox in a file, one per server and nickname, written whole through a temporary file,
-/// an fsync and a rename: a crash leaves the old list or the new one, never half of either.
+/// A client's outbox in a file, one per server and nickname, written whole (`PosixFiles.replaceFile`):
+/// a crash leaves the old list or the new one, never half of either.
 public final class FileOutbox: Outbox {
     /// The file that holds the kept messages (JSON), present only while some are kept.
     public let path: String
@@ -11,12 +11,12 @@ public final class FileOutbox: Outbox {
 
     /// The outbox of `nick` on `server`, under `directory` (created as needed, mode 0700).
     public init(directory: String, server: Address, nick: String) throws(StoreError) {
-        guard let name = MailboxFileName.encode("\(server.host):\(server.port) \(nick)") else {
+        guard let name = MailboxFileName.encode(server: server, nick: nick, suffix: ".outbox") else {
             throw .unstorableRecipient(nick)
         }
         try PosixFiles.makeDirectories(directory)
         self.directory = directory
-        path = directory + "/" + name.dropLast(MailboxFileName.suffix.count) + ".outbox"
+        path = directory + "/" + name
     }
 
     public func load() -> [PendingMessage] {
@@ -30,16 +30,7 @@ public final class FileOutbox: Outbox {
             return
         }
         guard let data = try? JSONEncoder().encode(messages) else { return }
-        let temporary = path + ".tmp"
-        do {
-            let fd = try PosixFiles.openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC)
-            defer { close(fd) }
-            try PosixFiles.writeAll(fd, [UInt8](data), path: temporary)
-            try PosixFiles.sync(fd, path: temporary)
-            try PosixFiles.rename(temporary, path)
-            try PosixFiles.syncDirectory(directory)
-        } catch {
-            try? PosixFiles.remove(temporary)
-        }
+        guard (try? PosixFiles.replaceFile(path, with: [UInt8](data))) != nil else { return }
+        try? PosixFiles.syncDirectory(directory)
     }
 }

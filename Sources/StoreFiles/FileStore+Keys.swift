@@ -2,7 +2,7 @@ import ChatKitCore
 import Glibc
 
 /// Pinned keys beside the mailboxes: one `<nick>.key` file per nickname (the 32-byte key, then the
-/// nickname in UTF-8), written through a temporary file, an fsync and a rename.
+/// nickname in UTF-8), each written whole (`PosixFiles.replaceFile`).
 extension FileStore {
     /// The suffix of key files.
     static let keySuffix = ".key"
@@ -22,13 +22,7 @@ extension FileStore {
     }
 
     public func pin(_ key: [UInt8], for nick: String) throws(StoreError) {
-        let path = try keyPath(for: nick)
-        let temporary = path + ".tmp"
-        let fd = try PosixFiles.openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC)
-        defer { _ = close(fd) }
-        try PosixFiles.writeAll(fd, key + Array(nick.utf8), path: temporary)
-        try PosixFiles.sync(fd, path: temporary)
-        try PosixFiles.rename(temporary, path)
+        try PosixFiles.replaceFile(try keyPath(for: nick), with: key + Array(nick.utf8))
         try PosixFiles.syncDirectory(directory)
     }
 
@@ -38,7 +32,7 @@ extension FileStore {
     }
 
     private func keyPath(for nick: String) throws(StoreError) -> String {
-        guard let name = MailboxFileName.encode(nick) else { throw .unstorableRecipient(nick) }
-        return directory + "/" + name.dropLast(MailboxFileName.suffix.count) + Self.keySuffix
+        guard let name = MailboxFileName.encode(nick, suffix: Self.keySuffix) else { throw .unstorableRecipient(nick) }
+        return directory + "/" + name
     }
 }

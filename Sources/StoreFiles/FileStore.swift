@@ -84,12 +84,7 @@ public final class FileStore: OfflineStore, Sendable {
             if kept.isEmpty {
                 try PosixFiles.remove(path)
             } else {
-                let temporary = path + ".tmp"
-                let fd = try PosixFiles.openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC)
-                defer { _ = close(fd) }
-                try PosixFiles.writeAll(fd, kept.flatMap(MailboxRecord.encode), path: temporary)
-                try PosixFiles.sync(fd, path: temporary)
-                try PosixFiles.rename(temporary, path)
+                try PosixFiles.replaceFile(path, with: kept.flatMap(MailboxRecord.encode))
             }
             try PosixFiles.syncDirectory(directory)
         }

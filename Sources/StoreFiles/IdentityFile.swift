@@ -7,9 +7,7 @@ import Glibc
 public enum IdentityFile {
     /// Where `udpchat` keeps the key of `nick` for `server`, under `directory`.
     public static func path(in directory: String, server: Address, nick: String) -> String? {
-        MailboxFileName.encode("\(server.host):\(server.port) \(nick)").map {
-            directory + "/" + $0.dropLast(MailboxFileName.suffix.count) + ".key"
-        }
+        MailboxFileName.encode(server: server, nick: nick, suffix: ".key").map { directory + "/" + $0 }
     }
 
     /// The key in `path`, made and saved first if there is none.
@@ -27,12 +25,7 @@ public enum IdentityFile {
             throw .ioFailure("\(error)")
         }
         if let slash = path.lastIndex(of: "/") { try PosixFiles.makeDirectories(String(path[..<slash])) }
-        let temporary = path + ".tmp"
-        let fd = try PosixFiles.openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC)  // mode 0600
-        defer { _ = close(fd) }
-        try PosixFiles.writeAll(fd, key.privateKey, path: temporary)
-        try PosixFiles.sync(fd, path: temporary)
-        try PosixFiles.rename(temporary, path)
+        try PosixFiles.replaceFile(path, with: key.privateKey)  // mode 0600
         return key
     }
 }

@@ -1,3 +1,4 @@
+import ChatKitCore
 import Foundation
 
 /// Turns a nickname into a file name that cannot leave the data folder.
@@ -13,7 +14,8 @@ enum MailboxFileName {
     /// Longest file name most Linux file systems accept.
     static let maxBytes = 255
 
-    static func encode(_ nick: String) -> String? {
+    /// The file name of `nick` with `suffix` (a mailbox by default), or nil when it would be too long.
+    static func encode(_ nick: String, suffix: String = suffix) -> String? {
         var name = ""
         for scalar in nick.precomposedStringWithCanonicalMapping.unicodeScalars {
             if scalar.isASCII {
@@ -30,6 +32,11 @@ enum MailboxFileName {
         name += suffix
         guard !nick.isEmpty, name.utf8.count <= maxBytes else { return nil }
         return name
+    }
+
+    /// The file name of what a client keeps per server and nickname (its key, its outbox).
+    static func encode(server: Address, nick: String, suffix: String) -> String? {
+        encode("\(server.host):\(server.port) \(nick)", suffix: suffix)
     }
 
     private static func isKept(_ byte: UInt8) -> Bool {

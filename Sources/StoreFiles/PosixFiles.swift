@@ -79,6 +79,23 @@ enum PosixFiles {
         guard Glibc.rename(from, to) == 0 else { throw failure("rename", from) }
     }
 
+    /// Replaces `path` with `bytes` whole: written to a temporary file (mode 0600), fsynced and renamed
+    /// over it, so a crash leaves the old contents or the new, never a mix; the temporary file is removed
+    /// if anything fails. Callers fsync the folder when the name itself must be durable.
+    static func replaceFile(_ path: String, with bytes: [UInt8]) throws(StoreError) {
+        let temporary = path + ".tmp"
+        do {
+            let fd = try openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC)
+            defer { _ = close(fd) }
+            try writeAll(fd, bytes, path: temporary)
+            try sync(fd, path: temporary)
+            try rename(temporary, path)
+        } catch {
+            try? remove(temporary)
+            throw error
+        }
+    }
+
     static func remove(_ path: String) throws(StoreError) {
         guard unlink(path) == 0 || errno == ENOENT else { throw failure("unlink", path) }
     }
