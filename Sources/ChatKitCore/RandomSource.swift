@@ -22,6 +22,13 @@ public enum RandomSource: Sendable {
         }
     }
 
+    /// `count` random bytes (whole 64-bit values, little-endian, cut to `count`): key seeds and secrets.
+    public mutating func bytes(_ count: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        while bytes.count < count { withUnsafeBytes(of: next()) { bytes += $0 } }
+        return Array(bytes.prefix(max(0, count)))
+    }
+
     /// The next random value that is not zero (zero means "no token" on the wire).
     public mutating func nextNonZero() -> UInt64 {
         while true {

@@ -151,10 +151,8 @@ private final class World {
         config.random = .seeded(seed)
         // Every process of one user has the user's key, as `udpchat` keeps it on disk.
         if keys[nick] == nil {
-            var bytes: [UInt8] = []
             var random = RandomSource.seeded(seed ^ 0x5DEE_CE66_D1CE_4E5B)
-            while bytes.count < 32 { withUnsafeBytes(of: random.next()) { bytes += $0 } }
-            keys[nick] = try? IdentityKey(privateKey: bytes)
+            keys[nick] = try? IdentityKey(privateKey: random.bytes(32))
         }
         config.identity = keys[nick]
         let client = TrialClient(config: config, address: Address(host: "host-\(nick)", port: port), world: self)

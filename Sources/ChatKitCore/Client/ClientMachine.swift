@@ -74,8 +74,7 @@ public struct ClientMachine: Sendable {
         self.config = config
         self.random = config.random
         self.inbox = ChatInbox(remembered: config.rememberedMessages)
-        var seed: [UInt8] = []
-        while seed.count < 32 { withUnsafeBytes(of: random.next()) { seed += $0 } }
+        let seed = random.bytes(32)
         self.identity = config.identity ?? (try? IdentityKey(privateKey: seed))
         self.requests = ServerRequests(interval: config.serverRetryInterval, silenceLimit: config.serverSilenceLimit)
         self.watch = ServerWatch(interval: config.keepaliveInterval)

@@ -43,8 +43,7 @@ public struct ServerMachine: Sendable {
     public init(config: ServerConfig = ServerConfig()) {
         self.config = config
         var random = config.random
-        var secret = config.cookieSecret
-        while secret.count < 32 { withUnsafeBytes(of: random.next()) { secret += $0 } }
+        let secret = config.cookieSecret + random.bytes(32 - config.cookieSecret.count)
         self.cookies = RegistrationCookies(secret: secret, window: config.cookieWindow)
         self.newNicks = NewNickLimiter(perMinute: config.newNicksPerAddressPerMinute)
         self.random = random

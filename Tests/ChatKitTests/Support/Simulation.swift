@@ -78,9 +78,7 @@ final class Simulation {
     func identity(of nick: String) -> IdentityKey? {
         if let key = keys[nick] { return key }
         var seed = RandomSource.seeded(nextSeed())
-        var bytes: [UInt8] = []
-        while bytes.count < 32 { withUnsafeBytes(of: seed.next()) { bytes += $0 } }
-        keys[nick] = try? IdentityKey(privateKey: bytes)
+        keys[nick] = try? IdentityKey(privateKey: seed.bytes(32))
         return keys[nick]
     }
 
