@@ -48,9 +48,7 @@ public final class TerminalConsole: Console, @unchecked Sendable {
             guard suspended, !closed else { return }
             suspended = false
             TerminalMode.enterRaw()
-            editor.resize(columns: TerminalMode.columns(), prompt: prompt)
-            pending += editor.render(prompt: prompt)
-            write()
+            redrawAtTerminalWidth()
         }
     }
 
@@ -63,10 +61,15 @@ public final class TerminalConsole: Console, @unchecked Sendable {
     private func resized() {
         lock.withLock {
             guard !closed else { return }
-            editor.resize(columns: TerminalMode.columns(), prompt: prompt)
-            pending += editor.render(prompt: prompt)
-            write()
+            redrawAtTerminalWidth()
         }
+    }
+
+    /// Draws the input again, wrapped at the terminal's width as it is now (under the lock).
+    private func redrawAtTerminalWidth() {
+        editor.resize(columns: TerminalMode.columns(), prompt: prompt)
+        pending += editor.render(prompt: prompt)
+        write()
     }
 
     public func show(_ line: String) {

@@ -94,27 +94,28 @@ enum Invocation: Equatable {
           udpchat -c bob 127.0.0.1 6000 6062
         """
 
-    /// Where a client keeps what is the user's own (its outbox): `$XDG_DATA_HOME/udpchat`, else
+    /// Where a client keeps what is the user's own (its keys and outbox): `$XDG_DATA_HOME/udpchat`, else
     /// `~/.local/share/udpchat`.
-    static var userDataDirectory: String {
-        let environment = ProcessInfo.processInfo.environment
-        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { return data + "/udpchat" }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return home + "/.local/share/udpchat"
-    }
+    static var userDataDirectory: String { xdgDirectory("XDG_DATA_HOME", else: ".local/share") }
 
     /// Where the server keeps its data unless told: `$XDG_STATE_HOME/udpchat`, else
     /// `~/.local/state/udpchat`, so it does not depend on the directory the server was started in.
-    static var defaultDataDirectory: String {
+    static var defaultDataDirectory: String { xdgDirectory("XDG_STATE_HOME", else: ".local/state") }
+
+    /// `udpchat`'s folder under the XDG base directory `variable` names (an absolute path), else under
+    /// `fallback` in the home folder.
+    private static func xdgDirectory(_ variable: String, else fallback: String) -> String {
         let environment = ProcessInfo.processInfo.environment
-        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/udpchat" }
+        if let base = environment[variable], base.hasPrefix("/") { return base + "/udpchat" }
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return home + "/.local/state/udpchat"
+        return home + "/" + fallback + "/udpchat"
     }
 
     /// The flags that take a value, and the mode each belongs to.
     private static let valueFlags = [
-        "--data-dir": "-s", "--mailbox-limit": "-s", "--sender-share": "-s", "--message-days": "-s", "--whole-table-limit": "-s", "--new-nicks-per-minute": "-s", "--log-level": "-s", "--release-nick": "-s", "--identity": "-c", "--port": "", "--keepalive": "-c",
+        "--data-dir": "-s", "--mailbox-limit": "-s", "--sender-share": "-s", "--message-days": "-s",
+        "--whole-table-limit": "-s", "--new-nicks-per-minute": "-s", "--log-level": "-s", "--release-nick": "-s",
+        "--identity": "-c", "--port": "", "--keepalive": "-c",
         "--nick": "client", "--server": "client", "--server-port": "client",
     ]
     /// The flags that take no value, and the mode each belongs to.
