@@ -8,17 +8,18 @@ struct RegistrationCookies {
     let secret: [UInt8]
     let window: Duration
 
-    /// The cookie for this request in the window of `now`.
-    func cookie(for source: Address, nick: String, publicKey: [UInt8], now: Instant) -> [UInt8] {
-        cookie(for: source, nick: nick, publicKey: publicKey, window: windowNumber(now))
-    }
-
-    /// Whether `cookie` is the one for this request in the window of `now` or the one before.
-    func accepts(_ cookie: [UInt8], from source: Address, nick: String, publicKey: [UInt8], now: Instant) -> Bool {
-        let current = windowNumber(now)
-        return [current, current &- 1].contains {
-            Digest.constantTimeEqual(cookie, self.cookie(for: source, nick: nick, publicKey: publicKey, window: $0))
+    /// The cookie to challenge this request with (this window's), or nil when `echoed` is good: the
+    /// cookie for this request in the window of `now` or the one before.
+    func challenge(unless echoed: [UInt8], from source: Address, nick: String, publicKey: [UInt8], now: Instant) -> [UInt8]? {
+        let window = windowNumber(now)
+        let current = cookie(for: source, nick: nick, publicKey: publicKey, window: window)
+        guard !echoed.isEmpty else { return current }
+        if Digest.constantTimeEqual(echoed, current)
+            || Digest.constantTimeEqual(echoed, cookie(for: source, nick: nick, publicKey: publicKey, window: window &- 1))
+        {
+            return nil
         }
+        return current
     }
 
     private func windowNumber(_ now: Instant) -> Int64 {

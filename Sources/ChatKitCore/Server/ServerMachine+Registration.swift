@@ -10,8 +10,7 @@ extension ServerMachine {
         guard proof.publicKey.count == 32 else { return drop("\(source): registration of \(nick) without a key") }
         // The address and the key are proved first: until the source echoes its cookie, it gets nothing
         // bigger than the challenge (no amplification), and a signature over the cookie shows the key.
-        guard cookies.accepts(proof.cookie, from: source, nick: nick, publicKey: proof.publicKey, now: now) else {
-            let cookie = cookies.cookie(for: source, nick: nick, publicKey: proof.publicKey, now: now)
+        if let cookie = cookies.challenge(unless: proof.cookie, from: source, nick: nick, publicKey: proof.publicKey, now: now) {
             return reply(id, .registerReply(.challenge, token: 0, cookie: cookie), to: source)
         }
         if let pinned = pins[nick] {
