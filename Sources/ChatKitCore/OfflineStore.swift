@@ -26,6 +26,10 @@ public struct StoredMessage: Hashable, Sendable {
     /// The message text.
     public var text: String
 
+    /// What the message counts against byte quotas: its text and sender in UTF-8, plus 24 bytes for its
+    /// id, time and framing (the recipient is not counted: it names the mailbox).
+    public var quotaBytes: Int { text.utf8.count + key.sender.utf8.count + 24 }
+
     /// Makes a stored message.
     public init(recipient: String, key: MessageKey, savedAtMicroseconds: Int64, text: String) {
         self.recipient = recipient
@@ -57,11 +61,12 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 /// returns. Messages come back from `messages(for:)` in the order they were saved. Recipients are
 /// compared as Swift compares strings, so canonically equivalent spellings name one mailbox.
 public protocol OfflineStore: AnyObject, Sendable {
-    /// Durably adds messages, each to its recipient's mailbox, and returns the keys it refused because
-    /// that mailbox already held `limits.perRecipient` messages, or `limits.perSender` from that sender. A
+    /// Durably adds messages, each to its recipient's mailbox, and returns the keys it refused, and why:
+    /// the mailbox already held `limits.perRecipient` messages or `limits.perSender` from that sender
+    /// (`.mailboxFull`), or the sender's bytes or the store's would pass their limit (`.overQuota`). A
     /// message whose key is already stored for its recipient is not added again (and not refused), so a
     /// retried save is harmless. Each message is stored whole or not at all.
-    func save(_ messages: [StoredMessage], limits: MailboxLimits) throws(StoreError) -> Set<MessageKey>
+    func save(_ messages: [StoredMessage], limits: MailboxLimits) throws(StoreError) -> [MessageKey: SaveRefusal]
     /// Everything stored for `recipient`, oldest first.
     func messages(for recipient: String) throws(StoreError) -> [StoredMessage]
     /// Removes the given messages of `recipient`, once the recipient has acknowledged them.
@@ -74,22 +79,39 @@ public protocol OfflineStore: AnyObject, Sendable {
     func releaseKey(of nick: String) throws(StoreError)
 }
 
-/// How much one mailbox holds: in all, and from any one sender, so that no sender can fill it alone.
+/// Why a store refused one message.
+public enum SaveRefusal: Equatable, Sendable {
+    /// The recipient's mailbox is full, or holds the sender's whole share of it.
+    case mailboxFull
+    /// The sender's stored bytes, or the store's, would pass their quota.
+    case overQuota
+}
+
+/// How much the store keeps: per mailbox in all and from any one sender (so that no sender can fill a
+/// mailbox alone), and in bytes per sender across all mailboxes and in total (so no sender fills the disk).
 public struct MailboxLimits: Equatable, Sendable {
     /// The most messages one recipient's mailbox holds.
     public var perRecipient: Int
     /// The most messages one sender may leave in one recipient's mailbox.
     public var perSender: Int
+    /// The most bytes (`StoredMessage.quotaBytes`) one sender may have stored, in all mailboxes together.
+    public var bytesPerSender: Int
+    /// The most bytes the whole store holds.
+    public var totalBytes: Int
 
-    /// Limits of `perRecipient` in all and `perSender` from one sender (no share limit by default).
-    public init(perRecipient: Int, perSender: Int = .max) {
+    /// Limits of `perRecipient` in all and `perSender` from one sender, and byte quotas (none by default).
+    public init(perRecipient: Int, perSender: Int = .max, bytesPerSender: Int = .max, totalBytes: Int = .max) {
         self.perRecipient = perRecipient
         self.perSender = perSender
+        self.bytesPerSender = bytesPerSender
+        self.totalBytes = totalBytes
     }
 
     /// The tighter of two limits, for saves committed together.
     public func tightened(by other: MailboxLimits) -> MailboxLimits {
-        MailboxLimits(perRecipient: min(perRecipient, other.perRecipient), perSender: min(perSender, other.perSender))
+        MailboxLimits(
+            perRecipient: min(perRecipient, other.perRecipient), perSender: min(perSender, other.perSender),
+            bytesPerSender: min(bytesPerSender, other.bytesPerSender), totalBytes: min(totalBytes, other.totalBytes))
     }
 
     /// No limit at all.
@@ -98,7 +120,7 @@ public struct MailboxLimits: Equatable, Sendable {
 
 extension OfflineStore {
     /// Saves with a mailbox limit and no share limit.
-    public func save(_ messages: [StoredMessage], mailboxLimit: Int) throws(StoreError) -> Set<MessageKey> {
+    public func save(_ messages: [StoredMessage], mailboxLimit: Int) throws(StoreError) -> [MessageKey: SaveRefusal] {
         try save(messages, limits: MailboxLimits(perRecipient: mailboxLimit))
     }
 

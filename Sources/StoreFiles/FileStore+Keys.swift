@@ -8,14 +8,9 @@ extension FileStore {
     static let keySuffix = ".key"
 
     public func pinnedKeys() throws(StoreError) -> [String: [UInt8]] {
-        guard let folder = opendir(directory) else { throw PosixFiles.failure("opendir", directory) }
-        defer { closedir(folder) }
         var keys: [String: [UInt8]] = [:]
-        while let entry = readdir(folder) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard name.hasSuffix(Self.keySuffix), let bytes = try PosixFiles.readFile(directory + "/" + name), bytes.count > 32 else {
-                continue
-            }
+        for name in try PosixFiles.fileNames(in: directory) where name.hasSuffix(Self.keySuffix) {
+            guard let bytes = try PosixFiles.readFile(directory + "/" + name), bytes.count > 32 else { continue }
             keys[String(decoding: bytes.dropFirst(32), as: UTF8.self)] = Array(bytes.prefix(32))
         }
         return keys

@@ -23,7 +23,14 @@ public final class FileStore: OfflineStore, Sendable {
         var fileLength: Int
     }
 
-    private let mailboxes = Mutex<[String: Mailbox]>([:])
+    /// What the store knows without reading files again: mailboxes it has touched, and the bytes held
+    /// (read from every mailbox at the first save or removal, and nil again after a failed write).
+    private struct Knowledge {
+        var mailboxes: [String: Mailbox] = [:]
+        var usage: StoreUsage?
+    }
+
+    private let knowledge = Mutex(Knowledge())
 
     /// A store in `directory`, created (with its parents) if it does not exist.
     public init(directory: String) throws(StoreError) {
@@ -31,28 +38,34 @@ public final class FileStore: OfflineStore, Sendable {
         try PosixFiles.makeDirectories(self.directory)
     }
 
-    public func save(_ messages: [StoredMessage], limits: MailboxLimits) throws(StoreError) -> Set<MessageKey> {
+    public func save(_ messages: [StoredMessage], limits: MailboxLimits) throws(StoreError) -> [MessageKey: SaveRefusal] {
         var order: [String] = []
         var byRecipient: [String: [StoredMessage]] = [:]
         for message in messages {
             if byRecipient[message.recipient] == nil { order.append(message.recipient) }
             byRecipient[message.recipient, default: []].append(message)
         }
-        return try mailboxes.withLock { (cache: inout [String: Mailbox]) throws(StoreError) in
-            var refused: Set<MessageKey> = []
+        return try knowledge.withLock { (known: inout Knowledge) throws(StoreError) in
+            var usage: StoreUsage
+            if let known = known.usage { usage = known } else { usage = try scanUsage() }
+            var refused: [MessageKey: SaveRefusal] = [:]
             // Where each mailbox written so far ended before this call: if a later one fails (a full disk,
             // say), every one goes back, so "storage failed" is true of the whole batch it answers.
             var written: [(path: String, length: Int)] = []
             do throws(StoreError) {
                 for recipient in order {
-                    refused.formUnion(
-                        try append(byRecipient[recipient] ?? [], to: recipient, limits: limits, cache: &cache, written: &written))
+                    let batch = byRecipient[recipient] ?? []
+                    refused.merge(
+                        try append(batch, to: recipient, limits: limits, usage: &usage, cache: &known.mailboxes, written: &written)
+                    ) { first, _ in first }
                 }
             } catch {
                 for (path, length) in written { Self.cut(path, to: length) }
-                for recipient in order { cache[recipient] = nil }
+                for recipient in order { known.mailboxes[recipient] = nil }
+                known.usage = nil
                 throw error
             }
+            known.usage = usage
             return refused
         }
     }
@@ -69,7 +82,7 @@ public final class FileStore: OfflineStore, Sendable {
 
     public func messages(for recipient: String) throws(StoreError) -> [StoredMessage] {
         let path = try path(for: recipient)
-        return try mailboxes.withLock { (_: inout [String: Mailbox]) throws(StoreError) in
+        return try knowledge.withLock { (_: inout Knowledge) throws(StoreError) in
             guard let bytes = try PosixFiles.readFile(path) else { return [] }
             return MailboxRecord.decodeAll(bytes, recipient: recipient).messages
         }
@@ -77,10 +90,12 @@ public final class FileStore: OfflineStore, Sendable {
 
     public func remove(_ keys: Set<MessageKey>, for recipient: String) throws(StoreError) {
         let path = try path(for: recipient)
-        try mailboxes.withLock { (cache: inout [String: Mailbox]) throws(StoreError) in
-            cache[recipient] = nil
+        try knowledge.withLock { (known: inout Knowledge) throws(StoreError) in
+            known.mailboxes[recipient] = nil
             guard let bytes = try PosixFiles.readFile(path) else { return }
-            let kept = MailboxRecord.decodeAll(bytes, recipient: recipient).messages.filter { !keys.contains($0.key) }
+            let all = MailboxRecord.decodeAll(bytes, recipient: recipient).messages
+            let kept = all.filter { !keys.contains($0.key) }
+            for message in all where keys.contains(message.key) { known.usage?.remove(message) }
             if kept.isEmpty {
                 try PosixFiles.remove(path)
             } else {
@@ -92,11 +107,11 @@ public final class FileStore: OfflineStore, Sendable {
 
     // MARK: - Appending
 
-    /// Appends what is new and fits under `limit`; returns the keys refused for lack of room.
+    /// Appends what is new and fits under `limits`, counting it in `usage`; returns the keys refused.
     private func append(
-        _ messages: [StoredMessage], to recipient: String, limits: MailboxLimits, cache: inout [String: Mailbox],
-        written: inout [(path: String, length: Int)]
-    ) throws(StoreError) -> Set<MessageKey> {
+        _ messages: [StoredMessage], to recipient: String, limits: MailboxLimits, usage: inout StoreUsage,
+        cache: inout [String: Mailbox], written: inout [(path: String, length: Int)]
+    ) throws(StoreError) -> [MessageKey: SaveRefusal] {
         let path = try path(for: recipient)
         var mailbox: Mailbox
         if let cached = cache[recipient] {
@@ -105,15 +120,18 @@ public final class FileStore: OfflineStore, Sendable {
             mailbox = try scan(path, recipient: recipient)
         }
         var records: [UInt8] = []
-        var refused: Set<MessageKey> = []
+        var refused: [MessageKey: SaveRefusal] = [:]
         var added: Set<MessageKey> = []
         var bySender = mailbox.bySender
         for message in messages where !mailbox.keys.contains(message.key) && !added.contains(message.key) {
             if mailbox.keys.count + added.count >= limits.perRecipient || bySender[message.key.sender, default: 0] >= limits.perSender {
-                refused.insert(message.key)
+                refused[message.key] = .mailboxFull
+            } else if let refusal = usage.refusal(of: message, limits: limits) {
+                refused[message.key] = refusal
             } else {
                 added.insert(message.key)
                 bySender[message.key.sender, default: 0] += 1
+                usage.add(message)
                 records += MailboxRecord.encode(message)
             }
         }
@@ -140,6 +158,17 @@ public final class FileStore: OfflineStore, Sendable {
         mailbox.fileLength = mailbox.validLength
         cache[recipient] = mailbox
         return refused
+    }
+
+    /// The bytes held by every mailbox in the folder (read once, at the first save or removal).
+    private func scanUsage() throws(StoreError) -> StoreUsage {
+        var usage = StoreUsage()
+        for name in try PosixFiles.fileNames(in: directory) where name.hasSuffix(MailboxFileName.suffix) {
+            // A mailbox that cannot be read fails its own saves, with its own error; the others still count.
+            guard let bytes = (try? PosixFiles.readFile(directory + "/" + name)) ?? nil else { continue }
+            for message in MailboxRecord.decodeAll(bytes, recipient: "").messages { usage.add(message) }
+        }
+        return usage
     }
 
     private func scan(_ path: String, recipient: String) throws(StoreError) -> Mailbox {

@@ -40,6 +40,18 @@ enum PosixFiles {
         }
     }
 
+    /// The names of the entries in the folder `path` (without `.` and `..`).
+    static func fileNames(in path: String) throws(StoreError) -> [String] {
+        guard let folder = opendir(path) else { throw failure("opendir", path) }
+        defer { closedir(folder) }
+        var names: [String] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     static func openFile(_ path: String, _ flags: Int32) throws(StoreError) -> Int32 {
         let fd = open(path, flags | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw failure("open", path) }

@@ -18,43 +18,55 @@ public final class MemoryStore: OfflineStore, Sendable {
         }
     }
 
-    private let mailboxes = Mutex<[String: Mailbox]>([:])
+    private struct Contents {
+        var mailboxes: [String: Mailbox] = [:]
+        var usage = StoreUsage()
+    }
+
+    private let contents = Mutex(Contents())
     private let keys = Mutex<[String: [UInt8]]>([:])
 
     /// An empty store.
     public init() {}
 
-    public func save(_ messages: [StoredMessage], limits: MailboxLimits) throws(StoreError) -> Set<MessageKey> {
-        mailboxes.withLock { mailboxes in
-            var refused: Set<MessageKey> = []
+    public func save(_ messages: [StoredMessage], limits: MailboxLimits) throws(StoreError) -> [MessageKey: SaveRefusal] {
+        contents.withLock { contents in
+            var refused: [MessageKey: SaveRefusal] = [:]
             for message in messages {
-                if mailboxes[message.recipient]?.keys.contains(message.key) == true { continue }
-                let mailbox = mailboxes[message.recipient]
+                if contents.mailboxes[message.recipient]?.keys.contains(message.key) == true { continue }
+                let mailbox = contents.mailboxes[message.recipient]
                 if mailbox?.messages.count ?? 0 >= limits.perRecipient
                     || mailbox?.bySender[message.key.sender, default: 0] ?? 0 >= limits.perSender
                 {
-                    refused.insert(message.key)
+                    refused[message.key] = .mailboxFull
+                    continue
+                }
+                if let refusal = contents.usage.refusal(of: message, limits: limits) {
+                    refused[message.key] = refusal
                     continue
                 }
                 // Appended in place, without copying the mailbox.
-                mailboxes[message.recipient, default: Mailbox()].append(message)
+                contents.mailboxes[message.recipient, default: Mailbox()].append(message)
+                contents.usage.add(message)
             }
             return refused
         }
     }
 
     public func messages(for recipient: String) throws(StoreError) -> [StoredMessage] {
-        mailboxes.withLock { $0[recipient]?.messages ?? [] }
+        contents.withLock { $0.mailboxes[recipient]?.messages ?? [] }
     }
 
     public func remove(_ keys: Set<MessageKey>, for recipient: String) throws(StoreError) {
-        mailboxes.withLock { mailboxes in
-            mailboxes[recipient]?.messages.removeAll { keys.contains($0.key) }
-            for key in keys where mailboxes[recipient]?.keys.contains(key) == true {
-                mailboxes[recipient]?.bySender[key.sender, default: 1] -= 1
+        contents.withLock { contents in
+            guard var mailbox = contents.mailboxes.removeValue(forKey: recipient) else { return }
+            for message in mailbox.messages where keys.contains(message.key) {
+                mailbox.bySender[message.key.sender, default: 1] -= 1
+                contents.usage.remove(message)
             }
-            mailboxes[recipient]?.keys.subtract(keys)
-            if mailboxes[recipient]?.messages.isEmpty == true { mailboxes[recipient] = nil }
+            mailbox.messages.removeAll { keys.contains($0.key) }
+            mailbox.keys.subtract(keys)
+            if !mailbox.messages.isEmpty { contents.mailboxes[recipient] = mailbox }
         }
     }
 

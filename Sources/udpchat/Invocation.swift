@@ -10,6 +10,12 @@ struct ServerOptions: Equatable {
     var messageDays = 30
     /// How many messages one sender may leave in one mailbox.
     var senderShare = ServerConfig().senderShareLimit
+    /// How many KiB one sender may have stored in all mailboxes.
+    var senderKiB = ServerConfig().senderByteQuota / 1_024
+    /// How many MiB the store holds in all.
+    var storeMiB = ServerConfig().storeByteQuota / (1_024 * 1_024)
+    /// How many days a nickname may go unused before it expires with its key and mail.
+    var nickDays = 180
     /// Up to this many rows every client holds the whole table; above it, rows are looked up on demand.
     var wholeTableLimit = ServerConfig().wholeTableLimit
     var logLevel = LogLevel.info
@@ -62,7 +68,11 @@ enum Invocation: Equatable {
                                      else ~/.local/state/udpchat)
           --mailbox-limit <n>        messages stored for one recipient at most (default 1000)
           --sender-share <n>         messages one sender may leave in one mailbox (default 250)
+          --sender-kib <n>           KiB one sender may have stored, over all mailboxes (default 4096)
+          --store-mib <n>            MiB of messages the server stores in all (default 1024)
           --message-days <n>         days a stored message waits for its recipient (default 30)
+          --nick-days <n>            days a nickname may go unused before it expires with its key and
+                                     mail (default 180)
           --whole-table-limit <n>    up to this many clients, every client holds the whole table
                                      (default 256); above it, rows are looked up on demand
           --new-nicks-per-minute <n> new nicknames one address may register per minute (default 30;
@@ -114,6 +124,7 @@ enum Invocation: Equatable {
     /// The flags that take a value, and the mode each belongs to.
     private static let valueFlags = [
         "--data-dir": "-s", "--mailbox-limit": "-s", "--sender-share": "-s", "--message-days": "-s",
+        "--sender-kib": "-s", "--store-mib": "-s", "--nick-days": "-s",
         "--whole-table-limit": "-s", "--new-nicks-per-minute": "-s", "--log-level": "-s", "--release-nick": "-s",
         "--identity": "-c", "--port": "", "--keepalive": "-c",
         "--nick": "client", "--server": "client", "--server-port": "client",
@@ -196,6 +207,15 @@ enum Invocation: Equatable {
             }
             if let days = flags["--message-days"] {
                 options.messageDays = try Self.number(days, name: "--message-days", in: 1...3_650)
+            }
+            if let kib = flags["--sender-kib"] {
+                options.senderKiB = try Self.number(kib, name: "--sender-kib", in: 1...1_048_576)
+            }
+            if let mib = flags["--store-mib"] {
+                options.storeMiB = try Self.number(mib, name: "--store-mib", in: 1...1_048_576)
+            }
+            if let days = flags["--nick-days"] {
+                options.nickDays = try Self.number(days, name: "--nick-days", in: 1...36_500)
             }
             if let share = flags["--sender-share"] {
                 options.senderShare = try Self.number(share, name: "--sender-share", in: 1...1_000_000)

@@ -26,6 +26,9 @@ func runServer(_ options: ServerOptions) -> Int32 {
     var config = ServerConfig()
     config.mailboxLimit = options.mailboxLimit
     config.senderShareLimit = options.senderShare
+    config.senderByteQuota = options.senderKiB * 1_024
+    config.storeByteQuota = options.storeMiB * 1_024 * 1_024
+    config.nickLifetime = .seconds(Int64(options.nickDays) * 24 * 3_600)
     config.messageLifetime = .seconds(Int64(options.messageDays) * 24 * 3_600)
     config.wholeTableLimit = options.wholeTableLimit
     config.newNicksPerAddressPerMinute = options.newNicksPerMinute

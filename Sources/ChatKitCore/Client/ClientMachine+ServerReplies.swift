@@ -110,6 +110,8 @@ extension ClientMachine {
             show(.problem("The server does not recognise this session; message to <\(chat.recipient)> not saved."))
         case .mailboxFull:
             show(.problem("The mailbox of <\(chat.recipient)> has no room for your message (it is full, or holds your share); message not saved."))
+        case .overQuota:
+            show(.problem("The server's storage quota for your messages is used up; message to <\(chat.recipient)> not saved."))
         case .storageFailed:
             show(.problem("The server could not save the message to <\(chat.recipient)>."))
         case .invalidMessage:

@@ -133,7 +133,13 @@ public final class ServerDriver: @unchecked Sendable {
         guard !saves.isEmpty else { return [] }
         do {
             let refused = try store.save(saves, limits: limits)
-            return saves.map { .saved($0, refused.contains($0.key) ? .mailboxFull : .stored) }
+            return saves.map { save in
+                switch refused[save.key] {
+                case .mailboxFull: .saved(save, .mailboxFull)
+                case .overQuota: .saved(save, .overQuota)
+                case nil: .saved(save, .stored)
+                }
+            }
         } catch {
             return saves.map { .saved($0, .failed(error)) }
         }

@@ -13,6 +13,13 @@ public struct ServerConfig: Sendable {
     /// How many of those one sender may leave (a quarter by default), so that no sender can fill a
     /// mailbox alone.
     public var senderShareLimit = 250
+    /// The most bytes (`StoredMessage.quotaBytes`) one sender may have stored in all mailboxes (4 MiB),
+    /// so no sender can fill the disk through mailboxes of its own making.
+    public var senderByteQuota = 4 << 20
+    /// The most bytes the store holds in all (1 GiB); beyond it, saves are refused "over quota".
+    public var storeByteQuota = 1 << 30
+    /// How long a nickname may go unused (not online) before it expires with its key and mail (180 days).
+    public var nickLifetime: Duration = .seconds(180 * 24 * 3_600)
     /// How long an online client may stay silent (no keepalive, no request) before it is marked offline.
     /// A few keepalive intervals, so one or two lost keepalives do not matter.
     public var clientTimeout: Duration = .seconds(35)
@@ -40,6 +47,12 @@ public struct ServerConfig: Sendable {
     /// Up to this many rows every client holds the whole table, as the original program does; above it, clients hold
     /// only their own row and the rows they look up, and `who` asks the server.
     public var wholeTableLimit = 256
+
+    /// The limits every save is made under.
+    public var mailboxLimits: MailboxLimits {
+        MailboxLimits(
+            perRecipient: mailboxLimit, perSender: senderShareLimit, bytesPerSender: senderByteQuota, totalBytes: storeByteQuota)
+    }
 
     /// The original program's timing with system randomness.
     public init() {}

@@ -16,6 +16,8 @@ public enum StoreOutcome: Equatable, Sendable {
     case stored
     /// Not stored: the recipient's mailbox is at its limit.
     case mailboxFull
+    /// Not stored: the sender's byte quota, or the store's, is used up.
+    case overQuota
     /// Not stored: the store failed.
     case failed(StoreError)
 }

@@ -29,6 +29,12 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
     case saved(sender: String, recipient: String)
     /// A recipient's mailbox is full; a message was refused.
     case mailboxFull(recipient: String, sender: String)
+    /// A sender's byte quota, or the store's, is used up; a message was refused.
+    case overQuota(recipient: String, sender: String)
+    /// A new nickname was refused because it looks like one already held (`held`).
+    case refusedLookalike(nick: String, held: String, from: Address)
+    /// A nickname unused for the nick lifetime expired, with its key and stored messages.
+    case nickExpired(nick: String)
     /// The store failed to save a message.
     case saveFailed(recipient: String, error: StoreError)
     /// The store failed to read a mailbox.
@@ -60,7 +66,7 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
     public var isRefusal: Bool {
         switch self {
         case .refusedInvalidNick, .refusedDeregistration, .refusedWhileProbing, .refusedLiveHolder, .mailboxFull, .dropped,
-            .refusedKey, .refusedNewNick:
+            .refusedKey, .refusedNewNick, .overQuota, .refusedLookalike:
             true
         default:
             false
@@ -97,6 +103,9 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
         case .recipientOnline(let recipient, let sender): "\(sender) thinks \(recipient) is offline; it is not"
         case .saved(let sender, let recipient): "saved a message from \(sender) for \(recipient)"
         case .mailboxFull(let recipient, let sender): "the mailbox of \(recipient) is full; refused a message from \(sender)"
+        case .overQuota(let recipient, let sender): "refused a message from \(sender) for \(recipient): over the byte quota"
+        case .refusedLookalike(let nick, let held, let source): "refused \(nick) from \(source): it looks like \(held)"
+        case .nickExpired(let nick): "\(nick) was unused for the nick lifetime: its key and stored messages are gone"
         case .saveFailed(let recipient, let error): "could not save a message for \(recipient): \(error)"
         case .loadFailed(let recipient, let error): "could not read stored messages for \(recipient): \(error)"
         case .removeFailed(let recipient, let error): "could not remove delivered messages of \(recipient): \(error)"

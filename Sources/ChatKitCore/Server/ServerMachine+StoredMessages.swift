@@ -29,7 +29,7 @@ extension ServerMachine {
         guard intake.ask(key, for: recipient.nick, from: source) else { return }
         let message = StoredMessage(
             recipient: recipient.nick, key: key, savedAtMicroseconds: wallClockMicroseconds, text: request.text)
-        emit(.save(message, limits: MailboxLimits(perRecipient: config.mailboxLimit, perSender: config.senderShareLimit)))
+        emit(.save(message, limits: config.mailboxLimits))
     }
 
     mutating func saveFinished(_ message: StoredMessage, _ stored: StoreOutcome) {
@@ -46,6 +46,9 @@ extension ServerMachine {
         case .mailboxFull:
             log(.mailboxFull(recipient: message.recipient, sender: message.key.sender))
             outcome = .mailboxFull
+        case .overQuota:
+            log(.overQuota(recipient: message.recipient, sender: message.key.sender))
+            outcome = .overQuota
         case .failed(let error):
             log(.saveFailed(recipient: message.recipient, error: error))
             outcome = .storageFailed

@@ -260,6 +260,8 @@ public enum SaveOutcome: UInt8, Sendable {
     case storageFailed = 5
     /// Not stored: the message breaks the message rules (empty, say).
     case invalidMessage = 6
+    /// Not stored: the sender has used up its byte quota on the server, or the server its storage.
+    case overQuota = 7
 }
 
 /// A client's request to keep a message for an offline recipient.

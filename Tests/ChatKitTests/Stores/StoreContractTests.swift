@@ -106,11 +106,31 @@ struct StoreContractTests {
         let (store, reopen, folder) = try factory.make()
         let limits = MailboxLimits(perRecipient: 10, perSender: 3)
         let flood = (1...5).map { Self.message("x", from: "flooder", id: UInt64($0)) }
-        #expect(try store.save(flood, limits: limits) == Set(flood.suffix(2).map(\.key)))
+        let refused = try store.save(flood, limits: limits)
+        #expect(Set(refused.keys) == Set(flood.suffix(2).map(\.key)))
+        #expect(refused.values.allSatisfy { $0 == .mailboxFull })
         #expect(try reopen().save([Self.message("x", from: "flooder", id: 9)], limits: limits).count == 1, "the share is counted from what is stored")
         #expect(try store.save([Self.message("x", from: "friend", id: 1)], limits: limits).isEmpty)
         try store.remove([flood[0].key], for: "x")
         #expect(try reopen().save([Self.message("x", from: "flooder", id: 10)], limits: limits).isEmpty, "room again after delivery")
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test("byte quotas: one sender's bytes over all mailboxes, and the store's, are capped", arguments: StoreFactory.all)
+    func byteQuotas(_ factory: StoreFactory) throws {
+        let (store, reopen, folder) = try factory.make()
+        let size = Self.message("a", from: "flooder", id: 1).quotaBytes
+        let limits = MailboxLimits(perRecipient: .max, bytesPerSender: 3 * size, totalBytes: 5 * size)
+        // Each message to a mailbox of its own: only the byte quota can stop them.
+        let flood = (1...5).map { Self.message("r\($0)", from: "flooder", id: UInt64($0)) }
+        let refused = try store.save(flood, limits: limits)
+        #expect(refused.count == 2 && refused.values.allSatisfy { $0 == .overQuota })
+        #expect(try reopen().save([Self.message("r9", from: "flooder", id: 9)], limits: limits).count == 1, "counted from what is stored")
+        #expect(try store.save([Self.message("r1", from: "friend", id: 1)], limits: limits).isEmpty)
+        let others = [Self.message("r1", from: "other", id: 1), Self.message("r1", from: "other", id: 2)]
+        #expect(try reopen().save(others, limits: limits).count == 1, "the store's total is full")
+        try store.remove([flood[0].key], for: "r1")
+        #expect(try reopen().save([Self.message("r1", from: "flooder", id: 10)], limits: limits).isEmpty, "room again after delivery")
         withExtendedLifetime(folder) {}
     }
 
@@ -142,7 +162,7 @@ struct StoreContractTests {
         let (store, reopen, folder) = try factory.make()
         let messages = (1...5).map { Self.message("x", from: "y", id: UInt64($0)) }
         #expect(try store.save(Array(messages[0..<3]), mailboxLimit: 3).isEmpty)
-        #expect(try store.save([messages[3], messages[2], messages[4]], mailboxLimit: 3) == [messages[3].key, messages[4].key])
+        #expect(try store.save([messages[3], messages[2], messages[4]], mailboxLimit: 3) == [messages[3].key: .mailboxFull, messages[4].key: .mailboxFull])
         #expect(try reopen().messages(for: "x") == Array(messages[0..<3]))
         #expect(try store.save([Self.message("z", from: "y", id: 1)], mailboxLimit: 3).isEmpty, "the limit is per recipient")
         try store.remove([messages[0].key], for: "x")

@@ -1,0 +1,33 @@
+/// The bytes a store holds, per sender and in all, so byte quotas cost a lookup, not a scan.
+///
+/// Stores keep one and consult it in `save`; it counts `StoredMessage.quotaBytes`.
+public struct StoreUsage: Sendable {
+    /// The bytes stored in all.
+    public private(set) var totalBytes = 0
+    /// The bytes stored from each sender, in all mailboxes together.
+    public private(set) var bytesBySender: [String: Int] = [:]
+
+    /// No bytes stored.
+    public init() {}
+
+    /// `.overQuota` when storing `message` would pass the sender's or the store's byte limit, else nil.
+    public func refusal(of message: StoredMessage, limits: MailboxLimits) -> SaveRefusal? {
+        let size = message.quotaBytes
+        if bytesBySender[message.key.sender, default: 0] + size > limits.bytesPerSender { return .overQuota }
+        if totalBytes + size > limits.totalBytes { return .overQuota }
+        return nil
+    }
+
+    /// Counts a stored message.
+    public mutating func add(_ message: StoredMessage) {
+        totalBytes += message.quotaBytes
+        bytesBySender[message.key.sender, default: 0] += message.quotaBytes
+    }
+
+    /// Stops counting a removed message.
+    public mutating func remove(_ message: StoredMessage) {
+        totalBytes -= message.quotaBytes
+        let left = bytesBySender[message.key.sender, default: 0] - message.quotaBytes
+        bytesBySender[message.key.sender] = left > 0 ? left : nil
+    }
+}
