@@ -71,12 +71,31 @@ public protocol OfflineStore: AnyObject, Sendable {
     func messages(for recipient: String) throws(StoreError) -> [StoredMessage]
     /// Removes the given messages of `recipient`, once the recipient has acknowledged them.
     func remove(_ keys: Set<MessageKey>, for recipient: String) throws(StoreError)
-    /// The public keys pinned so far, by nickname.
-    func pinnedKeys() throws(StoreError) -> [String: [UInt8]]
+    /// The public keys pinned so far, by nickname, with when each nickname was last used.
+    func pinnedKeys() throws(StoreError) -> [String: PinnedKey]
     /// Durably pins `key` to `nick`: from now on only that key registers it.
     func pin(_ key: [UInt8], for nick: String) throws(StoreError)
+    /// Records that `nick` was used (registered, or went offline) at `microseconds` since 1970. Best
+    /// effort: a lost touch only makes the nickname look older.
+    func touch(_ nick: String, atMicroseconds microseconds: Int64) throws(StoreError)
     /// Forgets `nick`'s key, so the next registration pins a new one (the operator's release).
     func releaseKey(of nick: String) throws(StoreError)
+    /// Forgets `nick` whole: its key and every message stored for it (the nickname expired).
+    func forget(_ nick: String) throws(StoreError)
+}
+
+/// A nickname's pinned public key, and when the nickname was last used (for nick expiry).
+public struct PinnedKey: Equatable, Sendable {
+    /// The 32-byte Ed25519 public key.
+    public var key: [UInt8]
+    /// When the nickname last registered or went offline, in microseconds since 1970 (UTC).
+    public var lastUsedMicroseconds: Int64
+
+    /// Makes a pinned key.
+    public init(key: [UInt8], lastUsedMicroseconds: Int64) {
+        self.key = key
+        self.lastUsedMicroseconds = lastUsedMicroseconds
+    }
 }
 
 /// Why a store refused one message.
@@ -126,11 +145,20 @@ extension OfflineStore {
 
     /// The keys pinned so far, by nickname. By default none: a store that keeps no keys lets every nick
     /// be claimed afresh after a server restart.
-    public func pinnedKeys() throws(StoreError) -> [String: [UInt8]] { [:] }
+    public func pinnedKeys() throws(StoreError) -> [String: PinnedKey] { [:] }
 
     /// Durably pins `key` to `nick`. By default nothing is kept.
     public func pin(_ key: [UInt8], for nick: String) throws(StoreError) {}
 
     /// Forgets `nick`'s key (the operator's release of a nick whose key is lost). By default nothing.
     public func releaseKey(of nick: String) throws(StoreError) {}
+
+    /// Records when `nick` was last used. By default nothing is kept.
+    public func touch(_ nick: String, atMicroseconds microseconds: Int64) throws(StoreError) {}
+
+    /// Forgets `nick`'s key and its stored messages. By default through `releaseKey` and `remove`.
+    public func forget(_ nick: String) throws(StoreError) {
+        try releaseKey(of: nick)
+        try remove(Set(try messages(for: nick).map(\.key)), for: nick)
+    }
 }

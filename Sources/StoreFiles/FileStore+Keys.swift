@@ -2,18 +2,30 @@ import ChatKitCore
 import Glibc
 
 /// Pinned keys beside the mailboxes: one `<nick>.key` file per nickname (the 32-byte key, then the
-/// nickname in UTF-8), each written whole (`PosixFiles.replaceFile`).
+/// nickname in UTF-8), each written whole (`PosixFiles.replaceFile`). The file's modification time is
+/// when the nickname was last used.
 extension FileStore {
     /// The suffix of key files.
     static let keySuffix = ".key"
 
-    public func pinnedKeys() throws(StoreError) -> [String: [UInt8]] {
-        var keys: [String: [UInt8]] = [:]
+    public func pinnedKeys() throws(StoreError) -> [String: PinnedKey] {
+        var keys: [String: PinnedKey] = [:]
         for name in try PosixFiles.fileNames(in: directory) where name.hasSuffix(Self.keySuffix) {
-            guard let bytes = try PosixFiles.readFile(directory + "/" + name), bytes.count > 32 else { continue }
-            keys[String(decoding: bytes.dropFirst(32), as: UTF8.self)] = Array(bytes.prefix(32))
+            let path = directory + "/" + name
+            guard let bytes = try PosixFiles.readFile(path), bytes.count > 32 else { continue }
+            keys[String(decoding: bytes.dropFirst(32), as: UTF8.self)] = PinnedKey(
+                key: Array(bytes.prefix(32)), lastUsedMicroseconds: PosixFiles.modificationMicroseconds(path) ?? 0)
         }
         return keys
+    }
+
+    public func touch(_ nick: String, atMicroseconds microseconds: Int64) throws(StoreError) {
+        try PosixFiles.setModificationTime(try keyPath(for: nick), microseconds: microseconds)
+    }
+
+    public func forget(_ nick: String) throws(StoreError) {
+        try remove(Set(try messages(for: nick).map(\.key)), for: nick)
+        try releaseKey(of: nick)
     }
 
     public func pin(_ key: [UInt8], for nick: String) throws(StoreError) {

@@ -108,6 +108,21 @@ enum PosixFiles {
         }
     }
 
+    /// When `path` was last modified, in microseconds since 1970, or nil when it cannot be read.
+    static func modificationMicroseconds(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int64(info.st_mtim.tv_sec) * 1_000_000 + Int64(info.st_mtim.tv_nsec) / 1_000
+    }
+
+    /// Sets `path`'s access and modification times to `microseconds` since 1970 (no fsync: the time
+    /// is a hint, not data).
+    static func setModificationTime(_ path: String, microseconds: Int64) throws(StoreError) {
+        let time = timespec(tv_sec: Int(microseconds / 1_000_000), tv_nsec: Int(microseconds % 1_000_000) * 1_000)
+        let times = [time, time]
+        guard utimensat(AT_FDCWD, path, times, 0) == 0 else { throw failure("utimensat", path) }
+    }
+
     static func remove(_ path: String) throws(StoreError) {
         guard unlink(path) == 0 || errno == ENOENT else { throw failure("unlink", path) }
     }

@@ -24,7 +24,7 @@ public final class MemoryStore: OfflineStore, Sendable {
     }
 
     private let contents = Mutex(Contents())
-    private let keys = Mutex<[String: [UInt8]]>([:])
+    private let keys = Mutex<[String: PinnedKey]>([:])
 
     /// An empty store.
     public init() {}
@@ -70,12 +70,16 @@ public final class MemoryStore: OfflineStore, Sendable {
         }
     }
 
-    public func pinnedKeys() throws(StoreError) -> [String: [UInt8]] {
+    public func pinnedKeys() throws(StoreError) -> [String: PinnedKey] {
         keys.withLock { $0 }
     }
 
     public func pin(_ key: [UInt8], for nick: String) throws(StoreError) {
-        keys.withLock { $0[nick] = key }
+        keys.withLock { $0[nick] = PinnedKey(key: key, lastUsedMicroseconds: $0[nick]?.lastUsedMicroseconds ?? 0) }
+    }
+
+    public func touch(_ nick: String, atMicroseconds microseconds: Int64) throws(StoreError) {
+        keys.withLock { $0[nick]?.lastUsedMicroseconds = microseconds }
     }
 
     public func releaseKey(of nick: String) throws(StoreError) {

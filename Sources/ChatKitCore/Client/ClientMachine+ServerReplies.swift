@@ -26,7 +26,7 @@ extension ClientMachine {
             break  // the holder of our nickname is being probed; the retries fetch the verdict
         case .challenge:
             break  // answered above
-        case .tooManyNewNicks, .keyMismatch, .nickInUse, .invalidNick:
+        case .tooManyNewNicks, .keyMismatch, .nickInUse, .invalidNick, .lookalikeNick:
             show(.problem(refusal(outcome)))
             exit(code: 1, notice: .exitingAfterFailure)
         }
@@ -38,6 +38,7 @@ extension ClientMachine {
         case .tooManyNewNicks: "The server takes no more new nicknames from this address for now; try again in a minute."
         case .keyMismatch: "The server knows <\(config.nick)> by another key; this identity cannot register it."
         case .nickInUse: "The nickname <\(config.nick)> is already in use by another online client."
+        case .lookalikeNick: "The nickname <\(config.nick)> looks like one someone else holds; choose another."
         default: "The server refused the nickname <\(config.nick)>."
         }
     }

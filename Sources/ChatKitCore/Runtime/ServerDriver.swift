@@ -112,6 +112,14 @@ public final class ServerDriver: @unchecked Sendable {
                 } catch {
                     log.record(.pinFailed(nick: nick, error: error))
                 }
+            case .touchNick(let nick, let microseconds):
+                try? store.touch(nick, atMicroseconds: microseconds)
+            case .forgetNick(let nick):
+                do {
+                    try store.forget(nick)
+                } catch {
+                    log.record(.removeFailed(recipient: nick, error: error))
+                }
             case .remove(let keys, let recipient):
                 do {
                     try store.remove(keys, for: recipient)

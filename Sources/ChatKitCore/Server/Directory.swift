@@ -26,6 +26,13 @@ struct Directory {
         return latest
     }
 
+    /// Removes `nick`'s row (the nickname expired). Clients that hold it keep it, offline, until they
+    /// ask: the server then answers that nobody has the name.
+    mutating func remove(_ nick: String) {
+        guard rows.removeValue(forKey: nick) != nil else { return }
+        sortedNicksAreCurrent = false
+    }
+
     /// The rows changed after `version`, in version order.
     func changes(after version: UInt64) -> [TableEntry] {
         var low = 0

@@ -11,6 +11,10 @@ public enum ServerEffect: Equatable, Sendable {
     case remove(Set<MessageKey>, recipient: String)
     /// Pin `key` to `nick` durably (its first registration), before the reply goes out.
     case pinKey(nick: String, key: [UInt8])
+    /// Record (best effort) that `nick` was used at `microseconds` since 1970, for nick expiry.
+    case touchNick(nick: String, atMicroseconds: Int64)
+    /// Forget `nick` whole, its key and its stored messages: it expired unused.
+    case forgetNick(nick: String)
     /// Record an event in the server log, if the log shows events of its level.
     case log(ServerLogEvent)
 }

@@ -27,6 +27,9 @@ extension ServerMachine {
             guard isGrantedRetry || proof.isValid(for: nick) else {
                 return drop("\(source): registration of \(nick) with a bad signature")
             }
+        } else if let held = pins.lookalike(of: nick) {
+            log(.refusedLookalike(nick: nick, held: held, from: source))
+            return reply(id, .registerReply(.lookalikeNick, token: 0), to: source)
         } else if !newNicks.admit(source.host, now: now) {
             log(.refusedNewNick(nick: nick, from: source))
             return reply(id, .registerReply(.tooManyNewNicks, token: 0), to: source)
@@ -56,9 +59,10 @@ extension ServerMachine {
     mutating func grant(_ id: UInt64, nick: String, key: [UInt8]? = nil, to source: Address) {
         probes.cancel(nick)
         if pins[nick] == nil, let key {
-            pins[nick] = key
+            pins.pin(nick, key: key, atMicroseconds: wallClockMicroseconds)
             emit(.pinKey(nick: nick, key: key))
         }
+        usedNow(nick)
         let record = sessions.open(nick, at: source, registrationID: id, now: now, random: &random)
         statistics.registrations += 1
         log(.registered(nick: nick, at: source, returning: record.registrationOutcome == .reRegistered))
@@ -97,6 +101,7 @@ extension ServerMachine {
     mutating func markOffline(_ nick: String, deregistered: Bool = false) {
         guard let record = sessions[nick] else { return }
         sessions.close(nick, deregistered: deregistered)
+        usedNow(nick)
         courier.stop(nick)
         publisher.unsubscribe(nick)
         rowChanged(nick, online: false, address: record.address)

@@ -20,8 +20,10 @@ public struct ServerMachine: Sendable {
     var nextSweep: Instant?
     var cookies: RegistrationCookies
     var newNicks: NewNickLimiter
-    /// Each nickname's public key, pinned at its first registration.
-    var pins: [String: [UInt8]] = [:]
+    /// Each nickname's public key, pinned at its first registration, and when it was last used.
+    var pins = PinnedNicks()
+    /// When unused nicknames are next looked for (wall clock, microseconds; at most once an hour).
+    var nextExpiryCheck: Int64 = 0
     /// Refusals and drops are logged at most 20 a minute per log level (so debug drops do not use up
     /// the refusals an info log shows), and a flood cannot flood the log.
     private var refusalLogs: [LogLevel: LogLimiter] = [:]
@@ -54,8 +56,8 @@ public struct ServerMachine: Sendable {
     }
 
     /// Restores the keys pinned by an earlier run (the driver reads them from the store at start).
-    public mutating func restorePins(_ keys: [String: [UInt8]]) {
-        pins.merge(keys) { current, _ in current }
+    public mutating func restorePins(_ keys: [String: PinnedKey]) {
+        pins.restore(keys)
     }
 
     /// The client table, sorted by nickname.
@@ -81,6 +83,7 @@ public struct ServerMachine: Sendable {
         self.now = now
         self.wallClockMicroseconds = wallClockMicroseconds
         effects = []
+        expireUnusedNicks()
         switch event {
         case .datagram(let datagram): receive(datagram)
         case .tick:

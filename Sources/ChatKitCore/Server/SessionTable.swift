@@ -52,6 +52,12 @@ struct SessionTable {
         if deregistered { records[nick]?.deregistered = true }
     }
 
+    /// Forgets `nick` and its token (the nickname expired).
+    mutating func remove(_ nick: String) {
+        guard let record = records.removeValue(forKey: nick) else { return }
+        nickByToken[record.token] = nil
+    }
+
     /// The online nicknames not heard from for `timeout`, sorted.
     func silent(now: Instant, timeout: Duration) -> [String] {
         records.values.filter { $0.online && $0.lastSeen + timeout <= now }.map(\.nick).sorted()

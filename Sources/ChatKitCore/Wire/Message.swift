@@ -165,6 +165,8 @@ public enum RegisterOutcome: UInt8, Sendable {
     case keyMismatch = 6
     /// This address registered too many new nicknames in the last minute.
     case tooManyNewNicks = 7
+    /// The nickname looks like one someone else holds (PRECIS comparison and UTS #39 skeleton).
+    case lookalikeNick = 8
 }
 
 /// What a registration carries to show who is asking: the client's Ed25519 public key, the cookie the

@@ -12,17 +12,20 @@ struct ServerMachineRulesTests {
     struct Harness {
         var machine: ServerMachine
         var now = Instant.zero
+        /// The wall clock the machine is told, in microseconds since 1970.
+        var wallClock: Int64 = 0
 
-        init() {
+        init(_ configure: (inout ServerConfig) -> Void = { _ in }) {
             var config = ServerConfig()
             config.random = .seeded(5)
+            configure(&config)
             machine = ServerMachine(config: config)
         }
 
         /// Handles one datagram; returns the packets sent, with their destinations.
         mutating func receive(_ message: Message, id: UInt64, from source: Address) -> [(Packet, Address)] {
             let bytes = (try? Packet(id: id, message: message).encoded()) ?? []
-            return sent(machine.handle(.datagram(Datagram(bytes: bytes, source: source)), at: now, wallClockMicroseconds: 0))
+            return sent(machine.handle(.datagram(Datagram(bytes: bytes, source: source)), at: now, wallClockMicroseconds: wallClock))
         }
 
         /// Moves time on by `duration`, ticking at every deadline on the way; returns the packets sent.
@@ -31,7 +34,7 @@ struct ServerMachineRulesTests {
             var packets: [(Packet, Address)] = []
             while let deadline = machine.nextDeadline, deadline <= end {
                 now = max(now, deadline)
-                packets += sent(machine.handle(.tick, at: now, wallClockMicroseconds: 0))
+                packets += sent(machine.handle(.tick, at: now, wallClockMicroseconds: wallClock))
             }
             now = end
             return packets

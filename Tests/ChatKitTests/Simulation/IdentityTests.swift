@@ -108,4 +108,34 @@ struct IdentityTests {
         #expect(outcome == .challenge, "a new challenge, nothing more")
         #expect(server.tableByNick["x"]?.address == owner)
     }
+
+    @Test("floods: one sender's bytes are capped over every mailbox; it is told once per message, and others still store")
+    func senderByteQuota() {
+        let sim = Simulation(seed: 3)
+        var config = ServerConfig()
+        config.senderByteQuota = 400
+        sim.startServer(config: config)
+        for (index, nick) in ["flooder", "a", "b", "c", "friend"].enumerated() {
+            sim.startClient(nick, host: "127.0.0.1", port: UInt16(6061 + index))
+            sim.run(for: .milliseconds(100))
+        }
+        for nick in ["a", "b", "c"] { sim.type(nick, "dereg") }
+        let before = sim["flooder"].lines.count
+        for index in 0..<12 { sim.type("flooder", "send \(["a", "b", "c"][index % 3]) \(String(repeating: "z", count: 60))") }
+        sim.run(for: .seconds(5))
+        let told = sim["flooder"].lines(after: before)
+        let saved = told.filter { $0 == ">>> [Messages received by the server and saved.]" }.count
+        let refused = told.filter { $0.contains("storage quota for your messages is used up") }.count
+        #expect(saved == 4 && refused == 8, "\(told)")
+        sim.type("friend", "send a still room for me")
+        #expect(sim["friend"].lines.last == ">>> [Messages received by the server and saved.]")
+    }
+
+    @Test("look-alikes: a client cannot register Cyrillic х beside Latin x, and is told why")
+    func lookalikeNick() {
+        let sim = OriginalSessionTests.registered(["x", "y"])
+        let fake = Self.impostor(sim, "\u{0445}")
+        sim.run(for: .seconds(1))
+        #expect(fake.lines == [">>> [The nickname <\u{0445}> looks like one someone else holds; choose another.]", ">>> [Exiting]"])
+    }
 }

@@ -140,9 +140,25 @@ struct StoreContractTests {
         let key = Array(UInt8(1)...UInt8(32))
         try store.pin(key, for: "x")
         try store.pin(Array(repeating: 7, count: 32), for: "../é t")
-        #expect(try reopen().pinnedKeys() == ["x": key, "../é t": Array(repeating: 7, count: 32)])
+        #expect(try reopen().pinnedKeys().mapValues(\.key) == ["x": key, "../é t": Array(repeating: 7, count: 32)])
         try store.releaseKey(of: "x")
         #expect(try reopen().pinnedKeys().keys.sorted() == ["../é t"])
+        withExtendedLifetime(folder) {}
+    }
+
+    @Test("a nick's last use is kept with its key, and forgetting a nick takes its key and its mail", arguments: StoreFactory.all)
+    func lastUseAndForget(_ factory: StoreFactory) throws {
+        let (store, reopen, folder) = try factory.make()
+        try store.pin(Array(repeating: 1, count: 32), for: "x")
+        try store.pin(Array(repeating: 2, count: 32), for: "y")
+        try store.touch("x", atMicroseconds: 1_500_000_000_000_000)
+        #expect(try reopen().pinnedKeys()["x"]?.lastUsedMicroseconds == 1_500_000_000_000_000)
+        let limits = MailboxLimits(perRecipient: .max, totalBytes: 1_000)
+        _ = try store.save([Self.message("x", from: "y", id: 1), Self.message("y", from: "x", id: 1)], limits: limits)
+        try reopen().forget("x")
+        #expect(try reopen().pinnedKeys().keys.sorted() == ["y"])
+        #expect(try reopen().messages(for: "x").isEmpty)
+        #expect(try reopen().messages(for: "y").count == 1)
         withExtendedLifetime(folder) {}
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 
-/// The rules for nicknames: 1–32 Unicode characters (scalars), printable, no whitespace or control
-/// characters, in Unicode Normalization Form C. Both client and server check them.
+/// The rules for nicknames: 1–32 Unicode characters (scalars) of PRECIS's FreeformClass without spaces
+/// (so no whitespace, control, format or unassigned characters), in Unicode Normalization Form C. Both
+/// client and server check them; `NicknameComparison` says when two nicknames are one.
 public enum Nickname {
     /// The most Unicode scalars a nickname may have; it keeps every message under the datagram limit.
     public static let maxScalars = 32
@@ -42,14 +43,31 @@ public enum Nickname {
         return canonical.unicodeScalars.elementsEqual(nick.unicodeScalars)
     }
 
+    /// PRECIS's FreeformClass (RFC 8264 §4.3), made stricter: no spaces, and none of RFC 5892's
+    /// contextual characters except the Arabic-Indic digits (their context rules are not applied).
     private static func isAllowed(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar.properties.isWhitespace { return false }
-        switch scalar.properties.generalCategory {
+        let properties = scalar.properties
+        if properties.isWhitespace || properties.isDefaultIgnorableCodePoint || properties.isNoncharacterCodePoint {
+            return false
+        }
+        if isOldHangulJamo(scalar.value) || refusedExceptions.contains(scalar.value) { return false }
+        switch properties.generalCategory {
         case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator,
             .spaceSeparator:
             return false
         default:
             return true
         }
+    }
+
+    /// RFC 5892 §2.6's DISALLOWED exceptions, and its CONTEXTO characters other than digits.
+    private static let refusedExceptions: Set<UInt32> = [
+        0x0640, 0x07FA, 0x302E, 0x302F, 0x3031, 0x3032, 0x3033, 0x3034, 0x3035, 0x303B,
+        0x00B7, 0x0375, 0x05F3, 0x05F4, 0x30FB,
+    ]
+
+    /// Conjoining jamo (Hangul_Syllable_Type L, V or T), which PRECIS disallows as OldHangulJamo.
+    private static func isOldHangulJamo(_ value: UInt32) -> Bool {
+        (0x1100...0x11FF).contains(value) || (0xA960...0xA97F).contains(value) || (0xD7B0...0xD7FF).contains(value)
     }
 }

@@ -1,0 +1,63 @@
+import ChatKitCore
+import ChatKitCrypto
+import Testing
+
+/// Which nicknames a server lets be held: look-alikes are one nickname, and unused ones expire.
+@Suite("Server nickname rules")
+struct ServerNicknameRulesTests {
+    typealias Harness = ServerMachineRulesTests.Harness
+
+    static func outcome(_ replies: [(Packet, Address)]) -> RegisterOutcome? {
+        guard case .registerReply(let outcome, _, _)? = replies.first?.0.message else { return nil }
+        return outcome
+    }
+
+    @Test("x, X, Cyrillic х and fullwidth ｘ are one nickname: only the first holder gets it, and keeps it")
+    func lookalikesAreOneNick() {
+        var server = Harness()
+        _ = server.register("x", at: ServerMachineRulesTests.x, id: 1)
+        for (index, lookalike) in ["X", "\u{0445}", "\u{FF58}", "\u{0425}"].enumerated() {
+            let replies = server.asks(for: lookalike, id: 10 + UInt64(index), from: ServerMachineRulesTests.y)
+            #expect(Self.outcome(replies) == .lookalikeNick, "\(lookalike)")
+        }
+        #expect(server.machine.tableByNick.keys.sorted() == ["x"])
+        // The holder itself comes back from elsewhere with its own key: still its nickname.
+        #expect(Self.outcome(server.asks(for: "x", id: 20, from: ServerMachineRulesTests.newcomer)) != .lookalikeNick)
+    }
+
+    @Test("the PRECIS comparison folds case and width, and the skeleton folds confusable scripts")
+    func comparisonKeys() {
+        #expect(NicknameComparison.precisForm("ＡＬＩＣＥ") == "alice")
+        #expect(NicknameComparison.key("x") == NicknameComparison.key("\u{0445}"))
+        #expect(NicknameComparison.key("paypal") == NicknameComparison.key("\u{0440}\u{0430}y\u{0440}\u{0430}l"))
+        #expect(NicknameComparison.key("rn") == NicknameComparison.key("m"))
+        #expect(NicknameComparison.key("alice") != NicknameComparison.key("bob"))
+    }
+
+    @Test("nicknames PRECIS disallows are refused: default-ignorable, noncharacters and conjoining jamo")
+    func precisDisallowed() {
+        let noncharacter = Unicode.Scalar(0xFDD0).map { "a" + String($0) } ?? ""
+        for bad in ["a\u{00AD}b", noncharacter, "\u{1100}\u{1161}", "a\u{0640}b"] {
+            #expect(!Nickname.isValidCanonical(bad), "\(bad.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        for good in ["Zoë", "名前", "ｘ", "a-b_c.d"] { #expect(Nickname.isValidCanonical(good), "\(good)") }
+    }
+
+    @Test("a nickname unused for the nick lifetime expires with its key and row; another key may then take it")
+    func unusedNicksExpire() {
+        var server = Harness { $0.nickLifetime = .seconds(180 * 86_400) }
+        server.wallClock = 1_700_000_000_000_000
+        let token = server.register("x", at: ServerMachineRulesTests.x, id: 1)
+        _ = server.receive(.deregister(nick: "x", token: token), id: 2, from: ServerMachineRulesTests.x)
+        server.wallClock += 179 * 86_400 * 1_000_000
+        _ = server.register("y", at: ServerMachineRulesTests.y, id: 3)
+        #expect(server.machine.tableByNick["x"] != nil, "179 days: kept")
+        server.wallClock += 2 * 86_400 * 1_000_000
+        let effects = server.machine.handle(.tick, at: server.now, wallClockMicroseconds: server.wallClock)
+        #expect(effects.contains(.forgetNick(nick: "x")))
+        #expect(!effects.contains(.forgetNick(nick: "y")), "online nicknames are in use")
+        #expect(server.machine.tableByNick["x"] == nil)
+        server.keys["x"] = nil  // a new owner, a new key
+        #expect(Self.outcome(server.asks(for: "x", id: 4, from: ServerMachineRulesTests.newcomer)) == .registered)
+    }
+}
