@@ -16,7 +16,7 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--storm-simula
     TableScaleBench.child(clients: clients)
 }
 
-/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, saves, storm, tables, liveness and simulation
+/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, saves, storm, tables, liveness, flood and simulation
 /// (the raw round trip always runs); docs/BENCHMARKS.md is written only by a full run.
 let only = ProcessInfo.processInfo.environment["UDPCHAT_BENCH_ONLY"]?.split(separator: ",").map(String.init)
 func wanted(_ name: String) -> Bool { only.map { $0.contains { name.contains($0) } } ?? true }
@@ -94,6 +94,8 @@ do {
         LivenessBench.run(into: &report)
         LivenessBench.realLoss(into: &report)
     }
+
+    if wanted("flood") { FloodBench.run(into: &report) }
 
     if wanted("simulation") {
         let speed = SimulationBench.run()
