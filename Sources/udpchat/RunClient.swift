@@ -34,6 +34,7 @@ func runClient(_ options: ClientOptions) -> Int32 {
     config.keptMessages = outbox?.load() ?? []
     config.utcOffsetSeconds = TimeZone.current.secondsFromGMT()
     config.keepaliveInterval = .seconds(options.keepaliveSeconds)
+    config.hostCandidates = transport.hostCandidates
     let latch = ExitLatch()
     let terminal = TerminalConsole.isInteractive
         ? TerminalConsole(colors: options.colors && TerminalConsole.colorsWanted, timestamps: options.timestamps) : nil

@@ -4,11 +4,18 @@ struct OutgoingChat: Equatable {
     var recipient: String
     var text: String
     var peer: Address
+    /// Other addresses the chat goes to while no direct path is known (the peer's host candidates).
+    var alternatives: [Address] = []
     var deadline: Instant = .zero
     /// When to send the chat once more if no ACK has come by then; nil once resent.
     var retransmitAt: Instant?
     /// How many times the chat went to the peer directly; bounds the "client exists" retry loop.
     var directTries = 0
+}
+
+extension OutgoingChat {
+    /// Every address the chat goes to: the peer's, then its alternatives.
+    var targets: [Address] { [peer] + alternatives }
 }
 
 /// The chats sent directly and not yet acknowledged: each is sent once more if no ACK came after
@@ -38,9 +45,21 @@ struct ChatsInFlight {
 
     /// The chat `id` was acknowledged from `source`; returns it if it was awaited from there.
     mutating func acknowledged(_ id: UInt64, by source: Address) -> OutgoingChat? {
-        guard let chat = awaitingAck[id], chat.peer == source else { return nil }
+        guard let chat = awaitingAck[id], chat.targets.contains(source) else { return nil }
         awaitingAck[id] = nil
         return chat
+    }
+
+    /// `recipient` was found at `address`: its chats in flight go there from now on; returns them, to send
+    /// at once.
+    mutating func redirect(_ recipient: String, to address: Address) -> [OutgoingChat] {
+        var moved: [OutgoingChat] = []
+        for (id, chat) in awaitingAck where chat.recipient == recipient && !(chat.peer == address && chat.alternatives.isEmpty) {
+            awaitingAck[id]?.peer = address
+            awaitingAck[id]?.alternatives = []
+            if let updated = awaitingAck[id] { moved.append(updated) }
+        }
+        return moved.sorted { $0.id < $1.id }
     }
 
     /// Chats to send once more now, and chats whose ACK did not come in time (no longer awaited).

@@ -13,6 +13,17 @@ public struct ClientConfig: Sendable {
     /// How often an online client tells the server it is alive; the server rebuilds its table from these
     /// after a restart and marks clients that fall silent as offline.
     public var keepaliveInterval: Duration = .seconds(10)
+    /// The client's own addresses (host candidates), told to the server so peers behind the same router
+    /// can reach it there; the driver fills them from the machine's interfaces.
+    public var hostCandidates: [Address] = []
+    /// How often a path to a peer in an active conversation is punched again, to keep NAT bindings open
+    /// (below common NAT UDP timeouts).
+    public var pathRefreshInterval: Duration = .seconds(15)
+    /// How long after its last chat a conversation's path is kept open.
+    public var pathActiveFor: Duration = .seconds(120)
+    /// How long chats to a peer reached only through the relay go straight to the relay before direct
+    /// is tried again.
+    public var relayPathLifetime: Duration = .seconds(60)
     /// How many chats may await their ACK at once; further commands wait for room. Sends are pipelined
     /// up to this many, which keeps a burst within what socket buffers hold.
     public var maxChatsInFlight = 256

@@ -42,7 +42,8 @@ extension ClientMachine {
         startRequest(newMessageID(), .who(prefix: prefix, after: "", shown: 0))
     }
 
-    /// The rows as aligned columns, the client's own row marked "(you)" and shown offline while it is.
+    /// The rows as aligned columns, the client's own row marked "(you)" and shown offline while it is, and
+    /// each peer chatted with marked "direct" or "via server".
     mutating func showRows(_ rows: [TableEntry]) {
         let nickWidth = rows.map(\.nick.count).max() ?? 0
         let addressWidth = rows.map { "\($0.address)".count }.max() ?? 0
@@ -51,6 +52,8 @@ extension ClientMachine {
             let online = own ? phase != .offline && entry.online : entry.online
             var status = online ? "online" : "offline"
             if !online, let since = replica.offlineSince[entry.nick] { status += ", seen " + Self.ago(now - since) }
+            // How chats reach the peer, once one has: directly, or through the server's relay.
+            if online, !own, let path = paths.describe(entry.nick) { status += ", " + path }
             let columns = [
                 padded(entry.nick, to: nickWidth), padded("\(entry.address)", to: addressWidth),
                 own ? padded(status, to: 7) + "  (you)" : status,
@@ -93,7 +96,11 @@ extension ClientMachine {
     mutating func send(_ text: String, to entry: TableEntry, id: UInt64? = nil) {
         guard entry.nick != config.nick else { return show(.problem("You cannot send a message to yourself.")) }
         let chat = OutgoingChat(id: id ?? newMessageID(), recipient: entry.nick, text: text, peer: entry.address)
-        if entry.online {
+        if entry.online, paths.usesRelay(entry.nick, now: now) {
+            // Direct tries failed a moment ago: straight to the relay, with no 500 ms wait.
+            paths.used(entry.nick, now: now)
+            startRequest(chat.id, .save(chat, .viaRelay))
+        } else if entry.online {
             sendDirectly(chat)
         } else {
             show(.recipientOffline(entry.nick))

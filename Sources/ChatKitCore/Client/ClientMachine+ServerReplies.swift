@@ -95,7 +95,12 @@ extension ClientMachine {
         requests.finish(id)
         switch outcome {
         case .saved:
+            if reason != .recipientOffline { paths.forget(chat.recipient) }
+            if reason == .viaRelay { show(.noAck(from: chat.recipient)) }
             show(.savedByServer)
+        case .relayed:
+            if reason == .noAck { paths.learnRelay(chat.recipient, now: now) }
+            show(.delivered(to: chat.recipient))
         case .recipientOnline where reason == .recipientOffline && chat.directTries < 2:
             show(.recipientExists(chat.recipient))
             var retry = chat

@@ -39,6 +39,7 @@ public struct ClientMachine: Sendable {
     var replica = TableReplica()
     var tableAckOwed = false
     var chats = ChatsInFlight()
+    var paths: PeerPaths
     var requests: ServerRequests<Purpose>
     var watch: ServerWatch
     var inbox: ChatInbox
@@ -78,12 +79,14 @@ public struct ClientMachine: Sendable {
         self.identity = config.identity ?? (try? IdentityKey(privateKey: seed))
         self.requests = ServerRequests(interval: config.serverRetryInterval, silenceLimit: config.serverSilenceLimit)
         self.watch = ServerWatch(interval: config.keepaliveInterval)
+        self.paths = PeerPaths(
+            refreshInterval: config.pathRefreshInterval, activeFor: config.pathActiveFor, relayFor: config.relayPathLifetime)
     }
 
     /// The earliest instant at which the machine wants a `.tick`, if any.
     /// It may be earlier than needed (for a chat ACKed meanwhile); a `.tick` then does nothing.
     public var nextDeadline: Instant? {
-        [chats.nextDeadline, requests.nextDeadline, watch.next].compactMap { $0 }.min()
+        [chats.nextDeadline, requests.nextDeadline, watch.next, phase == .online ? paths.nextRefresh : nil].compactMap { $0 }.min()
     }
 
     /// True once the machine has asked to exit; it ignores every later event.
@@ -174,9 +177,33 @@ public struct ClientMachine: Sendable {
 
     // MARK: - Outgoing chats
 
+    /// Sends `chat` to its peer: at the address that last answered, if any; else to every address the
+    /// peer has (the one the server sees, then its own), with a request that the server have the peer
+    /// punch toward us, so that a router on either side lets the chat (or its retry) through.
     mutating func sendDirectly(_ chat: OutgoingChat) {
+        var chat = chat
+        if let known = paths.direct(to: chat.recipient) {
+            chat.peer = known
+            chat.alternatives = []
+        } else {
+            let candidates = replica[chat.recipient]?.candidates ?? []
+            chat.alternatives = candidates.filter { $0 != chat.peer }
+            if phase == .online, token != 0 {
+                let nonce = newMessageID()
+                paths.remember(nonce: nonce, for: chat.recipient)
+                transmit(Packet(id: newMessageID(), message: .punchRequest(token: token, peer: chat.recipient, nonce: nonce)), to: config.server)
+            }
+        }
+        paths.used(chat.recipient, now: now)
         let sent = chats.send(chat, now: now, ackTimeout: config.ackTimeout, retransmitAfter: config.chatRetransmitAfter)
-        transmit(Packet(id: sent.id, message: .chat(from: config.nick, text: sent.text)), to: sent.peer)
+        transmitChat(sent)
+    }
+
+    /// One copy of `chat` to each of its targets.
+    mutating func transmitChat(_ chat: OutgoingChat) {
+        for target in chat.targets {
+            transmit(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: target)
+        }
     }
 
     // MARK: - Server requests
@@ -195,7 +222,7 @@ public struct ClientMachine: Sendable {
 
     private func requestMessage(for purpose: Purpose) -> Message {
         switch purpose {
-        case .register: .register(nick: config.nick, token: token, proof: identityProof)
+        case .register: .register(nick: config.nick, token: token, proof: identityProof, candidates: config.hostCandidates)
         case .deregister: .deregister(nick: config.nick, token: token)
         case .save(let chat, let reason):
             .save(SaveRequest(token: token, recipient: chat.recipient, reason: reason, text: chat.text))
@@ -206,8 +233,11 @@ public struct ClientMachine: Sendable {
 
     private mutating func expireDeadlines() {
         let due = chats.due(now)
-        for chat in due.retransmit {
-            transmit(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: chat.peer)
+        for chat in due.retransmit { transmitChat(chat) }
+        if phase == .online {
+            for (_, address) in paths.refreshDue(now) {
+                transmit(Packet(id: newMessageID(), message: .punch(from: config.nick, nonce: 0)), to: address)
+            }
         }
         for chat in due.expired {
             show(.noAck(from: chat.recipient))
@@ -256,6 +286,10 @@ public struct ClientMachine: Sendable {
         case .keepaliveReply: break
         case .probe(let probeToken) where token != 0 && probeToken == token && isRegisteredWithServer:
             transmit(Packet(id: id, message: .probeReply(token: token)), to: config.server)
+        case .punchOrder(let orderToken, let peer, let nonce, let candidates) where token != 0 && orderToken == token && isRegisteredWithServer:
+            punchOrdered(toward: peer, nonce: nonce, candidates: candidates)
+        case .relayedChat(let chatToken, let sender, let text) where token != 0 && chatToken == token && isRegisteredWithServer:
+            relayedChatArrived(id, from: sender, text: text)
         default: drop()
         }
     }

@@ -2,6 +2,8 @@
 struct ClientRecord {
     var nick: String
     var address: Address
+    /// The client's own addresses, as it registered them (local-network ones only).
+    var candidates: [Address] = []
     var online: Bool
     /// The secret that proves a request comes from the current holder of the registration.
     var token: UInt64

@@ -17,10 +17,12 @@ struct Directory {
 
     /// Sets `nick`'s row (address and presence) and stamps it with a new version; returns that version.
     @discardableResult
-    mutating func set(_ nick: String, address: Address, online: Bool) -> UInt64 {
+    mutating func set(_ nick: String, address: Address, candidates: [Address] = [], online: Bool) -> UInt64 {
         latest += 1
         if rows[nick] == nil { sortedNicksAreCurrent = false }
-        rows[nick] = TableEntry(nick: nick, address: address, online: online, version: latest)
+        var row = TableEntry(nick: nick, address: address, online: online, version: latest)
+        if !candidates.isEmpty { row.candidates = candidates }
+        rows[nick] = row
         byVersion.append((latest, nick))
         if byVersion.count > 1_024, byVersion.count > 2 * rows.count { compact() }
         return latest

@@ -17,6 +17,11 @@ struct SaveIntake {
     /// True when message `key` was stored recently: a retry is answered "saved" again, not stored twice.
     func wasSaved(_ key: MessageKey) -> Bool { recentlySaved.contains(key) }
 
+    /// True while the save of `key` for `recipient` is with the store.
+    func isPending(_ key: MessageKey, for recipient: String) -> Bool {
+        inProgress[SaveKey(recipient: recipient, key: key)] != nil
+    }
+
     /// Records that `source` asks to save `key` for `recipient`; true when storage must be asked (the
     /// first ask), false when the save is already under way and `source` just waits for its outcome.
     mutating func ask(_ key: MessageKey, for recipient: String, from source: Address) -> Bool {

@@ -44,6 +44,14 @@ public struct ServerConfig: Sendable {
     public var cookieSecret: [UInt8] = []
     /// How long a cookie is good for: it is accepted in its window and the next.
     public var cookieWindow: Duration = .seconds(30)
+    /// How many times a relayed chat goes to its recipient, `relayInterval` apart, before the server
+    /// stores it instead (the recipient seems gone; it is then probed).
+    public var relayAttempts = 5
+    /// The pause between sends of a relayed chat.
+    public var relayInterval: Duration = .milliseconds(200)
+    /// How many relayed chats and punch orders one client may ask for per second, and in one burst.
+    public var peerServicesPerSecond = 50
+    public var peerServicesBurst = 100
     /// Up to this many rows every client holds the whole table, as the original program does; above it, clients hold
     /// only their own row and the rows they look up, and `who` asks the server.
     public var wholeTableLimit = 256

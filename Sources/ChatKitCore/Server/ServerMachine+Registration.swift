@@ -2,7 +2,9 @@ import ChatKitCrypto
 
 /// Registration and deregistration: who gets a nickname, and when it is given up.
 extension ServerMachine {
-    mutating func register(_ id: UInt64, nick: String, token: UInt64, proof: IdentityProof, from source: Address) {
+    mutating func register(
+        _ id: UInt64, nick: String, token: UInt64, proof: IdentityProof, candidates: [Address] = [], from source: Address
+    ) {
         guard Nickname.isValidCanonical(nick) else {
             log(.refusedInvalidNick(from: source))
             return reply(id, .registerReply(.invalidNick, token: 0), to: source)
@@ -51,19 +53,19 @@ extension ServerMachine {
                 return probeForTakeover(record, id, from: source)
             }
         }
-        grant(id, nick: nick, key: proof.publicKey, to: source)
+        grant(id, nick: nick, key: proof.publicKey, candidates: candidates.filter(\.isLocalNetwork), to: source)
     }
 
     /// Registers `nick` at `source`, answering request `id`, and starts delivering its stored messages. A
     /// nick's first registration pins `key` to it, durably, before the answer goes out.
-    mutating func grant(_ id: UInt64, nick: String, key: [UInt8]? = nil, to source: Address) {
+    mutating func grant(_ id: UInt64, nick: String, key: [UInt8]? = nil, candidates: [Address] = [], to source: Address) {
         probes.cancel(nick)
         if pins[nick] == nil, let key {
             pins.pin(nick, key: key, atMicroseconds: wallClockMicroseconds)
             emit(.pinKey(nick: nick, key: key))
         }
         usedNow(nick)
-        let record = sessions.open(nick, at: source, registrationID: id, now: now, random: &random)
+        let record = sessions.open(nick, at: source, candidates: candidates, registrationID: id, now: now, random: &random)
         statistics.registrations += 1
         log(.registered(nick: nick, at: source, returning: record.registrationOutcome == .reRegistered))
         reply(id, .registerReply(record.registrationOutcome, token: record.token), to: source)
@@ -102,6 +104,9 @@ extension ServerMachine {
         guard let record = sessions[nick] else { return }
         sessions.close(nick, deregistered: deregistered)
         usedNow(nick)
+        peerServices.forget(nick)
+        // Chats being relayed to it are stored instead: it is gone.
+        for relay in relays.cancel(to: nick) { store(relay) }
         courier.stop(nick)
         publisher.unsubscribe(nick)
         rowChanged(nick, online: false, address: record.address)

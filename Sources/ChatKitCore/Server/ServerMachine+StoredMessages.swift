@@ -18,11 +18,12 @@ extension ServerMachine {
                 return reply(id, .saveReply(.recipientOnline, peer: recipient.address), to: source)
             case .recipientOffline:
                 break
-            case .noAck:
-                // A peer's word is not enough to mark anyone offline: probe first. The message is stored
-                // either way, and goes to the recipient at once if it turns out to be alive.
-                log(.probingAfterNoAck(nick: recipient.nick, reportedBy: sender))
-                startProbe(of: recipient)
+            case .noAck, .viaRelay:
+                // Hard to reach directly is not gone: the server relays the chat through its own path to
+                // the recipient, and stores it only if the recipient does not answer there either.
+                if !intake.wasSaved(key), !intake.isPending(key, for: recipient.nick) {
+                    return relay(key, request, to: recipient, from: source)
+                }
             }
         }
         if intake.wasSaved(key) { return reply(id, .saveReply(.saved, peer: nil), to: source) }

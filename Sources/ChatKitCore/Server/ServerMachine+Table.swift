@@ -3,7 +3,7 @@ extension ServerMachine {
     /// Stamps a new version on `nick`'s row; its holders hear of it at the next flush.
     mutating func rowChanged(_ nick: String, online: Bool = true, address: Address? = nil) {
         guard let address = address ?? sessions[nick]?.address else { return }
-        directory.set(nick, address: address, online: online)
+        directory.set(nick, address: address, candidates: online ? sessions[nick]?.candidates ?? [] : [], online: online)
         publisher.rowChanged(nick)
         scheduleFlush()
     }

@@ -20,6 +20,8 @@ public struct ServerMachine: Sendable {
     var nextSweep: Instant?
     var cookies: RegistrationCookies
     var newNicks: NewNickLimiter
+    var relays: ServerRelays
+    var peerServices: PeerServiceLimiter
     /// Each nickname's public key, pinned at its first registration, and when it was last used.
     var pins = PinnedNicks()
     /// When unused nicknames are next looked for (wall clock, microseconds; at most once an hour).
@@ -52,6 +54,8 @@ public struct ServerMachine: Sendable {
         self.intake = SaveIntake(remembered: config.rememberedSaves)
         self.publisher = TablePublisher(wholeTableLimit: config.wholeTableLimit)
         self.probes = HolderProbes(attempts: config.probeAttempts, interval: config.probeInterval)
+        self.relays = ServerRelays(attempts: config.relayAttempts, interval: config.relayInterval)
+        self.peerServices = PeerServiceLimiter(perSecond: config.peerServicesPerSecond, burst: config.peerServicesBurst)
         self.courier = StoredMessageCourier(retryInterval: config.deliveryRetryInterval, attempts: config.deliveryAttempts)
     }
 
@@ -74,7 +78,7 @@ public struct ServerMachine: Sendable {
 
     /// The earliest instant at which the machine wants a `.tick`, if any.
     public var nextDeadline: Instant? {
-        [courier.nextDeadline, probes.nextDeadline, nextSweep, flushAt, publisher.nextResend].compactMap { $0 }.min()
+        [courier.nextDeadline, probes.nextDeadline, relays.nextDeadline, nextSweep, flushAt, publisher.nextResend].compactMap { $0 }.min()
     }
 
     /// Handles one event at monotonic time `now` (wall-clock time `wallClockMicroseconds`) and returns the
@@ -88,6 +92,7 @@ public struct ServerMachine: Sendable {
         case .datagram(let datagram): receive(datagram)
         case .tick:
             retryDeliveries()
+            retryRelays()
             probeHolders()
             sweepSilentClients()
             flushTableChanges()
@@ -111,7 +116,8 @@ public struct ServerMachine: Sendable {
         let source = datagram.source
         let id = packet.id
         switch packet.message {
-        case .register(let nick, let token, let proof): register(id, nick: nick, token: token, proof: proof, from: source)
+        case .register(let nick, let token, let proof, let candidates):
+            register(id, nick: nick, token: token, proof: proof, candidates: candidates, from: source)
         case .deregister(let nick, let token): deregister(id, nick: nick, token: token, from: source)
         case .save(let request): save(id, request, from: source)
         case .offlineAck(let token): storedMessagesAcknowledged(id, token: token, from: source)
@@ -122,6 +128,8 @@ public struct ServerMachine: Sendable {
         case .probeReply(let token): if heardFrom(token, at: source) == nil { drop("\(source): answer to no probe") }
         case .lookup(let token, let nick): lookup(id, nick, token: token, from: source)
         case .who(let token, let prefix, let after): who(id, prefix: prefix, after: after, token: token, from: source)
+        case .punchRequest(let token, let peer, let nonce): punchRequested(id, token: token, peer: peer, nonce: nonce, from: source)
+        case .relayedChatAck(let token): relayAcknowledged(id, token: token, from: source)
         default: drop("\(source): unexpected \(packet.message.kind) message")
         }
     }

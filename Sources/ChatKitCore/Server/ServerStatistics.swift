@@ -8,6 +8,10 @@ public struct ServerStatistics: Equatable, Sendable {
     public var messagesStored = 0
     /// Stored messages delivered to their recipient and acknowledged.
     public var messagesDelivered = 0
+    /// Chats relayed between clients that could not reach each other directly, and acknowledged.
+    public var chatsRelayed = 0
+    /// Punch orders sent, to help clients behind NATs reach each other directly.
+    public var punchOrders = 0
     /// Datagrams dropped as invalid or unexpected.
     public var datagramsDropped = 0
 

@@ -27,14 +27,15 @@ struct SessionTable {
     /// Opens a new session for `nick` at `address`, with a fresh token; the old session's token stops
     /// counting. Returns the new record.
     mutating func open(
-        _ nick: String, at address: Address, registrationID: UInt64, now: Instant, random: inout RandomSource
+        _ nick: String, at address: Address, candidates: [Address] = [], registrationID: UInt64, now: Instant,
+        random: inout RandomSource
     ) -> ClientRecord {
         let outcome: RegisterOutcome = records[nick] == nil ? .registered : .reRegistered
         if let oldToken = records[nick]?.token { nickByToken[oldToken] = nil }
         var token = random.nextNonZero()
         while nickByToken[token] != nil { token = random.nextNonZero() }
         let record = ClientRecord(
-            nick: nick, address: address, online: true, token: token, registrationID: registrationID,
+            nick: nick, address: address, candidates: candidates, online: true, token: token, registrationID: registrationID,
             registrationOutcome: outcome, lastSeen: now)
         records[nick] = record
         nickByToken[token] = nick

@@ -21,8 +21,9 @@ public struct Packet: Equatable, Sendable {
 /// Everything ChatKit peers say to each other. `docs/PROTOCOL.md` gives the byte layout of each.
 public enum Message: Equatable, Sendable {
     /// Client → server: register `nick` at the datagram's source address. `token` is the session token of
-    /// an earlier registration in this process, or 0; `proof` shows the client holds the nick's key.
-    case register(nick: String, token: UInt64, proof: IdentityProof = IdentityProof())
+    /// an earlier registration in this process, or 0; `proof` shows the client holds the nick's key;
+    /// `candidates` are the client's own (host) addresses, for peers behind the same router.
+    case register(nick: String, token: UInt64, proof: IdentityProof = IdentityProof(), candidates: [Address] = [])
     /// Server → client: the answer to `register`, with the session token to use from now on; with
     /// outcome `challenge`, the cookie to sign and send back.
     case registerReply(RegisterOutcome, token: UInt64, cookie: [UInt8] = [])
@@ -70,6 +71,20 @@ public enum Message: Equatable, Sendable {
     case probe(token: UInt64)
     /// Client → server: the answer to `probe`, echoing its id and the holder's token.
     case probeReply(token: UInt64)
+    /// Client → server: "have `peer` punch toward me": the server passes `nonce` and the asker's addresses
+    /// to the peer in a `punchOrder`, so the peer's router opens a way in for the asker's chats.
+    case punchRequest(token: UInt64, peer: String, nonce: UInt64)
+    /// Server → client (the holder of `token`): send a `punch` carrying `nonce` to each of `peer`'s
+    /// `candidates` (the address the server sees first, then the peer's own).
+    case punchOrder(token: UInt64, peer: String, nonce: UInt64, candidates: [Address])
+    /// Client → client: opens (or keeps open) the sender's router toward the receiver. A `nonce` from a
+    /// `punchRequest` proves to the asker that the punch comes from `from`; 0 only keeps a path open.
+    case punch(from: String, nonce: UInt64)
+    /// Server → client (the holder of `token`): a chat from `from` that could not go directly, relayed by
+    /// the server. The packet id is the chat's id.
+    case relayedChat(token: UInt64, from: String, text: String)
+    /// Client → server: the relayed chat with this packet's id has been shown.
+    case relayedChatAck(token: UInt64)
 }
 
 /// The one-byte kind code of each message.
@@ -116,6 +131,16 @@ public enum MessageKind: UInt8, CaseIterable, Sendable {
     case who = 0x15
     /// The answer to a who.
     case whoReply = 0x16
+    /// A client asks the server to have a peer punch toward it.
+    case punchRequest = 0x17
+    /// The server tells a client to punch toward a peer.
+    case punchOrder = 0x18
+    /// A hole punch (or path keep-alive) between clients.
+    case punch = 0x19
+    /// A chat relayed by the server.
+    case relayedChat = 0x1A
+    /// The acknowledgement of a relayed chat.
+    case relayedChatAck = 0x1B
 }
 
 extension Message {
@@ -143,6 +168,11 @@ extension Message {
         case .lookupReply: .lookupReply
         case .who: .who
         case .whoReply: .whoReply
+        case .punchRequest: .punchRequest
+        case .punchOrder: .punchOrder
+        case .punch: .punch
+        case .relayedChat: .relayedChat
+        case .relayedChatAck: .relayedChatAck
         }
     }
 }
@@ -242,8 +272,12 @@ public enum KeepaliveOutcome: UInt8, Sendable {
 public enum SaveReason: UInt8, Sendable {
     /// The client's table says the recipient is offline.
     case recipientOffline = 0
-    /// The recipient did not acknowledge in time.
+    /// The recipient did not acknowledge in time: the server relays it if the recipient is online, and
+    /// stores it only if the relay goes unanswered.
     case noAck = 1
+    /// The way to the recipient is known to need the server (a symmetric NAT, say): relay it, and store
+    /// it only if the relay goes unanswered.
+    case viaRelay = 2
 }
 
 /// How the server answered a save request.
@@ -264,6 +298,8 @@ public enum SaveOutcome: UInt8, Sendable {
     case invalidMessage = 6
     /// Not stored: the sender has used up its byte quota on the server, or the server its storage.
     case overQuota = 7
+    /// Delivered through the server's relay and acknowledged by the recipient; not stored.
+    case relayed = 8
 }
 
 /// A client's request to keep a message for an offline recipient.
@@ -296,8 +332,9 @@ public struct TableEntry: Equatable, Hashable, Sendable {
     public var online: Bool
     /// The directory version at which this row last changed; a holder never replaces a row by an older one.
     public var version: UInt64
-    /// Room in the row for what later versions add (more addresses for a client behind a NAT, a public
-    /// key). Version 6 sends it empty; a reader keeps what it does not understand and passes it on.
+    /// Room in the row for what later versions add: items of `type u8, length u16, value`. Type 1 is
+    /// the client's host candidates (`candidates`). A reader keeps what it does not understand and
+    /// passes it on.
     public var extensions: [UInt8] = []
 
     /// Makes a table entry.

@@ -33,12 +33,13 @@ extension Packet {
 extension Message {
     fileprivate func encodeBody(into writer: inout ByteWriter) {
         switch self {
-        case .register(let nick, let token, let proof):
+        case .register(let nick, let token, let proof, let candidates):
             writer.string(nick)
             writer.u64(token)
             writer.shortBytes(proof.publicKey)
             writer.shortBytes(proof.cookie)
             writer.shortBytes(proof.signature)
+            Address.encodeList(candidates, into: &writer)
         case .registerReply(let outcome, let token, let cookie):
             writer.u8(outcome.rawValue)
             writer.u64(token)
@@ -102,6 +103,24 @@ extension Message {
         case .keepaliveReply(let outcome, let tableVersion):
             writer.u8(outcome.rawValue)
             writer.u64(tableVersion)
+        case .punchRequest(let token, let peer, let nonce):
+            writer.u64(token)
+            writer.string(peer)
+            writer.u64(nonce)
+        case .punchOrder(let token, let peer, let nonce, let candidates):
+            writer.u64(token)
+            writer.string(peer)
+            writer.u64(nonce)
+            Address.encodeList(candidates, into: &writer)
+        case .punch(let from, let nonce):
+            writer.string(from)
+            writer.u64(nonce)
+        case .relayedChat(let token, let from, let text):
+            writer.u64(token)
+            writer.string(from)
+            writer.string(text)
+        case .relayedChatAck(let token):
+            writer.u64(token)
         }
     }
 
@@ -113,7 +132,7 @@ extension Message {
             let proof = IdentityProof(
                 publicKey: try reader.shortBytes("public key"), cookie: try reader.shortBytes("cookie"),
                 signature: try reader.shortBytes("signature"))
-            return .register(nick: nick, token: token, proof: proof)
+            return .register(nick: nick, token: token, proof: proof, candidates: try Address.decodeList(from: &reader))
         case .registerReply:
             let outcome = try reader.code("outcome", as: RegisterOutcome.self)
             return .registerReply(outcome, token: try reader.u64("token"), cookie: try reader.shortBytes("cookie"))
@@ -192,6 +211,19 @@ extension Message {
             return .probe(token: try reader.u64("token"))
         case .probeReply:
             return .probeReply(token: try reader.u64("token"))
+        case .punchRequest:
+            return .punchRequest(token: try reader.u64("token"), peer: try reader.string("peer"), nonce: try reader.u64("nonce"))
+        case .punchOrder:
+            let token = try reader.u64("token")
+            let peer = try reader.string("peer")
+            let nonce = try reader.u64("nonce")
+            return .punchOrder(token: token, peer: peer, nonce: nonce, candidates: try Address.decodeList(from: &reader))
+        case .punch:
+            return .punch(from: try reader.string("sender"), nonce: try reader.u64("nonce"))
+        case .relayedChat:
+            return .relayedChat(token: try reader.u64("token"), from: try reader.string("sender"), text: try reader.string("text"))
+        case .relayedChatAck:
+            return .relayedChatAck(token: try reader.u64("token"))
         }
     }
 }

@@ -30,6 +30,22 @@ struct ProtocolVectorTests {
         "chat-acks": Packet(id: 0x40, message: .chatAcks(ids: [0x2A, 0x2B])),
         "save": Packet(id: 0x2B, message: .save(SaveRequest(token: token, recipient: "y", reason: .recipientOffline, text: "offline?"))),
         "save-reply": Packet(id: 0x2B, message: .saveReply(.saved, peer: nil)),
+        "register-candidates": Packet(
+            id: 1, message: .register(nick: "x", token: 0, proof: IdentityProof(publicKey: rfc8032.publicKey), candidates: [Address(host: "192.168.1.5", port: 6061)])),
+        "punch-request": Packet(id: 0x50, message: .punchRequest(token: token, peer: "y", nonce: 0x1122_3344_5566_7788)),
+        "punch-order": Packet(
+            id: 0x50, message: .punchOrder(token: token, peer: "x", nonce: 0x1122_3344_5566_7788, candidates: [Address(host: "203.0.113.5", port: 40_001), Address(host: "192.168.1.5", port: 6061)])),
+        "punch": Packet(id: 0x51, message: .punch(from: "y", nonce: 0x1122_3344_5566_7788)),
+        "relayed-chat": Packet(id: 0x2A, message: .relayedChat(token: token, from: "x", text: "hello")),
+        "relayed-chat-ack": Packet(id: 0x2A, message: .relayedChatAck(token: token)),
+        "save-reply-relayed": Packet(id: 0x2A, message: .saveReply(.relayed, peer: nil)),
+        "table-row-candidates": Packet(
+            id: 0x33,
+            message: .lookupReply(.found, entry: {
+                var row = TableEntry(nick: "z", address: Address(host: "203.0.113.7", port: 40_000), online: true, version: 5)
+                row.candidates = [Address(host: "10.0.0.7", port: 6063)]
+                return row
+            }())),
         "save-reply-online": Packet(id: 0x2B, message: .saveReply(.recipientOnline, peer: Address(host: "127.0.0.1", port: 6062))),
         "offline-batch": Packet(
             id: 0x11,

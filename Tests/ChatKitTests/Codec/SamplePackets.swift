@@ -8,6 +8,16 @@ enum SamplePackets {
     static let all: [Packet] = [
         Packet(id: 1, message: .register(nick: "x", token: 0)),
         Packet(id: .max, message: .register(nick: "Zoë", token: 0xDEAD_BEEF_0000_0001)),
+        Packet(
+            id: 21,
+            message: .register(
+                nick: "x", token: 0, candidates: [Address(host: "192.168.1.5", port: 6061), Address(host: "fd00::5", port: 6061)])),
+        Packet(id: 22, message: .punchRequest(token: 42, peer: longestNick, nonce: .max)),
+        Packet(id: 23, message: .punchOrder(token: 42, peer: "y", nonce: 7, candidates: [Address(host: "203.0.113.9", port: 40_000)])),
+        Packet(id: 24, message: .punch(from: "x", nonce: 0)),
+        Packet(id: 25, message: .relayedChat(token: 42, from: longestNick, text: longestText)),
+        Packet(id: 26, message: .relayedChatAck(token: 42)),
+        Packet(id: 27, message: .saveReply(.relayed, peer: nil)),
         Packet(id: 2, message: .registerReply(.registered, token: 42)),
         Packet(id: 3, message: .registerReply(.reRegistered, token: 43)),
         Packet(id: 4, message: .registerReply(.nickInUse, token: 0)),

@@ -117,14 +117,32 @@ struct ServerMachineRulesTests {
         #expect(server.machine.tableByNick["x"]?.address == Self.newcomer)
     }
 
-    @Test("a peer's 'no ACK' does not mark the recipient offline: the server probes it first")
-    func noAckProbesFirst() {
+    @Test("a peer's 'no ACK' is relayed, not stored: the recipient's ACK of the relayed chat answers the sender 'relayed'")
+    func noAckIsRelayed() {
         var server = Harness()
         let tokenX = server.register("x", at: Self.x, id: 1)
         let tokenY = server.register("y", at: Self.y, id: 2)
         let sent = server.receive(.save(SaveRequest(token: tokenX, recipient: "y", reason: .noAck, text: "hi")), id: 3, from: Self.x)
-        #expect(sent.contains { $0.0.message == .probe(token: tokenY) && $0.1 == Self.y })
+        #expect(sent.contains { $0.0 == Packet(id: 3, message: .relayedChat(token: tokenY, from: "x", text: "hi")) && $0.1 == Self.y })
+        let answer = server.receive(.relayedChatAck(token: tokenY), id: 3, from: Self.y)
+        #expect(answer.contains { $0.0 == Packet(id: 3, message: .saveReply(.relayed, peer: nil)) && $0.1 == Self.x })
+        _ = server.advance(by: .seconds(5))
         #expect(server.machine.tableByNick["y"]?.online == true)
+        #expect(server.machine.statistics.messagesStored == 0)
+    }
+
+    @Test("a relay unanswered 5 times is stored, and only then is the recipient probed; an answer to the probe keeps it online")
+    func unansweredRelayIsStoredThenProbed() {
+        var server = Harness()
+        let tokenX = server.register("x", at: Self.x, id: 1)
+        let tokenY = server.register("y", at: Self.y, id: 2)
+        _ = server.receive(.save(SaveRequest(token: tokenX, recipient: "y", reason: .noAck, text: "hi")), id: 3, from: Self.x)
+        let relays = server.advance(by: .milliseconds(999))
+        #expect(relays.filter { if case .relayedChat = $0.0.message { true } else { false } }.count == 4, "5 sends in all")
+        let effects = server.machine.handle(.tick, at: server.now + .milliseconds(1), wallClockMicroseconds: 0)
+        server.now = server.now + .milliseconds(1)
+        #expect(effects.contains { if case .save = $0 { true } else { false } }, "stored once the relay went unanswered")
+        #expect(effects.contains { if case .send(let bytes, Self.y) = $0 { (try? Packet(decoding: bytes))?.message == .probe(token: tokenY) } else { false } })
         _ = server.receive(.probeReply(token: tokenY), id: 4, from: Self.y)
         _ = server.advance(by: .seconds(5))
         #expect(server.machine.tableByNick["y"]?.online == true)

@@ -132,10 +132,11 @@ struct OriginalSessionTests {
         sim.type("x", "send y are you there?", settle: .milliseconds(499))
         #expect(sim["x"].lines.last == ">>> [Client table updated.]", "no verdict before 500 ms")
         sim.run(for: .milliseconds(100))
-        #expect(Array(sim["x"].lines.suffix(2)) == [
-            ">>> [No ACK from <y>, message sent to server.]",
-            ">>> [Messages received by the server and saved.]",
-        ])
+        #expect(sim["x"].lines.last == ">>> [No ACK from <y>, message sent to server.]")
+        // Hard to reach is not gone: the server relays the chat to y, 5 times 200 ms apart, and stores it
+        // only when none is answered.
+        sim.run(for: .milliseconds(1_000))
+        #expect(sim["x"].lines.last == ">>> [Messages received by the server and saved.]")
         // x's word alone does not make y offline: the server probes y first, 20 times, 200 ms apart.
         #expect(sim.server?.tableEntries.first { $0.nick == "y" }?.online == true)
         sim.run(for: .milliseconds(4_000))

@@ -1,0 +1,126 @@
+/// How this client reaches each peer: directly at an address that answered (an ACK, a chat, or a punch
+/// that carried our nonce), or through the server's relay when direct tries failed. Paths in use are
+/// kept open with a `punch` every `refreshInterval`, below common NAT UDP timeouts.
+struct PeerPaths {
+    enum Path: Equatable {
+        case direct(Address)
+        case relay
+    }
+
+    struct Peer {
+        var path: Path
+        /// When a chat last went to or came from the peer: paths idle longer are not kept open.
+        var lastUsed: Instant
+        /// When to punch again to keep the path open; nil while the conversation is idle.
+        var nextRefresh: Instant?
+    }
+
+    let refreshInterval: Duration
+    /// How long a conversation counts as active, so its path is kept open.
+    let activeFor: Duration
+    /// How long the relay is used before direct is tried again.
+    let relayFor: Duration
+
+    private(set) var peers: [String: Peer] = [:]
+    /// The nonces of our punch requests, and whom each was for (the latest 64).
+    private var nonces: [UInt64: String] = [:]
+    private var nonceOrder: [UInt64] = []
+    /// Where the server said each peer would punch from: chats from there are the peer's.
+    private var expected: [String: Set<Address>] = [:]
+
+    init(refreshInterval: Duration, activeFor: Duration, relayFor: Duration) {
+        self.refreshInterval = refreshInterval
+        self.activeFor = activeFor
+        self.relayFor = relayFor
+    }
+
+    /// The address that last answered for `nick`, if the path is direct.
+    func direct(to nick: String) -> Address? {
+        if case .direct(let address)? = peers[nick]?.path { return address }
+        return nil
+    }
+
+    /// Whether chats to `nick` go through the relay now.
+    func usesRelay(_ nick: String, now: Instant) -> Bool {
+        guard let peer = peers[nick], peer.path == .relay else { return false }
+        return now - peer.lastUsed < relayFor
+    }
+
+    /// "direct" or "via server", for `who`; nil when no path is known.
+    func describe(_ nick: String) -> String? {
+        switch peers[nick]?.path {
+        case .direct?: "direct"
+        case .relay?: "via server"
+        case nil: nil
+        }
+    }
+
+    /// `nick` answered from `address`: the path is direct, there.
+    mutating func learnDirect(_ nick: String, at address: Address, now: Instant) {
+        let kept = peers[nick]?.path == .direct(address) ? peers[nick]?.nextRefresh : nil
+        peers[nick] = Peer(path: .direct(address), lastUsed: now, nextRefresh: kept ?? now + refreshInterval)
+    }
+
+    /// Only the relay reached `nick`.
+    mutating func learnRelay(_ nick: String, now: Instant) {
+        peers[nick] = Peer(path: .relay, lastUsed: now, nextRefresh: nil)
+    }
+
+    /// A chat went to or came from `nick` now.
+    mutating func used(_ nick: String, now: Instant) {
+        guard peers[nick] != nil else { return }
+        peers[nick]?.lastUsed = now
+        if peers[nick]?.nextRefresh == nil { peers[nick]?.nextRefresh = now + refreshInterval }
+    }
+
+    /// `nick` is gone (the server stored our chat): what we knew of its path no longer holds.
+    mutating func forget(_ nick: String) {
+        peers[nick] = nil
+        expected[nick] = nil
+    }
+
+    /// Remembers the nonce of a punch request for `nick`.
+    mutating func remember(nonce: UInt64, for nick: String) {
+        nonces[nonce] = nick
+        nonceOrder.append(nonce)
+        if nonceOrder.count > 64 { nonces[nonceOrder.removeFirst()] = nil }
+    }
+
+    /// Whether `nonce` is one of ours for `nick` (a punch that proves itself).
+    func isOurs(nonce: UInt64, for nick: String) -> Bool {
+        nonce != 0 && nonces[nonce] == nick
+    }
+
+    /// The server says `nick` will punch from these addresses.
+    mutating func expect(_ nick: String, from addresses: [Address]) {
+        expected[nick, default: []].formUnion(addresses)
+        if expected.count > 1_024 { expected = [nick: Set(addresses)] }
+    }
+
+    /// Whether a chat from `nick` at `address` is believable on the server's word (a punch order).
+    func isExpected(_ nick: String, at address: Address) -> Bool {
+        expected[nick]?.contains(address) == true
+    }
+
+    /// The earliest refresh due, among active direct paths.
+    var nextRefresh: Instant? {
+        peers.values.compactMap { if case .direct = $0.path { $0.nextRefresh } else { nil } }.min()
+    }
+
+    /// The direct paths to refresh now (active ones; idle ones are left to close), sorted by nick.
+    mutating func refreshDue(_ now: Instant) -> [(nick: String, address: Address)] {
+        var due: [(nick: String, address: Address)] = []
+        for nick in peers.keys.sorted() {
+            guard let peer = peers[nick], case .direct(let address) = peer.path, let next = peer.nextRefresh, next <= now else {
+                continue
+            }
+            if now - peer.lastUsed > activeFor {
+                peers[nick]?.nextRefresh = nil
+                continue
+            }
+            peers[nick]?.nextRefresh = now + refreshInterval
+            due.append((nick, address))
+        }
+        return due
+    }
+}
