@@ -25,8 +25,11 @@ public final class LoopbackNetwork: Sendable {
         var random: RandomSource
         var statistics = Statistics()
         var interceptor: (@Sendable (LoopbackPacket) -> DatagramFate)?
-        /// Datagrams on their way, by where and when they arrive.
-        var arriving: [Arrival: [LoopbackPacket]] = [:]
+        /// Datagrams on their way, by where and when they arrive, with the host that sent each.
+        var arriving: [Arrival: [(packet: LoopbackPacket, senderHost: String)]] = [:]
+        /// Routers by public host, and the router each inside host sits behind.
+        var routers: [String: NATRouter] = [:]
+        var routerOfHost: [String: String] = [:]
     }
 
     private struct Arrival: Hashable {
@@ -78,6 +81,37 @@ public final class LoopbackNetwork: Sendable {
         state.withLock { $0.partitions = groups }
     }
 
+    /// Puts `insideHosts` behind a router whose public host is `publicHost`: datagrams they send to hosts
+    /// outside leave from `publicHost` at a port the router chooses, and datagrams to `publicHost` reach
+    /// them only as `behaviour` allows. Hosts behind one router reach each other directly; their private
+    /// addresses are unreachable from anywhere else.
+    public func addRouter(publicHost: String, insideHosts: Set<String>, behaviour: NATBehaviour) {
+        state.withLock { state in
+            state.routers[publicHost] = NATRouter(publicHost: publicHost, insideHosts: insideHosts, behaviour: behaviour)
+            for host in insideHosts { state.routerOfHost[host] = publicHost }
+        }
+    }
+
+    /// Where a datagram from `source` to `destination` really goes through the routers on its way: its
+    /// source as the receiver sees it and the inside address it reaches; nil when a router drops it.
+    private static func translate(
+        _ source: Address, _ destination: Address, in state: inout State, now: Instant
+    ) -> (source: Address, destination: Address)? {
+        let sourceRouter = state.routerOfHost[source.host]
+        let destinationRouter = state.routerOfHost[destination.host]
+        if let sourceRouter, sourceRouter == destinationRouter { return (source, destination) }  // one LAN
+        if destinationRouter != nil { return nil }  // a private address behind another router
+        var from = source
+        if let sourceRouter, var router = state.routers[sourceRouter] {
+            if destination.host == sourceRouter, !router.behaviour.hairpinning { return nil }
+            from = router.outbound(from: source, to: destination, now: now)
+            state.routers[sourceRouter] = router
+        }
+        guard let router = state.routers[destination.host] else { return (from, destination) }
+        guard let inside = router.inbound(from: from, toPort: destination.port, now: now) else { return nil }
+        return (from, inside)
+    }
+
     func unbind(_ transport: LoopbackTransport) {
         state.withLock { state in
             if state.endpoints[transport.localAddress] === transport {
@@ -93,15 +127,21 @@ public final class LoopbackNetwork: Sendable {
     }
 
     func route(_ bytes: [UInt8], from source: Address, to destination: Address) {
-        let packet = LoopbackPacket(source: source, destination: destination, bytes: bytes)
+        let sent = LoopbackPacket(source: source, destination: destination, bytes: bytes)
         let interceptor = state.withLock { $0.interceptor }
-        let fate = interceptor?(packet) ?? .normal
-        let delays: [Duration] = state.withLock { state in
+        let fate = interceptor?(sent) ?? .normal
+        let now = clock.now
+        let (delays, packet): ([Duration], LoopbackPacket) = state.withLock { state in
             state.statistics.sent += 1
-            // Like a real transport, nothing over the wire limit is delivered.
-            if fate == .drop || bytes.count > WireLimits.maxDatagramBytes || !Self.canReach(source.host, destination.host, in: state) {
+            guard let (from, to) = Self.translate(source, destination, in: &state, now: now) else {
                 state.statistics.dropped += 1
-                return []
+                return ([], sent)
+            }
+            let packet = LoopbackPacket(source: from, destination: to, bytes: bytes)
+            // Like a real transport, nothing over the wire limit is delivered.
+            if fate == .drop || bytes.count > WireLimits.maxDatagramBytes || !Self.canReach(source.host, to.host, in: state) {
+                state.statistics.dropped += 1
+                return ([], packet)
             }
             var copies = 1
             switch fate {
@@ -109,21 +149,22 @@ public final class LoopbackNetwork: Sendable {
             case .normal:
                 if Self.chance(state.faults.lossRate, &state.random) {
                     state.statistics.dropped += 1
-                    return []
+                    return ([], packet)
                 }
                 if Self.chance(state.faults.duplicateRate, &state.random) { copies = 2 }
             case .drop, .delay: break
             }
             if copies > 1 { state.statistics.duplicated += copies - 1 }
             let extra: Duration = if case .delay(let delay) = fate { delay } else { .zero }
-            return (0..<copies).map { _ in
+            let delays = (0..<copies).map { _ in
                 state.faults.latency + extra + Self.randomDelay(upTo: state.faults.jitter, &state.random)
             }
+            return (delays, packet)
         }
         for delay in delays {
-            let arrival = Arrival(destination: destination, at: clock.now + delay)
+            let arrival = Arrival(destination: packet.destination, at: now + delay)
             let first = state.withLock { state in
-                defer { state.arriving[arrival, default: []].append(packet) }
+                defer { state.arriving[arrival, default: []].append((packet, source.host)) }
                 return state.arriving[arrival] == nil
             }
             if first {
@@ -137,8 +178,8 @@ public final class LoopbackNetwork: Sendable {
             let packets = state.arriving.removeValue(forKey: arrival) ?? []
             let endpoint = state.endpoints[arrival.destination]
             var datagrams: [Datagram] = []
-            for packet in packets {
-                if endpoint != nil, Self.canReach(packet.source.host, arrival.destination.host, in: state) {
+            for (packet, senderHost) in packets {
+                if endpoint != nil, Self.canReach(senderHost, arrival.destination.host, in: state) {
                     datagrams.append(Datagram(bytes: packet.bytes, source: packet.source))
                 } else {
                     state.statistics.dropped += 1

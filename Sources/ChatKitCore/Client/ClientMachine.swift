@@ -182,12 +182,14 @@ public struct ClientMachine: Sendable {
     /// punch toward us, so that a router on either side lets the chat (or its retry) through.
     mutating func sendDirectly(_ chat: OutgoingChat) {
         var chat = chat
-        if let known = paths.direct(to: chat.recipient) {
+        if let known = paths.activeDirect(to: chat.recipient, now: now) {
             chat.peer = known
             chat.alternatives = []
         } else {
-            let candidates = replica[chat.recipient]?.candidates ?? []
-            chat.alternatives = candidates.filter { $0 != chat.peer }
+            let candidates = [paths.direct(to: chat.recipient)].compactMap { $0 } + (replica[chat.recipient]?.candidates ?? [])
+            chat.alternatives = candidates.reduce(into: []) { list, address in
+                if address != chat.peer, !list.contains(address) { list.append(address) }
+            }
             if phase == .online, token != 0 {
                 let nonce = newMessageID()
                 paths.remember(nonce: nonce, for: chat.recipient)

@@ -40,6 +40,13 @@ struct PeerPaths {
         return nil
     }
 
+    /// The direct address for `nick` if the conversation is still active (its path was kept open); after a
+    /// pause a router may have closed it, so a new chat punches again.
+    func activeDirect(to nick: String, now: Instant) -> Address? {
+        guard let peer = peers[nick], now - peer.lastUsed <= activeFor else { return nil }
+        return direct(to: nick)
+    }
+
     /// Whether chats to `nick` go through the relay now.
     func usesRelay(_ nick: String, now: Instant) -> Bool {
         guard let peer = peers[nick], peer.path == .relay else { return false }

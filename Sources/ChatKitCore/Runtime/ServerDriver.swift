@@ -169,6 +169,11 @@ public final class ServerDriver: @unchecked Sendable {
         lock.withLock { machine.rowsHeld(by: nick) }
     }
 
+    /// What the server has done since it started (registrations, messages stored and relayed…).
+    public var statistics: ServerStatistics {
+        lock.withLock { machine.statistics }
+    }
+
     /// Datagrams the server dropped as invalid or unexpected.
     public var droppedDatagrams: Int {
         lock.withLock { machine.droppedDatagrams }

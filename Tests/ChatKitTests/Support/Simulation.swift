@@ -55,10 +55,11 @@ final class Simulation {
         var config = ClientConfig(nick: nick, server: serverAddress)
         config.random = .seeded(nextSeed())
         config.identity = identity(of: nick)
+        let address = Address(host: host ?? "host-\(nick)", port: port)
+        // As `udpchat` offers its local-network interface addresses (never loopback) as host candidates.
+        if address.isLocalNetwork, !address.host.hasPrefix("127.") { config.hostCandidates = [address] }
         configure(&config)
-        let client = SimulatedClient(
-            nick: nick, address: Address(host: host ?? "host-\(nick)", port: port), config: config, network: network,
-            clock: clock)
+        let client = SimulatedClient(nick: nick, address: address, config: config, network: network, clock: clock)
         clients[nick] = client
         processes.append(client)
         client.driver.start()

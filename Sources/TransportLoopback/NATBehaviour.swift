@@ -1,0 +1,50 @@
+/// How a simulated router translates and filters, in RFC 4787's terms: the classic NAT behaviours a
+/// chat client meets at home, at work and on mobile networks.
+public struct NATBehaviour: Sendable, Equatable {
+    /// Which outbound datagrams share one public port.
+    public enum Mapping: Sendable, Equatable {
+        /// One public port per inside address, whatever the destination (most home routers).
+        case endpointIndependent
+        /// A new public port per destination address and port: a symmetric NAT.
+        case addressAndPortDependent
+    }
+
+    /// Which inbound datagrams a binding lets in.
+    public enum Filtering: Sendable, Equatable {
+        /// Anyone's ("full cone").
+        case endpointIndependent
+        /// Those from an address the inside host has sent to ("restricted cone").
+        case addressDependent
+        /// Those from an address and port the inside host has sent to ("port-restricted"; Linux masquerade).
+        case addressAndPortDependent
+    }
+
+    public var mapping: Mapping
+    public var filtering: Filtering
+    /// Whether an inside host can reach another inside host at the router's public address.
+    public var hairpinning: Bool
+    /// How long a binding lives without outbound traffic.
+    public var bindingTimeout: Duration
+    /// Whether the public port is the inside port when it is free (Linux masquerade keeps ports).
+    public var preservesPorts: Bool
+
+    /// Makes a behaviour.
+    public init(mapping: Mapping, filtering: Filtering, hairpinning: Bool = false, bindingTimeout: Duration = .seconds(30), preservesPorts: Bool = true) {
+        self.mapping = mapping
+        self.filtering = filtering
+        self.hairpinning = hairpinning
+        self.bindingTimeout = bindingTimeout
+        self.preservesPorts = preservesPorts
+    }
+
+    /// A home router as Linux masquerade is: port-preserving, endpoint-independent mapping,
+    /// address-and-port-dependent filtering, no hairpinning, 30 s bindings.
+    public static let homeRouter = NATBehaviour(mapping: .endpointIndependent, filtering: .addressAndPortDependent)
+    /// A full-cone router: anyone may send to a binding once it exists.
+    public static let fullCone = NATBehaviour(mapping: .endpointIndependent, filtering: .endpointIndependent)
+    /// A restricted-cone router: those the inside host sent to, on any port.
+    public static let restrictedCone = NATBehaviour(mapping: .endpointIndependent, filtering: .addressDependent)
+    /// A symmetric NAT (carrier-grade and some corporate routers): a new random port per destination.
+    public static let symmetric = NATBehaviour(
+        mapping: .addressAndPortDependent, filtering: .addressAndPortDependent, preservesPorts: false)
+}

@@ -1,0 +1,93 @@
+import ChatKitCore
+
+/// One simulated router: the hosts behind it, its public host, and its bindings. A value the network
+/// keeps and changes under its lock.
+struct NATRouter {
+    struct MappingKey: Hashable {
+        var inside: Address
+        /// The destination, for address-and-port-dependent mapping; nil when the mapping is shared.
+        var remote: Address?
+    }
+
+    struct Binding {
+        var key: MappingKey
+        var publicPort: UInt16
+        /// Every remote the inside host sent to through this binding, and when it last did: as conntrack
+        /// does, each remote's way in closes `bindingTimeout` after the last datagram out to it.
+        var contacted: [Address: Instant] = [:]
+        var lastOutbound: Instant
+    }
+
+    let publicHost: String
+    let insideHosts: Set<String>
+    let behaviour: NATBehaviour
+    private var bindings: [MappingKey: Binding] = [:]
+    private var keyByPort: [UInt16: MappingKey] = [:]
+    private var nextPort: UInt16 = 40_000
+
+    init(publicHost: String, insideHosts: Set<String>, behaviour: NATBehaviour) {
+        self.publicHost = publicHost
+        self.insideHosts = insideHosts
+        self.behaviour = behaviour
+    }
+
+    /// The public address `inside` sends to `remote` from, making or refreshing the binding.
+    mutating func outbound(from inside: Address, to remote: Address, now: Instant) -> Address {
+        let key = MappingKey(inside: inside, remote: behaviour.mapping == .endpointIndependent ? nil : remote)
+        if var binding = bindings[key], now - binding.lastOutbound <= behaviour.bindingTimeout {
+            binding.contacted[remote] = now
+            binding.lastOutbound = now
+            bindings[key] = binding
+            return Address(host: publicHost, port: binding.publicPort)
+        }
+        if let stale = bindings[key] { keyByPort[stale.publicPort] = nil }
+        let port = freePort(preferring: inside.port, now: now)
+        bindings[key] = Binding(key: key, publicPort: port, contacted: [remote: now], lastOutbound: now)
+        keyByPort[port] = key
+        return Address(host: publicHost, port: port)
+    }
+
+    /// The inside address a datagram from `remote` to public port `port` goes to, if a live binding
+    /// exists and its filter lets `remote` in.
+    func inbound(from remote: Address, toPort port: UInt16, now: Instant) -> Address? {
+        guard let key = keyByPort[port], let binding = bindings[key], now - binding.lastOutbound <= behaviour.bindingTimeout else {
+            return nil
+        }
+        let timeout = behaviour.bindingTimeout
+        switch behaviour.filtering {
+        case .endpointIndependent:
+            return key.inside
+        case .addressDependent:
+            return binding.contacted.contains { $0.key.host == remote.host && now - $0.value <= timeout } ? key.inside : nil
+        case .addressAndPortDependent:
+            guard let last = binding.contacted[remote], now - last <= timeout else { return nil }
+            return key.inside
+        }
+    }
+
+    /// The inside port when the router keeps ports and it is free (or its binding expired), else the next
+    /// free one from 40000.
+    private mutating func freePort(preferring wanted: UInt16, now: Instant) -> UInt16 {
+        func isFree(_ port: UInt16) -> Bool {
+            guard let key = keyByPort[port], let binding = bindings[key] else { return true }
+            return now - binding.lastOutbound > behaviour.bindingTimeout
+        }
+        if behaviour.preservesPorts, isFree(wanted) {
+            releaseStale(wanted)
+            return wanted
+        }
+        for _ in 0..<25_000 {
+            let port = nextPort
+            nextPort = nextPort >= 64_999 ? 40_000 : nextPort + 1
+            if isFree(port) {
+                releaseStale(port)
+                return port
+            }
+        }
+        return nextPort
+    }
+
+    private mutating func releaseStale(_ port: UInt16) {
+        if let key = keyByPort.removeValue(forKey: port) { bindings[key] = nil }
+    }
+}
