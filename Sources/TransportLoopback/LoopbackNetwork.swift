@@ -107,8 +107,10 @@ public final class LoopbackNetwork: Sendable {
             from = router.outbound(from: source, to: destination, now: now)
             state.routers[sourceRouter] = router
         }
-        guard let router = state.routers[destination.host] else { return (from, destination) }
-        guard let inside = router.inbound(from: from, toPort: destination.port, now: now) else { return nil }
+        guard var router = state.routers[destination.host] else { return (from, destination) }
+        let inside = router.inbound(from: from, toPort: destination.port, now: now)
+        state.routers[destination.host] = router
+        guard let inside else { return nil }
         return (from, inside)
     }
 

@@ -27,19 +27,32 @@ public struct NATBehaviour: Sendable, Equatable {
     public var bindingTimeout: Duration
     /// Whether the public port is the inside port when it is free (Linux masquerade keeps ports).
     public var preservesPorts: Bool
+    /// Whether an unsolicited datagram from outside is kept as a flow (Linux conntrack on a router with
+    /// no wan input filter): an inside host that then sends to that sender from the same port clashes
+    /// with it, and its datagrams leave from another port.
+    public var keepsUnsolicitedFlows: Bool
 
     /// Makes a behaviour.
-    public init(mapping: Mapping, filtering: Filtering, hairpinning: Bool = false, bindingTimeout: Duration = .seconds(30), preservesPorts: Bool = true) {
+    public init(
+        mapping: Mapping, filtering: Filtering, hairpinning: Bool = false, bindingTimeout: Duration = .seconds(30),
+        preservesPorts: Bool = true, keepsUnsolicitedFlows: Bool = false
+    ) {
         self.mapping = mapping
         self.filtering = filtering
         self.hairpinning = hairpinning
         self.bindingTimeout = bindingTimeout
         self.preservesPorts = preservesPorts
+        self.keepsUnsolicitedFlows = keepsUnsolicitedFlows
     }
 
     /// A home router as Linux masquerade is: port-preserving, endpoint-independent mapping,
     /// address-and-port-dependent filtering, no hairpinning, 30 s bindings.
     public static let homeRouter = NATBehaviour(mapping: .endpointIndependent, filtering: .addressAndPortDependent)
+    /// Linux masquerade with no input filter on the wan: unsolicited datagrams become conntrack flows, so
+    /// a punch toward a peer whose datagram arrived first leaves from another port (found by
+    /// scripts/nat-test.sh).
+    public static let masqueradeWithoutInputFilter = NATBehaviour(
+        mapping: .endpointIndependent, filtering: .addressAndPortDependent, keepsUnsolicitedFlows: true)
     /// A full-cone router: anyone may send to a binding once it exists.
     public static let fullCone = NATBehaviour(mapping: .endpointIndependent, filtering: .endpointIndependent)
     /// A restricted-cone router: those the inside host sent to, on any port.

@@ -23,6 +23,13 @@ struct NATRouter {
     let behaviour: NATBehaviour
     private var bindings: [MappingKey: Binding] = [:]
     private var keyByPort: [UInt16: MappingKey] = [:]
+    /// Unsolicited datagrams kept as flows (`keepsUnsolicitedFlows`): sender and public port, and when.
+    private var unsolicited: [Flow: Instant] = [:]
+
+    struct Flow: Hashable {
+        var remote: Address
+        var publicPort: UInt16
+    }
     private var nextPort: UInt16 = 40_000
 
     init(publicHost: String, insideHosts: Set<String>, behaviour: NATBehaviour) {
@@ -33,7 +40,16 @@ struct NATRouter {
 
     /// The public address `inside` sends to `remote` from, making or refreshing the binding.
     mutating func outbound(from inside: Address, to remote: Address, now: Instant) -> Address {
-        let key = MappingKey(inside: inside, remote: behaviour.mapping == .endpointIndependent ? nil : remote)
+        var key = MappingKey(inside: inside, remote: behaviour.mapping == .endpointIndependent ? nil : remote)
+        // A flow of its own for this remote, when the shared port clashes with an unsolicited flow from it.
+        let own = MappingKey(inside: inside, remote: remote)
+        if let binding = bindings[own], now - binding.lastOutbound <= behaviour.bindingTimeout {
+            key = own
+        } else if let shared = bindings[key], clashes(remote, shared.publicPort, now: now) {
+            key = own
+        } else if bindings[key] == nil, clashes(remote, inside.port, now: now) {
+            key = own
+        }
         if var binding = bindings[key], now - binding.lastOutbound <= behaviour.bindingTimeout {
             binding.contacted[remote] = now
             binding.lastOutbound = now
@@ -41,15 +57,28 @@ struct NATRouter {
             return Address(host: publicHost, port: binding.publicPort)
         }
         if let stale = bindings[key] { keyByPort[stale.publicPort] = nil }
-        let port = freePort(preferring: inside.port, now: now)
+        let port = freePort(preferring: key.remote != nil && clashes(remote, inside.port, now: now) ? 0 : inside.port, now: now)
         bindings[key] = Binding(key: key, publicPort: port, contacted: [remote: now], lastOutbound: now)
         keyByPort[port] = key
         return Address(host: publicHost, port: port)
     }
 
+    /// Whether sending to `remote` from public port `port` would clash with an unsolicited flow.
+    private func clashes(_ remote: Address, _ port: UInt16, now: Instant) -> Bool {
+        guard let at = unsolicited[Flow(remote: remote, publicPort: port)] else { return false }
+        return now - at <= behaviour.bindingTimeout
+    }
+
     /// The inside address a datagram from `remote` to public port `port` goes to, if a live binding
-    /// exists and its filter lets `remote` in.
-    func inbound(from remote: Address, toPort port: UInt16, now: Instant) -> Address? {
+    /// exists and its filter lets `remote` in. A datagram turned away is kept as a flow when the router
+    /// keeps unsolicited flows.
+    mutating func inbound(from remote: Address, toPort port: UInt16, now: Instant) -> Address? {
+        let inside = admitted(from: remote, toPort: port, now: now)
+        if inside == nil, behaviour.keepsUnsolicitedFlows { unsolicited[Flow(remote: remote, publicPort: port)] = now }
+        return inside
+    }
+
+    private func admitted(from remote: Address, toPort port: UInt16, now: Instant) -> Address? {
         guard let key = keyByPort[port], let binding = bindings[key], now - binding.lastOutbound <= behaviour.bindingTimeout else {
             return nil
         }
@@ -72,7 +101,7 @@ struct NATRouter {
             guard let key = keyByPort[port], let binding = bindings[key] else { return true }
             return now - binding.lastOutbound > behaviour.bindingTimeout
         }
-        if behaviour.preservesPorts, isFree(wanted) {
+        if behaviour.preservesPorts, wanted != 0, isFree(wanted) {
             releaseStale(wanted)
             return wanted
         }

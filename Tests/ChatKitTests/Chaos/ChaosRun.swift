@@ -11,7 +11,8 @@ import ChatKitTesting
 /// 2. no process shows a message twice;
 /// 3. every message that was ACKed or saved is shown to its recipient, and nothing is shown that was
 ///    not sent;
-/// and, once settled, every client's table is the server's.
+/// and, once settled, every client's table is the server's. About half the clients sit behind routers of
+/// the loopback network's NAT model (home, cone or symmetric), each its own or shared by two.
 /// Everything comes from the seed, so a failing run replays exactly; its trace says what happened when.
 final class ChaosRun {
     struct Options {
@@ -22,6 +23,8 @@ final class ChaosRun {
         var step: Duration = .milliseconds(50)
         /// How long a client's held rows may differ from the server's once faults stop.
         var convergenceLimit: Duration = .seconds(5)
+        /// The share of clients behind a router.
+        var natShare = 0.5
     }
 
     enum Outcome: Equatable {
@@ -95,6 +98,8 @@ final class ChaosRun {
     private var deregTypedAt: [Int: Instant] = [:]
     /// Messages shown by impostors that rightly took a nickname (its holder was cut off): shown to that nick.
     private var shownByImpostors: [String: Set<String>] = [:]
+    /// Each client's host, and the routers (public host → behaviour) some of them sit behind.
+    private var hosts: [String: String] = [:]
 
     init(seed: UInt64, options: Options = Options()) {
         self.seed = seed
@@ -102,6 +107,38 @@ final class ChaosRun {
         self.random = .seeded(seed)
         self.sim = Simulation(seed: seed)
         self.nicks = (0..<options.clients).map { "c\($0)" }
+        placeBehindRouters()
+    }
+
+    /// Puts about `natShare` of the clients behind routers, from a generator of their own so the rest of
+    /// the run's choices stay as they were: a router each, or two clients behind one.
+    private func placeBehindRouters() {
+        var placement = RandomSource.seeded(seed ^ 0x4E41_5400)
+        let behaviours: [(String, NATBehaviour)] = [
+            ("home", .homeRouter), ("restricted cone", .restrictedCone), ("full cone", .fullCone), ("symmetric", .symmetric),
+            ("masquerade without input filter", .masqueradeWithoutInputFilter),
+        ]
+        var sharedRouter: (host: String, inside: Set<String>, behaviour: NATBehaviour)?
+        for (index, nick) in nicks.enumerated() {
+            guard Double(placement.next() % 1_000) / 1_000 < options.natShare else { continue }
+            let (name, behaviour) = behaviours[Int(placement.next() % UInt64(behaviours.count))]
+            if var shared = sharedRouter, placement.next() % 2 == 0 {
+                let host = "10.99.0.\(index + 2)"
+                shared.inside.insert(host)
+                sharedRouter = shared
+                hosts[nick] = host
+                log("\(nick) behind the shared router \(shared.host) at \(host)")
+            } else {
+                let host = "10.\(index + 1).0.2"
+                hosts[nick] = host
+                sim.network.addRouter(publicHost: "203.0.113.\(index + 1)", insideHosts: [host], behaviour: behaviour)
+                log("\(nick) behind a \(name) router 203.0.113.\(index + 1) at \(host)")
+                if sharedRouter == nil { sharedRouter = ("203.0.113.99", [], behaviour) }
+            }
+        }
+        if let shared = sharedRouter, !shared.inside.isEmpty {
+            sim.network.addRouter(publicHost: shared.host, insideHosts: shared.inside, behaviour: shared.behaviour)
+        }
     }
 
     /// Runs the scenario and the checks; the violations say what broke.
@@ -200,7 +237,7 @@ final class ChaosRun {
     }
 
     private func cutOffRandomHost() {
-        let host = "host-" + nicks[Int(random.next() % UInt64(nicks.count))]
+        let host = hostOf(nicks[Int(random.next() % UInt64(nicks.count))])
         let duration = Duration.milliseconds(Int64(500 + random.next() % 5_000))
         sim.network.setHost(host, up: false)
         hostsDown.append((sim.clock.now + duration, host))
@@ -237,7 +274,7 @@ final class ChaosRun {
             let welcomed = entry.client.lines.contains { $0.hasPrefix(">>> [Welcome") }
             let started = entry.until + .seconds(-6)
             let holderReachable = holder.alive && !holder.deregistered
-                && (recentlyCutOff["host-" + holder.nick].map { sim.clock.now - $0 > .seconds(5) } ?? true)
+                && (recentlyCutOff[hostOf(holder.nick)].map { sim.clock.now - $0 > .seconds(5) } ?? true)
                 && (lastServerCrash.map { $0 < started } ?? true) && (deregTypedAt[entry.holder].map { $0 < started } ?? true)
             if welcomed, holderReachable, !holder.serverGaveUp {
                 nicksLostByLiveHolders += 1
@@ -337,7 +374,7 @@ final class ChaosRun {
     }
 
     private func startProcess(_ nick: String, port: UInt16) {
-        let client = sim.startClient(nick, port: port)
+        let client = sim.startClient(nick, host: hosts[nick], port: port)
         processes.append(Process(nick: nick, client: client))
         current[nick] = processes.count - 1
         log("start \(nick)#\(processes.count - 1) at \(client.address)")
@@ -497,6 +534,9 @@ final class ChaosRun {
     private func chance(_ probability: Double) -> Bool {
         Double(random.next() % 1_000_000) / 1_000_000 < probability
     }
+
+    /// The host `nick`'s processes run on (the simulation's default, unless it sits behind a router).
+    private func hostOf(_ nick: String) -> String { hosts[nick] ?? "host-" + nick }
 
     private func log(_ event: String) {
         trace.append("\(sim.clock.now) \(event)")

@@ -95,6 +95,21 @@ struct NATTests {
         #expect(sim["x"].lines.contains { $0.hasPrefix(">>> y ") && $0.hasSuffix("online, via server") })
     }
 
+    @Test("routers that keep unsolicited flows (no wan input filter): the punch leaves from a clashing port, and every message still arrives live through the relay")
+    func conntrackPortClash() {
+        let sim = Self.world([
+            ("x", "10.1.0.2", (Self.homeA, .masqueradeWithoutInputFilter)), ("y", "10.2.0.2", (Self.homeB, .masqueradeWithoutInputFilter)),
+        ])
+        let first = Self.send(sim, "x", to: "y", "hello")
+        #expect(first.verdict == [">>> [No ACK from <y>, message sent to server.]", ">>> [Message received by <y>.]"])
+        for index in 1...3 {
+            #expect(Self.send(sim, "x", to: "y", "again \(index)").verdict == [">>> [Message received by <y>.]"])
+            #expect(Self.send(sim, "y", to: "x", "back \(index)").verdict.last == ">>> [Message received by <x>.]")
+        }
+        #expect(sim.server?.statistics.messagesStored == 0)
+        #expect(sim["y"].lines.filter { $0.hasPrefix(">>> x: ") }.count == 4)
+    }
+
     @Test("two clients behind one router that does not hairpin reach each other on their local addresses")
     func sameRouterNoHairpin() {
         let sim = Self.world([("x", "10.1.0.2", (Self.homeA, .homeRouter)), ("y", "10.1.0.3", (Self.homeA, .homeRouter))])
