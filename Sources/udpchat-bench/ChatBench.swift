@@ -13,7 +13,8 @@ struct ChatBench {
     let noAck = Waiter()
     let received = Waiter()
 
-    init(server: ChildServer) throws {
+    /// Two clients of `server`; with `relayOnly`, x sends every chat through the server's relay.
+    init(server: ChildServer, relayOnly: Bool = false) throws {
         self.server = server
         let yTables = Waiter()
         let yConsole = countingConsole([(">>> x: ", received), (">>> [Client table updated.]", yTables)])
@@ -26,8 +27,10 @@ struct ChatBench {
         xConsole = countingConsole([
             (">>> [Message received by <y>.]", delivered), (">>> [No ACK", noAck), (">>> [Client table updated.]", xTables),
         ])
+        var xConfig = ClientConfig(nick: "x", server: server.address)
+        xConfig.relayOnly = relayOnly
         x = ClientDriver(
-            machine: ClientMachine(config: ClientConfig(nick: "x", server: server.address)),
+            machine: ClientMachine(config: xConfig),
             transport: try UDPTransport(port: 0, host: "127.0.0.1"), console: xConsole, clock: SystemClock(), onExit: { _ in })
         x.start()
         guard xTables.wait(for: 1, timeout: .seconds(5)), yTables.wait(for: 2, timeout: .seconds(5)) else {

@@ -61,6 +61,9 @@ final class ChildServer {
             config.mailboxLimit = 100_000_000
             config.senderShareLimit = 100_000_000  // the save benchmark has one sender
             config.newNicksPerAddressPerMinute = 0  // the storm registers 10,000 nicks from 127.0.0.1
+            config.senderByteQuota = .max  // the save benchmark stores 40,000 messages from one sender
+            config.peerServicesPerSecond = 1_000_000  // the relay benchmark relays as fast as it can
+            config.peerServicesBurst = 1_000_000
             let driver = ServerDriver(
                 machine: ServerMachine(config: config), transport: transport, store: offlineStore, clock: SystemClock(),
                 log: DiscardingServerLog())

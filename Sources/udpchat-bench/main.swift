@@ -16,7 +16,7 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--storm-simula
     TableScaleBench.child(clients: clients)
 }
 
-/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, saves, storm, tables, liveness, flood and simulation
+/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, relay, saves, storm, tables, liveness, flood and simulation
 /// (the raw round trip always runs); docs/BENCHMARKS.md is written only by a full run.
 let only = ProcessInfo.processInfo.environment["UDPCHAT_BENCH_ONLY"]?.split(separator: ",").map(String.init)
 func wanted(_ name: String) -> Bool { only.map { $0.contains { name.contains($0) } } ?? true }
@@ -48,6 +48,22 @@ do {
                 "\(formatted(100 * pipelined.rate / oneWay, digits: 1))% of raw one-way (target ≥ 50%); \(pipelined.fellBack) fell back to the server")
         }
         memoryServer.stop()
+    }
+
+    if wanted("relay") {
+        let directServer = try ChildServer(dataDirectory: nil)
+        let direct = try ChatBench(server: directServer).latency(iterations: 3_000)
+        directServer.stop()
+        let relayServer = try ChildServer(dataDirectory: nil)
+        let relayed = try ChatBench(server: relayServer, relayOnly: true).latency(iterations: 3_000)
+        let serverRTT = RawFloor.serverRoundTrips(port: relayServer.address.port, iterations: 3_000)
+        relayServer.stop()
+        let bound = direct.percentile(0.5) + serverRTT.percentile(0.5)
+        report.add(
+            "ChatKit send→ACK through the server's relay p50 / p99",
+            "\(formatted(relayed.percentile(0.5), digits: 1)) / \(formatted(relayed.percentile(0.99), digits: 1)) µs",
+            "direct send→ACK p50 \(formatted(direct.percentile(0.5), digits: 1)) µs + round trip to the server (keepalive) p50 "
+                + "\(formatted(serverRTT.percentile(0.5), digits: 1)) µs = \(formatted(bound, digits: 1)) µs (target: relay ≤ that)")
     }
 
     if wanted("saves") {

@@ -35,6 +35,8 @@ struct ClientOptions: Equatable {
     var keepaliveSeconds = 10
     var colors = true
     var timestamps = true
+    /// `--relay-only`: every chat through the server's relay (UDP between peers is blocked).
+    var relayOnly = false
     /// `--identity FILE`: the key file to use instead of the one kept per server and nick.
     var identityFile: String?
     /// `--fingerprint`: print the key's fingerprint and exit.
@@ -50,7 +52,7 @@ enum Invocation: Equatable {
 
     static let usage = """
         usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>] [--whole-table-limit <n>] [--log-level quiet|info|debug] [--release-nick <nick>]
-               udpchat -c <nick> <server-ip> <server-port> [<client-port>] [--keepalive <seconds>] [--no-color] [--no-timestamps] [--identity <file>] [--fingerprint]
+               udpchat -c <nick> <server-ip> <server-port> [<client-port>] [--keepalive <seconds>] [--no-color] [--no-timestamps] [--identity <file>] [--fingerprint] [--relay-only]
                udpchat server --port <server-port> [options as for -s]
                udpchat client --nick <nick> --server <server-ip> --server-port <port> [--port <client-port>] [options as for -c]
                udpchat --help | --version
@@ -86,6 +88,8 @@ enum Invocation: Equatable {
           --keepalive <seconds>      how often to tell the server you are alive (default 10)
           --no-color                 no colors on a terminal (so does NO_COLOR=1)
           --no-timestamps            no HH:MM time before each message on a terminal
+          --relay-only               send every message through the server's relay (for networks that
+                                     block UDP between peers; behind routers nothing else is needed)
           --identity <file>          the key file to use (default: one per server and nick, kept in
                                      $XDG_DATA_HOME/udpchat/keys, else ~/.local/share/udpchat/keys)
           --fingerprint              print the key's fingerprint and exit
@@ -130,7 +134,7 @@ enum Invocation: Equatable {
         "--nick": "client", "--server": "client", "--server-port": "client",
     ]
     /// The flags that take no value, and the mode each belongs to.
-    private static let switches = ["--no-color": "-c", "--no-timestamps": "-c", "--fingerprint": "-c"]
+    private static let switches = ["--no-color": "-c", "--no-timestamps": "-c", "--fingerprint": "-c", "--relay-only": "-c"]
 
     /// A wrong command line, with the reason to show above the usage.
     struct UsageError: Error, Equatable {
@@ -248,6 +252,7 @@ enum Invocation: Equatable {
             options.timestamps = flags["--no-timestamps"] == nil
             options.identityFile = flags["--identity"]
             options.fingerprintOnly = flags["--fingerprint"] != nil
+            options.relayOnly = flags["--relay-only"] != nil
             self = .client(options)
         case nil:
             throw UsageError(reason: "choose -s (server) or -c (client)")

@@ -35,6 +35,7 @@ func runClient(_ options: ClientOptions) -> Int32 {
     config.utcOffsetSeconds = TimeZone.current.secondsFromGMT()
     config.keepaliveInterval = .seconds(options.keepaliveSeconds)
     config.hostCandidates = transport.hostCandidates
+    config.relayOnly = options.relayOnly
     let latch = ExitLatch()
     let terminal = TerminalConsole.isInteractive
         ? TerminalConsole(colors: options.colors && TerminalConsole.colorsWanted, timestamps: options.timestamps) : nil

@@ -21,6 +21,9 @@ public struct ClientConfig: Sendable {
     public var pathRefreshInterval: Duration = .seconds(15)
     /// How long after its last chat a conversation's path is kept open.
     public var pathActiveFor: Duration = .seconds(120)
+    /// Every chat goes through the server's relay, never directly: for networks that block UDP between
+    /// peers (no 500 ms wait for a direct ACK first), and for measuring the relay.
+    public var relayOnly = false
     /// How long chats to a peer reached only through the relay go straight to the relay before direct
     /// is tried again.
     public var relayPathLifetime: Duration = .seconds(60)

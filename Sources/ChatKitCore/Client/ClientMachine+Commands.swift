@@ -96,7 +96,7 @@ extension ClientMachine {
     mutating func send(_ text: String, to entry: TableEntry, id: UInt64? = nil) {
         guard entry.nick != config.nick else { return show(.problem("You cannot send a message to yourself.")) }
         let chat = OutgoingChat(id: id ?? newMessageID(), recipient: entry.nick, text: text, peer: entry.address)
-        if entry.online, paths.usesRelay(entry.nick, now: now) {
+        if entry.online, config.relayOnly || paths.usesRelay(entry.nick, now: now) {
             // Direct tries failed a moment ago: straight to the relay, with no 500 ms wait.
             paths.used(entry.nick, now: now)
             startRequest(chat.id, .save(chat, .viaRelay))
