@@ -1,0 +1,105 @@
+@testable import ChatKitCore
+import Testing
+@testable import TransportLoopback
+
+/// The parts behind NAT traversal, each on its own: the client's paths, the server's relays and rate
+/// limit, the look-alike and expiry index, the byte counter, and the loopback network's router.
+@Suite("Peer service parts")
+struct PeerServicePartsTests {
+    static let t0 = Instant.zero
+    static let a = Address(host: "203.0.113.1", port: 6061)
+    static let b = Address(host: "10.1.0.2", port: 6061)
+
+    @Test("paths: a proven address is direct while active; the relay lasts 60 s; refreshes stop when idle")
+    func peerPaths() {
+        var paths = PeerPaths(refreshInterval: .seconds(15), activeFor: .seconds(120), relayFor: .seconds(60))
+        #expect(paths.direct(to: "y") == nil && paths.describe("y") == nil)
+        paths.learnDirect("y", at: Self.a, now: Self.t0)
+        #expect(paths.activeDirect(to: "y", now: Self.t0 + .seconds(120)) == Self.a)
+        #expect(paths.activeDirect(to: "y", now: Self.t0 + .seconds(121)) == nil, "after a pause, punch again")
+        #expect(paths.refreshDue(Self.t0 + .seconds(15)).map(\.address) == [Self.a])
+        #expect(paths.refreshDue(Self.t0 + .seconds(16)).isEmpty, "one refresh per interval")
+        #expect(paths.refreshDue(Self.t0 + .seconds(150)).isEmpty, "idle: left to close")
+        #expect(paths.nextRefresh == nil)
+        paths.learnRelay("y", now: Self.t0)
+        #expect(paths.usesRelay("y", now: Self.t0 + .seconds(59)) && !paths.usesRelay("y", now: Self.t0 + .seconds(60)))
+        #expect(paths.describe("y") == "via server")
+        paths.remember(nonce: 7, for: "y")
+        #expect(paths.isOurs(nonce: 7, for: "y") && !paths.isOurs(nonce: 7, for: "z") && !paths.isOurs(nonce: 0, for: "y"))
+        paths.expect("z", from: [Self.b])
+        #expect(paths.isExpected("z", at: Self.b) && !paths.isExpected("z", at: Self.a))
+        paths.forget("z")
+        #expect(!paths.isExpected("z", at: Self.b))
+    }
+
+    @Test("relays: resent every interval until acknowledged, given up after the attempts, retries only redirect the answer")
+    func serverRelays() {
+        var relays = ServerRelays(attempts: 3, interval: .milliseconds(200))
+        let key = MessageKey(sender: "x", id: 9)
+        let relay = ServerRelays.Relay(
+            key: key, recipient: "y", recipientToken: 5, recipientAddress: Self.a, senderAddress: Self.b, text: "hi",
+            reason: .noAck, nextAt: Self.t0)
+        #expect(relays.start(relay, now: Self.t0)?.destination == Self.a)
+        var retry = relay
+        retry.senderAddress = Self.a
+        #expect(relays.start(retry, now: Self.t0) == nil, "a retry of the save relays nothing new")
+        #expect(relays.tick(Self.t0 + .milliseconds(200)).sends.count == 1)
+        #expect(relays.tick(Self.t0 + .milliseconds(400)).sends.count == 1)
+        let verdict = relays.tick(Self.t0 + .milliseconds(600))
+        #expect(verdict.sends.isEmpty && verdict.failed.map(\.senderAddress) == [Self.a])
+        _ = relays.start(relay, now: Self.t0)
+        #expect(relays.acknowledged(by: "y", id: 9)?.key == key)
+        #expect(relays.acknowledged(by: "y", id: 9) == nil && relays.nextDeadline == nil)
+    }
+
+    @Test("the peer-service limit: a burst, then the rate, per client")
+    func peerServiceLimiter() {
+        var limiter = PeerServiceLimiter(perSecond: 10, burst: 5)
+        #expect((0..<5).allSatisfy { _ in limiter.admit("x", now: Self.t0) })
+        #expect(!limiter.admit("x", now: Self.t0) && limiter.admit("y", now: Self.t0))
+        #expect(limiter.admit("x", now: Self.t0 + .milliseconds(100)) && !limiter.admit("x", now: Self.t0 + .milliseconds(100)))
+    }
+
+    @Test("pinned nicks: look-alikes found by their key, forgotten with their nick; unused ones listed by last use")
+    func pinnedNicks() {
+        var pins = PinnedNicks()
+        pins.pin("alice", key: [1], atMicroseconds: 10)
+        #expect(pins.lookalike(of: "ALICE") == "alice" && pins.lookalike(of: "alice") == nil)
+        #expect(pins.lookalike(of: "\u{0430}lice") == "alice", "Cyrillic а")
+        pins.touch("alice", atMicroseconds: 50)
+        #expect(pins.unused(before: 40).isEmpty && pins.unused(before: 51) == ["alice"])
+        pins.forget("alice")
+        #expect(pins.lookalike(of: "ALICE") == nil && pins["alice"] == nil)
+        pins.restore(["b0b": PinnedKey(key: [2], lastUsedMicroseconds: 1), "BOB": PinnedKey(key: [3], lastUsedMicroseconds: 1)])
+        #expect(pins.count == 2 && pins.lookalike(of: "bob") == "BOB", "the first in sorted order holds the look")
+    }
+
+    @Test("store usage: bytes per sender and in all, refused over either quota, freed on removal")
+    func storeUsage() {
+        var usage = StoreUsage()
+        let message = StoredMessage(recipient: "y", key: MessageKey(sender: "x", id: 1), savedAtMicroseconds: 0, text: "hello")
+        #expect(message.quotaBytes == 5 + 1 + 24)
+        usage.add(message)
+        #expect(usage.refusal(of: message, limits: MailboxLimits(perRecipient: .max, bytesPerSender: 59)) == .overQuota)
+        #expect(usage.refusal(of: message, limits: MailboxLimits(perRecipient: .max, bytesPerSender: 60)) == nil)
+        #expect(usage.refusal(of: message, limits: MailboxLimits(perRecipient: .max, totalBytes: 59)) == .overQuota)
+        usage.remove(message)
+        #expect(usage.totalBytes == 0 && usage.bytesBySender.isEmpty)
+    }
+
+    @Test("a router: port-preserving, filtered per remote and per port, bindings time out, symmetric maps per destination")
+    func natRouter() {
+        let inside = Address(host: "10.1.0.2", port: 6061)
+        let server = Address(host: "198.51.100.1", port: 6000)
+        let peer = Address(host: "203.0.113.2", port: 6062)
+        var home = NATRouter(publicHost: "203.0.113.1", insideHosts: ["10.1.0.2"], behaviour: .homeRouter)
+        #expect(home.outbound(from: inside, to: server, now: Self.t0) == Address(host: "203.0.113.1", port: 6061))
+        #expect(home.inbound(from: server, toPort: 6061, now: Self.t0) == inside)
+        #expect(home.inbound(from: peer, toPort: 6061, now: Self.t0) == nil, "not contacted")
+        #expect(home.inbound(from: server, toPort: 6061, now: Self.t0 + .seconds(31)) == nil, "timed out")
+        var symmetric = NATRouter(publicHost: "203.0.113.3", insideHosts: ["10.1.0.2"], behaviour: .symmetric)
+        let first = symmetric.outbound(from: inside, to: server, now: Self.t0)
+        let second = symmetric.outbound(from: inside, to: peer, now: Self.t0)
+        #expect(first.port != second.port && first.port != inside.port)
+    }
+}
