@@ -29,14 +29,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIP NAT test: needs root to create network namespaces"; exit 0
-fi
-if ! command -v nft >/dev/null || ! command -v ip >/dev/null; then
-    echo "SKIP NAT test: nft or ip is missing (apt-get install nftables iproute2)"; exit 0
-fi
-swift build --product udpchat >/dev/null || { echo "FAIL: build"; exit 1; }
-bin=$(swift build --product udpchat --show-bin-path)/udpchat
+. scripts/netns-lib.sh
+netns_prepare "NAT test"
 
 p="ck$$"
 inet=${p}i; srv=${p}s; pub=${p}p; ra=${p}ra; rb=${p}rb; a1=${p}a1; a2=${p}a2; b1=${p}b1
@@ -118,16 +112,6 @@ NFT
 
 failures=0
 fail() { echo "  FAIL: $*"; failures=$((failures + 1)); }
-
-# Waits up to $3 seconds (default 20) for file $1 to hold more than $4 (default 0) lines with string $2.
-wait_for() {
-    local deadline=$((SECONDS + ${3:-20}))
-    while [ $SECONDS -lt $deadline ]; do
-        [ "$(grep -cF -- "$2" "$1" 2>/dev/null || true)" -gt "${4:-0}" ] && return 0
-        sleep 0.02
-    done
-    return 1
-}
 
 start_client() {  # namespace nick port fd
     mkfifo "$work/in-$2"

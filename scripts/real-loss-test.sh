@@ -10,14 +10,8 @@ cd "$(dirname "$0")/.."
 runs=${1:-1}
 loss=${2:-20}
 
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIP real-loss test: needs root to create a network namespace"; exit 0
-fi
-if ! command -v nft >/dev/null || ! command -v ip >/dev/null; then
-    echo "SKIP real-loss test: nft or ip is missing (apt-get install nftables iproute2)"; exit 0
-fi
-swift build --product udpchat >/dev/null || { echo "FAIL: build"; exit 1; }
-bin=$(swift build --product udpchat --show-bin-path)/udpchat
+. scripts/netns-lib.sh
+netns_prepare "real-loss test"
 
 ns="ckloss$$"
 work=$(mktemp -d)
@@ -45,25 +39,8 @@ NFT
 failures=0
 fail() { echo "  FAIL: $*"; failures=$((failures + 1)); }
 
-# Waits up to $3 seconds for file $1 to contain the fixed string $2.
-wait_for() {
-    local deadline=$((SECONDS + ${3:-20}))
-    while [ $SECONDS -lt $deadline ]; do
-        grep -qF -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 # Waits up to 20 seconds for file $1 to contain more than $3 lines with the fixed string $2.
-wait_for_more() {
-    local deadline=$((SECONDS + 20))
-    while [ $SECONDS -lt $deadline ]; do
-        [ "$(grep -cF -- "$2" "$1" 2>/dev/null || true)" -gt "$3" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
+wait_for_more() { wait_for "$1" "$2" 20 "$3"; }
 
 # Starts a client whose input is a FIFO kept open on file descriptor $3.
 start_client() {  # nick port fd

@@ -199,9 +199,6 @@ enum Invocation: Equatable {
                 options.logLevel = parsed
             }
             options.dataDirectory = flags["--data-dir"] ?? options.dataDirectory
-            if let limit = flags["--mailbox-limit"] {
-                options.mailboxLimit = try Self.number(limit, name: "--mailbox-limit", in: 1...1_000_000)
-            }
             if let nick = flags["--release-nick"] {
                 do {
                     options.releaseNick = try Nickname.normalized(nick)
@@ -209,26 +206,8 @@ enum Invocation: Equatable {
                     throw UsageError(reason: "--release-nick: invalid nickname: \(error)")
                 }
             }
-            if let days = flags["--message-days"] {
-                options.messageDays = try Self.number(days, name: "--message-days", in: 1...3_650)
-            }
-            if let kib = flags["--sender-kib"] {
-                options.senderKiB = try Self.number(kib, name: "--sender-kib", in: 1...1_048_576)
-            }
-            if let mib = flags["--store-mib"] {
-                options.storeMiB = try Self.number(mib, name: "--store-mib", in: 1...1_048_576)
-            }
-            if let days = flags["--nick-days"] {
-                options.nickDays = try Self.number(days, name: "--nick-days", in: 1...36_500)
-            }
-            if let share = flags["--sender-share"] {
-                options.senderShare = try Self.number(share, name: "--sender-share", in: 1...1_000_000)
-            }
-            if let limit = flags["--new-nicks-per-minute"] {
-                options.newNicksPerMinute = try Self.number(limit, name: "--new-nicks-per-minute", in: 0...1_000_000)
-            }
-            if let limit = flags["--whole-table-limit"] {
-                options.wholeTableLimit = try Self.number(limit, name: "--whole-table-limit", in: 0...100_000)
+            for (flag, option, range) in Self.serverNumbers {
+                if let text = flags[flag] { options[keyPath: option] = try Self.number(text, name: flag, in: range) }
             }
             self = .server(options)
         case "-c":
@@ -264,6 +243,18 @@ enum Invocation: Equatable {
     private static func port(_ text: String, name: String) throws(UsageError) -> UInt16 {
         UInt16(try number(text, name: name, in: 1024...65535))
     }
+
+    /// The server's numeric options: the flag, the option it sets, and the values it takes.
+    private static let serverNumbers: [(String, any WritableKeyPath<ServerOptions, Int> & Sendable, ClosedRange<Int>)] = [
+        ("--mailbox-limit", \.mailboxLimit, 1...1_000_000),
+        ("--message-days", \.messageDays, 1...3_650),
+        ("--sender-kib", \.senderKiB, 1...1_048_576),
+        ("--store-mib", \.storeMiB, 1...1_048_576),
+        ("--nick-days", \.nickDays, 1...36_500),
+        ("--sender-share", \.senderShare, 1...1_000_000),
+        ("--new-nicks-per-minute", \.newNicksPerMinute, 0...1_000_000),
+        ("--whole-table-limit", \.wholeTableLimit, 0...100_000),
+    ]
 
     private static func number(_ text: String, name: String, in range: ClosedRange<Int>) throws(UsageError) -> Int {
         guard let value = Int(text), range.contains(value) else {

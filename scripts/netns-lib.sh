@@ -1,0 +1,25 @@
+# Shared by the namespace tests (scripts/real-loss-test.sh, scripts/nat-test.sh); source it after `cd`.
+
+# Exits 0 with a SKIP line unless this is root with nft and ip; then builds udpchat and sets $bin.
+# $1 names the test in the messages.
+netns_prepare() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "SKIP $1: needs root to create network namespaces"; exit 0
+    fi
+    if ! command -v nft >/dev/null || ! command -v ip >/dev/null; then
+        echo "SKIP $1: nft or ip is missing (apt-get install nftables iproute2)"; exit 0
+    fi
+    swift build --product udpchat >/dev/null || { echo "FAIL: build"; exit 1; }
+    bin=$(swift build --product udpchat --show-bin-path)/udpchat
+}
+
+# Waits up to $3 seconds (default 20) for file $1 to hold more than $4 (default 0) lines with the fixed
+# string $2.
+wait_for() {
+    local deadline=$((SECONDS + ${3:-20}))
+    while [ $SECONDS -lt $deadline ]; do
+        [ "$(grep -cF -- "$2" "$1" 2>/dev/null || true)" -gt "${4:-0}" ] && return 0
+        sleep 0.02
+    done
+    return 1
+}
