@@ -211,12 +211,6 @@ for loss in 0 10; do
     for label in "homes$loss" "lan$loss" "public$loss" "relay$loss" "clash$loss"; do check_once "$label"; done
 
     exec 5>&- 6>&- 7>&- 8>&- 9>&- 10>&-
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-    wait 2>/dev/null
-    if [ $failures -gt 0 ]; then
-        for file in "$work"/out-* "$work"/server; do echo "--- $(basename "$file")"; tail -25 "$file"; done
-        echo "NAT test: $failures failure(s) at $loss% loss"
-        exit 1
-    fi
+    netns_end_run "NAT test" "at $loss% loss"
 done
 echo "NAT test: passed (two homes, one home, public and home, symmetric NAT; 0% and 10% loss)"

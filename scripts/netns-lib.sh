@@ -23,3 +23,15 @@ wait_for() {
     done
     return 1
 }
+
+# Ends a run: stops the processes in $pids; on failures (the $failures count), shows the tail of every
+# output file in $work and exits 1 with "$1: N failure(s) $2".
+netns_end_run() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+    wait 2>/dev/null
+    if [ "$failures" -gt 0 ]; then
+        for file in "$work"/out-* "$work"/server; do echo "--- $(basename "$file")"; tail -25 "$file"; done
+        echo "$1: $failures failure(s) $2"
+        exit 1
+    fi
+}

@@ -109,12 +109,6 @@ for run in $(seq 1 "$runs"); do
         [ "${n:-0}" -le 1 ] || fail "$(basename "$file") showed the stored message $n times"
     done
     exec 5>&- 6>&- 7>&-
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-    wait 2>/dev/null
-    if [ $failures -gt 0 ]; then
-        for file in "$work"/out-* "$work"/server; do echo "--- $(basename "$file")"; tail -20 "$file"; done
-        echo "real-loss test: $failures failure(s) in run $run"
-        exit 1
-    fi
+    netns_end_run "real-loss test" "in run $run"
 done
 echo "real-loss test: $runs passed, 0 failed"

@@ -51,7 +51,7 @@ enum Invocation: Equatable {
     case version
 
     static let usage = """
-        usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>] [--whole-table-limit <n>] [--log-level quiet|info|debug] [--release-nick <nick>]
+        usage: udpchat -s <server-port> [--data-dir <dir>] [--log-level quiet|info|debug] [--release-nick <nick>] [limits, below]
                udpchat -c <nick> <server-ip> <server-port> [<client-port>] [--keepalive <seconds>] [--no-color] [--no-timestamps] [--identity <file>] [--fingerprint] [--relay-only]
                udpchat server --port <server-port> [options as for -s]
                udpchat client --nick <nick> --server <server-ip> --server-port <port> [--port <client-port>] [options as for -c]

@@ -91,7 +91,7 @@ struct BinaryEndToEndTests {
         }
         let help = try RunningProcess(["--help"])
         #expect(help.waitForExit() == 0)
-        #expect(help.printed.first == "usage: udpchat -s <server-port> [--data-dir <dir>] [--mailbox-limit <n>] [--whole-table-limit <n>] [--log-level quiet|info|debug] [--release-nick <nick>]")
+        #expect(help.printed.first == "usage: udpchat -s <server-port> [--data-dir <dir>] [--log-level quiet|info|debug] [--release-nick <nick>] [limits, below]")
     }
 
     @Test("a client whose server never answers gives up after 8 s of silence with status 1")
