@@ -38,6 +38,9 @@ public enum Nickname {
 
     /// True when `nick` is already a valid nickname in canonical form, as the server requires on the wire.
     public static func isValidCanonical(_ nick: String) -> Bool {
+        // Printable ASCII is NFC already and allowed: most nicknames need no normalization to check.
+        let utf8 = nick.utf8
+        if !utf8.isEmpty, utf8.count <= maxScalars, utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return true }
         guard let canonical = try? normalized(nick) else { return false }
         // Swift's == is canonical equivalence; the wire form must be NFC scalar for scalar.
         return canonical.unicodeScalars.elementsEqual(nick.unicodeScalars)
