@@ -20,6 +20,7 @@ public enum NicknameComparison {
     /// UTS #39 §4's skeleton of the PRECIS form: NFD, each code point replaced by its confusables.txt
     /// prototype, then NFD again. Two nicknames with one key look alike.
     public static func key(_ nick: String) -> String {
+        if let ascii = asciiKey(nick) { return ascii }
         let decomposed = precisForm(nick).decomposedStringWithCanonicalMapping
         var mapped = String.UnicodeScalarView()
         for scalar in decomposed.unicodeScalars {
@@ -30,6 +31,25 @@ public enum NicknameComparison {
             }
         }
         return String(mapped).decomposedStringWithCanonicalMapping
+    }
+}
+
+extension NicknameComparison {
+    /// The key of an ASCII nickname without Foundation's normalizations, which leave ASCII as it is:
+    /// lowercase, then each character's prototype. Nil when the nickname, or a prototype, is not ASCII.
+    static func asciiKey(_ nick: String) -> String? {
+        guard nick.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        var mapped = String.UnicodeScalarView()
+        for byte in nick.utf8 {
+            let lower = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+            if let prototype = Confusables.prototypes[UInt32(lower)] {
+                guard prototype.allSatisfy(\.isASCII) else { return nil }
+                mapped.append(contentsOf: prototype)
+            } else {
+                mapped.append(Unicode.Scalar(lower))
+            }
+        }
+        return String(mapped)
     }
 }
 

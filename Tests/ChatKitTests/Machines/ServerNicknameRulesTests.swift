@@ -1,4 +1,4 @@
-import ChatKitCore
+@testable import ChatKitCore
 import ChatKitCrypto
 import Testing
 
@@ -32,6 +32,13 @@ struct ServerNicknameRulesTests {
         #expect(NicknameComparison.key("paypal") == NicknameComparison.key("\u{0440}\u{0430}y\u{0440}\u{0430}l"))
         #expect(NicknameComparison.key("rn") == NicknameComparison.key("m"))
         #expect(NicknameComparison.key("alice") != NicknameComparison.key("bob"))
+        // The ASCII fast path gives what the full path gives.
+        for nick in ["Il1", "rn", "m", "x", "X0O", "paypal", "a-b_c.d", "W", "vv", "{}|~"] {
+            let full = String(String.UnicodeScalarView(nick.lowercased().decomposedStringWithCanonicalMapping.unicodeScalars.flatMap {
+                Confusables.prototypes[$0.value] ?? [$0]
+            })).decomposedStringWithCanonicalMapping
+            #expect(NicknameComparison.key(nick) == full, "\(nick)")
+        }
     }
 
     @Test("nicknames PRECIS disallows are refused: default-ignorable, noncharacters and conjoining jamo")

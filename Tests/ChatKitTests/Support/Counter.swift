@@ -13,5 +13,10 @@ final class Counter: Sendable {
         }
     }
 
+    /// Adds `amount`.
+    func add(_ amount: Int) {
+        value.withLock { $0 += amount }
+    }
+
     var count: Int { value.withLock { $0 } }
 }
