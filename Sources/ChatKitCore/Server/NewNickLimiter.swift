@@ -3,6 +3,9 @@
 struct NewNickLimiter {
     let perMinute: Int
     private var windows: [String: (start: Instant, count: Int)] = [:]
+    /// Past windows are swept out when the table reaches this size, which then doubles with what is
+    /// still live: amortized O(1) per admission even when many hosts register within one minute.
+    private var sweepAt = 10_000
 
     init(perMinute: Int) {
         self.perMinute = perMinute
@@ -12,7 +15,10 @@ struct NewNickLimiter {
     /// means no limit.
     mutating func admit(_ host: String, now: Instant) -> Bool {
         guard perMinute > 0 else { return true }
-        if windows.count > 10_000 { windows = windows.filter { now - $0.value.start < .seconds(60) } }
+        if windows.count >= sweepAt {
+            windows = windows.filter { now - $0.value.start < .seconds(60) }
+            sweepAt = max(10_000, 2 * windows.count)
+        }
         var window: (start: Instant, count: Int) = windows[host].flatMap { now - $0.start < .seconds(60) ? $0 : nil } ?? (now, 0)
         guard window.count < perMinute else { return false }
         window.count += 1

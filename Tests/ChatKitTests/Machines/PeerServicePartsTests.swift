@@ -102,4 +102,20 @@ struct PeerServicePartsTests {
         let second = symmetric.outbound(from: inside, to: peer, now: Self.t0)
         #expect(first.port != second.port && first.port != inside.port)
     }
+
+    @Test("new nicks: 30 a minute per host, counted again after a minute, with 25,000 hosts in one minute")
+    func newNickLimiter() {
+        var limiter = NewNickLimiter(perMinute: 30)
+        var first = 0
+        for _ in 0..<40 where limiter.admit("h", now: Self.t0) { first += 1 }
+        #expect(first == 30)
+        let late = limiter.admit("h", now: Self.t0 + .seconds(59))
+        let next = limiter.admit("h", now: Self.t0 + .seconds(60))
+        #expect(!late && next)
+        for index in 0..<25_000 { _ = limiter.admit("host-\(index)", now: Self.t0 + .seconds(61)) }
+        // h's window (1 used at 60 s) survived the sweeps: 29 more, then no.
+        var admitted = 0
+        for _ in 0..<40 where limiter.admit("h", now: Self.t0 + .seconds(62)) { admitted += 1 }
+        #expect(admitted == 29)
+    }
 }
