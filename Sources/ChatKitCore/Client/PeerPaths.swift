@@ -27,6 +27,10 @@ struct PeerPaths {
     private var nonceOrder: [UInt64] = []
     /// Where the server said each peer would punch from: chats from there are the peer's.
     private var expected: [String: Set<Address>] = [:]
+    /// Refresh deadlines in order, by a number per peer; stale entries are skipped when popped.
+    private var refreshes = DeadlineQueue()
+    private var numbers: [String: UInt64] = [:]
+    private var nicksByNumber: [UInt64: String] = [:]
 
     init(refreshInterval: Duration, activeFor: Duration, relayFor: Duration) {
         self.refreshInterval = refreshInterval
@@ -62,10 +66,24 @@ struct PeerPaths {
         }
     }
 
-    /// `nick` answered from `address`: the path is direct, there.
+    /// `nick` answered from `address`: the path is direct, there. Traffic just crossed both routers, so
+    /// the next refresh is a whole interval away: a lively conversation needs no punches to stay open.
     mutating func learnDirect(_ nick: String, at address: Address, now: Instant) {
-        let kept = peers[nick]?.path == .direct(address) ? peers[nick]?.nextRefresh : nil
-        peers[nick] = Peer(path: .direct(address), lastUsed: now, nextRefresh: kept ?? now + refreshInterval)
+        peers[nick] = Peer(path: .direct(address), lastUsed: now, nextRefresh: nil)
+        scheduleRefresh(nick, at: now + refreshInterval)
+    }
+
+    private mutating func scheduleRefresh(_ nick: String, at deadline: Instant) {
+        peers[nick]?.nextRefresh = deadline
+        let number: UInt64
+        if let known = numbers[nick] {
+            number = known
+        } else {
+            number = UInt64(numbers.count + 1)
+            numbers[nick] = number
+            nicksByNumber[number] = nick
+        }
+        refreshes.add(number, at: deadline)
     }
 
     /// Only the relay reached `nick`.
@@ -77,7 +95,7 @@ struct PeerPaths {
     mutating func used(_ nick: String, now: Instant) {
         guard peers[nick] != nil else { return }
         peers[nick]?.lastUsed = now
-        if peers[nick]?.nextRefresh == nil { peers[nick]?.nextRefresh = now + refreshInterval }
+        if peers[nick]?.nextRefresh == nil, direct(to: nick) != nil { scheduleRefresh(nick, at: now + refreshInterval) }
     }
 
     /// `nick` is gone (the server stored our chat): what we knew of its path no longer holds.
@@ -109,23 +127,21 @@ struct PeerPaths {
         expected[nick]?.contains(address) == true
     }
 
-    /// The earliest refresh due, among active direct paths.
-    var nextRefresh: Instant? {
-        peers.values.compactMap { if case .direct = $0.path { $0.nextRefresh } else { nil } }.min()
-    }
+    /// The earliest refresh queued (it may be stale, and then an early tick finds nothing due).
+    var nextRefresh: Instant? { refreshes.earliest }
 
-    /// The direct paths to refresh now (active ones; idle ones are left to close), sorted by nick.
+    /// The direct paths to refresh now (active ones; idle ones are left to close), in deadline order.
     mutating func refreshDue(_ now: Instant) -> [(nick: String, address: Address)] {
         var due: [(nick: String, address: Address)] = []
-        for nick in peers.keys.sorted() {
-            guard let peer = peers[nick], case .direct(let address) = peer.path, let next = peer.nextRefresh, next <= now else {
-                continue
-            }
+        for (deadline, number) in refreshes.popDue(now) {
+            guard let nick = nicksByNumber[number], let peer = peers[nick], peer.nextRefresh == deadline,
+                case .direct(let address) = peer.path
+            else { continue }
             if now - peer.lastUsed > activeFor {
                 peers[nick]?.nextRefresh = nil
                 continue
             }
-            peers[nick]?.nextRefresh = now + refreshInterval
+            scheduleRefresh(nick, at: now + refreshInterval)
             due.append((nick, address))
         }
         return due
