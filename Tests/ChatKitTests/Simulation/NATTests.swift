@@ -86,7 +86,8 @@ struct NATTests {
         for index in 1...5 {
             let next = Self.send(sim, "x", to: "y", "again \(index)")
             #expect(next.verdict == [">>> [Message received by <y>.]"])
-            #expect(next.after <= .milliseconds(10), "send→ACK through the relay: \(next.after)")
+            // Every hop takes 1 ms: direct RTT 2 ms + server RTT 2 ms is the bound; the relay's 4 hops meet it.
+            #expect(next.after <= .milliseconds(4), "send→ACK through the relay: \(next.after)")
         }
         #expect(sim["y"].lines.filter { $0.hasPrefix(">>> x: ") && !$0.contains("<") }.count == 6, "shown live, once each")
         #expect(sim.server?.statistics.messagesStored == 0)
