@@ -26,13 +26,20 @@ struct ServerRelays {
     let attempts: Int
     let interval: Duration
     private(set) var inFlight: [RelayKey: Relay] = [:]
+    /// Each relay's next send in deadline order, by a serial number; entries of relays answered or
+    /// rescheduled meanwhile are stale and skipped. Keeps the next deadline O(1) with many relays.
+    private var schedule = DeadlineQueue()
+    private var keysBySerial: [UInt64: RelayKey] = [:]
+    private var serials: [RelayKey: UInt64] = [:]
+    private var nextSerial: UInt64 = 0
 
     init(attempts: Int, interval: Duration) {
         self.attempts = max(1, attempts)
         self.interval = interval
     }
 
-    var nextDeadline: Instant? { inFlight.values.map(\.nextAt).min() }
+    /// The earliest send queued (it may be stale, and then an early tick finds nothing due).
+    var nextDeadline: Instant? { schedule.earliest }
 
     /// Whether the chat `id` is being relayed to `recipient`.
     func isUnderWay(to recipient: String, id: UInt64) -> Bool {
@@ -53,17 +60,22 @@ struct ServerRelays {
 
     /// `recipient` acknowledged the relayed chat `id`; returns the relay, if it was under way.
     mutating func acknowledged(by recipient: String, id: UInt64) -> Relay? {
-        inFlight.removeValue(forKey: RelayKey(recipient: recipient, id: id))
+        remove(RelayKey(recipient: recipient, id: id))
+    }
+
+    private mutating func remove(_ relayKey: RelayKey) -> Relay? {
+        if let serial = serials.removeValue(forKey: relayKey) { keysBySerial[serial] = nil }
+        return inFlight.removeValue(forKey: relayKey)
     }
 
     /// Resends what is due, and returns the relays that went unanswered `attempts` times.
     mutating func tick(_ now: Instant) -> (sends: [OutgoingDatagram], failed: [Relay]) {
         var sends: [OutgoingDatagram] = []
         var failed: [Relay] = []
-        for relayKey in inFlight.keys.sorted(by: { ($0.recipient, $0.id) < ($1.recipient, $1.id) }) {
-            guard let relay = inFlight[relayKey], relay.nextAt <= now else { continue }
+        for (deadline, serial) in schedule.popDue(now) {
+            guard let relayKey = keysBySerial[serial], let relay = inFlight[relayKey], relay.nextAt == deadline else { continue }
             if relay.sent >= attempts {
-                inFlight[relayKey] = nil
+                _ = remove(relayKey)
                 failed.append(relay)
             } else if let datagram = send(relayKey, now: now) {
                 sends.append(datagram)
@@ -74,8 +86,8 @@ struct ServerRelays {
 
     /// Forgets every relay to `recipient` (it went offline: they are stored instead); returns them.
     mutating func cancel(to recipient: String) -> [Relay] {
-        let keys = inFlight.keys.filter { $0.recipient == recipient }
-        return keys.compactMap { inFlight.removeValue(forKey: $0) }
+        let keys = inFlight.keys.filter { $0.recipient == recipient }.sorted { $0.id < $1.id }
+        return keys.compactMap { remove($0) }
     }
 
     private mutating func send(_ relayKey: RelayKey, now: Instant) -> OutgoingDatagram? {
@@ -83,6 +95,16 @@ struct ServerRelays {
         relay.sent += 1
         relay.nextAt = now + interval
         inFlight[relayKey] = relay
+        let serial: UInt64
+        if let known = serials[relayKey] {
+            serial = known
+        } else {
+            nextSerial += 1
+            serial = nextSerial
+            serials[relayKey] = serial
+            keysBySerial[serial] = relayKey
+        }
+        schedule.add(serial, at: relay.nextAt)
         let message = Message.relayedChat(token: relay.recipientToken, from: relay.key.sender, text: relay.text)
         guard let bytes = try? Packet(id: relay.key.id, message: message).encoded() else { return nil }
         return OutgoingDatagram(bytes: bytes, destination: relay.recipientAddress)

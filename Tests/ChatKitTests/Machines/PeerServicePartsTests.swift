@@ -49,7 +49,10 @@ struct PeerServicePartsTests {
         #expect(verdict.sends.isEmpty && verdict.failed.map(\.senderAddress) == [Self.a])
         _ = relays.start(relay, now: Self.t0)
         #expect(relays.acknowledged(by: "y", id: 9)?.key == key)
-        #expect(relays.acknowledged(by: "y", id: 9) == nil && relays.nextDeadline == nil)
+        #expect(relays.acknowledged(by: "y", id: 9) == nil)
+        let stale = relays.tick(Self.t0 + .seconds(1))
+        #expect(stale.sends.isEmpty && stale.failed.isEmpty, "an answered relay's queued send is skipped")
+        #expect(relays.nextDeadline == nil)
     }
 
     @Test("the peer-service limit: a burst, then the rate, per client")
