@@ -13,27 +13,33 @@ struct ChatBench {
     let noAck = Waiter()
     let received = Waiter()
 
-    /// Two clients of `server`; with `relayOnly`, x sends every chat through the server's relay.
-    init(server: ChildServer, relayOnly: Bool = false) throws {
+    /// The recipient's nickname.
+    let recipient: String
+
+    /// Two clients of `server`, `sender` and `recipient` (x and y by default); with `relayOnly`, the
+    /// sender sends every chat through the server's relay.
+    init(server: ChildServer, relayOnly: Bool = false, sender: String = "x", recipient: String = "y") throws {
+        self.recipient = recipient
         self.server = server
         let yTables = Waiter()
-        let yConsole = countingConsole([(">>> x: ", received), (">>> [Client table updated.]", yTables)])
+        let yConsole = countingConsole([(">>> \(sender): ", received), (">>> [Client table updated.]", yTables)])
         y = ClientDriver(
-            machine: ClientMachine(config: ClientConfig(nick: "y", server: server.address)),
+            machine: ClientMachine(config: ClientConfig(nick: recipient, server: server.address)),
             transport: try UDPTransport(port: 0, host: "127.0.0.1"), console: yConsole, clock: SystemClock(), onExit: { _ in })
         y.start()
+        let tablesBefore = yTables.value
         guard yTables.wait(for: 1, timeout: .seconds(5)) else { throw BenchError.timedOut("y registering") }
         let xTables = Waiter()
         xConsole = countingConsole([
-            (">>> [Message received by <y>.]", delivered), (">>> [No ACK", noAck), (">>> [Client table updated.]", xTables),
+            (">>> [Message received by <\(recipient)>.]", delivered), (">>> [No ACK", noAck), (">>> [Client table updated.]", xTables),
         ])
-        var xConfig = ClientConfig(nick: "x", server: server.address)
+        var xConfig = ClientConfig(nick: sender, server: server.address)
         xConfig.relayOnly = relayOnly
         x = ClientDriver(
             machine: ClientMachine(config: xConfig),
             transport: try UDPTransport(port: 0, host: "127.0.0.1"), console: xConsole, clock: SystemClock(), onExit: { _ in })
         x.start()
-        guard xTables.wait(for: 1, timeout: .seconds(5)), yTables.wait(for: 2, timeout: .seconds(5)) else {
+        guard xTables.wait(for: 1, timeout: .seconds(5)), yTables.wait(for: tablesBefore + 2, timeout: .seconds(5)) else {
             throw BenchError.timedOut("x registering")
         }
     }
@@ -42,14 +48,20 @@ struct ChatBench {
     func latency(iterations: Int) throws -> Samples {
         var samples = Samples()
         for index in 0..<(iterations + 200) {
-            let before = delivered.value
-            let start = ContinuousClock.now
-            xConsole.type("send y latency \(index)")
-            guard delivered.wait(for: before + 1, timeout: .seconds(2)) else { throw BenchError.timedOut("ACK") }
-            // Until the ACK was handled and shown, not until this thread woke up to look.
-            if index >= 200 { samples.add(delivered.lastIncrement - start) }
+            let sample = try once(index)
+            if index >= 200 { samples.add(sample) }
         }
         return samples
+    }
+
+    /// One message's send→ACK time.
+    func once(_ index: Int) throws -> Duration {
+        let before = delivered.value
+        let start = ContinuousClock.now
+        xConsole.type("send \(recipient) latency \(index)")
+        guard delivered.wait(for: before + 1, timeout: .seconds(2)) else { throw BenchError.timedOut("ACK") }
+        // Until the ACK was handled and shown, not until this thread woke up to look.
+        return delivered.lastIncrement - start
     }
 
     /// Messages per second when `count` sends are piped in (`udpchat -c … < file`), each ACKed on its own.
@@ -57,7 +69,7 @@ struct ChatBench {
         let deliveredBefore = delivered.value
         let noAckBefore = noAck.value
         let start = ContinuousClock.now
-        xConsole.pipe((0..<count).map { "send y pipelined \($0)" })
+        xConsole.pipe((0..<count).map { "send \(recipient) pipelined \($0)" })
         let target = deliveredBefore + count
         while delivered.value + (noAck.value - noAckBefore) < target {
             guard delivered.wait(for: delivered.value + 1, timeout: .seconds(5)) else { break }

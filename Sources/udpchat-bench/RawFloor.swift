@@ -104,20 +104,14 @@ enum RawFloor {
 }
 
 extension RawFloor {
-    /// Round trips to a ChatKit server: a keepalive from no session, answered "unknown session". The
-    /// network's round trip plus one handling by the server, as a relayed chat's two legs each pay.
-    static func serverRoundTrips(port: UInt16, iterations: Int) -> Samples {
-        let (client, _) = socket()
-        defer { close(client) }
-        var samples = Samples()
+    /// A round trip to a ChatKit server at `port` from socket `fd`: a keepalive from no session,
+    /// answered "unknown session". The network's round trip plus one handling by the server.
+    static func serverRoundTrip(_ fd: Int32, port: UInt16, id: UInt64) -> Duration? {
+        guard let bytes = try? Packet(id: id, message: .keepalive(token: 1, tableVersion: 0)).encoded() else { return nil }
         var buffer = [UInt8](repeating: 0, count: 2048)
-        for index in 0..<(iterations + 100) {
-            guard let bytes = try? Packet(id: UInt64(index + 1), message: .keepalive(token: 1, tableVersion: 0)).encoded() else { break }
-            let start = ContinuousClock.now
-            send(client, bytes, to: port)
-            let count = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-            if count > 0, index >= 100 { samples.add(ContinuousClock.now - start) }
-        }
-        return samples
+        let start = ContinuousClock.now
+        send(fd, bytes, to: port)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? ContinuousClock.now - start : nil
     }
 }

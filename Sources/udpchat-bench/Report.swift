@@ -51,11 +51,12 @@ struct Report {
               datagrams (round trip), and one socket sends 40-byte datagrams flat out to another (one-way rate).
             - **send→ACK**: two ChatKit clients in this process and a server in a child process; the time from
               typing `send y …` to `[Message received by <y>.]`, one message at a time.
-            - **Relay send→ACK**: the same two clients, with x sending every chat through the server's relay
-              (`--relay-only`): x → server → y → server → x. The bound beside it is the direct send→ACK
-              plus a round trip to the ChatKit server (a keepalive from no session, answered at once), as
-              the issue states it. On loopback a round trip is about one server handling, and the relay
-              pays two where the bound counts one, so the two land within a few µs of each other.
+            - **Relay send→ACK**: one server, and two pairs of clients taking turns with a raw socket: x sends
+              to y directly, rx sends to ry through the server's relay (`--relay-only`: rx → server → ry → server
+              → rx), and the socket sends the server a keepalive from no session (a round trip plus one
+              handling). The bound beside it is the direct send→ACK plus that round trip, as the issue states
+              it. On loopback a round trip is mostly two wake-ups and one handling, and the relay pays one
+              more server turn than the bound counts.
             - **Pipelined**: the same clients; 100,000 sends piped in (delivered in 64 KiB batches, as a pipe
               would), each ACKed on its own and shown with its own line. The recipient answers each burst
               of chats with one `chat-acks` datagram, so a message costs about one datagram, not two.

@@ -51,12 +51,21 @@ do {
     }
 
     if wanted("relay") {
-        let directServer = try ChildServer(dataDirectory: nil)
-        let direct = try ChatBench(server: directServer).latency(iterations: 3_000)
-        directServer.stop()
+        // One server; a direct pair, a relayed pair and a raw socket take turns, so all three see the same
+        // machine at the same moments.
         let relayServer = try ChildServer(dataDirectory: nil)
-        let relayed = try ChatBench(server: relayServer, relayOnly: true).latency(iterations: 3_000)
-        let serverRTT = RawFloor.serverRoundTrips(port: relayServer.address.port, iterations: 3_000)
+        let directPair = try ChatBench(server: relayServer, sender: "x", recipient: "y")
+        let relayPair = try ChatBench(server: relayServer, relayOnly: true, sender: "rx", recipient: "ry")
+        let (probe, _) = RawFloor.socket()
+        var direct = Samples(), relayed = Samples(), serverRTT = Samples()
+        for index in 0..<3_200 {
+            let (d, r, s) = (try directPair.once(index), try relayPair.once(index), RawFloor.serverRoundTrip(probe, port: relayServer.address.port, id: UInt64(index + 1)))
+            guard index >= 200, let s else { continue }
+            direct.add(d)
+            relayed.add(r)
+            serverRTT.add(s)
+        }
+        close(probe)
         relayServer.stop()
         let bound = direct.percentile(0.5) + serverRTT.percentile(0.5)
         report.add(
