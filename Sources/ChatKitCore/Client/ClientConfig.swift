@@ -24,8 +24,8 @@ public struct ClientConfig: Sendable {
     /// Every chat goes through the server's relay, never directly: for networks that block UDP between
     /// peers (no 500 ms wait for a direct ACK first), and for measuring the relay.
     public var relayOnly = false
-    /// How long chats to a peer reached only through the relay go straight to the relay before direct
-    /// is tried again.
+    /// How often a peer reached only through the relay is offered a direct path again (in the background:
+    /// its chats keep going through the relay until a punch proves a path).
     public var relayPathLifetime: Duration = .seconds(60)
     /// How many chats may await their ACK at once; further commands wait for room. Sends are pipelined
     /// up to this many, which keeps a burst within what socket buffers hold.

@@ -96,9 +96,11 @@ extension ClientMachine {
     mutating func send(_ text: String, to entry: TableEntry, id: UInt64? = nil) {
         guard entry.nick != config.nick else { return show(.problem("You cannot send a message to yourself.")) }
         let chat = OutgoingChat(id: id ?? newMessageID(), recipient: entry.nick, text: text, peer: entry.address)
-        if entry.online, config.relayOnly || paths.usesRelay(entry.nick, now: now) {
-            // Direct tries failed a moment ago: straight to the relay, with no 500 ms wait.
+        if entry.online, config.relayOnly || paths.usesRelay(entry.nick) {
+            // Direct tries failed: straight to the relay, with no 500 ms wait; now and then a punch is
+            // offered in the background, and a path it proves carries the next chats.
             paths.used(entry.nick, now: now)
+            if !config.relayOnly, paths.shouldTryDirect(entry.nick, now: now) { requestPunch(toward: entry) }
             startRequest(chat.id, .save(chat, .viaRelay))
         } else if entry.online {
             sendDirectly(chat)

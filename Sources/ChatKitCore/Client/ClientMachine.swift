@@ -190,15 +190,28 @@ public struct ClientMachine: Sendable {
             chat.alternatives = candidates.reduce(into: []) { list, address in
                 if address != chat.peer, !list.contains(address) { list.append(address) }
             }
-            if phase == .online, token != 0 {
-                let nonce = newMessageID()
-                paths.remember(nonce: nonce, for: chat.recipient)
-                transmit(Packet(id: newMessageID(), message: .punchRequest(token: token, peer: chat.recipient, nonce: nonce)), to: config.server)
-            }
+            askServerForPunch(toward: chat.recipient)
         }
         paths.used(chat.recipient, now: now)
         let sent = chats.send(chat, now: now, ackTimeout: config.ackTimeout, retransmitAfter: config.chatRetransmitAfter)
         transmitChat(sent)
+    }
+
+    /// Asks the server to have `peer` punch toward us, with a fresh nonce that will prove its punch.
+    mutating func askServerForPunch(toward peer: String) {
+        guard phase == .online, token != 0 else { return }
+        let nonce = newMessageID()
+        paths.remember(nonce: nonce, for: peer)
+        transmit(Packet(id: newMessageID(), message: .punchRequest(token: token, peer: peer, nonce: nonce)), to: config.server)
+    }
+
+    /// Offers a peer reached through the relay a direct path: our own punch to each of its addresses opens
+    /// our router toward it, and the server has it punch back with our nonce.
+    mutating func requestPunch(toward entry: TableEntry) {
+        for address in [entry.address] + entry.candidates.prefix(Address.maxCandidates) {
+            transmit(Packet(id: newMessageID(), message: .punch(from: config.nick, nonce: 0)), to: address)
+        }
+        askServerForPunch(toward: entry.nick)
     }
 
     /// One copy of `chat` to each of its targets.

@@ -1,6 +1,7 @@
 /// How this client reaches each peer: directly at an address that answered (an ACK, a chat, or a punch
 /// that carried our nonce), or through the server's relay when direct tries failed. Paths in use are
-/// kept open with a `punch` every `refreshInterval`, below common NAT UDP timeouts.
+/// kept open with a `punch` every `refreshInterval`, below common NAT UDP timeouts. A peer on the relay
+/// is offered a punch again every `relayFor`, in the background: if one comes back, chats go direct.
 struct PeerPaths {
     enum Path: Equatable {
         case direct(Address)
@@ -13,12 +14,14 @@ struct PeerPaths {
         var lastUsed: Instant
         /// When to punch again to keep the path open; nil while the conversation is idle.
         var nextRefresh: Instant?
+        /// On the relay: when direct was last tried.
+        var lastDirectTry: Instant?
     }
 
     let refreshInterval: Duration
     /// How long a conversation counts as active, so its path is kept open.
     let activeFor: Duration
-    /// How long the relay is used before direct is tried again.
+    /// How often a peer on the relay is offered a punch again, to move to a direct path.
     let relayFor: Duration
 
     private(set) var peers: [String: Peer] = [:]
@@ -51,10 +54,18 @@ struct PeerPaths {
         return direct(to: nick)
     }
 
-    /// Whether chats to `nick` go through the relay now.
-    func usesRelay(_ nick: String, now: Instant) -> Bool {
+    /// Whether chats to `nick` go through the relay: only the relay has reached it since a direct path.
+    func usesRelay(_ nick: String) -> Bool {
+        peers[nick]?.path == .relay
+    }
+
+    /// Whether it is time to offer `nick`, reached through the relay, a direct path again (and if so, it
+    /// counts as tried now).
+    mutating func shouldTryDirect(_ nick: String, now: Instant) -> Bool {
         guard let peer = peers[nick], peer.path == .relay else { return false }
-        return now - peer.lastUsed < relayFor
+        if let last = peer.lastDirectTry, now - last < relayFor { return false }
+        peers[nick]?.lastDirectTry = now
+        return true
     }
 
     /// "direct" or "via server", for `who`; nil when no path is known.
@@ -88,7 +99,7 @@ struct PeerPaths {
 
     /// Only the relay reached `nick`.
     mutating func learnRelay(_ nick: String, now: Instant) {
-        peers[nick] = Peer(path: .relay, lastUsed: now, nextRefresh: nil)
+        peers[nick] = Peer(path: .relay, lastUsed: now, nextRefresh: nil, lastDirectTry: now)
     }
 
     /// A chat went to or came from `nick` now.

@@ -89,7 +89,14 @@ struct NATTests {
             // Every hop takes 1 ms: direct RTT 2 ms + server RTT 2 ms is the bound; the relay's 4 hops meet it.
             #expect(next.after <= .milliseconds(4), "send→ACK through the relay: \(next.after)")
         }
-        #expect(sim["y"].lines.filter { $0.hasPrefix(">>> x: ") && !$0.contains("<") }.count == 6, "shown live, once each")
+        // A minute later a punch is offered in the background; it cannot work here, so the relay goes on,
+        // with no 500 ms wait and no "No ACK".
+        sim.run(for: .seconds(61))
+        for index in 6...7 {
+            let later = Self.send(sim, "x", to: "y", "later \(index)")
+            #expect(later.verdict == [">>> [Message received by <y>.]"])
+        }
+        #expect(sim["y"].lines.filter { $0.hasPrefix(">>> x: ") && !$0.contains("<") }.count == 8, "shown live, once each")
         #expect(sim.server?.statistics.messagesStored == 0)
         #expect(sim.server?.tableByNick["y"]?.online == true, "hard to reach is not gone")
         sim.type("x", "who")
@@ -109,6 +116,27 @@ struct NATTests {
         }
         #expect(sim.server?.statistics.messagesStored == 0)
         #expect(sim["y"].lines.filter { $0.hasPrefix(">>> x: ") }.count == 4)
+    }
+
+    @Test("a pair moved to the relay by a passing fault goes direct again: a minute on, a background punch proves the path")
+    func relayUpgradesToDirect() {
+        let sim = Self.world([("x", "10.1.0.2", (Self.homeA, .homeRouter)), ("y", "10.2.0.2", (Self.homeB, .homeRouter))])
+        // The two homes cannot reach each other for a while (each still reaches the server).
+        sim.network.intercept { packet in
+            [Self.homeA, Self.homeB].contains(packet.destination.host) && !packet.source.host.hasPrefix("198.51.100.")
+                && packet.source.host != "server" ? .drop : .normal
+        }
+        let first = Self.send(sim, "x", to: "y", "through the fault")
+        #expect(first.verdict == [">>> [No ACK from <y>, message sent to server.]", ">>> [Message received by <y>.]"])
+        sim.network.intercept(nil)
+        #expect(Self.send(sim, "x", to: "y", "still relayed").verdict == [">>> [Message received by <y>.]"])
+        sim.run(for: .seconds(61))
+        #expect(Self.send(sim, "x", to: "y", "offers a punch").verdict == [">>> [Message received by <y>.]"])
+        let relayed = sim.server?.statistics.chatsRelayed ?? 0
+        #expect(Self.send(sim, "x", to: "y", "direct again").verdict == [">>> [Message received by <y>.]"])
+        #expect(sim.server?.statistics.chatsRelayed == relayed, "the next chat went direct")
+        sim.type("x", "who")
+        #expect(sim["x"].lines.contains { $0.hasPrefix(">>> y ") && $0.hasSuffix("online, direct") })
     }
 
     @Test("two clients behind one router that does not hairpin reach each other on their local addresses")
