@@ -19,7 +19,9 @@ public struct NATBehaviour: Sendable, Equatable {
         case addressAndPortDependent
     }
 
+    /// Which outbound datagrams share a public port.
     public var mapping: Mapping
+    /// Which inbound datagrams are let in.
     public var filtering: Filtering
     /// Whether an inside host can reach another inside host at the router's public address.
     public var hairpinning: Bool

@@ -49,8 +49,9 @@ public struct ServerConfig: Sendable {
     public var relayAttempts = 5
     /// The pause between sends of a relayed chat.
     public var relayInterval: Duration = .milliseconds(200)
-    /// How many relayed chats and punch orders one client may ask for per second, and in one burst.
+    /// How many relayed chats and punch orders one client may ask for per second, on average.
     public var peerServicesPerSecond = 50
+    /// How many of them one client may ask for at once, before the per-second rate applies.
     public var peerServicesBurst = 100
     /// Up to this many rows every client holds the whole table, as the original program does; above it, clients hold
     /// only their own row and the rows they look up, and `who` asks the server.
