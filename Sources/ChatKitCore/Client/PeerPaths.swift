@@ -30,10 +30,8 @@ struct PeerPaths {
     private var nonceOrder: [UInt64] = []
     /// Where the server said each peer would punch from: chats from there are the peer's.
     private var expected: [String: Set<Address>] = [:]
-    /// Refresh deadlines in order, by a number per peer; stale entries are skipped when popped.
-    private var refreshes = DeadlineQueue()
-    private var numbers: [String: UInt64] = [:]
-    private var nicksByNumber: [UInt64: String] = [:]
+    /// Refresh deadlines in order; stale entries are skipped when popped.
+    private var refreshes = KeyedDeadlineQueue<String>()
 
     init(refreshInterval: Duration, activeFor: Duration, relayFor: Duration) {
         self.refreshInterval = refreshInterval
@@ -86,15 +84,7 @@ struct PeerPaths {
 
     private mutating func scheduleRefresh(_ nick: String, at deadline: Instant) {
         peers[nick]?.nextRefresh = deadline
-        let number: UInt64
-        if let known = numbers[nick] {
-            number = known
-        } else {
-            number = UInt64(numbers.count + 1)
-            numbers[nick] = number
-            nicksByNumber[number] = nick
-        }
-        refreshes.add(number, at: deadline)
+        refreshes.schedule(nick, at: deadline)
     }
 
     /// Only the relay reached `nick`.
@@ -144,8 +134,8 @@ struct PeerPaths {
     /// The direct paths to refresh now (active ones; idle ones are left to close), in deadline order.
     mutating func refreshDue(_ now: Instant) -> [(nick: String, address: Address)] {
         var due: [(nick: String, address: Address)] = []
-        for (deadline, number) in refreshes.popDue(now) {
-            guard let nick = nicksByNumber[number], let peer = peers[nick], peer.nextRefresh == deadline,
+        for (deadline, nick) in refreshes.popDue(now) {
+            guard let peer = peers[nick], peer.nextRefresh == deadline,
                 case .direct(let address) = peer.path
             else { continue }
             if now - peer.lastUsed > activeFor {

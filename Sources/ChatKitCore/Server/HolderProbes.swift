@@ -26,6 +26,9 @@ struct HolderProbes {
     let attempts: Int
     let interval: Duration
     private(set) var probes: [String: Probe] = [:]
+    /// Each probe round's next step in deadline order (stale entries are skipped), so the next deadline
+    /// and each tick cost what is due, not a scan of every holder being probed.
+    private var schedule = KeyedDeadlineQueue<String>()
 
     init(attempts: Int, interval: Duration) {
         self.attempts = max(1, attempts)
@@ -33,7 +36,7 @@ struct HolderProbes {
     }
 
     /// The next probe or verdict due.
-    var nextDeadline: Instant? { probes.values.map(\.nextAt).min() }
+    var nextDeadline: Instant? { schedule.earliest }
 
     subscript(nick: String) -> Probe? { probes[nick] }
 
@@ -53,22 +56,26 @@ struct HolderProbes {
 
     /// `nick`'s holder showed a sign of life: the round ends, alive.
     mutating func answered(_ nick: String) -> Probe? {
-        probes.removeValue(forKey: nick)
+        guard let probe = probes.removeValue(forKey: nick) else { return nil }
+        schedule.forget(nick)
+        return probe
     }
 
     /// Stops probing `nick` without a verdict (it went offline or registered again meanwhile).
     mutating func cancel(_ nick: String) {
-        probes[nick] = nil
+        guard probes.removeValue(forKey: nick) != nil else { return }
+        schedule.forget(nick)
     }
 
     /// Sends the probes that are due and returns the holders that stayed silent to all of them.
     mutating func tick(_ now: Instant) -> (probes: [OutgoingDatagram], dead: [(String, Probe)]) {
         var datagrams: [OutgoingDatagram] = []
         var dead: [(String, Probe)] = []
-        for nick in probes.keys.sorted() {
-            guard let probe = probes[nick], probe.nextAt <= now else { continue }
+        for (deadline, nick) in schedule.popDue(now) {
+            guard let probe = probes[nick], probe.nextAt == deadline else { continue }
             if probe.sent >= attempts {
                 probes[nick] = nil
+                schedule.forget(nick)
                 dead.append((nick, probe))
             } else if let datagram = send(nick, now: now) {
                 datagrams.append(datagram)
@@ -82,6 +89,7 @@ struct HolderProbes {
         probe.sent += 1
         probe.nextAt = now + interval
         probes[nick] = probe
+        schedule.schedule(nick, at: probe.nextAt)
         guard let bytes = try? Packet(id: probe.probeID, message: .probe(token: probe.token)).encoded() else { return nil }
         return OutgoingDatagram(bytes: bytes, destination: probe.address)
     }

@@ -26,12 +26,9 @@ struct ServerRelays {
     let attempts: Int
     let interval: Duration
     private(set) var inFlight: [RelayKey: Relay] = [:]
-    /// Each relay's next send in deadline order, by a serial number; entries of relays answered or
-    /// rescheduled meanwhile are stale and skipped. Keeps the next deadline O(1) with many relays.
-    private var schedule = DeadlineQueue()
-    private var keysBySerial: [UInt64: RelayKey] = [:]
-    private var serials: [RelayKey: UInt64] = [:]
-    private var nextSerial: UInt64 = 0
+    /// Each relay's next send in deadline order; entries of relays answered or rescheduled meanwhile are
+    /// stale and skipped. Keeps the next deadline O(1) with many relays.
+    private var schedule = KeyedDeadlineQueue<RelayKey>()
 
     init(attempts: Int, interval: Duration) {
         self.attempts = max(1, attempts)
@@ -64,7 +61,7 @@ struct ServerRelays {
     }
 
     private mutating func remove(_ relayKey: RelayKey) -> Relay? {
-        if let serial = serials.removeValue(forKey: relayKey) { keysBySerial[serial] = nil }
+        schedule.forget(relayKey)
         return inFlight.removeValue(forKey: relayKey)
     }
 
@@ -72,8 +69,8 @@ struct ServerRelays {
     mutating func tick(_ now: Instant) -> (sends: [OutgoingDatagram], failed: [Relay]) {
         var sends: [OutgoingDatagram] = []
         var failed: [Relay] = []
-        for (deadline, serial) in schedule.popDue(now) {
-            guard let relayKey = keysBySerial[serial], let relay = inFlight[relayKey], relay.nextAt == deadline else { continue }
+        for (deadline, relayKey) in schedule.popDue(now) {
+            guard let relay = inFlight[relayKey], relay.nextAt == deadline else { continue }
             if relay.sent >= attempts {
                 _ = remove(relayKey)
                 failed.append(relay)
@@ -95,16 +92,7 @@ struct ServerRelays {
         relay.sent += 1
         relay.nextAt = now + interval
         inFlight[relayKey] = relay
-        let serial: UInt64
-        if let known = serials[relayKey] {
-            serial = known
-        } else {
-            nextSerial += 1
-            serial = nextSerial
-            serials[relayKey] = serial
-            keysBySerial[serial] = relayKey
-        }
-        schedule.add(serial, at: relay.nextAt)
+        schedule.schedule(relayKey, at: relay.nextAt)
         let message = Message.relayedChat(token: relay.recipientToken, from: relay.key.sender, text: relay.text)
         guard let bytes = try? Packet(id: relay.key.id, message: message).encoded() else { return nil }
         return OutgoingDatagram(bytes: bytes, destination: relay.recipientAddress)

@@ -127,4 +127,29 @@ struct PeerServicePartsTests {
         for _ in 0..<40 where limiter.admit("h", now: Self.t0 + .seconds(62)) { admitted += 1 }
         #expect(admitted == 29)
     }
+
+    @Test("keyed deadlines: due ones come out earliest first with their keys; forgotten keys never do")
+    func keyedDeadlineQueue() {
+        var queue = KeyedDeadlineQueue<String>()
+        queue.schedule("b", at: Self.t0 + .seconds(2))
+        queue.schedule("a", at: Self.t0 + .seconds(1))
+        queue.schedule("c", at: Self.t0 + .seconds(3))
+        queue.forget("c")
+        #expect(queue.earliest == Self.t0 + .seconds(1))
+        #expect(queue.popDue(Self.t0 + .seconds(2)).map(\.key) == ["a", "b"])
+        #expect(queue.popDue(Self.t0 + .seconds(9)).isEmpty, "c was forgotten")
+        #expect(queue.earliest == nil)
+    }
+
+    @Test("probes: each holder probed every interval, dead after the attempts, in deadline order; an answer ends its round")
+    func holderProbes() {
+        var probes = HolderProbes(attempts: 2, interval: .milliseconds(200))
+        #expect(probes.probe("x", token: 1, address: Self.a, probeID: 7, now: Self.t0) != nil)
+        #expect(probes.probe("y", token: 2, address: Self.b, probeID: 8, now: Self.t0 + .milliseconds(100)) != nil)
+        #expect(probes.tick(Self.t0 + .milliseconds(200)).probes.map(\.destination) == [Self.a])
+        #expect(probes.answered("y") != nil)
+        let verdict = probes.tick(Self.t0 + .milliseconds(400))
+        #expect(verdict.probes.isEmpty && verdict.dead.map(\.0) == ["x"])
+        #expect(probes.tick(Self.t0 + .seconds(5)).dead.isEmpty && probes.nextDeadline == nil)
+    }
 }
