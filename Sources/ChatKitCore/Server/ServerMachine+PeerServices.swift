@@ -21,7 +21,7 @@ extension ServerMachine {
         }
         let relay = ServerRelays.Relay(
             key: key, recipient: recipient.nick, recipientToken: recipient.token, recipientAddress: recipient.address,
-            senderAddress: source, text: request.text, reason: request.reason, nextAt: now)
+            senderAddress: source, text: request.text, nextAt: now)
         if let datagram = relays.start(relay, now: now) { send([datagram]) }
     }
 
@@ -39,19 +39,11 @@ extension ServerMachine {
         let (sends, failed) = relays.tick(now)
         send(sends)
         for relay in failed {
-            store(relay)
+            store(relay.key, for: relay.recipient, text: relay.text, answering: relay.senderAddress)
             if let record = sessions[relay.recipient], record.online {
                 log(.probingAfterNoAck(nick: relay.recipient, reportedBy: relay.key.sender))
                 startProbe(of: record)
             }
         }
-    }
-
-    /// Stores a chat whose relay went unanswered, answering its sender when the store reports.
-    mutating func store(_ relay: ServerRelays.Relay) {
-        guard intake.ask(relay.key, for: relay.recipient, from: relay.senderAddress) else { return }
-        let message = StoredMessage(
-            recipient: relay.recipient, key: relay.key, savedAtMicroseconds: wallClockMicroseconds, text: relay.text)
-        emit(.save(message, limits: config.mailboxLimits))
     }
 }

@@ -106,7 +106,9 @@ extension ServerMachine {
         usedNow(nick)
         peerServices.forget(nick)
         // Chats being relayed to it are stored instead: it is gone.
-        for relay in relays.cancel(to: nick) { store(relay) }
+        for relay in relays.cancel(to: nick) {
+            store(relay.key, for: nick, text: relay.text, answering: relay.senderAddress)
+        }
         courier.stop(nick)
         publisher.unsubscribe(nick)
         rowChanged(nick, online: false, address: record.address)

@@ -27,9 +27,14 @@ extension ServerMachine {
             }
         }
         if intake.wasSaved(key) { return reply(id, .saveReply(.saved, peer: nil), to: source) }
-        guard intake.ask(key, for: recipient.nick, from: source) else { return }
-        let message = StoredMessage(
-            recipient: recipient.nick, key: key, savedAtMicroseconds: wallClockMicroseconds, text: request.text)
+        store(key, for: recipient.nick, text: request.text, answering: source)
+    }
+
+    /// Asks the store to keep message `key` for `recipient`, under the server's limits; `asker` is
+    /// answered when the store reports. A save already under way only adds `asker` to those answered.
+    mutating func store(_ key: MessageKey, for recipient: String, text: String, answering asker: Address) {
+        guard intake.ask(key, for: recipient, from: asker) else { return }
+        let message = StoredMessage(recipient: recipient, key: key, savedAtMicroseconds: wallClockMicroseconds, text: text)
         emit(.save(message, limits: config.mailboxLimits))
     }
 

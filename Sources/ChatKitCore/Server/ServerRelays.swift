@@ -12,7 +12,6 @@ struct ServerRelays {
         /// Where the sender last asked from: the answer goes there.
         var senderAddress: Address
         var text: String
-        var reason: SaveReason
         var sent = 0
         var nextAt: Instant
     }

@@ -44,7 +44,7 @@ struct PeerServicePartsTests {
         let key = MessageKey(sender: "x", id: 9)
         let relay = ServerRelays.Relay(
             key: key, recipient: "y", recipientToken: 5, recipientAddress: Self.a, senderAddress: Self.b, text: "hi",
-            reason: .noAck, nextAt: Self.t0)
+            nextAt: Self.t0)
         #expect(relays.start(relay, now: Self.t0)?.destination == Self.a)
         var retry = relay
         retry.senderAddress = Self.a
