@@ -36,27 +36,6 @@ extension ClientMachine {
         show(.delivered(to: chat.recipient))
     }
 
-    /// A punch from `from`: with one of our nonces it proves a direct path, and chats waiting for that
-    /// peer go there at once; with nonce 0 it only keeps a known path open.
-    mutating func punchArrived(from sender: String, nonce: UInt64, source: Address) {
-        guard isRegisteredWithServer else { return drop() }
-        if paths.isOurs(nonce: nonce, for: sender) {
-            paths.learnDirect(sender, at: source, now: now)
-            for chat in chats.redirect(sender, to: source) { transmitChat(chat) }
-        } else if paths.direct(to: sender) != source {
-            drop()
-        }
-    }
-
-    /// The server asks us to punch toward `peer`, which wants to reach us: one punch to each of its
-    /// addresses opens our router to its chats, and proves the path to it with its nonce.
-    mutating func punchOrdered(toward peer: String, nonce: UInt64, candidates: [Address]) {
-        paths.expect(peer, from: candidates)
-        for candidate in candidates.prefix(Address.maxCandidates) {
-            transmit(Packet(id: newMessageID(), message: .punch(from: config.nick, nonce: nonce)), to: candidate)
-        }
-    }
-
     /// A chat the server relayed: shown once like any other, and acknowledged to the server.
     mutating func relayedChatArrived(_ id: UInt64, from sender: String, text: String) {
         if let notice = inbox.chatArrived(id, from: sender, text: text) { show(notice) }

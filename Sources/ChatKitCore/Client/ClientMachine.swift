@@ -5,8 +5,9 @@ import ChatKitCrypto
 /// A driver feeds it typed lines, datagrams, the end of input, Ctrl-C and clock ticks, and carries out the
 /// returned effects; the same code runs over real UDP and in the deterministic simulation. The table is
 /// kept by `TableReplica`, requests to the server by `ServerRequests`, chats in flight by `ChatsInFlight`
-/// and chats coming in by `ChatInbox`. Typed commands are in `ClientMachine+Commands.swift`, the
-/// server's answers in `ClientMachine+ServerReplies.swift`.
+/// and chats coming in by `ChatInbox`, and each peer's path by `PeerPaths`. Typed commands are in
+/// `ClientMachine+Commands.swift`, the server's answers in `ClientMachine+ServerReplies.swift`, and
+/// reaching peers behind routers (sending to their addresses, punching) in `ClientMachine+Paths.swift`.
 public struct ClientMachine: Sendable {
     /// The configuration the client was made with.
     public let config: ClientConfig
@@ -177,50 +178,6 @@ public struct ClientMachine: Sendable {
 
     // MARK: - Outgoing chats
 
-    /// Sends `chat` to its peer: at the address that last answered, if any; else to every address the
-    /// peer has (the one the server sees, then its own), with a request that the server have the peer
-    /// punch toward us, so that a router on either side lets the chat (or its retry) through.
-    mutating func sendDirectly(_ chat: OutgoingChat) {
-        var chat = chat
-        if let known = paths.activeDirect(to: chat.recipient, now: now) {
-            chat.peer = known
-            chat.alternatives = []
-        } else {
-            let candidates = [paths.direct(to: chat.recipient)].compactMap { $0 } + (replica[chat.recipient]?.candidates ?? [])
-            chat.alternatives = candidates.reduce(into: []) { list, address in
-                if address != chat.peer, !list.contains(address) { list.append(address) }
-            }
-            askServerForPunch(toward: chat.recipient)
-        }
-        paths.used(chat.recipient, now: now)
-        let sent = chats.send(chat, now: now, ackTimeout: config.ackTimeout, retransmitAfter: config.chatRetransmitAfter)
-        transmitChat(sent)
-    }
-
-    /// Asks the server to have `peer` punch toward us, with a fresh nonce that will prove its punch.
-    mutating func askServerForPunch(toward peer: String) {
-        guard phase == .online, token != 0 else { return }
-        let nonce = newMessageID()
-        paths.remember(nonce: nonce, for: peer)
-        transmit(Packet(id: newMessageID(), message: .punchRequest(token: token, peer: peer, nonce: nonce)), to: config.server)
-    }
-
-    /// Offers a peer reached through the relay a direct path: our own punch to each of its addresses opens
-    /// our router toward it, and the server has it punch back with our nonce.
-    mutating func requestPunch(toward entry: TableEntry) {
-        for address in [entry.address] + entry.candidates.prefix(Address.maxCandidates) {
-            transmit(Packet(id: newMessageID(), message: .punch(from: config.nick, nonce: 0)), to: address)
-        }
-        askServerForPunch(toward: entry.nick)
-    }
-
-    /// One copy of `chat` to each of its targets.
-    mutating func transmitChat(_ chat: OutgoingChat) {
-        for target in chat.targets {
-            transmit(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: target)
-        }
-    }
-
     // MARK: - Server requests
 
     mutating func startRequest(_ id: UInt64, _ purpose: Purpose) {
@@ -249,11 +206,7 @@ public struct ClientMachine: Sendable {
     private mutating func expireDeadlines() {
         let due = chats.due(now)
         for chat in due.retransmit { transmitChat(chat) }
-        if phase == .online {
-            for (_, address) in paths.refreshDue(now) {
-                transmit(Packet(id: newMessageID(), message: .punch(from: config.nick, nonce: 0)), to: address)
-            }
-        }
+        if phase == .online { punch(paths.refreshDue(now).map(\.address), nonce: 0) }
         for chat in due.expired {
             show(.noAck(from: chat.recipient))
             startRequest(chat.id, .save(chat, .noAck))
