@@ -87,7 +87,7 @@ public final class LoopbackNetwork: Sendable {
     /// addresses are unreachable from anywhere else.
     public func addRouter(publicHost: String, insideHosts: Set<String>, behaviour: NATBehaviour) {
         state.withLock { state in
-            state.routers[publicHost] = NATRouter(publicHost: publicHost, insideHosts: insideHosts, behaviour: behaviour)
+            state.routers[publicHost] = NATRouter(publicHost: publicHost, behaviour: behaviour)
             for host in insideHosts { state.routerOfHost[host] = publicHost }
         }
     }

@@ -10,7 +10,6 @@ struct NATRouter {
     }
 
     struct Binding {
-        var key: MappingKey
         var publicPort: UInt16
         /// Every remote the inside host sent to through this binding, and when it last did: as conntrack
         /// does, each remote's way in closes `bindingTimeout` after the last datagram out to it.
@@ -19,7 +18,6 @@ struct NATRouter {
     }
 
     let publicHost: String
-    let insideHosts: Set<String>
     let behaviour: NATBehaviour
     private var bindings: [MappingKey: Binding] = [:]
     private var keyByPort: [UInt16: MappingKey] = [:]
@@ -32,10 +30,15 @@ struct NATRouter {
     }
     private var nextPort: UInt16 = 40_000
 
-    init(publicHost: String, insideHosts: Set<String>, behaviour: NATBehaviour) {
+    init(publicHost: String, behaviour: NATBehaviour) {
         self.publicHost = publicHost
-        self.insideHosts = insideHosts
         self.behaviour = behaviour
+    }
+
+    /// Whether something last refreshed at `since` is still alive at `now` (bindings, per-remote ways in
+    /// and unsolicited flows all live `bindingTimeout`).
+    private func isLive(since: Instant, now: Instant) -> Bool {
+        now - since <= behaviour.bindingTimeout
     }
 
     /// The public address `inside` sends to `remote` from, making or refreshing the binding.
@@ -43,14 +46,14 @@ struct NATRouter {
         var key = MappingKey(inside: inside, remote: behaviour.mapping == .endpointIndependent ? nil : remote)
         // A flow of its own for this remote, when the shared port clashes with an unsolicited flow from it.
         let own = MappingKey(inside: inside, remote: remote)
-        if let binding = bindings[own], now - binding.lastOutbound <= behaviour.bindingTimeout {
+        if let binding = bindings[own], isLive(since: binding.lastOutbound, now: now) {
             key = own
         } else if let shared = bindings[key], clashes(remote, shared.publicPort, now: now) {
             key = own
         } else if bindings[key] == nil, clashes(remote, inside.port, now: now) {
             key = own
         }
-        if var binding = bindings[key], now - binding.lastOutbound <= behaviour.bindingTimeout {
+        if var binding = bindings[key], isLive(since: binding.lastOutbound, now: now) {
             binding.contacted[remote] = now
             binding.lastOutbound = now
             bindings[key] = binding
@@ -58,7 +61,7 @@ struct NATRouter {
         }
         if let stale = bindings[key] { keyByPort[stale.publicPort] = nil }
         let port = freePort(preferring: key.remote != nil && clashes(remote, inside.port, now: now) ? 0 : inside.port, now: now)
-        bindings[key] = Binding(key: key, publicPort: port, contacted: [remote: now], lastOutbound: now)
+        bindings[key] = Binding(publicPort: port, contacted: [remote: now], lastOutbound: now)
         keyByPort[port] = key
         return Address(host: publicHost, port: port)
     }
@@ -66,7 +69,7 @@ struct NATRouter {
     /// Whether sending to `remote` from public port `port` would clash with an unsolicited flow.
     private func clashes(_ remote: Address, _ port: UInt16, now: Instant) -> Bool {
         guard let at = unsolicited[Flow(remote: remote, publicPort: port)] else { return false }
-        return now - at <= behaviour.bindingTimeout
+        return isLive(since: at, now: now)
     }
 
     /// The inside address a datagram from `remote` to public port `port` goes to, if a live binding
@@ -79,17 +82,16 @@ struct NATRouter {
     }
 
     private func admitted(from remote: Address, toPort port: UInt16, now: Instant) -> Address? {
-        guard let key = keyByPort[port], let binding = bindings[key], now - binding.lastOutbound <= behaviour.bindingTimeout else {
+        guard let key = keyByPort[port], let binding = bindings[key], isLive(since: binding.lastOutbound, now: now) else {
             return nil
         }
-        let timeout = behaviour.bindingTimeout
         switch behaviour.filtering {
         case .endpointIndependent:
             return key.inside
         case .addressDependent:
-            return binding.contacted.contains { $0.key.host == remote.host && now - $0.value <= timeout } ? key.inside : nil
+            return binding.contacted.contains { $0.key.host == remote.host && isLive(since: $0.value, now: now) } ? key.inside : nil
         case .addressAndPortDependent:
-            guard let last = binding.contacted[remote], now - last <= timeout else { return nil }
+            guard let last = binding.contacted[remote], isLive(since: last, now: now) else { return nil }
             return key.inside
         }
     }
@@ -99,7 +101,7 @@ struct NATRouter {
     private mutating func freePort(preferring wanted: UInt16, now: Instant) -> UInt16 {
         func isFree(_ port: UInt16) -> Bool {
             guard let key = keyByPort[port], let binding = bindings[key] else { return true }
-            return now - binding.lastOutbound > behaviour.bindingTimeout
+            return !isLive(since: binding.lastOutbound, now: now)
         }
         if behaviour.preservesPorts, wanted != 0, isFree(wanted) {
             releaseStale(wanted)
