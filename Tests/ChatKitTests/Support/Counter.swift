@@ -13,10 +13,5 @@ final class Counter: Sendable {
         }
     }
 
-    /// Adds `amount`.
-    func add(_ amount: Int) {
-        value.withLock { $0 += amount }
-    }
-
     var count: Int { value.withLock { $0 } }
 }
