@@ -29,7 +29,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "ChatKitCrypto", dependencies: ["CCrypto"]),
         .target(name: "TransportLoopback", dependencies: ["ChatKitCore"]),
-        .target(name: "ChatKitTesting", dependencies: ["ChatKitCore", "ChatKitCrypto", "TransportLoopback"]),
+        .target(name: "ChatKitTesting", dependencies: ["ChatKitCore", "ChatKitCrypto", "TransportLoopback", "StoreMemory"]),
         .target(name: "TransportUnix", dependencies: ["ChatKitCore"]),
         .target(name: "StoreFiles", dependencies: ["ChatKitCore", "ChatKitCrypto"]),
         .target(name: "StoreMemory", dependencies: ["ChatKitCore"]),

@@ -25,17 +25,29 @@ public struct StoredMessage: Hashable, Sendable {
     public var savedAtMicroseconds: Int64
     /// The message text.
     public var text: String
+    /// The source network the sender wrote from (`Address.sourceNetwork`), whose share of mailboxes and
+    /// bytes the message counts against as well as the sender's own; nil when it counts against none
+    /// (the recipient wrote to the sender first, or the message was stored before networks were kept).
+    public var senderNetwork: String?
 
     /// What the message counts against byte quotas: its text and sender in UTF-8, plus 24 bytes for its
     /// id, time and framing (the recipient is not counted: it names the mailbox).
     public var quotaBytes: Int { text.utf8.count + key.sender.utf8.count + 24 }
 
+    /// The shares the message counts against: its sender nick's, and its sender network's if it has one.
+    public var shareKeys: [String] {
+        let nick = "nick " + key.sender
+        guard let senderNetwork else { return [nick] }
+        return [nick, "network " + senderNetwork]
+    }
+
     /// Makes a stored message.
-    public init(recipient: String, key: MessageKey, savedAtMicroseconds: Int64, text: String) {
+    public init(recipient: String, key: MessageKey, savedAtMicroseconds: Int64, text: String, senderNetwork: String? = nil) {
         self.recipient = recipient
         self.key = key
         self.savedAtMicroseconds = savedAtMicroseconds
         self.text = text
+        self.senderNetwork = senderNetwork
     }
 }
 
@@ -62,8 +74,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 /// compared as Swift compares strings, so canonically equivalent spellings name one mailbox.
 public protocol OfflineStore: AnyObject, Sendable {
     /// Durably adds messages, each to its recipient's mailbox, and returns the keys it refused, and why:
-    /// the mailbox already held `limits.perRecipient` messages or `limits.perSender` from that sender
-    /// (`.mailboxFull`), or the sender's bytes or the store's would pass their limit (`.overQuota`). A
+    /// the mailbox already held `limits.perRecipient` messages or `limits.perSender` from one of the
+    /// message's shares, its sender or its sender's network (`.mailboxFull`), or the bytes of one of its
+    /// shares or the store's would pass their limit (`.overQuota`). A
     /// message whose key is already stored for its recipient is not added again (and not refused), so a
     /// retried save is harmless. Each message is stored whole or not at all.
     func save(_ messages: [StoredMessage], limits: MailboxLimits) throws(StoreError) -> [MessageKey: SaveRefusal]
@@ -111,9 +124,10 @@ public enum SaveRefusal: Equatable, Sendable {
 public struct MailboxLimits: Equatable, Sendable {
     /// The most messages one recipient's mailbox holds.
     public var perRecipient: Int
-    /// The most messages one sender may leave in one recipient's mailbox.
+    /// The most messages one sender, or one sender network, may leave in one recipient's mailbox.
     public var perSender: Int
-    /// The most bytes (`StoredMessage.quotaBytes`) one sender may have stored, in all mailboxes together.
+    /// The most bytes (`StoredMessage.quotaBytes`) one sender, or one sender network, may have stored, in
+    /// all mailboxes together.
     public var bytesPerSender: Int
     /// The most bytes the whole store holds.
     public var totalBytes: Int

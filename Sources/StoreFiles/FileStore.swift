@@ -16,8 +16,8 @@ public final class FileStore: OfflineStore, Sendable {
     /// What the store knows of one mailbox file, so appends need not re-read it.
     private struct Mailbox {
         var keys: Set<MessageKey>
-        /// How many of the messages each sender left.
-        var bySender: [String: Int] = [:]
+        /// How many of the messages each share (sender nick, sender network) holds.
+        var shares = MailboxShares()
         /// The length of the file's intact records; anything after it is a torn write to cut off.
         var validLength: Int
         var fileLength: Int
@@ -122,15 +122,15 @@ public final class FileStore: OfflineStore, Sendable {
         var records: [UInt8] = []
         var refused: [MessageKey: SaveRefusal] = [:]
         var added: Set<MessageKey> = []
-        var bySender = mailbox.bySender
+        var shares = mailbox.shares
         for message in messages where !mailbox.keys.contains(message.key) && !added.contains(message.key) {
-            if mailbox.keys.count + added.count >= limits.perRecipient || bySender[message.key.sender, default: 0] >= limits.perSender {
+            if mailbox.keys.count + added.count >= limits.perRecipient || shares.isFull(for: message, perShare: limits.perSender) {
                 refused[message.key] = .mailboxFull
             } else if let refusal = usage.refusal(of: message, limits: limits) {
                 refused[message.key] = refusal
             } else {
                 added.insert(message.key)
-                bySender[message.key.sender, default: 0] += 1
+                shares.add(message)
                 usage.add(message)
                 records += MailboxRecord.encode(message)
             }
@@ -153,7 +153,7 @@ public final class FileStore: OfflineStore, Sendable {
             throw error
         }
         mailbox.keys.formUnion(added)
-        mailbox.bySender = bySender
+        mailbox.shares = shares
         mailbox.validLength += records.count
         mailbox.fileLength = mailbox.validLength
         cache[recipient] = mailbox
@@ -174,9 +174,9 @@ public final class FileStore: OfflineStore, Sendable {
     private func scan(_ path: String, recipient: String) throws(StoreError) -> Mailbox {
         guard let bytes = try PosixFiles.readFile(path) else { return Mailbox(keys: [], validLength: 0, fileLength: 0) }
         let (messages, validLength) = MailboxRecord.decodeAll(bytes, recipient: recipient)
-        var bySender: [String: Int] = [:]
-        for message in messages { bySender[message.key.sender, default: 0] += 1 }
-        return Mailbox(keys: Set(messages.map(\.key)), bySender: bySender, validLength: validLength, fileLength: bytes.count)
+        var shares = MailboxShares()
+        for message in messages { shares.add(message) }
+        return Mailbox(keys: Set(messages.map(\.key)), shares: shares, validLength: validLength, fileLength: bytes.count)
     }
 
     private func path(for recipient: String) throws(StoreError) -> String {

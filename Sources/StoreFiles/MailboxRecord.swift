@@ -3,7 +3,8 @@ import ChatKitCore
 /// The on-disk form of one stored message: a record in its recipient's mailbox file.
 ///
 /// `length (u32) | crc32 of payload (u32) | payload`, where the payload is sender, message id,
-/// save time and text in the wire codec's style. A record cut short by a crash, or damaged, fails its
+/// save time, text and (when known) the sender's source network, in the wire codec's style; records
+/// written before the network was kept end after the text. A record cut short by a crash, or damaged, fails its
 /// length or checksum and ends the readable part of the file.
 enum MailboxRecord {
     static let headerBytes = 8
@@ -14,6 +15,7 @@ enum MailboxRecord {
         payload.u64(message.key.id)
         payload.i64(message.savedAtMicroseconds)
         payload.string(message.text)
+        if let network = message.senderNetwork { payload.string(network) }
         var record = ByteWriter(capacity: headerBytes + payload.bytes.count)
         record.u32(UInt32(payload.bytes.count))
         record.u32(CRC32.checksum(payload.bytes))
@@ -45,8 +47,10 @@ enum MailboxRecord {
         let id = try fields.u64("message id")
         let savedAt = try fields.i64("saved at")
         let text = try fields.string("text")
+        let network = fields.remaining > 0 ? try fields.string("sender network") : nil
         try fields.expectEnd()
         return StoredMessage(
-            recipient: recipient, key: MessageKey(sender: sender, id: id), savedAtMicroseconds: savedAt, text: text)
+            recipient: recipient, key: MessageKey(sender: sender, id: id), savedAtMicroseconds: savedAt, text: text,
+            senderNetwork: network)
     }
 }

@@ -9,12 +9,12 @@ public final class MemoryStore: OfflineStore, Sendable {
     private struct Mailbox {
         var messages: [StoredMessage] = []
         var keys: Set<MessageKey> = []
-        var bySender: [String: Int] = [:]
+        var shares = MailboxShares()
 
         mutating func append(_ message: StoredMessage) {
             messages.append(message)
             keys.insert(message.key)
-            bySender[message.key.sender, default: 0] += 1
+            shares.add(message)
         }
     }
 
@@ -36,7 +36,7 @@ public final class MemoryStore: OfflineStore, Sendable {
                 if contents.mailboxes[message.recipient]?.keys.contains(message.key) == true { continue }
                 let mailbox = contents.mailboxes[message.recipient]
                 if mailbox?.messages.count ?? 0 >= limits.perRecipient
-                    || mailbox?.bySender[message.key.sender, default: 0] ?? 0 >= limits.perSender
+                    || mailbox?.shares.isFull(for: message, perShare: limits.perSender) == true
                 {
                     refused[message.key] = .mailboxFull
                     continue
@@ -61,7 +61,7 @@ public final class MemoryStore: OfflineStore, Sendable {
         contents.withLock { contents in
             guard var mailbox = contents.mailboxes.removeValue(forKey: recipient) else { return }
             for message in mailbox.messages where keys.contains(message.key) {
-                mailbox.bySender[message.key.sender, default: 1] -= 1
+                mailbox.shares.remove(message)
                 contents.usage.remove(message)
             }
             mailbox.messages.removeAll { keys.contains($0.key) }

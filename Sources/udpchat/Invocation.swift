@@ -19,8 +19,10 @@ struct ServerOptions: Equatable {
     /// Up to this many rows every client holds the whole table; above it, rows are looked up on demand.
     var wholeTableLimit = ServerConfig().wholeTableLimit
     var logLevel = LogLevel.info
-    /// New nicknames one source host may register per minute (0: no limit).
+    /// New nicknames one source network may register per minute (0: no limit).
     var newNicksPerMinute = ServerConfig().newNicksPerAddressPerMinute
+    /// `--limit-loopback`: hold loopback sources to the new-nick limit too (they are exempt by default).
+    var limitLoopback = false
     /// `--release-nick`: forget this nick's key (its owner lost it) and exit, instead of serving.
     var releaseNick: String?
 }
@@ -77,8 +79,9 @@ enum Invocation: Equatable {
                                      mail (default 180)
           --whole-table-limit <n>    up to this many clients, every client holds the whole table
                                      (default 256); above it, rows are looked up on demand
-          --new-nicks-per-minute <n> new nicknames one address may register per minute (default 30;
-                                     0: no limit)
+          --new-nicks-per-minute <n> new nicknames one address (IPv6: one /64) may register per
+                                     minute (default 30; 0: no limit); loopback is exempt
+          --limit-loopback           hold loopback addresses to --new-nicks-per-minute too
           --log-level <level>        quiet, info (default: registrations, saves, refusals) or debug
           --release-nick <nick>      forget the key the nick is pinned to (its owner lost it), then exit;
                                      run it with the server stopped
@@ -134,7 +137,9 @@ enum Invocation: Equatable {
         "--nick": "client", "--server": "client", "--server-port": "client",
     ]
     /// The flags that take no value, and the mode each belongs to.
-    private static let switches = ["--no-color": "-c", "--no-timestamps": "-c", "--fingerprint": "-c", "--relay-only": "-c"]
+    private static let switches = [
+        "--no-color": "-c", "--no-timestamps": "-c", "--fingerprint": "-c", "--relay-only": "-c", "--limit-loopback": "-s",
+    ]
 
     /// A wrong command line, with the reason to show above the usage.
     struct UsageError: Error, Equatable {
@@ -199,6 +204,7 @@ enum Invocation: Equatable {
                 options.logLevel = parsed
             }
             options.dataDirectory = flags["--data-dir"] ?? options.dataDirectory
+            options.limitLoopback = flags["--limit-loopback"] != nil
             if let nick = flags["--release-nick"] {
                 do {
                     options.releaseNick = try Nickname.normalized(nick)

@@ -32,6 +32,7 @@ func runServer(_ options: ServerOptions) -> Int32 {
     config.messageLifetime = .seconds(Int64(options.messageDays) * 24 * 3_600)
     config.wholeTableLimit = options.wholeTableLimit
     config.newNicksPerAddressPerMinute = options.newNicksPerMinute
+    config.limitNewNicksFromLoopback = options.limitLoopback
     let console = StandardConsole()
     let clock = SystemClock()
     let log = TimestampedLog(console: console, clock: clock, utcOffsetSeconds: TimeZone.current.secondsFromGMT())

@@ -27,7 +27,8 @@ extension ClientMachine {
         guard phase == .online, token != 0 else { return }
         let nonce = newMessageID()
         paths.remember(nonce: nonce, for: peer)
-        transmit(Packet(id: newMessageID(), message: .punchRequest(token: token, peer: peer, nonce: nonce)), to: config.server)
+        let padding = Message.punchRequestPadding(asker: config.nick, peer: peer, candidates: config.hostCandidates)
+        transmit(Packet(id: newMessageID(), message: .punchRequest(token: token, peer: peer, nonce: nonce, padding: padding)), to: config.server)
     }
 
     /// Offers a peer reached through the relay a direct path: our own punch to each of its addresses opens
@@ -65,9 +66,12 @@ extension ClientMachine {
     }
 
     /// The server asks us to punch toward `peer`, which wants to reach us: one punch to each of its
-    /// addresses opens our router to its chats, and proves the path to it with its nonce.
+    /// distinct addresses opens our router to its chats, and proves the path to it with its nonce.
     mutating func punchOrdered(toward peer: String, nonce: UInt64, candidates: [Address]) {
-        paths.expect(peer, from: candidates)
-        punch(candidates, nonce: nonce)
+        let distinct = candidates.reduce(into: [Address]()) { list, address in
+            if !list.contains(address) { list.append(address) }
+        }
+        paths.expect(peer, from: distinct)
+        punch(distinct, nonce: nonce)
     }
 }

@@ -15,6 +15,9 @@ public enum Nickname {
         case tooLong(scalars: Int)
         /// Whitespace, a control character or an unprintable one.
         case forbiddenCharacter(Unicode.Scalar)
+        /// A combining mark that could hide on its letter (one with no accented form of it, or an
+        /// enclosing mark), so the nickname could pass for another.
+        case hiddenMark(Unicode.Scalar)
 
         public var description: String {
             switch self {
@@ -22,6 +25,8 @@ public enum Nickname {
             case .tooLong(let scalars): "a nickname has at most \(Nickname.maxScalars) characters, not \(scalars)"
             case .forbiddenCharacter(let scalar):
                 "a nickname cannot contain \(String(format: "U+%04X", scalar.value)) (whitespace, control or unprintable)"
+            case .hiddenMark(let scalar):
+                "a nickname cannot put the mark \(String(format: "U+%04X", scalar.value)) on that letter (it would look like another nickname)"
             }
         }
     }
@@ -33,7 +38,35 @@ public enum Nickname {
         guard count > 0 else { throw .empty }
         guard count <= maxScalars else { throw .tooLong(scalars: count) }
         if let bad = nick.unicodeScalars.first(where: { !isAllowed($0) }) { throw .forbiddenCharacter(bad) }
+        if let mark = hiddenMark(in: nick) { throw .hiddenMark(mark) }
         return nick
+    }
+
+    /// The first mark in `nick` (NFC) that renders as a barely visible change of another nickname: any
+    /// enclosing mark, or a nonspacing mark left on a Latin, Greek, Cyrillic or Armenian letter (or a
+    /// fullwidth form), where every accented letter in use has a precomposed form that NFC would have
+    /// chosen (`x` + U+0301 is not `x`, yet shows as it). Other scripts combine marks as a rule (Hebrew
+    /// points, Arabic vowels, Indic vowel signs), and keep them.
+    static func hiddenMark(in nick: String) -> Unicode.Scalar? {
+        var base: UInt32?
+        for scalar in nick.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .enclosingMark:
+                return scalar
+            case .nonspacingMark:
+                if let base, composesAsARule(base) { return scalar }
+            default:
+                base = scalar.value
+            }
+        }
+        return nil
+    }
+
+    /// Latin, IPA, Greek, Cyrillic and Armenian (below U+0590), their extensions, and fullwidth forms.
+    private static func composesAsARule(_ value: UInt32) -> Bool {
+        value < 0x0590 || (0x1C80...0x1C8F).contains(value) || (0x1D00...0x1FFF).contains(value)
+            || (0x2C60...0x2C7F).contains(value) || (0x2DE0...0x2DFF).contains(value) || (0xA640...0xA69F).contains(value)
+            || (0xA720...0xA7FF).contains(value) || (0xAB30...0xAB6F).contains(value) || (0xFF00...0xFFEF).contains(value)
     }
 
     /// True when `nick` is already a valid nickname in canonical form, as the server requires on the wire.

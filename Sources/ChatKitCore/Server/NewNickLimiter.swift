@@ -1,5 +1,6 @@
-/// How many new nicknames one source host may register per minute: a flood of registrations from one
-/// address would otherwise grow the server's table (and pinned keys) without bound.
+/// How many new nicknames one source network may register per minute: a flood of registrations from one
+/// address would otherwise grow the server's table (and pinned keys) without bound. An IPv6 host owns a
+/// /64, so the limit counts IPv6 per /64 (`Address.sourceNetwork`).
 struct NewNickLimiter {
     let perMinute: Int
     private var windows: [String: (start: Instant, count: Int)] = [:]
@@ -11,10 +12,11 @@ struct NewNickLimiter {
         self.perMinute = perMinute
     }
 
-    /// Whether `host` may register one more new nickname at `now` (and counts it if so). A limit of 0
+    /// Whether `source` may register one more new nickname at `now` (and counts it if so). A limit of 0
     /// means no limit.
-    mutating func admit(_ host: String, now: Instant) -> Bool {
+    mutating func admit(_ source: Address, now: Instant) -> Bool {
         guard perMinute > 0 else { return true }
+        let host = source.sourceNetwork
         if windows.count >= sweepAt {
             windows = windows.filter { now - $0.value.start < .seconds(60) }
             sweepAt = max(10_000, 2 * windows.count)

@@ -37,8 +37,22 @@ public struct ServerConfig: Sendable {
     public var probeInterval: Duration = .milliseconds(200)
     /// How long a stored message waits for its recipient; older ones are removed unread (30 days).
     public var messageLifetime: Duration = .seconds(30 * 24 * 3_600)
-    /// How many new nicknames one source host may register per minute (0: no limit).
+    /// How many new nicknames one source network (an IPv4 address, an IPv6 /64) may register per minute
+    /// (0: no limit).
     public var newNicksPerAddressPerMinute = 30
+    /// Whether loopback sources are held to the new-nick limit too. Off by default, so that a crowd
+    /// trying the chat on the server's own machine is not refused.
+    public var limitNewNicksFromLoopback = false
+    /// The most host candidates kept from one registration, after duplicates and unusable ones are
+    /// dropped: each candidate costs a punch whenever a peer reaches for the client.
+    public var maxCandidates = 4
+    /// How many changes of one nick's row go out at once before they are held to `rowPushInterval`
+    /// apart (coalesced), so re-registration churn cannot make the server push without bound.
+    public var rowPushBurst = 3
+    /// The pause between pushes of one nick's row once its burst is spent.
+    public var rowPushInterval: Duration = .seconds(1)
+    /// The pause between punch orders for one pair (asker, peer): a peer is never made to punch faster.
+    public var punchOrderInterval: Duration = .seconds(1)
     /// The secret behind registration cookies (HMAC-SHA-256 of the address, nick, key and time). Empty:
     /// 32 bytes drawn from `random` when the server starts.
     public var cookieSecret: [UInt8] = []

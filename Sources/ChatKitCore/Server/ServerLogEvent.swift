@@ -59,18 +59,13 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
     case refusedNewNick(nick: String, from: Address)
     /// A registration came with another key than the one the nick is pinned to.
     case refusedKey(nick: String, from: Address)
-    /// So many refusals and drops came in the last minute that `count` of them were not logged.
-    case heldBack(count: Int)
+    /// So many events of `cause` came in the last minute that `count` of them were not logged.
+    case heldBack(count: Int, cause: String)
 
-    /// Refusals and drops: what an attacker can make happen at will, so the log rate-limits them.
-    public var isRefusal: Bool {
-        switch self {
-        case .refusedInvalidNick, .refusedDeregistration, .refusedWhileProbing, .refusedLiveHolder, .mailboxFull, .dropped,
-            .refusedKey, .refusedNewNick, .overQuota, .refusedLookalike:
-            true
-        default:
-            false
-        }
+    /// The kind of event, as its case name (`registered`, `dropped`, …): the log admits at most 20 lines
+    /// a minute of each, since a remote party can cause any of them at will.
+    public var cause: String {
+        Mirror(reflecting: self).children.first?.label ?? description
     }
 
     /// How much the event matters: `info` for what a person running the server cares about, `debug`
@@ -119,7 +114,7 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
         case .pinFailed(let nick, let error): "could not keep the key of \(nick): \(error)"
         case .refusedKey(let nick, let source): "refused \(nick) from \(source): another key holds it"
         case .refusedNewNick(let nick, let source): "refused \(nick) from \(source): too many new nicknames from that address"
-        case .heldBack(let count): "\(count) more refusal(s) and drop(s) in the last minute were not logged"
+        case .heldBack(let count, let cause): "\(count) more \(cause) line(s) in the last minute were not logged"
         }
     }
 }

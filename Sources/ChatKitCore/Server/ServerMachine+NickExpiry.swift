@@ -19,6 +19,8 @@ extension ServerMachine {
             pins.forget(nick)
             sessions.remove(nick)
             directory.remove(nick)
+            rowPacing.forget(nick)
+            contacts.forget(nick)
             courier.stop(nick)
             probes.cancel(nick)
             emit(.forgetNick(nick: nick))

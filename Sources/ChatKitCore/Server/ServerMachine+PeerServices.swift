@@ -2,16 +2,26 @@
 /// punching (ICE-style connectivity checks, as libp2p's DCUtR or Tailscale's disco) and relays chats.
 extension ServerMachine {
     /// `token`'s holder wants to reach `peer`: the peer is told to punch toward the asker's addresses (the
-    /// one the server sees, then the asker's own), with the asker's nonce as proof for the asker.
-    mutating func punchRequested(_ id: UInt64, token: UInt64, peer: String, nonce: UInt64, from source: Address) {
+    /// one the server sees, then the asker's own), with the asker's nonce as proof for the asker. The order
+    /// is never bigger than the request (`requestBytes`; candidates that do not fit are left out), and one
+    /// pair gets at most one order per `config.punchOrderInterval`: nobody is sent more than the asker sent.
+    mutating func punchRequested(_ id: UInt64, token: UInt64, peer: String, nonce: UInt64, requestBytes: Int, from source: Address) {
         guard let asker = heardFrom(token, at: source), let askerRecord = sessions[asker] else {
             return drop("\(source): punch request from no session")
         }
         guard peer != asker, let target = sessions[peer], target.online else { return }
         guard peerServices.admit(asker, now: now) else { return drop("\(asker): punch requests over the rate") }
+        contacts.wrote(asker, to: peer)
+        var candidates = [askerRecord.address] + askerRecord.candidates
+        while !candidates.isEmpty,
+            Message.punchOrder(token: target.token, peer: asker, nonce: nonce, candidates: candidates).datagramBytes > requestBytes
+        {
+            candidates.removeLast()
+        }
+        guard !candidates.isEmpty else { return drop("\(asker): punch request smaller than its order") }
+        guard punchOrders.admit(asker, toward: peer, now: now) else { return }
         statistics.punchOrders += 1
-        let order = Message.punchOrder(token: target.token, peer: asker, nonce: nonce, candidates: [askerRecord.address] + askerRecord.candidates)
-        reply(id, order, to: target.address)
+        reply(id, .punchOrder(token: target.token, peer: asker, nonce: nonce, candidates: candidates), to: target.address)
     }
 
     /// Relays the chat `key` to the online `recipient` (the sender could not reach it directly).
@@ -28,7 +38,9 @@ extension ServerMachine {
     /// The recipient showed the relayed chat `id`: its sender hears "relayed", and nothing is stored.
     mutating func relayAcknowledged(_ id: UInt64, token: UInt64, from source: Address) {
         guard let nick = heardFrom(token, at: source) else { return drop("\(source): relay acknowledgement from no session") }
-        guard let relay = relays.acknowledged(by: nick, id: id) else { return }
+        let (answered, released) = relays.acknowledged(by: nick, id: id, now: now)
+        send(released)
+        guard let relay = answered else { return }
         statistics.chatsRelayed += 1
         reply(id, .saveReply(.relayed, peer: nil), to: relay.senderAddress)
     }

@@ -12,7 +12,7 @@ extension ServerMachine {
         guard proof.publicKey.count == 32 else { return drop("\(source): registration of \(nick) without a key") }
         // The address and the key are proved first: until the source echoes its cookie, it gets nothing
         // bigger than the challenge (no amplification), and a signature over the cookie shows the key.
-        if let cookie = cookies.challenge(unless: proof.cookie, from: source, nick: nick, publicKey: proof.publicKey, now: now) {
+        if let cookie = cookies.challenge(unless: proof.cookie, from: source, request: id, nick: nick, publicKey: proof.publicKey, now: now) {
             return reply(id, .registerReply(.challenge, token: 0, cookie: cookie), to: source)
         }
         if let pinned = pins[nick] {
@@ -32,7 +32,7 @@ extension ServerMachine {
         } else if let held = pins.lookalike(of: nick) {
             log(.refusedLookalike(nick: nick, held: held, from: source))
             return reply(id, .registerReply(.lookalikeNick, token: 0), to: source)
-        } else if !newNicks.admit(source.host, now: now) {
+        } else if !(source.isLoopback && !config.limitNewNicksFromLoopback), !newNicks.admit(source, now: now) {
             log(.refusedNewNick(nick: nick, from: source))
             return reply(id, .registerReply(.tooManyNewNicks, token: 0), to: source)
         }
@@ -53,7 +53,20 @@ extension ServerMachine {
                 return probeForTakeover(record, id, from: source)
             }
         }
-        grant(id, nick: nick, key: proof.publicKey, candidates: candidates.filter(\.isLocalNetwork), to: source)
+        grant(id, nick: nick, key: proof.publicKey, candidates: usableCandidates(candidates, from: source), to: source)
+    }
+
+    /// The host candidates worth passing to peers: local-network addresses only (never a public victim),
+    /// loopback only from a client that reaches the server over loopback, none twice nor the observed
+    /// address again, and at most `config.maxCandidates`.
+    func usableCandidates(_ candidates: [Address], from source: Address) -> [Address] {
+        var kept: [Address] = []
+        for candidate in candidates where candidate.isLocalNetwork && candidate != source && !kept.contains(candidate) {
+            guard !candidate.isLoopback || source.isLoopback else { continue }
+            kept.append(candidate)
+            if kept.count == config.maxCandidates { break }
+        }
+        return kept
     }
 
     /// Registers `nick` at `source`, answering request `id`, and starts delivering its stored messages. A
@@ -76,6 +89,8 @@ extension ServerMachine {
             publisher.switchToOnDemand()
         }
         publisher.subscribe(nick, address: source, token: record.token, mode: publisher.mode(forDirectoryOf: directory.count))
+        scheduleFlush()
+        relays.heard(from: nick)
         courier.restart(nick)
         emit(.load(recipient: nick))
         if nextSweep == nil { nextSweep = now + config.sweepInterval }
@@ -105,6 +120,7 @@ extension ServerMachine {
         sessions.close(nick, deregistered: deregistered)
         usedNow(nick)
         peerServices.forget(nick)
+        punchOrders.forget(nick)
         // Chats being relayed to it are stored instead: it is gone.
         for relay in relays.cancel(to: nick) {
             store(relay.key, for: nick, text: relay.text, answering: relay.senderAddress)

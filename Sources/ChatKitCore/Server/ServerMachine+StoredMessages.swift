@@ -11,6 +11,7 @@ extension ServerMachine {
             return reply(id, .saveReply(.unknownRecipient, peer: nil), to: source)
         }
         let key = MessageKey(sender: sender, id: id)
+        contacts.wrote(sender, to: recipient.nick)
         if recipient.online {
             switch request.reason {
             case .recipientOffline where !intake.wasSaved(key):
@@ -21,7 +22,7 @@ extension ServerMachine {
             case .noAck, .viaRelay:
                 // Hard to reach directly is not gone: the server relays the chat through its own path to
                 // the recipient, and stores it only if the recipient does not answer there either.
-                if !intake.wasSaved(key), !intake.isPending(key, for: recipient.nick) {
+                if !intake.wasSaved(key), !intake.isPending(key, for: recipient.nick), !relays.isSilent(recipient.nick) {
                     return relay(key, request, to: recipient, from: source)
                 }
             }
@@ -34,7 +35,10 @@ extension ServerMachine {
     /// answered when the store reports. A save already under way only adds `asker` to those answered.
     mutating func store(_ key: MessageKey, for recipient: String, text: String, answering asker: Address) {
         guard intake.ask(key, for: recipient, from: asker) else { return }
-        let message = StoredMessage(recipient: recipient, key: key, savedAtMicroseconds: wallClockMicroseconds, text: text)
+        // A sender the recipient wrote to first is not held to its network's share: no flood crowds it out.
+        let network = contacts.knows(recipient, sender: key.sender) ? nil : asker.sourceNetwork
+        let message = StoredMessage(
+            recipient: recipient, key: key, savedAtMicroseconds: wallClockMicroseconds, text: text, senderNetwork: network)
         emit(.save(message, limits: config.mailboxLimits))
     }
 

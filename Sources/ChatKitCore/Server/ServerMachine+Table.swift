@@ -1,9 +1,23 @@
 /// The table: rows change, holders hear of it and acknowledge, and clients look rows up.
 extension ServerMachine {
-    /// Stamps a new version on `nick`'s row; its holders hear of it at the next flush.
+    /// `nick`'s row should show it at `address` (its session's, unless given), online or not. A change
+    /// that changes nothing is dropped; one that comes too soon after the last waits (`RowPacing`);
+    /// otherwise the row gets a new version, and its holders hear of it at the next flush.
     mutating func rowChanged(_ nick: String, online: Bool = true, address: Address? = nil) {
         guard let address = address ?? sessions[nick]?.address else { return }
-        directory.set(nick, address: address, candidates: online ? sessions[nick]?.candidates ?? [] : [], online: online)
+        let row = RowPacing.Row(address: address, candidates: online ? sessions[nick]?.candidates ?? [] : [], online: online)
+        let current = directory[nick].map { RowPacing.Row(address: $0.address, candidates: $0.candidates, online: $0.online) }
+        guard rowPacing.change(nick, to: row, current: current, now: now) else { return }
+        setRow(nick, row)
+    }
+
+    /// Applies the row changes that waited for their nick's turn.
+    mutating func applyWaitingRows() {
+        for (nick, row) in rowPacing.due(now) { setRow(nick, row) }
+    }
+
+    private mutating func setRow(_ nick: String, _ row: RowPacing.Row) {
+        directory.set(nick, address: row.address, candidates: row.candidates, online: row.online)
         publisher.rowChanged(nick)
         scheduleFlush()
     }

@@ -21,14 +21,19 @@ public struct ServerMachine: Sendable {
     var cookies: RegistrationCookies
     var newNicks: NewNickLimiter
     var relays: ServerRelays
-    var peerServices: PeerServiceLimiter
+    var peerServices: TokenBuckets
+    /// How often each nick's row may change, so churn cannot make the server push without bound.
+    var rowPacing: RowPacing
+    /// At most one punch order per (asker, peer) per `config.punchOrderInterval`.
+    var punchOrders: PairPacing
+    /// Whom each client has written to, so their messages to it are never crowded out by a flood.
+    var contacts = Contacts()
     /// Each nickname's public key, pinned at its first registration, and when it was last used.
     var pins = PinnedNicks()
     /// When unused nicknames are next looked for (wall clock, microseconds; at most once an hour).
     var nextExpiryCheck: Int64 = 0
-    /// Refusals and drops are logged at most 20 a minute per log level (so debug drops do not use up
-    /// the refusals an info log shows), and a flood cannot flood the log.
-    private var refusalLogs: [LogLevel: LogLimiter] = [:]
+    /// Every log line passes one limiter: at most 20 a minute of each cause, so no flood floods the log.
+    private var logLimiter = LogLimiter()
 
     private(set) var now = Instant.zero
     private(set) var wallClockMicroseconds: Int64 = 0
@@ -55,7 +60,9 @@ public struct ServerMachine: Sendable {
         self.publisher = TablePublisher(wholeTableLimit: config.wholeTableLimit)
         self.probes = HolderProbes(attempts: config.probeAttempts, interval: config.probeInterval)
         self.relays = ServerRelays(attempts: config.relayAttempts, interval: config.relayInterval)
-        self.peerServices = PeerServiceLimiter(perSecond: config.peerServicesPerSecond, burst: config.peerServicesBurst)
+        self.peerServices = TokenBuckets(perSecond: Double(config.peerServicesPerSecond), burst: config.peerServicesBurst)
+        self.rowPacing = RowPacing(burst: config.rowPushBurst, interval: config.rowPushInterval)
+        self.punchOrders = PairPacing(interval: config.punchOrderInterval)
         self.courier = StoredMessageCourier(retryInterval: config.deliveryRetryInterval, attempts: config.deliveryAttempts)
     }
 
@@ -78,7 +85,8 @@ public struct ServerMachine: Sendable {
 
     /// The earliest instant at which the machine wants a `.tick`, if any.
     public var nextDeadline: Instant? {
-        [courier.nextDeadline, probes.nextDeadline, relays.nextDeadline, nextSweep, flushAt, publisher.nextResend].compactMap { $0 }.min()
+        [courier.nextDeadline, probes.nextDeadline, relays.nextDeadline, nextSweep, flushAt, publisher.nextResend, rowPacing.nextDeadline]
+            .compactMap { $0 }.min()
     }
 
     /// Handles one event at monotonic time `now` (wall-clock time `wallClockMicroseconds`) and returns the
@@ -95,6 +103,7 @@ public struct ServerMachine: Sendable {
             retryRelays()
             probeHolders()
             sweepSilentClients()
+            applyWaitingRows()
             flushTableChanges()
             send(publisher.resendDue(directory, now: now))
         case .saved(let message, let outcome): saveFinished(message, outcome)
@@ -128,7 +137,8 @@ public struct ServerMachine: Sendable {
         case .probeReply(let token): if heardFrom(token, at: source) == nil { drop("\(source): answer to no probe") }
         case .lookup(let token, let nick): lookup(id, nick, token: token, from: source)
         case .who(let token, let prefix, let after): who(id, prefix: prefix, after: after, token: token, from: source)
-        case .punchRequest(let token, let peer, let nonce): punchRequested(id, token: token, peer: peer, nonce: nonce, from: source)
+        case .punchRequest(let token, let peer, let nonce, _):
+            punchRequested(id, token: token, peer: peer, nonce: nonce, requestBytes: datagram.bytes.count, from: source)
         case .relayedChatAck(let token): relayAcknowledged(id, token: token, from: source)
         default: drop("\(source): unexpected \(packet.message.kind) message")
         }
@@ -145,6 +155,7 @@ public struct ServerMachine: Sendable {
     mutating func heardFrom(_ token: UInt64, at source: Address) -> String? {
         guard let nick = sessions.holder(of: token, at: source) else { return nil }
         sessions.seen(nick, at: now)
+        relays.heard(from: nick)
         if let probe = probes.answered(nick) { holderAnswered(nick, probe) }
         if courier.resumeIfStalled(nick) { emit(.load(recipient: nick)) }
         return nick
@@ -168,11 +179,10 @@ public struct ServerMachine: Sendable {
     }
 
     mutating func log(_ event: ServerLogEvent) {
-        if event.isRefusal {
-            let admitted = refusalLogs[event.level, default: LogLimiter()].admit(now)
-            if admitted.heldBack > 0 { emit(.log(.heldBack(count: admitted.heldBack))) }
-            guard admitted.log else { return }
-        }
+        let cause = event.cause
+        let admitted = logLimiter.admit(cause, now: now)
+        if admitted.heldBack > 0 { emit(.log(.heldBack(count: admitted.heldBack, cause: cause))) }
+        guard admitted.log else { return }
         emit(.log(event))
     }
 }

@@ -2,6 +2,10 @@
 /// blocked between them), as TURN (RFC 8656) or Tailscale's DERP do, but only between registered
 /// clients. Each relayed chat goes to the recipient every `interval` until it is acknowledged; after
 /// `attempts` unanswered sends it is given up, and the server stores it instead.
+///
+/// No flood of relays multiplies toward a silent recipient: until a recipient has acknowledged a relay,
+/// only its first relay is sent (and retried), and the rest wait for that answer; once a relay went
+/// unanswered, the recipient is silent, and chats for it are stored at once until it is heard from.
 struct ServerRelays {
     /// One chat on its way through the server.
     struct Relay: Equatable {
@@ -28,6 +32,12 @@ struct ServerRelays {
     /// Each relay's next send in deadline order; entries of relays answered or rescheduled meanwhile are
     /// stale and skipped. Keeps the next deadline O(1) with many relays.
     private var schedule = KeyedDeadlineQueue<RelayKey>()
+    /// Recipients that acknowledged a relay since their last unanswered one: relays go to them at once.
+    private var answering: Set<String> = []
+    /// Recipients whose last relay went unanswered: chats for them are stored, not relayed, until heard from.
+    private(set) var silent: Set<String> = []
+    /// For each recipient not yet answering, with a first relay in flight: the relays waiting for its answer.
+    private var waiting: [String: [RelayKey]] = [:]
 
     init(attempts: Int, interval: Duration) {
         self.attempts = max(1, attempts)
@@ -42,8 +52,17 @@ struct ServerRelays {
         inFlight[RelayKey(recipient: recipient, id: id)] != nil
     }
 
-    /// Starts relaying `relay` and returns its first datagram; a retry of a relay under way only updates
-    /// where the answer goes, and returns nil.
+    /// Whether chats for `recipient` are stored without a relay: its last relay went unanswered.
+    func isSilent(_ recipient: String) -> Bool { silent.contains(recipient) }
+
+    /// `nick` showed a sign of life: chats for it are relayed again.
+    mutating func heard(from nick: String) {
+        silent.remove(nick)
+    }
+
+    /// Starts relaying `relay` and returns its first datagram, unless it waits behind the first relay to
+    /// a recipient that has not answered yet; a retry of a relay under way only updates where the answer
+    /// goes, and returns nil.
     mutating func start(_ relay: Relay, now: Instant) -> OutgoingDatagram? {
         let relayKey = RelayKey(recipient: relay.recipient, id: relay.key.id)
         if inFlight[relayKey] != nil {
@@ -51,12 +70,23 @@ struct ServerRelays {
             return nil
         }
         inFlight[relayKey] = relay
+        if !answering.contains(relay.recipient) {
+            if waiting[relay.recipient] != nil {
+                waiting[relay.recipient]?.append(relayKey)
+                return nil
+            }
+            waiting[relay.recipient] = []
+        }
         return send(relayKey, now: now)
     }
 
-    /// `recipient` acknowledged the relayed chat `id`; returns the relay, if it was under way.
-    mutating func acknowledged(by recipient: String, id: UInt64) -> Relay? {
-        remove(RelayKey(recipient: recipient, id: id))
+    /// `recipient` acknowledged the relayed chat `id`: returns the relay, if it was under way, and the
+    /// first sends of the relays that waited for the recipient's answer.
+    mutating func acknowledged(by recipient: String, id: UInt64, now: Instant) -> (relay: Relay?, sends: [OutgoingDatagram]) {
+        guard let relay = remove(RelayKey(recipient: recipient, id: id)) else { return (nil, []) }
+        answering.insert(recipient)
+        let released = waiting.removeValue(forKey: recipient) ?? []
+        return (relay, released.compactMap { send($0, now: now) })
     }
 
     private mutating func remove(_ relayKey: RelayKey) -> Relay? {
@@ -73,6 +103,10 @@ struct ServerRelays {
             if relay.sent >= attempts {
                 _ = remove(relayKey)
                 failed.append(relay)
+                // The recipient is silent: what waited behind this relay is stored too, and so is what comes next.
+                answering.remove(relay.recipient)
+                silent.insert(relay.recipient)
+                failed += (waiting.removeValue(forKey: relay.recipient) ?? []).compactMap { remove($0) }
             } else if let datagram = send(relayKey, now: now) {
                 sends.append(datagram)
             }
@@ -82,6 +116,8 @@ struct ServerRelays {
 
     /// Forgets every relay to `recipient` (it went offline: they are stored instead); returns them.
     mutating func cancel(to recipient: String) -> [Relay] {
+        waiting[recipient] = nil
+        answering.remove(recipient)
         let keys = inFlight.keys.filter { $0.recipient == recipient }.sorted { $0.id < $1.id }
         return keys.compactMap { remove($0) }
     }

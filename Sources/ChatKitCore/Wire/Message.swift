@@ -72,8 +72,9 @@ public enum Message: Equatable, Sendable {
     /// Client → server: the answer to `probe`, echoing its id and the holder's token.
     case probeReply(token: UInt64)
     /// Client → server: "have `peer` punch toward me": the server passes `nonce` and the asker's addresses
-    /// to the peer in a `punchOrder`, so the peer's router opens a way in for the asker's chats.
-    case punchRequest(token: UInt64, peer: String, nonce: UInt64)
+    /// to the peer in a `punchOrder`, so the peer's router opens a way in for the asker's chats. `padding`
+    /// zero bytes make the request as big as the order it causes: the server never sends the peer more.
+    case punchRequest(token: UInt64, peer: String, nonce: UInt64, padding: Int = 0)
     /// Server → client (the holder of `token`): send a `punch` carrying `nonce` to each of `peer`'s
     /// `candidates` (the address the server sees first, then the peer's own).
     case punchOrder(token: UInt64, peer: String, nonce: UInt64, candidates: [Address])

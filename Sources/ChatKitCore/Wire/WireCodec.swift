@@ -103,10 +103,13 @@ extension Message {
         case .keepaliveReply(let outcome, let tableVersion):
             writer.u8(outcome.rawValue)
             writer.u64(tableVersion)
-        case .punchRequest(let token, let peer, let nonce):
+        case .punchRequest(let token, let peer, let nonce, let padding):
             writer.u64(token)
             writer.string(peer)
             writer.u64(nonce)
+            let zeros = max(0, min(padding, WireLimits.maxDatagramBytes))
+            writer.u16(UInt16(zeros))
+            writer.raw(repeatElement(0, count: zeros))
         case .punchOrder(let token, let peer, let nonce, let candidates):
             writer.u64(token)
             writer.string(peer)
@@ -212,7 +215,10 @@ extension Message {
         case .probeReply:
             return .probeReply(token: try reader.u64("token"))
         case .punchRequest:
-            return .punchRequest(token: try reader.u64("token"), peer: try reader.string("peer"), nonce: try reader.u64("nonce"))
+            let (token, peer, nonce) = (try reader.u64("token"), try reader.string("peer"), try reader.u64("nonce"))
+            let padding = Int(try reader.u16("padding length"))
+            _ = try reader.bytes(padding, "padding")
+            return .punchRequest(token: token, peer: peer, nonce: nonce, padding: padding)
         case .punchOrder:
             let token = try reader.u64("token")
             let peer = try reader.string("peer")

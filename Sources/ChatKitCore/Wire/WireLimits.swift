@@ -9,5 +9,5 @@ public enum WireLimits {
     /// Most chat ids one `chat-acks` datagram carries: header, count, then 8 bytes each.
     public static let maxAcksPerDatagram = (maxDatagramBytes - headerBytes - 2) / 8
     /// The protocol version this build speaks.
-    public static let version: UInt8 = 8
+    public static let version: UInt8 = 9
 }

@@ -44,8 +44,8 @@ struct CodecTests {
         #expect(throws: WireError.tooShort(length: 3)) { try Packet(decoding: [0x43, 0x4B, 1]) }
         #expect(throws: WireError.badMagic) { try Packet(decoding: [0x00] + good.dropFirst()) }
         var version = good
-        version[2] = 9
-        #expect(throws: WireError.unsupportedVersion(9)) { try Packet(decoding: version) }
+        version[2] = WireLimits.version + 1
+        #expect(throws: WireError.unsupportedVersion(WireLimits.version + 1)) { try Packet(decoding: version) }
         var kind = good
         kind[3] = 0xEE
         #expect(throws: WireError.unknownKind(0xEE)) { try Packet(decoding: kind) }

@@ -32,7 +32,7 @@ struct ProtocolVectorTests {
         "save-reply": Packet(id: 0x2B, message: .saveReply(.saved, peer: nil)),
         "register-candidates": Packet(
             id: 1, message: .register(nick: "x", token: 0, proof: IdentityProof(publicKey: rfc8032.publicKey), candidates: [Address(host: "192.168.1.5", port: 6061)])),
-        "punch-request": Packet(id: 0x50, message: .punchRequest(token: token, peer: "y", nonce: 0x1122_3344_5566_7788)),
+        "punch-request": Packet(id: 0x50, message: .punchRequest(token: token, peer: "y", nonce: 0x1122_3344_5566_7788, padding: 3)),
         "punch-order": Packet(
             id: 0x50, message: .punchOrder(token: token, peer: "x", nonce: 0x1122_3344_5566_7788, candidates: [Address(host: "203.0.113.5", port: 40_001), Address(host: "192.168.1.5", port: 6061)])),
         "punch": Packet(id: 0x51, message: .punch(from: "y", nonce: 0x1122_3344_5566_7788)),
@@ -86,12 +86,17 @@ struct ProtocolVectorTests {
         bytes.map { String(format: "%02X", $0) }.joined(separator: " ")
     }
 
-    /// The vectors in the document: the hex block after each `<!-- vector: name -->` marker.
-    static func documentedVectors() throws -> [String: [UInt8]] {
+    /// docs/PROTOCOL.md, as text.
+    static func documentText() throws -> String {
         let path = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("docs/PROTOCOL.md")
-        let lines = try String(contentsOf: path, encoding: .utf8).components(separatedBy: "\n")
+        return try String(contentsOf: path, encoding: .utf8)
+    }
+
+    /// The vectors in the document: the hex block after each `<!-- vector: name -->` marker.
+    static func documentedVectors() throws -> [String: [UInt8]] {
+        let lines = try documentText().components(separatedBy: "\n")
         var vectors: [String: [UInt8]] = [:]
         var index = 0
         while index < lines.count {
@@ -124,5 +129,25 @@ struct ProtocolVectorTests {
             #expect(try Packet(decoding: bytes) == packet, "vector \(name)")
         }
         #expect(Set(documented.keys) == Set(Self.vectors.map(\.key)), "the document has no vector the test does not check")
+    }
+
+    @Test("the document's version and every size it states match the codec")
+    func documentedVersionAndSizes() throws {
+        let text = try Self.documentText()
+        let version = String(format: "%02X", WireLimits.version)
+        #expect(text.hasPrefix("# The ChatKit wire protocol, version \(WireLimits.version)\n"))
+        let headerRow = text.components(separatedBy: "\n").first { $0.contains("| version | `u8` |") } ?? ""
+        #expect(headerRow.contains("| `\(version)`;"), "the header table gives version \(version): \(headerRow)")
+        // Sizes are stated as "`vector-name`, N bytes"; each must be that vector's length.
+        let sizes = Dictionary(uniqueKeysWithValues: try Self.vectors.map { ($0.key, try $0.value.encoded().count) })
+        var stated = 0
+        for (name, size) in sizes {
+            for part in text.components(separatedBy: "`\(name)`, ").dropFirst() {
+                guard let number = Int(part.prefix { $0.isNumber }), part.drop(while: { $0.isNumber }).hasPrefix(" bytes") else { continue }
+                #expect(number == size, "docs/PROTOCOL.md says `\(name)` is \(number) bytes; the codec makes \(size)")
+                stated += 1
+            }
+        }
+        #expect(stated >= 5, "the document states the sizes of its vectors")
     }
 }

@@ -54,8 +54,8 @@ struct PeerServicePartsTests {
         let verdict = relays.tick(Self.t0 + .milliseconds(600))
         #expect(verdict.sends.isEmpty && verdict.failed.map(\.senderAddress) == [Self.a])
         _ = relays.start(relay, now: Self.t0)
-        #expect(relays.acknowledged(by: "y", id: 9)?.key == key)
-        #expect(relays.acknowledged(by: "y", id: 9) == nil)
+        #expect(relays.acknowledged(by: "y", id: 9, now: Self.t0).relay?.key == key)
+        #expect(relays.acknowledged(by: "y", id: 9, now: Self.t0).relay == nil)
         let stale = relays.tick(Self.t0 + .seconds(1))
         #expect(stale.sends.isEmpty && stale.failed.isEmpty, "an answered relay's queued send is skipped")
         #expect(relays.nextDeadline == nil)
@@ -63,7 +63,7 @@ struct PeerServicePartsTests {
 
     @Test("the peer-service limit: a burst, then the rate, per client")
     func peerServiceLimiter() {
-        var limiter = PeerServiceLimiter(perSecond: 10, burst: 5)
+        var limiter = TokenBuckets(perSecond: 10, burst: 5)
         #expect((0..<5).allSatisfy { _ in limiter.admit("x", now: Self.t0) })
         #expect(!limiter.admit("x", now: Self.t0) && limiter.admit("y", now: Self.t0))
         #expect(limiter.admit("x", now: Self.t0 + .milliseconds(100)) && !limiter.admit("x", now: Self.t0 + .milliseconds(100)))
@@ -93,7 +93,7 @@ struct PeerServicePartsTests {
         #expect(usage.refusal(of: message, limits: MailboxLimits(perRecipient: .max, bytesPerSender: 60)) == nil)
         #expect(usage.refusal(of: message, limits: MailboxLimits(perRecipient: .max, totalBytes: 59)) == .overQuota)
         usage.remove(message)
-        #expect(usage.totalBytes == 0 && usage.bytesBySender.isEmpty)
+        #expect(usage.totalBytes == 0 && usage.bytesByShare.isEmpty)
     }
 
     @Test("a router: port-preserving, filtered per remote and per port, bindings time out, symmetric maps per destination")
@@ -116,15 +116,15 @@ struct PeerServicePartsTests {
     func newNickLimiter() {
         var limiter = NewNickLimiter(perMinute: 30)
         var first = 0
-        for _ in 0..<40 where limiter.admit("h", now: Self.t0) { first += 1 }
+        for _ in 0..<40 where limiter.admit(Address(host: "h", port: 1), now: Self.t0) { first += 1 }
         #expect(first == 30)
-        let late = limiter.admit("h", now: Self.t0 + .seconds(59))
-        let next = limiter.admit("h", now: Self.t0 + .seconds(60))
+        let late = limiter.admit(Address(host: "h", port: 1), now: Self.t0 + .seconds(59))
+        let next = limiter.admit(Address(host: "h", port: 1), now: Self.t0 + .seconds(60))
         #expect(!late && next)
-        for index in 0..<25_000 { _ = limiter.admit("host-\(index)", now: Self.t0 + .seconds(61)) }
+        for index in 0..<25_000 { _ = limiter.admit(Address(host: "host-\(index)", port: 1), now: Self.t0 + .seconds(61)) }
         // h's window (1 used at 60 s) survived the sweeps: 29 more, then no.
         var admitted = 0
-        for _ in 0..<40 where limiter.admit("h", now: Self.t0 + .seconds(62)) { admitted += 1 }
+        for _ in 0..<40 where limiter.admit(Address(host: "h", port: 1), now: Self.t0 + .seconds(62)) { admitted += 1 }
         #expect(admitted == 29)
     }
 

@@ -1,5 +1,6 @@
 import ChatKitCore
 import ChatKitCrypto
+import ChatKitTesting
 import Testing
 
 /// The server machine on its own: datagrams in, effects out, one test per liveness rule.
@@ -9,70 +10,7 @@ struct ServerMachineRulesTests {
     static let y = Address(host: "10.0.0.2", port: 6062)
     static let newcomer = Address(host: "10.0.0.9", port: 7000)
 
-    struct Harness {
-        var machine: ServerMachine
-        var now = Instant.zero
-        /// The wall clock the machine is told, in microseconds since 1970.
-        var wallClock: Int64 = 0
-
-        init(_ configure: (inout ServerConfig) -> Void = { _ in }) {
-            var config = ServerConfig()
-            config.random = .seeded(5)
-            configure(&config)
-            machine = ServerMachine(config: config)
-        }
-
-        /// Handles one datagram; returns the packets sent, with their destinations.
-        mutating func receive(_ message: Message, id: UInt64, from source: Address) -> [(Packet, Address)] {
-            let bytes = (try? Packet(id: id, message: message).encoded()) ?? []
-            return sent(machine.handle(.datagram(Datagram(bytes: bytes, source: source)), at: now, wallClockMicroseconds: wallClock))
-        }
-
-        /// Moves time on by `duration`, ticking at every deadline on the way; returns the packets sent.
-        mutating func advance(by duration: Duration) -> [(Packet, Address)] {
-            let end = now + duration
-            var packets: [(Packet, Address)] = []
-            while let deadline = machine.nextDeadline, deadline <= end {
-                now = max(now, deadline)
-                packets += sent(machine.handle(.tick, at: now, wallClockMicroseconds: wallClock))
-            }
-            now = end
-            return packets
-        }
-
-        private func sent(_ effects: [ServerEffect]) -> [(Packet, Address)] {
-            effects.compactMap {
-                guard case .send(let bytes, let destination) = $0, let packet = try? Packet(decoding: bytes) else { return nil }
-                return (packet, destination)
-            }
-        }
-
-        /// One key per nick: a second process of the same user has the same key.
-        var keys: [String: IdentityKey] = [:]
-
-        /// A registration request for `nick` from `address`, with the challenge answered; the replies to the
-        /// signed request.
-        mutating func asks(for nick: String, id: UInt64, from address: Address) -> [(Packet, Address)] {
-            let key = keys[nick] ?? (try? IdentityKey.generate())
-            keys[nick] = key
-            guard let key else { return [] }
-            let first = receive(.register(nick: nick, token: 0, proof: IdentityProof(publicKey: key.publicKey)), id: id, from: address)
-            guard case .registerReply(.challenge, _, let cookie)? = first.first?.0.message else { return first }
-            return receive(.register(nick: nick, token: 0, proof: .signed(cookie: cookie, nick: nick, key: key)), id: id, from: address)
-        }
-
-        /// Registers `nick` at `address` and acknowledges its table; returns its token.
-        mutating func register(_ nick: String, at address: Address, id: UInt64) -> UInt64 {
-            let replies = asks(for: nick, id: id, from: address)
-            guard case .registerReply(_, let token, _)? = replies.first?.0.message else { return 0 }
-            for (packet, _) in advance(by: .zero) {
-                if case .tableDelta(let delta) = packet.message, delta.token == token {
-                    _ = receive(.tableAck(token: token, version: delta.to), id: 99, from: address)
-                }
-            }
-            return token
-        }
-    }
+    typealias Harness = ServerHarness
 
     @Test("a table change not acknowledged is resent after 500 ms, then 1 s, then 2 s, and no more once acknowledged")
     func resendsWithBackoff() {

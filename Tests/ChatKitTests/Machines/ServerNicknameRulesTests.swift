@@ -50,6 +50,31 @@ struct ServerNicknameRulesTests {
         for good in ["Zoë", "名前", "ｘ", "a-b_c.d"] { #expect(Nickname.isValidCanonical(good), "\(good)") }
     }
 
+    /// Nicknames that render as `x` (or `xy`) with a mark that hides on its letter, or a selector.
+    static let markedLookalikes = [
+        "x\u{0301}", "x\u{0310}", "x\u{0323}", "x\u{0346}", "x\u{0331}", "x\u{0338}", "\u{0445}\u{0301}", "\u{FF58}\u{0301}",
+        "x\u{20DD}", "x\u{20E3}", "x\u{FE0F}", "x\u{FE00}", "x\u{E0100}", "x\u{034F}", "x\u{0301}\u{0301}", "x\u{0301}y",
+    ]
+
+    @Test("combining marks and selectors that leave a letter looking the same are refused, on the client and the server")
+    func hiddenMarksAreRefused() {
+        for bad in Self.markedLookalikes {
+            #expect(!Nickname.isValidCanonical(bad), "\(bad.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(throws: Nickname.Problem.self) { try Nickname.normalized(bad) }
+        }
+        var server = Harness()
+        _ = server.register("x", at: ServerMachineRulesTests.x, id: 1)
+        for (index, lookalike) in Self.markedLookalikes.enumerated() {
+            let outcome = Self.outcome(server.asks(for: lookalike, id: 10 + UInt64(index), from: ServerMachineRulesTests.y))
+            #expect(outcome == .invalidNick, "\(lookalike.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        #expect(server.machine.tableByNick.keys.sorted() == ["x"])
+        // Accented letters in their precomposed form, and scripts that combine marks as a rule, stay.
+        for good in ["e\u{0301}", "Zoë", "ẋ", "\u{05E9}\u{05C1}", "\u{0915}\u{093F}", "\u{0628}\u{064E}"] {
+            #expect(Nickname.isValidCanonical((try? Nickname.normalized(good)) ?? ""), "\(good)")
+        }
+    }
+
     @Test("a nickname unused for the nick lifetime expires with its key and row; another key may then take it")
     func unusedNicksExpire() {
         var server = Harness { $0.nickLifetime = .seconds(180 * 86_400) }

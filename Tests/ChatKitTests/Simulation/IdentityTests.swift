@@ -116,7 +116,8 @@ struct IdentityTests {
         config.senderByteQuota = 400
         sim.startServer(config: config)
         for (index, nick) in ["flooder", "a", "b", "c", "friend"].enumerated() {
-            sim.startClient(nick, host: "127.0.0.1", port: UInt16(6061 + index))
+            // The friend writes from another network: the flooder's network has used up its quota too.
+            sim.startClient(nick, host: nick == "friend" ? "127.0.0.2" : "127.0.0.1", port: UInt16(6061 + index))
             sim.run(for: .milliseconds(100))
         }
         for nick in ["a", "b", "c"] { sim.type(nick, "dereg") }
