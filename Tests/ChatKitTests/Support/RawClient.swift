@@ -8,15 +8,40 @@ final class RawClient: Sendable {
     let server: Address
     let received = Inbox<Packet>()
 
-    /// A raw client of `server`; `key` is its user's key (a fresh one unless given).
-    init(server: Address, key: IdentityKey? = try? IdentityKey.generate()) throws {
+    /// Every datagram received, as (bytes, from whom).
+    let datagrams = Inbox<(bytes: Int, source: Address)>()
+
+    /// A raw client of `server` on `host` (a loopback address); `key` is its user's key (a fresh one
+    /// unless given). With `acksTables`, it acknowledges every table delta, as an honest client does.
+    init(server: Address, host: String = "127.0.0.1", key: IdentityKey? = try? IdentityKey.generate(), acksTables: Bool = false) throws {
         self.server = server
         self.key = key
-        transport = try UDPTransport(port: 0, host: "127.0.0.1")
+        let transport = try UDPTransport(port: 0, host: host)
+        self.transport = transport
         let received = self.received
+        let datagrams = self.datagrams
         transport.startReceiving { datagram in
-            if let packet = try? Packet(decoding: datagram.bytes) { received.append(packet) }
+            datagrams.append((datagram.bytes.count, datagram.source))
+            guard let packet = try? Packet(decoding: datagram.bytes) else { return }
+            received.append(packet)
+            if acksTables, case .tableDelta(let delta) = packet.message,
+                let ack = try? Packet(id: 0, message: .tableAck(token: delta.token, version: delta.to)).encoded()
+            {
+                transport.send(ack, to: server)
+            }
         }
+    }
+
+    /// The bytes received so far.
+    var bytesReceived: Int { datagrams.all.reduce(0) { $0 + $1.bytes } }
+
+    /// Sends `packet` once and returns its size in bytes.
+    @discardableResult
+    func sendCounted(_ packet: Packet) -> Int {
+        guard let bytes = try? packet.encoded() else { return 0 }
+        transport.send(bytes, to: server)
+        sent.append(bytes.count)
+        return bytes.count
     }
 
     deinit {
@@ -24,8 +49,14 @@ final class RawClient: Sendable {
     }
 
     func send(_ packet: Packet) {
-        if let bytes = try? packet.encoded() { transport.send(bytes, to: server) }
+        sendCounted(packet)
     }
+
+    /// The sizes of every datagram sent so far.
+    let sent = Inbox<Int>()
+
+    /// The bytes sent so far.
+    var bytesSent: Int { sent.all.reduce(0, +) }
 
     /// Sends `packet` until a reply with its id arrives (every 200 ms, for up to 5 s).
     func request(_ packet: Packet) -> Packet? {
@@ -41,14 +72,15 @@ final class RawClient: Sendable {
     /// The raw client's identity key.
     let key: IdentityKey?
 
-    /// Registers `nick`, answering the server's challenge, and returns the session token.
-    func register(_ nick: String, id: UInt64) -> UInt64? {
+    /// Registers `nick` (with host `candidates`), answering the server's challenge, and returns the
+    /// session token.
+    func register(_ nick: String, id: UInt64, candidates: [Address] = []) -> UInt64? {
         guard let key else { return nil }
         var cookie: [UInt8] = []
         for _ in 0..<3 {
             let proof = IdentityProof.signed(cookie: cookie, nick: nick, key: key)
             guard case .registerReply(let outcome, let token, let challenge)? = request(
-                Packet(id: id, message: .register(nick: nick, token: 0, proof: proof)))?.message
+                Packet(id: id, message: .register(nick: nick, token: 0, proof: proof, candidates: candidates)))?.message
             else { return nil }
             if outcome == .challenge {
                 cookie = challenge
