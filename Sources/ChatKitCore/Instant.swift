@@ -36,4 +36,9 @@ extension Duration {
         if overflow { return seconds < 0 ? .min : .max }
         return scaled &+ attoseconds / 1_000_000_000
     }
+
+    /// The duration in seconds, as a floating-point number.
+    public var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
 }

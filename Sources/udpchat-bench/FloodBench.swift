@@ -1,5 +1,6 @@
 import ChatKitCore
 import ChatKitCrypto
+import ChatKitTesting
 import Foundation
 import Glibc
 
@@ -19,7 +20,34 @@ enum FloodBench {
         report.add("log lines for 10,000 forged deregistrations", "\(forgedDeregistrationLogLines())", "refusals are logged ≤ 20 a minute")
         let stored = bytesOneNickStores()
         report.add("bytes one nickname can make the server store", "\(formatted(Double(stored))) bytes",
-            "--sender-kib 4096; one address can register 30 nicknames a minute, and the store holds 1 GiB in all (--store-mib)")
+            "--sender-kib 4096; one source network can register 30 nicknames a minute, and the store holds 1 GiB in all (--store-mib)")
+        abuse(into: &report)
+    }
+
+    /// What a registered attacker can make the server or a peer send toward someone who did not ask, one
+    /// row per mechanism (`AbuseTrials`, the machines the tests check), and what its floods cost others.
+    static func abuse(into report: inout Report) {
+        let punches = AbuseTrials.punches()
+        let relays = AbuseTrials.relaysToSilentRecipient()
+        let churn = AbuseTrials.reRegistrations()
+        let rows: [(AbuseTrials.Amplification, String)] = [
+            (punches.orders, "300 padded punch requests toward an honest peer, 10 ms apart"),
+            (punches.punches, "what that peer punches toward a socket the attacker named 5 times among its candidates"),
+            (relays.relays, "300 \"no ACK\" saves for a registered recipient gone silent, 10 ms apart; \(relays.answered) of 300 answered"),
+            (relays.probes, "the probes those saves set off toward the same recipient"),
+            (churn.pushes, "300 re-registrations, 100 ms apart, alternating candidates: the most one of 20 holders got"),
+            (churn.toAttacker, "the same re-registrations: challenges, replies and tables back to the churner itself (it asked)"),
+        ]
+        for (amplification, note) in rows {
+            report.add(
+                "amplification: \(amplification.mechanism)", "\(formatted(amplification.ratio, digits: 3))×",
+                "\(formatted(Double(amplification.targetBytes))) bytes out for \(formatted(Double(amplification.attackerBytes))) in; " + note)
+        }
+        report.add("log lines for 5,000 saves to an online recipient", "\(AbuseTrials.logLines())", "every cause ≤ 20 a minute, one limiter")
+        let flood = AbuseTrials.mailboxFlood()
+        report.add(
+            "an honest sender's messages during a one-network mailbox flood", "\(flood.honestStored) of 20 stored",
+            "4 nicks × 300 saves from one network stored \(flood.flooded) (its share of 1,000); a contact on the flood's network: \(flood.contactStored) of 20")
     }
 
     private static let victim = Address(host: "192.0.2.7", port: 4444)

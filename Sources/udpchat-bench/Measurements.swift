@@ -16,13 +16,6 @@ struct Samples {
     }
 }
 
-extension Duration {
-    /// The duration in seconds, as a floating-point number.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
-
 /// One row of the benchmark's table.
 struct ResultRow {
     var measurement: String

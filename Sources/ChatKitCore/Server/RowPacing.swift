@@ -15,8 +15,7 @@ struct RowPacing {
     private var due = KeyedDeadlineQueue<String>()
 
     init(burst: Int, interval: Duration) {
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        buckets = TokenBuckets(perSecond: seconds > 0 ? 1 / seconds : 1e9, burst: burst)
+        buckets = TokenBuckets(perSecond: 1 / max(interval.seconds, 1e-9), burst: burst)
     }
 
     /// The earliest waiting change, if any (it may be stale).

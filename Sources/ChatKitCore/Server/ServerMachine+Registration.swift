@@ -53,6 +53,12 @@ extension ServerMachine {
                 return probeForTakeover(record, id, from: source)
             }
         }
+        // Each registration of a known nick sends it the whole table again: a burst of 3, then one a
+        // second, so churn cannot make the server send more than it is sent. Later ones hear "checking"
+        // and retry, as for a probe.
+        if sessions[nick] != nil, !registrations.admit(nick, now: now) {
+            return reply(id, .registerReply(.checking, token: 0), to: source)
+        }
         grant(id, nick: nick, key: proof.publicKey, candidates: usableCandidates(candidates, from: source), to: source)
     }
 

@@ -24,6 +24,8 @@ public struct ServerMachine: Sendable {
     var peerServices: TokenBuckets
     /// How often each nick's row may change, so churn cannot make the server push without bound.
     var rowPacing: RowPacing
+    /// How often a known nick may register again (each registration is sent the whole table).
+    var registrations: TokenBuckets
     /// At most one punch order per (asker, peer) per `config.punchOrderInterval`.
     var punchOrders: PairPacing
     /// Whom each client has written to, so their messages to it are never crowded out by a flood.
@@ -62,6 +64,7 @@ public struct ServerMachine: Sendable {
         self.relays = ServerRelays(attempts: config.relayAttempts, interval: config.relayInterval)
         self.peerServices = TokenBuckets(perSecond: Double(config.peerServicesPerSecond), burst: config.peerServicesBurst)
         self.rowPacing = RowPacing(burst: config.rowPushBurst, interval: config.rowPushInterval)
+        self.registrations = TokenBuckets(perSecond: 1 / max(config.rowPushInterval.seconds, 1e-9), burst: config.rowPushBurst)
         self.punchOrders = PairPacing(interval: config.punchOrderInterval)
         self.courier = StoredMessageCourier(retryInterval: config.deliveryRetryInterval, attempts: config.deliveryAttempts)
     }

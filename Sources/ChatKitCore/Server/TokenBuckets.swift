@@ -34,7 +34,6 @@ struct TokenBuckets {
 
     private func refilled(_ nick: String, now: Instant) -> (tokens: Double, at: Instant) {
         guard let bucket = buckets[nick] else { return (burst, now) }
-        let elapsed = Double((now - bucket.at).components.seconds) + Double((now - bucket.at).components.attoseconds) / 1e18
-        return (min(burst, bucket.tokens + elapsed * perSecond), now)
+        return (min(burst, bucket.tokens + (now - bucket.at).seconds * perSecond), now)
     }
 }

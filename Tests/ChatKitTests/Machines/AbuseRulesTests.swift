@@ -29,8 +29,9 @@ struct AbuseRulesTests {
 
     @Test("re-registration churn: holders get at most one push a second, never more than the churner sent")
     func reRegistrationChurn() {
-        let (pushes, _) = AbuseTrials.reRegistrations()
+        let (pushes, toChurner) = AbuseTrials.reRegistrations()
         #expect(pushes.ratio <= 1, "\(pushes)")
+        #expect(toChurner.ratio <= 1, "tables back to the churner are paced too: \(toChurner)")
     }
 
     @Test("a re-registration that changes nothing pushes nothing; a changed row waits its turn and goes out once")
