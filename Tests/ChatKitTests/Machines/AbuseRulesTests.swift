@@ -43,11 +43,12 @@ struct AbuseRulesTests {
         _ = server.advance(by: .seconds(5))
         let again = server.asks(for: "a", id: 3, from: Self.attacker) + server.advance(by: .seconds(2))
         #expect(!again.contains { $0.1 == holder }, "nothing changed, nothing pushed")
-        var pushes = 0
+        // Versions pushed (a resend of one, while the harness holds the holder's ack back, is not a new push).
+        var pushed = Set<UInt64>()
         func heldBy(_ replies: [(Packet, Address)]) {
             for (packet, destination) in replies where destination == holder {
                 guard case .tableDelta(let delta) = packet.message else { continue }
-                pushes += 1
+                pushed.insert(delta.to)
                 heldBy(server.receive(.tableAck(token: delta.token, version: delta.to), id: 0, from: holder))
             }
         }
@@ -55,8 +56,11 @@ struct AbuseRulesTests {
             let candidates = [Address(host: "10.0.0.\(5 + index % 2)", port: 1)]
             heldBy(server.asks(for: "a", id: UInt64(10 + index), from: Self.attacker, candidates: candidates) + server.advance(by: .milliseconds(100)))
         }
+        heldBy(server.advance(by: .seconds(1)))
+        // The last registration came too soon and heard "checking"; its retry gets it, as a client's would.
+        heldBy(server.asks(for: "a", id: 19, from: Self.attacker, candidates: [Address(host: "10.0.0.6", port: 1)]))
         heldBy(server.advance(by: .seconds(3)))
-        #expect(pushes <= 4, "a burst of 3, then one a second: \(pushes)")
+        #expect(pushed.count <= 5, "a burst of 3, then one a second: \(pushed.count)")
         #expect(server.machine.tableByNick["a"]?.candidates == [Address(host: "10.0.0.6", port: 1)], "the last change wins")
     }
 
