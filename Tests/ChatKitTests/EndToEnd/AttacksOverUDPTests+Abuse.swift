@@ -19,6 +19,26 @@ extension AttacksOverUDPTests {
         #expect(server.waitForExit() == 0)
     }
 
+    /// x and an attacker a, both raw clients registered at `address` that acknowledge their tables; a's token.
+    static func registeredPair(at address: Address) throws -> (x: RawClient, attacker: RawClient, token: UInt64) {
+        let x = try RawClient(server: address, acksTables: true)
+        _ = try #require(x.register("x", id: 1))
+        let attacker = try RawClient(server: address, acksTables: true)
+        let token = try #require(attacker.register("a", id: 2))
+        return (x, attacker, token)
+    }
+
+    /// 300 punch requests from `attacker` toward x, 10 ms apart, padded for `candidates`; the bytes sent.
+    static func punchFlood(from attacker: RawClient, token: UInt64, candidates: [Address]) -> Int {
+        let padding = Message.punchRequestPadding(asker: "a", peer: "x", candidates: candidates)
+        let before = attacker.bytesSent
+        for index in 0..<300 {
+            attacker.send(Packet(id: UInt64(100 + index), message: .punchRequest(token: token, peer: "x", nonce: UInt64(index + 1), padding: padding)))
+            usleep(10_000)
+        }
+        return attacker.bytesSent - before
+    }
+
     @Test("punch reflection: 300 punch requests naming a silent socket five times make x punch it less than the attacker sent")
     func punchReflection() throws {
         let folder = try TemporaryFolder()
@@ -28,13 +48,7 @@ extension AttacksOverUDPTests {
         #expect(x.waitFor(line: ">>> [Welcome, You are registered.]"))
         let attacker = try RawClient(server: address)
         let token = try #require(attacker.register("a", id: 1, candidates: Array(repeating: victim.transport.localAddress, count: 5)))
-        let padding = Message.punchRequestPadding(asker: "a", peer: "x", candidates: [victim.transport.localAddress])
-        let before = attacker.bytesSent
-        for index in 0..<300 {
-            attacker.send(Packet(id: UInt64(100 + index), message: .punchRequest(token: token, peer: "x", nonce: UInt64(index + 1), padding: padding)))
-            usleep(10_000)
-        }
-        let sent = attacker.bytesSent - before
+        let sent = Self.punchFlood(from: attacker, token: token, candidates: [victim.transport.localAddress])
         victim.datagrams.wait(timeout: .seconds(1)) { _ in false }  // what is still on its way
         #expect(victim.bytesReceived > 0, "x still punches toward the asker's candidates")
         #expect(victim.bytesReceived <= sent, "\(victim.bytesReceived) bytes to a socket that never asked, for \(sent) sent")
@@ -46,19 +60,12 @@ extension AttacksOverUDPTests {
     func punchOrders() throws {
         let folder = try TemporaryFolder()
         let (server, address) = try Self.startServer(in: folder)
-        let x = try RawClient(server: address, acksTables: true)
-        _ = try #require(x.register("x", id: 1))
-        let attacker = try RawClient(server: address, acksTables: true)
-        let token = try #require(attacker.register("a", id: 2))
-        let padding = Message.punchRequestPadding(asker: "a", peer: "x", candidates: [])
-        let before = (attacker.bytesSent, x.bytesReceived)
-        for index in 0..<300 {
-            attacker.send(Packet(id: UInt64(100 + index), message: .punchRequest(token: token, peer: "x", nonce: UInt64(index + 1), padding: padding)))
-            usleep(10_000)
-        }
+        let (x, attacker, token) = try Self.registeredPair(at: address)
+        let before = x.bytesReceived
+        let sent = Self.punchFlood(from: attacker, token: token, candidates: [])
         x.datagrams.wait(timeout: .seconds(1)) { _ in false }
         let orders = x.received.all.filter { if case .punchOrder = $0.message { true } else { false } }.count
-        let (sent, received) = (attacker.bytesSent - before.0, x.bytesReceived - before.1)
+        let received = x.bytesReceived - before
         #expect(orders >= 1 && orders <= 5, "one order a second: \(orders)")
         #expect(received <= sent, "\(received) bytes to x for \(sent) sent")
         Self.stop(server)
@@ -68,10 +75,7 @@ extension AttacksOverUDPTests {
     func relaysToSilentRecipient() throws {
         let folder = try TemporaryFolder()
         let (server, address) = try Self.startServer(in: folder)
-        let x = try RawClient(server: address, acksTables: true)
-        _ = try #require(x.register("x", id: 1))
-        let attacker = try RawClient(server: address, acksTables: true)
-        let token = try #require(attacker.register("a", id: 2))
+        let (x, attacker, token) = try Self.registeredPair(at: address)
         let before = (attacker.bytesSent, x.bytesReceived)
         let save = { (index: Int) in
             Packet(id: UInt64(100 + index), message: .save(SaveRequest(token: token, recipient: "x", reason: .noAck, text: "are you there?")))
@@ -121,10 +125,7 @@ extension AttacksOverUDPTests {
     func logFlood() throws {
         let folder = try TemporaryFolder()
         let (server, address) = try Self.startServer(in: folder)
-        let x = try RawClient(server: address, acksTables: true)
-        _ = try #require(x.register("x", id: 1))
-        let attacker = try RawClient(server: address, acksTables: true)
-        let token = try #require(attacker.register("a", id: 2))
+        let (_, attacker, token) = try Self.registeredPair(at: address)
         for index in 0..<5_000 {
             attacker.send(Packet(id: UInt64(100 + index), message: .save(SaveRequest(token: token, recipient: "x", reason: .recipientOffline, text: "flood"))))
             if index % 100 == 0 { usleep(20_000) }
