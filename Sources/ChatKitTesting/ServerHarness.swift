@@ -76,18 +76,21 @@ public struct ServerHarness {
         return packets
     }
 
-    /// A registration request for `nick` from `address` (with `candidates`), with the challenge
-    /// answered; the replies to the signed request.
-    public mutating func asks(for nick: String, id: UInt64, from address: Address, candidates: [Address] = []) -> [(Packet, Address)] {
+    /// A registration request for `nick` from `address` (with `candidates`, and the `restarted` flag),
+    /// with the challenge answered; the replies to the signed request.
+    public mutating func asks(
+        for nick: String, id: UInt64, from address: Address, candidates: [Address] = [], restarted: Bool = false
+    ) -> [(Packet, Address)] {
         let key = keys[nick] ?? (try? IdentityKey.generate())
         keys[nick] = key
         guard let key else { return [] }
         let first = receive(
-            .register(nick: nick, token: 0, proof: IdentityProof(publicKey: key.publicKey), candidates: candidates), id: id, from: address)
+            .register(nick: nick, token: 0, proof: IdentityProof(publicKey: key.publicKey), candidates: candidates, restarted: restarted),
+            id: id, from: address)
         guard case .registerReply(.challenge, _, let cookie)? = first.first?.0.message else { return first }
         return receive(
-            .register(nick: nick, token: 0, proof: .signed(cookie: cookie, nick: nick, key: key), candidates: candidates), id: id,
-            from: address)
+            .register(nick: nick, token: 0, proof: .signed(cookie: cookie, nick: nick, key: key), candidates: candidates, restarted: restarted),
+            id: id, from: address)
     }
 
     /// Registers `nick` at `address` and acknowledges its table; returns its token (0 if refused).

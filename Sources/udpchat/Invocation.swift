@@ -115,6 +115,13 @@ enum Invocation: Equatable {
     /// `~/.local/share/udpchat`.
     static var userDataDirectory: String { xdgDirectory("XDG_DATA_HOME", else: ".local/share") }
 
+    /// Where a client keeps its lock while it runs: `$XDG_RUNTIME_DIR/udpchat`, else the user data folder's
+    /// `run`.
+    static var runtimeDirectory: String {
+        if let base = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"], base.hasPrefix("/") { return base + "/udpchat" }
+        return userDataDirectory + "/run"
+    }
+
     /// Where the server keeps its data unless told: `$XDG_STATE_HOME/udpchat`, else
     /// `~/.local/state/udpchat`, so it does not depend on the directory the server was started in.
     static var defaultDataDirectory: String { xdgDirectory("XDG_STATE_HOME", else: ".local/state") }

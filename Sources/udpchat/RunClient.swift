@@ -23,6 +23,21 @@ func runClient(_ options: ClientOptions) -> Int32 {
         print("\(options.nick) at \(server): \(config.identity?.fingerprint ?? "no key") (\(keyPath))")
         return 0
     }
+    // One process per (server, nick) on this host: while it runs it holds this lock. A new process that
+    // finds it free knows the last one is gone, so the server may hand it the nick at once.
+    let lock: ProcessLock
+    do {
+        guard let key = config.identity,
+            let path = ProcessLock.clientPath(in: Invocation.runtimeDirectory, server: server, nick: options.nick, fingerprint: key.fingerprint)
+        else {
+            return fail("no lock file can be named for \(options.nick)")
+        }
+        guard let held = try ProcessLock.acquire(path) else { return fail("\(options.nick) is already running here") }
+        lock = held
+    } catch {
+        return fail("\(error)")
+    }
+    config.restarted = true
     let transport: UDPTransport
     do {
         transport = try UDPTransport(port: options.clientPort)
@@ -50,5 +65,6 @@ func runClient(_ options: ClientOptions) -> Int32 {
     console.flush()
     terminal?.close()
     transport.close()
+    withExtendedLifetime(lock) {}
     return status
 }

@@ -8,8 +8,14 @@ import TransportUDP
 func runServer(_ options: ServerOptions) -> Int32 {
     let store: FileStore
     let transport: UDPTransport
+    let folderLock: ProcessLock
     do {
         store = try FileStore(directory: options.dataDirectory)
+        // One server per data folder: two would hand one mailbox to two different people.
+        guard let lock = try ProcessLock.acquire(options.dataDirectory + "/.lock") else {
+            return fail("another server is using \(options.dataDirectory); stop it, or give this one its own folder with --data-dir")
+        }
+        folderLock = lock
         transport = try UDPTransport(port: options.port)
     } catch {
         return fail("\(error)")
@@ -50,5 +56,6 @@ func runServer(_ options: ServerOptions) -> Int32 {
     log.show(driver.summary)
     console.show("[exiting]")
     console.flush()
+    withExtendedLifetime(folderLock) {}
     return status
 }

@@ -47,6 +47,10 @@ public struct ClientConfig: Sendable {
     /// The client's Ed25519 identity for this server and nick; nil draws one from `random` (for
     /// simulations: `udpchat` keeps a key per server and nick in the user's data folder).
     public var identity: IdentityKey?
+    /// Whether no other process of this user, for this server and nick, runs on this host (`udpchat`
+    /// holds a lock to know): a session of the nick held from this host is then a dead one, and the
+    /// server hands it over at once instead of probing it for 4 s.
+    public var restarted = false
     /// Messages kept from the last run (the outbox), sent again once registered.
     public var keptMessages: [PendingMessage] = []
 

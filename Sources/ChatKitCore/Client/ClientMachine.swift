@@ -194,7 +194,8 @@ public struct ClientMachine: Sendable {
 
     private func requestMessage(for purpose: Purpose) -> Message {
         switch purpose {
-        case .register: .register(nick: config.nick, token: token, proof: identityProof, candidates: config.hostCandidates)
+        case .register:
+            .register(nick: config.nick, token: token, proof: identityProof, candidates: config.hostCandidates, restarted: config.restarted)
         case .deregister: .deregister(nick: config.nick, token: token)
         case .save(let chat, let reason):
             .save(SaveRequest(token: token, recipient: chat.recipient, reason: reason, text: chat.text))

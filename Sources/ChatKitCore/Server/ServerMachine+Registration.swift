@@ -3,7 +3,8 @@ import ChatKitCrypto
 /// Registration and deregistration: who gets a nickname, and when it is given up.
 extension ServerMachine {
     mutating func register(
-        _ id: UInt64, nick: String, token: UInt64, proof: IdentityProof, candidates: [Address] = [], from source: Address
+        _ id: UInt64, nick: String, token: UInt64, proof: IdentityProof, candidates: [Address] = [], restarted: Bool = false,
+        from source: Address
     ) {
         guard Nickname.isValidCanonical(nick) else {
             log(.refusedInvalidNick(from: source))
@@ -49,7 +50,10 @@ extension ServerMachine {
                 return scheduleFlush()
             }
             let holderIsAsking = token != 0 && token == record.token
-            if record.address != source, !holderIsAsking {
+            // The same user's new process on the same host, whose lock was free: the old session is dead,
+            // and the nick (its key proven above) changes hands at once, with no probes.
+            let restartedHere = restarted && record.address.host == source.host
+            if record.address != source, !holderIsAsking, !restartedHere {
                 return probeForTakeover(record, id, from: source)
             }
         }

@@ -128,8 +128,8 @@ public struct ServerMachine: Sendable {
         let source = datagram.source
         let id = packet.id
         switch packet.message {
-        case .register(let nick, let token, let proof, let candidates):
-            register(id, nick: nick, token: token, proof: proof, candidates: candidates, from: source)
+        case .register(let nick, let token, let proof, let candidates, let restarted):
+            register(id, nick: nick, token: token, proof: proof, candidates: candidates, restarted: restarted, from: source)
         case .deregister(let nick, let token): deregister(id, nick: nick, token: token, from: source)
         case .save(let request): save(id, request, from: source)
         case .offlineAck(let token): storedMessagesAcknowledged(id, token: token, from: source)

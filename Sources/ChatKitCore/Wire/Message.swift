@@ -22,8 +22,10 @@ public struct Packet: Equatable, Sendable {
 public enum Message: Equatable, Sendable {
     /// Client → server: register `nick` at the datagram's source address. `token` is the session token of
     /// an earlier registration in this process, or 0; `proof` shows the client holds the nick's key;
-    /// `candidates` are the client's own (host) addresses, for peers behind the same router.
-    case register(nick: String, token: UInt64, proof: IdentityProof = IdentityProof(), candidates: [Address] = [])
+    /// `candidates` are the client's own (host) addresses, for peers behind the same router. `restarted`:
+    /// no other process of this user runs on this host (its lock was free), so a session of the nick
+    /// held from this host's address is a dead one, and the server hands the nick over at once.
+    case register(nick: String, token: UInt64, proof: IdentityProof = IdentityProof(), candidates: [Address] = [], restarted: Bool = false)
     /// Server → client: the answer to `register`, with the session token to use from now on; with
     /// outcome `challenge`, the cookie to sign and send back.
     case registerReply(RegisterOutcome, token: UInt64, cookie: [UInt8] = [])

@@ -33,13 +33,14 @@ extension Packet {
 extension Message {
     fileprivate func encodeBody(into writer: inout ByteWriter) {
         switch self {
-        case .register(let nick, let token, let proof, let candidates):
+        case .register(let nick, let token, let proof, let candidates, let restarted):
             writer.string(nick)
             writer.u64(token)
             writer.shortBytes(proof.publicKey)
             writer.shortBytes(proof.cookie)
             writer.shortBytes(proof.signature)
             Address.encodeList(candidates, into: &writer)
+            writer.bool(restarted)
         case .registerReply(let outcome, let token, let cookie):
             writer.u8(outcome.rawValue)
             writer.u64(token)
@@ -135,7 +136,8 @@ extension Message {
             let proof = IdentityProof(
                 publicKey: try reader.shortBytes("public key"), cookie: try reader.shortBytes("cookie"),
                 signature: try reader.shortBytes("signature"))
-            return .register(nick: nick, token: token, proof: proof, candidates: try Address.decodeList(from: &reader))
+            let candidates = try Address.decodeList(from: &reader)
+            return .register(nick: nick, token: token, proof: proof, candidates: candidates, restarted: try reader.bool("restarted"))
         case .registerReply:
             let outcome = try reader.code("outcome", as: RegisterOutcome.self)
             return .registerReply(outcome, token: try reader.u64("token"), cookie: try reader.shortBytes("cookie"))

@@ -31,7 +31,8 @@ struct ProtocolVectorTests {
         "save": Packet(id: 0x2B, message: .save(SaveRequest(token: token, recipient: "y", reason: .recipientOffline, text: "offline?"))),
         "save-reply": Packet(id: 0x2B, message: .saveReply(.saved, peer: nil)),
         "register-candidates": Packet(
-            id: 1, message: .register(nick: "x", token: 0, proof: IdentityProof(publicKey: rfc8032.publicKey), candidates: [Address(host: "192.168.1.5", port: 6061)])),
+            id: 1, message: .register(nick: "x", token: 0, proof: IdentityProof(publicKey: rfc8032.publicKey), candidates: [Address(host: "192.168.1.5", port: 6061)],
+                restarted: true)),
         "punch-request": Packet(id: 0x50, message: .punchRequest(token: token, peer: "y", nonce: 0x1122_3344_5566_7788, padding: 3)),
         "punch-order": Packet(
             id: 0x50, message: .punchOrder(token: token, peer: "x", nonce: 0x1122_3344_5566_7788, candidates: [Address(host: "203.0.113.5", port: 40_001), Address(host: "192.168.1.5", port: 6061)])),
