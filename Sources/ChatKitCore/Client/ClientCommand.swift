@@ -30,6 +30,15 @@ public enum ClientCommand: Equatable, Sendable {
         "quit                    leave (also /quit, exit)",
     ]
 
+    /// Every command by name, from `usage` (so the hint cannot leave one out), with its IRC-style aliases:
+    /// `send <nick> <message>, reg, dereg, who, key, help, quit (also /msg, /who, /help, /quit)`.
+    public static let hint: String = {
+        let names = usage.enumerated().map { index, line in
+            index == 0 ? String(line.prefix { $0 != " " }) + " <nick> <message>" : String(line.prefix { $0 != " " })
+        }
+        return names.joined(separator: ", ") + " (also /msg, /who, /help, /quit)"
+    }()
+
     /// Parses one typed line. The message text of `send` is kept as typed after the nickname.
     public init(parsing line: String) {
         // Scalars rather than characters: the same whitespace rules, without grapheme breaking.
@@ -69,7 +78,7 @@ public enum ClientCommand: Equatable, Sendable {
         case "quit", "exit":
             self = .quit
         default:
-            self = .invalid("Unknown command \(verb). Commands: send <nick> <message>, reg, dereg, who, help, quit")
+            self = .invalid("Unknown command \(verb). Commands: \(Self.hint)")
         }
     }
 }

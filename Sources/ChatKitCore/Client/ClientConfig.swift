@@ -36,6 +36,9 @@ public struct ClientConfig: Sendable {
     /// with `[Server not responding]`. Requests are retried until then, so loss alone does not end a
     /// session: at 30% loss each way, 16 tries all fail about once in 10⁵.
     public var serverSilenceLimit: Duration = .seconds(8)
+    /// How long a request waits on a silent server before a terminal user is told, naming the address
+    /// tried (so a newcomer knows to check that the server runs there).
+    public var serverSilenceNotice: Duration = .seconds(2)
     /// The most rows `who` lists from a large directory before it asks for a narrower prefix.
     public var whoListingLimit = 200
     /// The user's time zone, for showing when stored messages were saved.

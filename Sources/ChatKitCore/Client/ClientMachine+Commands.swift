@@ -46,7 +46,9 @@ extension ClientMachine {
     /// each peer chatted with marked "direct" or "via server".
     mutating func showRows(_ rows: [TableEntry]) {
         let nickWidth = rows.map(\.nick.count).max() ?? 0
-        let addressWidth = rows.map { "\($0.address)".count }.max() ?? 0
+        // A nick the server knows only from an earlier run (by its key) has no address yet.
+        let address = { (entry: TableEntry) in entry.address.host.isEmpty ? "-" : "\(entry.address)" }
+        let addressWidth = rows.map { address($0).count }.max() ?? 0
         for entry in rows {
             let own = entry.nick == config.nick
             let online = own ? phase != .offline && entry.online : entry.online
@@ -55,7 +57,7 @@ extension ClientMachine {
             // How chats reach the peer, once one has: directly, or through the server's relay.
             if online, !own, let path = paths.describe(entry.nick) { status += ", " + path }
             let columns = [
-                padded(entry.nick, to: nickWidth), padded("\(entry.address)", to: addressWidth),
+                padded(entry.nick, to: nickWidth), padded(address(entry), to: addressWidth),
                 own ? padded(status, to: 7) + "  (you)" : status,
             ]
             show(.info(columns.joined(separator: "  ")))

@@ -78,7 +78,8 @@ public struct ClientMachine: Sendable {
         self.inbox = ChatInbox(remembered: config.rememberedMessages)
         let seed = random.bytes(32)
         self.identity = config.identity ?? (try? IdentityKey(privateKey: seed))
-        self.requests = ServerRequests(interval: config.serverRetryInterval, silenceLimit: config.serverSilenceLimit)
+        self.requests = ServerRequests(
+            interval: config.serverRetryInterval, silenceLimit: config.serverSilenceLimit, silenceNotice: config.serverSilenceNotice)
         self.watch = ServerWatch(interval: config.keepaliveInterval)
         self.paths = PeerPaths(
             refreshInterval: config.pathRefreshInterval, activeFor: config.pathActiveFor, relayFor: config.relayPathLifetime)
@@ -222,7 +223,8 @@ public struct ClientMachine: Sendable {
         } else if keepalive.send {
             watch.stop()
         }
-        let (retry, gaveUp) = requests.due(now)
+        let (retry, gaveUp, tellSilence) = requests.due(now)
+        if tellSilence { show(.noAnswerYet(from: config.server)) }
         if gaveUp {
             show(.serverNotResponding)
             keepUntaken()

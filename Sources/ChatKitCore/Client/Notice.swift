@@ -45,6 +45,8 @@ public enum Notice: Equatable, Sendable {
     case serverQuiet
     /// Terminal only: the server answers again.
     case serverBack
+    /// Terminal only: a request has waited a while and the server at this address said nothing yet.
+    case noAnswerYet(from: Address)
     /// Kept from the last run, when the server could not take them: now sent again.
     case resendingOutbox(count: Int)
 
@@ -74,6 +76,7 @@ public enum Notice: Equatable, Sendable {
             (joined.map { "\(TerminalSafe.text($0)) joined" } + left.map { "\(TerminalSafe.text($0)) left" }).joined(separator: "; ")
         case .serverQuiet: "[The server is not answering; still trying.]"
         case .serverBack: "[The server answers again.]"
+        case .noAnswerYet(let server): "[No answer yet from the server at \(TerminalSafe.text("\(server)")); is it running there? Still trying.]"
         case .resendingOutbox(let count):
             "[Sending \(count) message\(count == 1 ? "" : "s") kept from last time, when the server did not answer.]"
         }
@@ -83,7 +86,7 @@ public enum Notice: Equatable, Sendable {
     /// it out.
     public var isTerminalOnly: Bool {
         switch self {
-        case .connecting, .presence, .serverQuiet, .serverBack: true
+        case .connecting, .presence, .serverQuiet, .serverBack, .noAnswerYet: true
         default: false
         }
     }

@@ -13,13 +13,17 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
 
     let interval: Duration
     let silenceLimit: Duration
+    /// How long a request waits on a silent server before the user is told (once per silence).
+    let silenceNotice: Duration
     private(set) var requests: [UInt64: Request] = [:]
     private var retries = DeadlineQueue()
     private var lastHeard: Instant?
+    private var toldOfSilence = false
 
-    init(interval: Duration, silenceLimit: Duration) {
+    init(interval: Duration, silenceLimit: Duration, silenceNotice: Duration = .seconds(2)) {
         self.interval = interval
         self.silenceLimit = silenceLimit
+        self.silenceNotice = silenceNotice
     }
 
     var isEmpty: Bool { requests.isEmpty }
@@ -50,6 +54,7 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
     /// The server said something: it is alive.
     mutating func heardFromServer(at now: Instant) {
         lastHeard = now
+        toldOfSilence = false
     }
 
     /// The request is answered; returns what it was for.
@@ -62,15 +67,21 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
         requests = [:]
     }
 
-    /// The requests to send again now, or `gaveUp` when the server has been silent for `silenceLimit`.
-    mutating func due(_ now: Instant) -> (retry: [UInt64], gaveUp: Bool) {
+    /// The requests to send again now, or `gaveUp` when the server has been silent for `silenceLimit`;
+    /// `tellSilence` once per silence, when a request has waited `silenceNotice` with no word from it.
+    mutating func due(_ now: Instant) -> (retry: [UInt64], gaveUp: Bool, tellSilence: Bool) {
         var retry: [UInt64] = []
+        var tell = false
         for (deadline, id) in retries.popDue(now) {
             guard let request = requests[id], request.nextTry == deadline else { continue }
             let silentSince = max(lastHeard ?? request.startedAt, request.startedAt)
-            if now - silentSince >= silenceLimit { return (retry, true) }
+            if now - silentSince >= silenceLimit { return (retry, true, false) }
+            if now - silentSince >= silenceNotice, !toldOfSilence {
+                toldOfSilence = true
+                tell = true
+            }
             retry.append(id)
         }
-        return (retry, false)
+        return (retry, false, tell)
     }
 }

@@ -107,8 +107,9 @@ extension ServerMachine {
     }
 
     mutating func deregister(_ id: UInt64, nick: String, token: UInt64, from source: Address) {
-        guard let record = sessions[nick] else {
-            // Unknown here (the server restarted, say): it is offline already, which is what was asked.
+        guard let record = sessions[nick], record.online else {
+            // Unknown or offline here (the server restarted, say): it is offline already, which is what
+            // was asked, and nothing changes.
             return reply(id, .deregisterReply(.deregistered), to: source)
         }
         guard sessions.nick(of: token) == nick, record.address == source else {

@@ -69,9 +69,15 @@ public struct ServerMachine: Sendable {
         self.courier = StoredMessageCourier(retryInterval: config.deliveryRetryInterval, attempts: config.deliveryAttempts)
     }
 
-    /// Restores the keys pinned by an earlier run (the driver reads them from the store at start).
+    /// Restores the keys pinned by an earlier run (the driver reads them from the store at start). Each
+    /// pinned nick is known again, offline, with no address yet: a message for it is stored, not refused
+    /// as for a stranger, and clients see it in the table.
     public mutating func restorePins(_ keys: [String: PinnedKey]) {
         pins.restore(keys)
+        for nick in keys.keys.sorted() where sessions[nick] == nil {
+            sessions.restoreOffline(nick, now: now)
+            directory.set(nick, address: SessionTable.noAddress, online: false)
+        }
     }
 
     /// The client table, sorted by nickname.

@@ -42,6 +42,16 @@ struct SessionTable {
         return record
     }
 
+    /// Where a nick known only from an earlier run (its pinned key) is: nowhere yet.
+    static let noAddress = Address(host: "", port: 0)
+
+    /// Knows `nick` again, offline and with no address, as an earlier run left it (its key was pinned).
+    mutating func restoreOffline(_ nick: String, now: Instant) {
+        records[nick] = ClientRecord(
+            nick: nick, address: Self.noAddress, online: false, token: 0, registrationID: 0, registrationOutcome: .reRegistered,
+            lastSeen: now)
+    }
+
     /// `nick` was heard from now.
     mutating func seen(_ nick: String, at now: Instant) {
         records[nick]?.lastSeen = now

@@ -48,16 +48,19 @@ struct ClientPartsTests {
         #expect(requests.nextDeadline == .zero + .milliseconds(500))
         var now = Instant.zero
         var tries = 0
+        var told: [Instant] = []
         while true {
             now = now + .milliseconds(500)
-            let (retry, gaveUp) = requests.due(now)
+            let (retry, gaveUp, tellSilence) = requests.due(now)
             if gaveUp { break }
+            if tellSilence { told.append(now) }
             tries += retry.count
             retry.forEach { requests.scheduleRetry($0, now: now) }
             if now == .zero + .seconds(4) { requests.heardFromServer(at: now) }
         }
         #expect(now == .zero + .seconds(12), "silent from 4 s on, given up at 12 s")
         #expect(tries == 23)
+        #expect(told == [.zero + .seconds(2), .zero + .seconds(6)], "told 2 s into each silence, once")
         let purpose = requests.finish(7)
         #expect(purpose == "save" && requests.isEmpty)
     }

@@ -21,7 +21,7 @@ struct ClientBehaviourTests {
             ">>> [You can only deregister yourself: dereg x]",
             ">>> [You can only register as yourself: reg x]",
             ">>> [You are already registered.]",
-            ">>> [Unknown command frobnicate. Commands: send <nick> <message>, reg, dereg, who, help, quit]",
+            ">>> [Unknown command frobnicate. Commands: send <nick> <message>, reg, dereg, who, key, help, quit (also /msg, /who, /help, /quit)]",
             ">>> [Usage: dereg [your nick]]",
         ])
         #expect(sim["y"].lines.count == 2)
@@ -262,7 +262,7 @@ struct ClientBehaviourTests {
         let y = sim2.startClient("y", host: "127.0.0.1", port: 6062)
         sim2.run(for: .milliseconds(200))
         #expect(y.lines.count == 4)
-        #expect(y.lines[0] == ">>> [Welcome, You are registered.]")
+        #expect(y.lines[0] == ">>> [Welcome back, you are re-registered.]", "the restarted server knows y by its pinned key")
         #expect(y.lines[2] == ">>> [You have messages.]")
         #expect(y.lines[3].hasSuffix("> kept on disk"))
         #expect(try reopened.messages(for: "y").isEmpty)

@@ -59,7 +59,8 @@ struct IdentityTests {
         let thief = Self.impostor(reopened, "x")
         reopened.run(for: .seconds(1))
         #expect(thief.exitStatus == 1)
-        #expect(reopened.server?.tableByNick["x"] == nil, "nothing was granted")
+        #expect(reopened.server?.tableByNick["x"]?.online == false, "nothing was granted: x is known, offline")
+        #expect(reopened.server?.tableByNick["x"]?.address == Address(host: "", port: 0))
     }
 
     @Test("amplification: a forged registration gets a challenge no bigger than itself, and nothing more")

@@ -9,7 +9,7 @@ struct RecoveryTests {
         let sim = OriginalSessionTests.registered(["x", "y", "z"])
         sim.crashServer()
         sim.startServer()
-        #expect(sim.server?.tableEntries.isEmpty == true)
+        #expect(sim.server?.tableEntries.allSatisfy { !$0.online } == true, "known by their pinned keys, offline")
         sim.run(for: .seconds(11))
         #expect(sim.server?.tableEntries.map(\.nick) == ["x", "y", "z"])
         #expect(sim.server?.tableEntries.allSatisfy(\.online) == true)
@@ -19,18 +19,35 @@ struct RecoveryTests {
         #expect(!sim["x"].lines.contains { $0.contains("Welcome") && $0 != ">>> [Welcome, You are registered.]" }, "quietly")
     }
 
-    @Test("a message handed over while the server restarted is saved once the client has registered again")
+    @Test("a message handed over while the server restarted is saved: the new server knows its recipient by its pinned key")
     func saveAcrossRestart() throws {
         let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("y", "dereg y")
         sim.crashServer()
         sim.startServer()
-        sim["y"].crash()  // y is unknown to the new server, but its nick is known to x's table
+        sim["y"].crash()  // y is offline on the new server, which knows it by its pinned key
         let store = sim.store
         sim.type("x", "send y written while you were out", settle: .seconds(1))
-        // The new server does not know y at all, so this cannot be saved: a clear line, not silence.
-        #expect(sim["x"].lines.last == ">>> [The server does not know <y>; message not saved.]")
-        #expect(try store.messages(for: "y").isEmpty)
+        // Nothing typed is lost: the restarted server stores it for y.
+        #expect(sim["x"].lines.last == ">>> [Messages received by the server and saved.]")
+        #expect(try store.messages(for: "y").map(\.text) == ["written while you were out"])
+    }
+
+    @Test("a message kept in the outbox for an offline nick is saved after a server restart, not dropped as unknown")
+    func outboxAcrossRestart() throws {
+        let sim = OriginalSessionTests.registered(["x", "y"])
+        sim.type("y", "dereg y")
+        sim["x"].crash()
+        sim.crashServer()
+        sim.startServer()
+        // x gave up while the server was down and kept its message; it starts again with it.
+        let x = sim.startClient("x", host: "127.0.0.1", port: 6061) {
+            $0.keptMessages = [PendingMessage(id: 77, recipient: "y", text: "typed while the server was down")]
+        }
+        sim.run(for: .seconds(2))
+        #expect(x.lines.contains(">>> [Sending 1 message kept from last time, when the server did not answer.]"))
+        #expect(x.lines.last == ">>> [Messages received by the server and saved.]", "\(x.lines)")
+        #expect(try sim.store.messages(for: "y").map(\.text) == ["typed while the server was down"])
     }
 
     @Test("a message saved in the same batch as its recipient's return is delivered, not left in storage")
