@@ -65,7 +65,38 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
     /// The kind of event, as its case name (`registered`, `dropped`, …): the log admits at most 20 lines
     /// a minute of each, since a remote party can cause any of them at will.
     public var cause: String {
-        Mirror(reflecting: self).children.first?.label ?? description
+        switch self {
+        case .registered: "registered"
+        case .deregistered: "deregistered"
+        case .refusedInvalidNick: "refusedInvalidNick"
+        case .refusedDeregistration: "refusedDeregistration"
+        case .refusedWhileProbing: "refusedWhileProbing"
+        case .refusedLiveHolder: "refusedLiveHolder"
+        case .probingHolder: "probingHolder"
+        case .probingAfterNoAck: "probingAfterNoAck"
+        case .holderSilent: "holderSilent"
+        case .silentClient: "silentClient"
+        case .switchedToOnDemand: "switchedToOnDemand"
+        case .recipientOnline: "recipientOnline"
+        case .saved: "saved"
+        case .mailboxFull: "mailboxFull"
+        case .overQuota: "overQuota"
+        case .refusedLookalike: "refusedLookalike"
+        case .nickExpired: "nickExpired"
+        case .saveFailed: "saveFailed"
+        case .loadFailed: "loadFailed"
+        case .removeFailed: "removeFailed"
+        case .expired: "expired"
+        case .delivering: "delivering"
+        case .delivered: "delivered"
+        case .deliveryStalled: "deliveryStalled"
+        case .dropped: "dropped"
+        case .encodingFailed: "encodingFailed"
+        case .pinFailed: "pinFailed"
+        case .refusedNewNick: "refusedNewNick"
+        case .refusedKey: "refusedKey"
+        case .heldBack: "heldBack"
+        }
     }
 
     /// How much the event matters: `info` for what a person running the server cares about, `debug`

@@ -161,3 +161,16 @@ struct AbuseRulesTests {
     }
 }
 
+
+extension AbuseRulesTests {
+    @Test("each log event's cause is its case name, as the held-back line says it")
+    func logCauses() {
+        let events: [ServerLogEvent] = [
+            .registered(nick: "x", at: Self.x, returning: false), .recipientOnline(recipient: "x", sender: "a"),
+            .dropped(reason: "r", total: 1), .heldBack(count: 3, cause: "saved"),
+        ]
+        for event in events {
+            #expect(event.cause == Mirror(reflecting: event).children.first?.label, "\(event)")
+        }
+    }
+}
