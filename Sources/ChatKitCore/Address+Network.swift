@@ -5,7 +5,7 @@ extension Address {
     /// IPv6 address (`2001:db8:1:2::/64`). IPv4-mapped IPv6 counts as its IPv4 address; other names as
     /// themselves.
     public var sourceNetwork: String {
-        guard host.contains(":") else { return host }
+        guard isIPv6Text else { return host }
         guard let groups = Self.ipv6Groups(host) else { return host.lowercased() }
         if groups[0..<5].allSatisfy({ $0 == 0 }), groups[5] == 0xFFFF {
             return "\(groups[6] >> 8).\(groups[6] & 0xFF).\(groups[7] >> 8).\(groups[7] & 0xFF)"
@@ -15,10 +15,12 @@ extension Address {
 
     /// True for 127.0.0.0/8, ::1 and IPv4-mapped loopback.
     public var isLoopback: Bool {
-        let network = sourceNetwork
-        if network.hasPrefix("127.") { return true }
-        return host.contains(":") && Self.ipv6Groups(host) == [0, 0, 0, 0, 0, 0, 0, 1]
+        guard isIPv6Text else { return host.hasPrefix("127.") }
+        return sourceNetwork.hasPrefix("127.") || Self.ipv6Groups(host) == [0, 0, 0, 0, 0, 0, 0, 1]
     }
+
+    /// Whether the host is written as IPv6 (it has a colon); a byte scan, on every save's path.
+    private var isIPv6Text: Bool { host.utf8.contains(UInt8(ascii: ":")) }
 
     /// The eight 16-bit groups of an IPv6 address in text (with `::`, a zone or a dotted IPv4 tail), or
     /// nil when it is not one.

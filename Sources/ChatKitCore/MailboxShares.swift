@@ -2,7 +2,7 @@
 /// network's (`StoredMessage.shareKeys`). Stores keep one per mailbox, so that no sender, and no
 /// network with many nicks, can fill a mailbox alone.
 public struct MailboxShares: Sendable {
-    private var counts: [String: Int] = [:]
+    private var counts: [ShareKey: Int] = [:]
 
     /// No messages counted.
     public init() {}

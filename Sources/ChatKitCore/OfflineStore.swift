@@ -35,10 +35,9 @@ public struct StoredMessage: Hashable, Sendable {
     public var quotaBytes: Int { text.utf8.count + key.sender.utf8.count + 24 }
 
     /// The shares the message counts against: its sender nick's, and its sender network's if it has one.
-    public var shareKeys: [String] {
-        let nick = "nick " + key.sender
-        guard let senderNetwork else { return [nick] }
-        return [nick, "network " + senderNetwork]
+    public var shareKeys: [ShareKey] {
+        guard let senderNetwork else { return [.nick(key.sender)] }
+        return [.nick(key.sender), .network(senderNetwork)]
     }
 
     /// Makes a stored message.
@@ -49,6 +48,15 @@ public struct StoredMessage: Hashable, Sendable {
         self.text = text
         self.senderNetwork = senderNetwork
     }
+}
+
+/// One share of what a store holds, counted against its own limits: a sender nick's, or a sender
+/// source network's.
+public enum ShareKey: Hashable, Sendable {
+    /// Everything one sender nick left.
+    case nick(String)
+    /// Everything left from one source network (`Address.sourceNetwork`).
+    case network(String)
 }
 
 /// Why an offline store could not do what was asked.

@@ -6,7 +6,7 @@ public struct StoreUsage: Sendable {
     /// The bytes stored in all.
     public private(set) var totalBytes = 0
     /// The bytes stored under each share (`StoredMessage.shareKeys`), in all mailboxes together.
-    public private(set) var bytesByShare: [String: Int] = [:]
+    public private(set) var bytesByShare: [ShareKey: Int] = [:]
 
     /// No bytes stored.
     public init() {}

@@ -15,10 +15,10 @@ struct Contacts {
     mutating func wrote(_ writer: String, to peer: String) {
         guard writer != peer else { return }
         clock += 1
-        var peers = written[writer, default: [:]]
-        peers[peer] = clock
-        if peers.count > perClient, let oldest = peers.min(by: { $0.value < $1.value })?.key { peers[oldest] = nil }
-        written[writer] = peers
+        // Changed in place (a copy taken out of the dictionary would be copied whole on every write).
+        written[writer, default: [:]][peer] = clock
+        guard let peers = written[writer], peers.count > perClient, let oldest = peers.min(by: { $0.value < $1.value })?.key else { return }
+        written[writer]?[oldest] = nil
     }
 
     /// Whether `recipient` has written to `sender`.
