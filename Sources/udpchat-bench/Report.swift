@@ -95,6 +95,18 @@ struct Report {
               registrations, and after 10,000 new nicks from one source in 20 s (a page is the resolution).
               Log lines: 10,000 deregistrations of a live nick with wrong tokens in 20 s. Bytes stored: how
               much text of 1,000-byte messages one sender gets stored under the default limits.
+            - **Abuse figures** (`ChatKitTesting.AbuseTrials`, the machines the tests check, with no network):
+              a registered attacker drives one mechanism at a time, and every byte sent toward the target is
+              counted against every byte the attacker sent. Punch orders: 300 punch requests toward an honest
+              client, 10 ms apart, padded as little as still gets an order through; punches: what that client,
+              a real `ClientMachine`, then sends to a socket the attacker named five times among its host
+              candidates. Relays and probes: 300 "no ACK" saves, 10 ms apart, for a registered client that
+              answers nothing, over the next 10 s. Table pushes: 300 re-registrations, 100 ms apart, each with
+              its own cookie round trip and alternating candidates; the most bytes any of 20 acknowledging
+              holders got (and, apart, what went back to the churner itself, which asked). Log lines: 5,000
+              saves to an online recipient in 2 s, lines of any cause over 20 s. Mailbox flood: four nicks on
+              one network send 300 saves each to an offline recipient, then a sender on another network and a
+              sender on the flood's network whom the recipient wrote to first send 20 each.
             - **Simulation**: 100 clients and the server on the loopback network with the virtual clock,
               chatting for a simulated minute (every first chat between two of them punches, and active
               paths are kept open).
