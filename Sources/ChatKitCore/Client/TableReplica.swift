@@ -21,7 +21,8 @@ struct TableReplica {
     private(set) var version: UInt64 = 0
     private(set) var mode: TableMode = .whole
     private var unannounced = false
-    /// The first table of a session is announced without saying who joined: that would be everyone.
+    /// The first table the client ever holds is announced without saying who joined: that would be
+    /// everyone. A later session's first table says who joined or left since the rows held before.
     private var firstOfSession = true
     private var joined: Set<String> = []
     private var left: Set<String> = []
@@ -35,11 +36,12 @@ struct TableReplica {
     subscript(nick: String) -> TableEntry? { rows[nick] }
 
     /// Starts a new session, which numbers its versions afresh; its first table is always announced,
-    /// as the original program announces the table at every registration.
+    /// as the original program announces the table at every registration. Presence is told against the
+    /// rows held before (after a server restart, say: who is gone and who came), unless there were none.
     mutating func reset() {
         version = 0
         unannounced = true
-        firstOfSession = true
+        firstOfSession = rows.isEmpty
         fromEarlierSession = Set(rows.keys)
     }
 

@@ -50,6 +50,20 @@ struct RecoveryTests {
         #expect(try sim.store.messages(for: "y").map(\.text) == ["typed while the server was down"])
     }
 
+    @Test("presence stays true across a server restart: a peer that crashed meanwhile is told gone once, then back once")
+    func presenceAcrossRestart() {
+        let sim = OriginalSessionTests.registered(["x", "y"])
+        sim["x"].crash()
+        sim.crashServer()
+        sim.startServer()
+        sim.run(for: .seconds(11))  // y finds the new server with its keepalive and registers again
+        let presence = { sim["y"].console.notices.compactMap { if case .presence(let joined, let left) = $0 { (joined, left) } else { nil } } }
+        #expect(presence().map(\.1) == [["x"]], "x, whom the new server knows only by its key, is gone: told once")
+        sim.startClient("x", host: "127.0.0.1", port: 6071)
+        sim.run(for: .seconds(1))
+        #expect(presence().map(\.0) == [[], ["x"]], "and back once: \(presence())")
+    }
+
     @Test("a message saved in the same batch as its recipient's return is delivered, not left in storage")
     func saveAndReturnTogether() {
         // Found by the chaos simulation: the server loaded y's mailbox before the batch's durable write.
