@@ -70,7 +70,7 @@ t send-keys -t chat:x -l "${long:0:500}"
 t send-keys -t chat:y "send x while the long line is typed" Enter
 t send-keys -t chat:x -l "${long:500}"
 sleep 0.5
-check "the message arrived above the long line" wait_for x "y: while the long line is typed"
+check "the message arrived above the long line" wait_for x "y: while the long line"
 check "exactly one copy of the long line is on screen" test "$(screen x | grep -c '^>>> send y QQQQ')" = 1
 check "the long line is the last thing on screen, whole" bash -c "tmux -L $socket capture-pane -p -J -t chat:x | sed -e 's/[[:space:]]*\$//' | grep -v '^\$' | tail -n 1 | grep -qx '>>> $long'"
 check "the cursor is after its last character" test "$(t display -p -t chat:x '#{cursor_x}')" = $(( (4 + ${#long}) % 40 ))

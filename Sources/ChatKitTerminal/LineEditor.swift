@@ -152,7 +152,7 @@ public struct LineEditor: Sendable {
     }
 
     /// The characters of `text` that take columns: escape sequences (colors) take none.
-    private static func visible(_ text: String) -> [Character] {
+    static func visible(_ text: String) -> [Character] {
         var result: [Character] = []
         var inEscape = false
         for character in text {

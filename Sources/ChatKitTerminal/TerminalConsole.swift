@@ -90,9 +90,11 @@ public final class TerminalConsole: Console, @unchecked Sendable {
         return (parts.tm_hour < 10 ? "0" : "") + "\(parts.tm_hour):" + (parts.tm_min < 10 ? "0" : "") + "\(parts.tm_min)"
     }
 
-    /// Prints `line` above the input (all its rows), then draws the input again.
+    /// Prints `line` above the input (all its rows), wrapped at word boundaries for the terminal's width,
+    /// then draws the input again.
     private func above(_ line: String) {
-        pending += editor.erase() + line + "\r\n" + editor.render(prompt: prompt)
+        let rows = WordWrap.rows(line, columns: editor.columns).joined(separator: "\r\n")
+        pending += editor.erase() + rows + "\r\n" + editor.render(prompt: prompt)
     }
 
     public func nicknamesChanged(_ nicknames: [String]) {
