@@ -87,6 +87,12 @@ check "the long line is sent whole" wait_for y "x: QQQQQQQQQQ"
 t send-keys -t chat:x C-l
 sleep 0.2
 check "Ctrl-L clears the screen and leaves the prompt at the top" test "$(screen x | head -n 1)" = ">>>"
+history_prompts() { t capture-pane -p -S - -E -1 -t chat:x | grep -c '^>>> s' || true; }
+before=$(history_prompts)
+t send-keys -t chat:x "s" "e" "n" "d"
+sleep 0.3
+check "typing after Ctrl-L leaves no copies of the input line in the scrollback" test "$(history_prompts)" = "$before"
+t send-keys -t chat:x C-u
 t send-keys -t chat:x "send y one two" C-w "three" Enter
 check "Ctrl-W deletes the word before the cursor" wait_for y "x: one three"
 t send-keys -t chat:x "se" Tab "y" Tab "completed" Enter

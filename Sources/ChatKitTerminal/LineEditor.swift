@@ -46,6 +46,9 @@ public struct LineEditor: Sendable {
     private var utf8: [UInt8] = []
     /// The terminal's width in columns; lines wrap at it.
     public private(set) var columns = 80
+    /// How many rows the last drawing took, and whether it began at the top of a cleared screen.
+    private var drawnRows = 1
+    private var drawnAtTop = false
     /// The row of the cursor in the last drawing, counted from the drawing's first row, so the next
     /// drawing (or an erase) starts from the right place.
     private var cursorRow = 0
@@ -104,14 +107,25 @@ public struct LineEditor: Sendable {
         if endRow > layout.cursor.row { output += "\u{1B}[\(endRow - layout.cursor.row)A" }
         output += "\r" + (layout.cursor.column > 0 ? "\u{1B}[\(layout.cursor.column)C" : "")
         cursorRow = layout.cursor.row
+        drawnRows = endRow + 1
         return output
     }
 
     /// The terminal output that removes the last drawing (all its rows) and leaves the cursor where it
-    /// began, so lines printed now appear above the input, which is then drawn again.
+    /// began, so lines printed now appear above the input, which is then drawn again. At the top of a
+    /// cleared screen it erases row by row: erasing everything below the top-left corner counts as
+    /// clearing the screen, and tmux would keep a copy of the input in its scrollback at every key.
     public mutating func erase() -> String {
         defer { cursorRow = 0 }
-        return (cursorRow > 0 ? "\u{1B}[\(cursorRow)A" : "") + "\r\u{1B}[J"
+        let up = cursorRow > 0 ? "\u{1B}[\(cursorRow)A" : ""
+        guard drawnAtTop else { return up + "\r\u{1B}[J" }
+        let below = max(0, drawnRows - 1)
+        return up + "\r\u{1B}[K" + String(repeating: "\u{1B}[B\u{1B}[K", count: below) + (below > 0 ? "\u{1B}[\(below)A" : "")
+    }
+
+    /// A line was printed where the drawing began: the drawing is no longer at the top of the screen.
+    public mutating func printedAbove() {
+        drawnAtTop = false
     }
 
     /// The terminal is now `columns` wide (it was resized); the next drawing wraps at the new width.
@@ -121,9 +135,10 @@ public struct LineEditor: Sendable {
         cursorRow = Self.layout(prompt: prompt, line: line, cursor: cursor, columns: columns).cursor.row
     }
 
-    /// The screen was cleared (Ctrl-L): the next drawing starts on the cursor's row.
+    /// The screen was cleared (Ctrl-L): the next drawing starts on the cursor's row, the screen's top.
     public mutating func screenCleared() {
         cursorRow = 0
+        drawnAtTop = true
     }
 
     /// Where the cursor and the end of the drawing fall when `prompt` and `line` wrap at `columns`: rows

@@ -94,7 +94,9 @@ public final class TerminalConsole: Console, @unchecked Sendable {
     /// then draws the input again.
     private func above(_ line: String) {
         let rows = WordWrap.rows(line, columns: editor.columns).joined(separator: "\r\n")
-        pending += editor.erase() + rows + "\r\n" + editor.render(prompt: prompt)
+        pending += editor.erase() + rows + "\r\n"
+        editor.printedAbove()
+        pending += editor.render(prompt: prompt)
     }
 
     public func nicknamesChanged(_ nicknames: [String]) {
@@ -134,7 +136,9 @@ public final class TerminalConsole: Console, @unchecked Sendable {
         switch action {
         case .submit(let line)?:
             // The submitted line stays on screen, as in the original program's transcripts.
-            pending += editor.erase() + prompt + line + "\r\n" + editor.render(prompt: prompt)
+            pending += editor.erase() + prompt + line + "\r\n"
+            editor.printedAbove()
+            pending += editor.render(prompt: prompt)
         case .redraw?:
             pending += editor.render(prompt: prompt)
         case .bell?:

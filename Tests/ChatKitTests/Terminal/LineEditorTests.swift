@@ -35,6 +35,18 @@ struct LineEditorTests {
         #expect(editor.cursor == 12)
     }
 
+    @Test("after Ctrl-L the input is erased row by row, never with an erase-below from the top-left corner")
+    func eraseAtTopAfterClear() {
+        var editor = LineEditor()
+        editor.screenCleared()
+        _ = editor.render(prompt: ">>> ")
+        let atTop = editor.erase()
+        #expect(!atTop.contains("\u{1B}[J") && atTop.contains("\u{1B}[K"), "tmux keeps a copy of a screen cleared from the top")
+        editor.printedAbove()
+        _ = editor.render(prompt: ">>> ")
+        #expect(editor.erase().hasSuffix("\r\u{1B}[J"), "below a printed line, one erase-below clears the drawing")
+    }
+
     @Test("Ctrl-U clears to the start, Ctrl-K to the end")
     func killing() {
         var editor = LineEditor()
