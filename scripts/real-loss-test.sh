@@ -87,13 +87,13 @@ for run in $(seq 1 "$runs"); do
     wait_for "$work/out-z-6063" "[Welcome back, you are re-registered.]" || fail "z did not re-register"
     wait_for "$work/out-z-6063" "> stored for z $run" || fail "z did not get its stored message"
 
-    # A second process under x's nickname, while x is up and answering.
+    # A second process under x's nickname, while x is up and answering: on this host x's lock refuses it at once.
     mkfifo "$work/in-x-6071"
     ip netns exec "$ns" "$bin" -c x 127.0.0.1 6000 6071 <"$work/in-x-6071" >"$work/out-x-6071" 2>&1 &
     impostor=$!
     pids+=($impostor)
     exec 8>"$work/in-x-6071"
-    wait_for "$work/out-x-6071" "already in use" 15 || fail "a second x was not refused"
+    wait_for "$work/out-x-6071" "already" 15 || fail "a second x was not refused (here at once: x is already running here; from elsewhere after the probes: already in use)"
     grep -qF "[Welcome" "$work/out-x-6071" && fail "a second x took the nickname from the live holder"
     exec 8>&-
     echo "send x still yours $run" >&6

@@ -14,4 +14,7 @@ struct ClientRecord {
     var lastSeen: Instant
     /// The client deregistered this session: a late copy of its registration must not revive it.
     var deregistered = false
+    /// This session's measured round trip (table pushes and relays answered at the first try), from
+    /// which relays to it are timed.
+    var roundTrip = RoundTripEstimator()
 }

@@ -61,8 +61,12 @@ public struct ServerConfig: Sendable {
     /// How many times a relayed chat goes to its recipient, `relayInterval` apart, before the server
     /// stores it instead (the recipient seems gone; it is then probed).
     public var relayAttempts = 5
-    /// The pause between sends of a relayed chat.
+    /// The longest pause between sends of a relayed chat, and the pause before the recipient's round
+    /// trip is known. Once it is, the pause is its retransmission timeout (RFC 6298), at least
+    /// `relayMinInterval`.
     public var relayInterval: Duration = .milliseconds(200)
+    /// The shortest pause between sends of a relayed chat, however fast the recipient's path.
+    public var relayMinInterval: Duration = .milliseconds(50)
     /// How many relayed chats and punch orders one client may ask for per second, on average.
     public var peerServicesPerSecond = 50
     /// How many of them one client may ask for at once, before the per-second rate applies.

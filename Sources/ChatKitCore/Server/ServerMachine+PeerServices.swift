@@ -29,9 +29,12 @@ extension ServerMachine {
         if !relays.isUnderWay(to: recipient.nick, id: key.id) {
             guard peerServices.admit(key.sender, now: now) else { return drop("\(key.sender): relays over the rate") }
         }
+        // Timed from the recipient's measured round trip (RFC 6298), so a vanished recipient's chat is
+        // stored within a few round trips on a fast path, and never sooner than 5 × relayMinInterval.
+        let interval = recipient.roundTrip.timeout(floor: config.relayMinInterval, cap: config.relayInterval, fallback: config.relayInterval)
         let relay = ServerRelays.Relay(
             key: key, recipient: recipient.nick, recipientToken: recipient.token, recipientAddress: recipient.address,
-            senderAddress: source, text: request.text, nextAt: now)
+            senderAddress: source, text: request.text, nextAt: now, interval: interval)
         if let datagram = relays.start(relay, now: now) { send([datagram]) }
     }
 
@@ -41,6 +44,8 @@ extension ServerMachine {
         let (answered, released) = relays.acknowledged(by: nick, id: id, now: now)
         send(released)
         guard let relay = answered else { return }
+        // Answered at the first send: a round trip, measured (a later send's answer is ambiguous).
+        if relay.sent == 1 { sessions.sampleRoundTrip(nick, (now - relay.nextAt) + relay.interval) }
         statistics.chatsRelayed += 1
         reply(id, .saveReply(.relayed, peer: nil), to: relay.senderAddress)
     }

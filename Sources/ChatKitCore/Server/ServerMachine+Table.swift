@@ -37,7 +37,7 @@ extension ServerMachine {
     mutating func tableAcknowledged(_ version: UInt64, by nick: String) {
         guard let record = sessions[nick] else { return }
         let hadTable = publisher.hasConfirmedTable(nick)
-        publisher.acknowledged(version, token: record.token)
+        if let roundTrip = publisher.acknowledged(version, token: record.token, now: now) { sessions.sampleRoundTrip(nick, roundTrip) }
         if !hadTable, publisher.hasConfirmedTable(nick) {
             send(courier.tableArrived(nick, recipient: recipient(record), newID: { random.next() }, now: now))
         }

@@ -61,7 +61,7 @@ public struct ServerMachine: Sendable {
         self.intake = SaveIntake(remembered: config.rememberedSaves)
         self.publisher = TablePublisher(wholeTableLimit: config.wholeTableLimit)
         self.probes = HolderProbes(attempts: config.probeAttempts, interval: config.probeInterval)
-        self.relays = ServerRelays(attempts: config.relayAttempts, interval: config.relayInterval)
+        self.relays = ServerRelays(attempts: config.relayAttempts)
         self.peerServices = TokenBuckets(perSecond: Double(config.peerServicesPerSecond), burst: config.peerServicesBurst)
         self.rowPacing = RowPacing(burst: config.rowPushBurst, interval: config.rowPushInterval)
         self.registrations = TokenBuckets(perSecond: 1 / max(config.rowPushInterval.seconds, 1e-9), burst: config.rowPushBurst)

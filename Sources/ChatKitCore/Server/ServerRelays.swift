@@ -1,7 +1,8 @@
 /// Chats the server relays between clients that cannot reach each other directly (a symmetric NAT, UDP
 /// blocked between them), as TURN (RFC 8656) or Tailscale's DERP do, but only between registered
-/// clients. Each relayed chat goes to the recipient every `interval` until it is acknowledged; after
-/// `attempts` unanswered sends it is given up, and the server stores it instead.
+/// clients. Each relayed chat goes to the recipient every `interval` (the relay's own: the recipient's
+/// measured retransmission timeout, or the default) until it is acknowledged; after `attempts`
+/// unanswered sends it is given up, and the server stores it instead.
 ///
 /// No flood of relays multiplies toward a silent recipient: until a recipient has acknowledged a relay,
 /// only its first relay is sent (and retried), and the rest wait for that answer; once a relay went
@@ -18,6 +19,8 @@ struct ServerRelays {
         var text: String
         var sent = 0
         var nextAt: Instant
+        /// The pause between its sends: the recipient's retransmission timeout, from its round trips.
+        var interval: Duration = .milliseconds(200)
     }
 
     /// Chat ids are random 64-bit numbers, so the recipient and the id name one relay.
@@ -27,7 +30,6 @@ struct ServerRelays {
     }
 
     let attempts: Int
-    let interval: Duration
     private(set) var inFlight: [RelayKey: Relay] = [:]
     /// Each relay's next send in deadline order; entries of relays answered or rescheduled meanwhile are
     /// stale and skipped. Keeps the next deadline O(1) with many relays.
@@ -39,9 +41,8 @@ struct ServerRelays {
     /// For each recipient not yet answering, with a first relay in flight: the relays waiting for its answer.
     private var waiting: [String: [RelayKey]] = [:]
 
-    init(attempts: Int, interval: Duration) {
+    init(attempts: Int) {
         self.attempts = max(1, attempts)
-        self.interval = interval
     }
 
     /// The earliest send queued (it may be stale, and then an early tick finds nothing due).
@@ -125,7 +126,7 @@ struct ServerRelays {
     private mutating func send(_ relayKey: RelayKey, now: Instant) -> OutgoingDatagram? {
         guard var relay = inFlight[relayKey] else { return nil }
         relay.sent += 1
-        relay.nextAt = now + interval
+        relay.nextAt = now + relay.interval
         inFlight[relayKey] = relay
         schedule.schedule(relayKey, at: relay.nextAt)
         let message = Message.relayedChat(token: relay.recipientToken, from: relay.key.sender, text: relay.text)

@@ -52,6 +52,11 @@ struct SessionTable {
             lastSeen: now)
     }
 
+    /// One measured round trip to `nick`'s session.
+    mutating func sampleRoundTrip(_ nick: String, _ sample: Duration) {
+        records[nick]?.roundTrip.add(sample)
+    }
+
     /// `nick` was heard from now.
     mutating func seen(_ nick: String, at now: Instant) {
         records[nick]?.lastSeen = now

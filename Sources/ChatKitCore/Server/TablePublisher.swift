@@ -17,6 +17,8 @@ struct TablePublisher {
         var confirmed: UInt64 = 0
         /// The newest version sent to it.
         var sent: UInt64 = 0
+        /// When `sent` went out, if only once: its acknowledgement then measures a round trip.
+        var sentAt: Instant?
     }
 
     let wholeTableLimit: Int
@@ -90,12 +92,20 @@ struct TablePublisher {
         wholeTableSubscribers = []
     }
 
-    /// `token`'s holder says it holds every row up to `version`.
-    mutating func acknowledged(_ version: UInt64, token: UInt64) {
-        guard let nick = nickByToken[token], var subscriber = subscribers[nick] else { return }
+    /// `token`'s holder says it holds every row up to `version`; returns the round trip it measures, if
+    /// it acknowledges a push sent only once.
+    @discardableResult
+    mutating func acknowledged(_ version: UInt64, token: UInt64, now: Instant) -> Duration? {
+        guard let nick = nickByToken[token], var subscriber = subscribers[nick] else { return nil }
         subscriber.confirmed = max(subscriber.confirmed, min(version, subscriber.sent))
+        var roundTrip: Duration?
+        if let sentAt = subscriber.sentAt, version >= subscriber.sent {
+            roundTrip = now - sentAt
+            subscriber.sentAt = nil
+        }
         subscribers[nick] = subscriber
         if subscriber.confirmed >= subscriber.sent { resends.stop(token) }
+        return roundTrip
     }
 
     /// At the next flush, resends `nick` everything it has not acknowledged, without waiting for the
@@ -127,6 +137,9 @@ struct TablePublisher {
             guard from < directory.latest else { continue }
             datagrams += deltas(for: subscriber, from: from, directory)
             subscribers[nick]?.sent = directory.latest
+            // The version is new, so only this push can be acknowledged with it: it times a round trip. A
+            // resend of a version already sent does not (Karn's rule: which copy was answered is unknown).
+            subscribers[nick]?.sentAt = now
             resends.start(subscriber.token, now: now)
         }
         owedPush = []
@@ -145,6 +158,7 @@ struct TablePublisher {
             }
             datagrams += deltas(for: subscriber, from: subscriber.confirmed, directory)
             subscribers[nick]?.sent = directory.latest
+            subscribers[nick]?.sentAt = nil
         }
         return datagrams
     }

@@ -40,7 +40,7 @@ struct PeerServicePartsTests {
 
     @Test("relays: resent every interval until acknowledged, given up after the attempts, retries only redirect the answer")
     func serverRelays() {
-        var relays = ServerRelays(attempts: 3, interval: .milliseconds(200))
+        var relays = ServerRelays(attempts: 3)
         let key = MessageKey(sender: "x", id: 9)
         let relay = ServerRelays.Relay(
             key: key, recipient: "y", recipientToken: 5, recipientAddress: Self.a, senderAddress: Self.b, text: "hi",

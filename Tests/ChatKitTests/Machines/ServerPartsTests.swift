@@ -31,12 +31,12 @@ struct ServerPartsTests {
         publisher.rowChanged("y")
         let change = publisher.flush(directory, now: .zero)
         #expect(welcome.count == 1 && change.count == 1)
-        publisher.acknowledged(1, token: 11)
+        publisher.acknowledged(1, token: 11, now: .zero)
         let resent = publisher.resendDue(directory, now: .zero + .milliseconds(500))
         let delta = try? Packet(decoding: resent.first?.bytes ?? [])
         guard case .tableDelta(let table)? = delta?.message else { return #expect(Bool(false), "a delta was resent") }
         #expect(table.from == 1 && table.entries.map(\.nick) == ["y"])
-        publisher.acknowledged(2, token: 11)
+        publisher.acknowledged(2, token: 11, now: .zero)
         let after = publisher.resendDue(directory, now: .zero + .seconds(10))
         #expect(after.isEmpty)
     }
