@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The udpchat binary, as a server and three clients, in a network namespace whose loopback drops 20% of
+# The udpchat binary, as a server and three clients, in a network namespace whose loopback drops 20% (or the given percent) of
 # UDP datagrams at random (nftables: meta l4proto udp numgen random mod 100 < 20 drop). It checks
 # registration, chat both ways with each message shown once, the offline store and re-registration, and
 # a live holder keeping its nickname against a second process. Traffic stays inside the namespace.
