@@ -109,7 +109,7 @@ extension AttacksOverUDPTests {
         usleep(200_000)
         let before = (attacker.bytesSent, holders.map(\.bytesReceived), server.printed.count)
         for index in 0..<300 {
-            let candidates = [Address(host: index % 2 == 0 ? "10.0.0.5" : "10.0.0.6", port: 6066)]
+            let candidates = [Address(host: index % 2 == 0 ? "127.0.0.5" : "127.0.0.6", port: 6066)]  // loopback: kept for a loopback client, sent nothing
             _ = attacker.register("a", id: UInt64(100 + index), candidates: candidates)
         }
         usleep(1_500_000)
