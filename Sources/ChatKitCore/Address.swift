@@ -20,3 +20,13 @@ public struct Address: Hashable, Sendable, CustomStringConvertible {
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }
+
+extension Array where Element == Address {
+    /// The addresses in order, each once (a peer's addresses may name one twice: its observed address
+    /// and a candidate, or a candidate repeated).
+    var distinct: [Address] {
+        reduce(into: []) { list, address in
+            if !list.contains(address) { list.append(address) }
+        }
+    }
+}

@@ -117,10 +117,7 @@ enum Invocation: Equatable {
 
     /// Where a client keeps its lock while it runs: `$XDG_RUNTIME_DIR/udpchat`, else the user data folder's
     /// `run`.
-    static var runtimeDirectory: String {
-        if let base = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"], base.hasPrefix("/") { return base + "/udpchat" }
-        return userDataDirectory + "/run"
-    }
+    static var runtimeDirectory: String { xdgBase("XDG_RUNTIME_DIR") ?? userDataDirectory + "/run" }
 
     /// Where the server keeps its data unless told: `$XDG_STATE_HOME/udpchat`, else
     /// `~/.local/state/udpchat`, so it does not depend on the directory the server was started in.
@@ -129,10 +126,15 @@ enum Invocation: Equatable {
     /// `udpchat`'s folder under the XDG base directory `variable` names (an absolute path), else under
     /// `fallback` in the home folder.
     private static func xdgDirectory(_ variable: String, else fallback: String) -> String {
-        let environment = ProcessInfo.processInfo.environment
-        if let base = environment[variable], base.hasPrefix("/") { return base + "/udpchat" }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        if let base = xdgBase(variable) { return base }
+        let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         return home + "/" + fallback + "/udpchat"
+    }
+
+    /// `udpchat`'s folder under the XDG base directory `variable` names, if it names an absolute path.
+    private static func xdgBase(_ variable: String) -> String? {
+        guard let base = ProcessInfo.processInfo.environment[variable], base.hasPrefix("/") else { return nil }
+        return base + "/udpchat"
     }
 
     /// The flags that take a value, and the mode each belongs to.

@@ -12,9 +12,7 @@ extension ClientMachine {
             chat.alternatives = []
         } else {
             let candidates = [paths.direct(to: chat.recipient)].compactMap { $0 } + (replica[chat.recipient]?.candidates ?? [])
-            chat.alternatives = candidates.reduce(into: []) { list, address in
-                if address != chat.peer, !list.contains(address) { list.append(address) }
-            }
+            chat.alternatives = candidates.filter { $0 != chat.peer }.distinct
             askServerForPunch(toward: chat.recipient)
         }
         paths.used(chat.recipient, now: now)
@@ -68,10 +66,7 @@ extension ClientMachine {
     /// The server asks us to punch toward `peer`, which wants to reach us: one punch to each of its
     /// distinct addresses opens our router to its chats, and proves the path to it with its nonce.
     mutating func punchOrdered(toward peer: String, nonce: UInt64, candidates: [Address]) {
-        let distinct = candidates.reduce(into: [Address]()) { list, address in
-            if !list.contains(address) { list.append(address) }
-        }
-        paths.expect(peer, from: distinct)
-        punch(distinct, nonce: nonce)
+        paths.expect(peer, from: candidates.distinct)
+        punch(candidates.distinct, nonce: nonce)
     }
 }

@@ -37,7 +37,7 @@ struct ServerRelays {
     /// Recipients that acknowledged a relay since their last unanswered one: relays go to them at once.
     private var answering: Set<String> = []
     /// Recipients whose last relay went unanswered: chats for them are stored, not relayed, until heard from.
-    private(set) var silent: Set<String> = []
+    private var silent: Set<String> = []
     /// For each recipient not yet answering, with a first relay in flight: the relays waiting for its answer.
     private var waiting: [String: [RelayKey]] = [:]
 
