@@ -27,4 +27,9 @@ public struct RoundTripEstimator: Sendable, Equatable {
         guard let smoothed else { return fallback }
         return min(cap, max(floor, smoothed + variation * 4))
     }
+
+    /// The retransmission timeout, at least `floor`, once there is a sample; nil before.
+    public func measuredTimeout(floor: Duration) -> Duration? {
+        smoothed.map { max(floor, $0 + variation * 4) }
+    }
 }

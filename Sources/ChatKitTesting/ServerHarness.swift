@@ -47,7 +47,8 @@ public struct ServerHarness {
         return packets
     }
 
-    /// The packets among `effects`; logs are kept, and saves go to the store (their outcomes handled too).
+    /// The packets among `effects`; logs are kept, and saves and loads go to the store (their outcomes
+    /// handled too).
     private mutating func carryOut(_ effects: [ServerEffect]) -> [(Packet, Address)] {
         var packets: [(Packet, Address)] = []
         for effect in effects {
@@ -69,6 +70,15 @@ public struct ServerHarness {
                     outcome = .failed(error)
                 }
                 packets += carryOut(machine.handle(.saved(message, outcome), at: now, wallClockMicroseconds: wallClock))
+            case .load(let recipient):
+                guard let store else { continue }
+                let result: Result<[StoredMessage], StoreError>
+                do {
+                    result = .success(try store.messages(for: recipient))
+                } catch {
+                    result = .failure(error)
+                }
+                packets += carryOut(machine.handle(.loaded(recipient: recipient, result), at: now, wallClockMicroseconds: wallClock))
             default:
                 continue
             }

@@ -26,6 +26,7 @@ func runClient(_ options: ClientOptions) -> Int32 {
     // One process per (server, nick) on this host: while it runs it holds this lock. A new process that
     // finds it free knows the last one is gone, so the server may hand it the nick at once.
     let lock: ProcessLock
+    let tokenFile: AddressTokenFile
     do {
         guard let key = config.identity,
             let path = ProcessLock.clientPath(in: Invocation.runtimeDirectory, server: server, nick: options.nick, fingerprint: key.fingerprint)
@@ -34,10 +35,12 @@ func runClient(_ options: ClientOptions) -> Int32 {
         }
         guard let held = try ProcessLock.acquire(path) else { return fail("\(options.nick) is already running here") }
         lock = held
+        tokenFile = AddressTokenFile(path: String(path.dropLast(".lock".count)) + ".token")
     } catch {
         return fail("\(error)")
     }
     config.restarted = true
+    config.addressToken = tokenFile.load()
     let transport: UDPTransport
     do {
         transport = try UDPTransport(port: options.clientPort)
@@ -58,7 +61,7 @@ func runClient(_ options: ClientOptions) -> Int32 {
     if options.clientPort == 0 { console.show("client port: \(transport.localAddress.port)") }
     let driver = ClientDriver(
         machine: ClientMachine(config: config), transport: transport, console: console, clock: SystemClock(),
-        outbox: outbox, onExit: { latch.exit(with: $0) })
+        outbox: outbox, keepAddressToken: { tokenFile.save($0) }, onExit: { latch.exit(with: $0) })
     Signals.onInterrupt { _ in driver.handle(.interrupt) }
     driver.start()
     let status = latch.wait()

@@ -30,8 +30,13 @@ public struct ClientConfig: Sendable {
     /// How many chats may await their ACK at once; further commands wait for room. Sends are pipelined
     /// up to this many, which keeps a burst within what socket buffers hold.
     public var maxChatsInFlight = 256
-    /// The pause between tries of a request to the server (the original program's 500 ms).
+    /// The longest pause between tries of a request to the server (the original program's 500 ms).
     public var serverRetryInterval: Duration = .milliseconds(500)
+    /// The shortest pause between tries: once round trips to the server are measured, a request is tried
+    /// again after their retransmission timeout (RFC 6298), at least this, doubling up to the longest.
+    public var serverRetryFloor: Duration = .milliseconds(100)
+    /// The pause before the first retry while no round trip to the server is measured yet.
+    public var serverFirstRetry: Duration = .milliseconds(250)
     /// How long the server may stay silent, to every try of a request, before the client gives up on it
     /// with `[Server not responding]`. Requests are retried until then, so loss alone does not end a
     /// session: at 30% loss each way, 16 tries all fail about once in 10⁵.
@@ -54,6 +59,9 @@ public struct ClientConfig: Sendable {
     /// holds a lock to know): a session of the nick held from this host is then a dead one, and the
     /// server hands it over at once instead of probing it for 4 s.
     public var restarted = false
+    /// The address-validation token the server gave this client's last run (kept by the driver): the
+    /// first registration presents it, and skips the cookie round trip if the address is the same.
+    public var addressToken: [UInt8] = []
     /// Messages kept from the last run (the outbox), sent again once registered.
     public var keptMessages: [PendingMessage] = []
 

@@ -8,4 +8,7 @@ public enum ClientEffect: Equatable, Sendable {
     case exit(code: Int32)
     /// Keep exactly these messages in the outbox for the next start (empty: clear it).
     case keepInOutbox([PendingMessage])
+    /// Keep this address-validation token for the next start (`ClientConfig.addressToken`), so that
+    /// start skips the cookie round trip.
+    case keepAddressToken([UInt8])
 }

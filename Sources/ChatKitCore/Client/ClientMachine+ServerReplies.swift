@@ -8,6 +8,7 @@ extension ClientMachine {
             registrationCookie = cookie
             return transmitRequest(id)
         }
+        if outcome == .registered || outcome == .reRegistered { keepAddressToken(cookie) }
         if replied {
             // A retry answered again, perhaps by a server that restarted meanwhile: its token is the
             // one its table will carry.
@@ -30,6 +31,14 @@ extension ClientMachine {
             show(.problem(refusal(outcome)))
             exit(code: 1, notice: .exitingAfterFailure)
         }
+    }
+
+    /// A welcome carries an address-validation token: the next registration from here presents it (signed)
+    /// in place of a cookie, and skips the challenge round trip; the driver keeps it for the next start.
+    mutating func keepAddressToken(_ addressToken: [UInt8]) {
+        guard !addressToken.isEmpty, addressToken.count <= 64, addressToken != registrationCookie else { return }
+        registrationCookie = addressToken
+        emit(.keepAddressToken(addressToken))
     }
 
     /// The one line that says why the server refused the registration.

@@ -78,8 +78,10 @@ public struct ClientMachine: Sendable {
         self.inbox = ChatInbox(remembered: config.rememberedMessages)
         let seed = random.bytes(32)
         self.identity = config.identity ?? (try? IdentityKey(privateKey: seed))
+        self.registrationCookie = config.addressToken
         self.requests = ServerRequests(
-            interval: config.serverRetryInterval, silenceLimit: config.serverSilenceLimit, silenceNotice: config.serverSilenceNotice)
+            interval: config.serverRetryInterval, floor: config.serverRetryFloor, initialWait: config.serverFirstRetry,
+            silenceLimit: config.serverSilenceLimit, silenceNotice: config.serverSilenceNotice)
         self.watch = ServerWatch(interval: config.keepaliveInterval)
         self.paths = PeerPaths(
             refreshInterval: config.pathRefreshInterval, activeFor: config.pathActiveFor, relayFor: config.relayPathLifetime)
@@ -239,6 +241,7 @@ public struct ClientMachine: Sendable {
         guard let packet = try? Packet(decoding: datagram.bytes) else { return drop() }
         guard datagram.source == config.server else { return receiveFromPeer(packet, datagram.source) }
         requests.heardFromServer(at: now)
+        requests.answered(packet.id, now: now)
         if watch.heard(now) { show(.serverBack) }
         let id = packet.id
         switch packet.message {

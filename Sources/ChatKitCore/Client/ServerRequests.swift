@@ -1,4 +1,6 @@
-/// The client's requests to the server, each retried every `interval` until it is answered.
+/// The client's requests to the server, each retried until it is answered: first after the server's
+/// retransmission timeout (RFC 6298, from the round trips measured here, between `floor` and `interval`),
+/// then twice as long each time, up to `interval`.
 ///
 /// A healthy server is never given up on: the client gives up only when `silenceLimit` has passed
 /// without any answer from the server at all, so loss alone (even 30%) does not end a session, while a
@@ -9,9 +11,25 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
         var startedAt: Instant
         /// When to try again; nil while the request waits for the client to register again.
         var nextTry: Instant?
+        /// The pause before the next try: doubled by every try that goes unanswered.
+        var wait: Duration = .zero
+        /// When the exchange now awaiting an answer was sent, if only once: its answer times a round trip.
+        var timedSince: Instant?
+        /// Whether a send awaits its answer (a second send before it makes the exchange untimed, by
+        /// Karn's rule).
+        var awaitingAnswer = false
+        /// When it was last sent.
+        var lastSent: Instant?
     }
 
+    /// The longest pause between tries (the original program's 500 ms).
     let interval: Duration
+    /// The shortest pause between tries, however fast the server answers.
+    let floor: Duration
+    /// The pause before the first retry while no round trip has been measured yet.
+    let initialWait: Duration
+    /// The round trips to the server measured so far.
+    private(set) var roundTrip = RoundTripEstimator()
     let silenceLimit: Duration
     /// How long a request waits on a silent server before the user is told (once per silence).
     let silenceNotice: Duration
@@ -20,8 +38,13 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
     private var lastHeard: Instant?
     private var toldOfSilence = false
 
-    init(interval: Duration, silenceLimit: Duration, silenceNotice: Duration = .seconds(2)) {
+    init(
+        interval: Duration, floor: Duration? = nil, initialWait: Duration? = nil, silenceLimit: Duration,
+        silenceNotice: Duration = .seconds(2)
+    ) {
         self.interval = interval
+        self.floor = min(floor ?? interval, interval)
+        self.initialWait = min(initialWait ?? interval, interval)
         self.silenceLimit = silenceLimit
         self.silenceNotice = silenceNotice
     }
@@ -36,11 +59,38 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
         requests[id] = Request(purpose: purpose, startedAt: now, nextTry: nil)
     }
 
-    /// The request is sent (again) now; its next try is one interval later.
+    /// The retransmission timeout the round trips measured so far give.
+    var timeout: Duration { roundTrip.timeout(floor: floor, cap: interval, fallback: initialWait) }
+
+    /// The request is sent (again) now; its next try waits one timeout, doubled for each try since the
+    /// last answer, up to `interval`.
     mutating func scheduleRetry(_ id: UInt64, now: Instant) {
-        guard requests[id] != nil, requests[id]?.nextTry != now + interval else { return }
-        requests[id]?.nextTry = now + interval
-        retries.add(id, at: now + interval)
+        guard var request = requests[id], request.lastSent != now else { return }
+        request.lastSent = now
+        if request.awaitingAnswer {
+            request.timedSince = nil
+            request.wait = min(interval, request.wait * 2)
+        } else {
+            request.timedSince = now
+            request.awaitingAnswer = true
+            request.wait = timeout
+        }
+        // The try after the silence limit is the verdict, so it comes at the limit, not after it.
+        let silentSince = max(lastHeard ?? request.startedAt, request.startedAt)
+        let nextTry = max(now, min(now + request.wait, silentSince + silenceLimit))
+        request.nextTry = nextTry == now ? now + request.wait : nextTry
+        requests[id] = request
+        retries.add(id, at: request.nextTry!)
+    }
+
+    /// The server answered request `id` (perhaps not finally: a challenge, or a registration that waits
+    /// for its table); an exchange sent once times a round trip.
+    mutating func answered(_ id: UInt64, now: Instant) {
+        guard var request = requests[id], request.awaitingAnswer else { return }
+        if let sentAt = request.timedSince { roundTrip.add(now - sentAt) }
+        request.timedSince = nil
+        request.awaitingAnswer = false
+        requests[id] = request
     }
 
     /// Keeps a request without trying it, until `scheduleRetry` (it waits for a new registration).

@@ -7,15 +7,26 @@
 struct BackoffSchedule {
     private var levels: [DeadlineQueue]
     private let delays: [Duration]
+    /// The level a retry starts at when the caller names no first delay.
+    private let defaultLevel: Int
     /// The live deadline and level of each scheduled id.
     private var live: [UInt64: (deadline: Instant, level: Int)] = [:]
 
-    /// A schedule whose first retry comes `first` after the send, doubling up to `cap`.
-    init(first: Duration = .milliseconds(500), cap: Duration = .seconds(4)) {
-        var delays: [Duration] = [first]
+    /// A schedule whose first retry comes `first` after the send, doubling up to `cap`; a caller that
+    /// knows the round trip may start lower, down to `floor` (itself doubled up to `first`).
+    init(first: Duration = .milliseconds(500), cap: Duration = .seconds(4), floor: Duration? = nil) {
+        var delays: [Duration] = [min(floor ?? first, first)]
+        while let last = delays.last, last < first { delays.append(last * 2) }
+        self.defaultLevel = delays.count - 1
         while let last = delays.last, last * 2 <= cap { delays.append(last * 2) }
         self.delays = delays
         self.levels = Array(repeating: DeadlineQueue(), count: delays.count)
+    }
+
+    /// The level whose delay is the shortest at least `wait`, or the default level without one.
+    private func level(for wait: Duration?) -> Int {
+        guard let wait else { return defaultLevel }
+        return delays.firstIndex { $0 >= wait } ?? delays.count - 1
     }
 
     /// The earliest deadline queued, stale or not.
@@ -24,9 +35,11 @@ struct BackoffSchedule {
     /// Schedules `id`'s next retry one first delay from now: something new was sent, so the back-off
     /// starts again (as each CoAP confirmable message has its own timer). A retry already due sooner is
     /// kept, so starting never delays a retry, and an id is retried at most once per first delay.
-    mutating func start(_ id: UInt64, now: Instant) {
-        if let entry = live[id], entry.deadline <= now + delays[0] { return }
-        schedule(id, level: 0, now: now)
+    /// `first` is the caller's measured retransmission timeout, if it has one.
+    mutating func start(_ id: UInt64, now: Instant, first: Duration? = nil) {
+        let level = level(for: first)
+        if let entry = live[id], entry.deadline <= now + delays[level] { return }
+        schedule(id, level: level, now: now)
     }
 
     /// Stops retrying `id`.

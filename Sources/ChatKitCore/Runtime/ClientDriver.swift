@@ -13,6 +13,7 @@ public final class ClientDriver: @unchecked Sendable {
     private let console: any Console
     private let clock: any Clock
     private let outbox: (any Outbox)?
+    private let keepAddressToken: (@Sendable ([UInt8]) -> Void)?
     private let onExit: @Sendable (Int32) -> Void
     private var wakeup = WakeupTimer()
     private var exitCode: Int32?
@@ -21,12 +22,15 @@ public final class ClientDriver: @unchecked Sendable {
 
     /// Makes a driver; nothing happens until `start`. `onExit` is called once, with the exit status,
     /// when the client decides to leave.
-    /// `outbox`, if given, keeps the messages the client could not send when it gives up.
+    /// `outbox`, if given, keeps the messages the client could not send when it gives up;
+    /// `keepAddressToken`, if given, keeps the server's latest address-validation token for the next start.
     public init(
         machine: ClientMachine, transport: any Transport, console: any Console, clock: any Clock,
-        outbox: (any Outbox)? = nil, onExit: @escaping @Sendable (Int32) -> Void
+        outbox: (any Outbox)? = nil, keepAddressToken: (@Sendable ([UInt8]) -> Void)? = nil,
+        onExit: @escaping @Sendable (Int32) -> Void
     ) {
         self.outbox = outbox
+        self.keepAddressToken = keepAddressToken
         self.machine = machine
         self.transport = transport
         self.console = console
@@ -69,6 +73,7 @@ public final class ClientDriver: @unchecked Sendable {
             case .show(let notice): notices.append(notice)
             case .exit(let code): exitCode = code
             case .keepInOutbox(let messages): self.outbox?.replace(with: messages)
+            case .keepAddressToken(let token): keepAddressToken?(token)
             }
         }
         if !outbox.isEmpty { transport.send(outbox) }

@@ -19,6 +19,8 @@ struct HolderProbes {
         var probeID: UInt64
         var sent = 0
         var nextAt: Instant
+        /// The pause between this holder's probes (its retransmission timeout).
+        var interval: Duration
         /// Set while a newcomer waits for the verdict; without it a silent holder is marked offline.
         var takeover: Takeover?
     }
@@ -40,17 +42,20 @@ struct HolderProbes {
 
     subscript(nick: String) -> Probe? { probes[nick] }
 
-    /// Starts probing `nick` unless it is already being probed; either way a newcomer waiting for the
-    /// verdict is recorded. Returns the probe to send now, if a new round started.
+    /// Starts probing `nick` unless it is already being probed, `interval` apart (its measured timeout;
+    /// the configured one without); either way a newcomer waiting for the verdict is recorded. Returns the
+    /// probe to send now, if a new round started.
     mutating func probe(
-        _ nick: String, token: UInt64, address: Address, probeID: UInt64, now: Instant, takeover: Takeover? = nil
+        _ nick: String, token: UInt64, address: Address, probeID: UInt64, now: Instant, interval: Duration? = nil,
+        takeover: Takeover? = nil
     ) -> OutgoingDatagram? {
         if var running = probes[nick] {
             if let takeover { running.takeover = takeover }
             probes[nick] = running
             return nil
         }
-        probes[nick] = Probe(token: token, address: address, probeID: probeID, nextAt: now, takeover: takeover)
+        probes[nick] = Probe(
+            token: token, address: address, probeID: probeID, nextAt: now, interval: interval ?? self.interval, takeover: takeover)
         return send(nick, now: now)
     }
 
@@ -87,7 +92,7 @@ struct HolderProbes {
     private mutating func send(_ nick: String, now: Instant) -> OutgoingDatagram? {
         guard var probe = probes[nick] else { return nil }
         probe.sent += 1
-        probe.nextAt = now + interval
+        probe.nextAt = now + probe.interval
         probes[nick] = probe
         schedule.schedule(nick, at: probe.nextAt)
         guard let bytes = try? Packet(id: probe.probeID, message: .probe(token: probe.token)).encoded() else { return nil }

@@ -1,9 +1,12 @@
 /// How a server behaves: its timing rules and where its randomness comes from.
 public struct ServerConfig: Sendable {
-    /// The pause between tries of delivering a batch of stored messages.
+    /// The longest pause between tries of delivering a batch of stored messages.
     public var deliveryRetryInterval: Duration = .milliseconds(500)
+    /// The shortest pause between tries of a batch: once the recipient's round trip is measured, the pause
+    /// is its retransmission timeout (RFC 6298), at least this and at most `deliveryRetryInterval`.
+    public var deliveryMinInterval: Duration = .milliseconds(100)
     /// How many times a batch is sent before the server stops trying until the next registration.
-    public var deliveryAttempts = 5
+    public var deliveryAttempts = 10
     /// Where session tokens come from: the system generator in production, seeded in simulations.
     public var random: RandomSource = .system
     /// How many recently saved message keys are remembered so a retried save is answered, not redone.
@@ -35,6 +38,12 @@ public struct ServerConfig: Sendable {
     public var probeAttempts = 20
     /// The pause between probes; a probed holder is taken for dead after `probeAttempts` of these.
     public var probeInterval: Duration = .milliseconds(200)
+    /// The shortest pause between probes: once the holder's round trip is measured, probes follow its
+    /// retransmission timeout, at least this and at most `probeInterval`.
+    public var probeMinInterval: Duration = .milliseconds(100)
+    /// The shortest first resend of a table change a client has not acknowledged: it follows the client's
+    /// retransmission timeout, down to this (the 500 ms back-off's first step, halved three times).
+    public var tableResendFloor: Duration = .microseconds(62_500)
     /// How long a stored message waits for its recipient; older ones are removed unread (30 days).
     public var messageLifetime: Duration = .seconds(30 * 24 * 3_600)
     /// How many new nicknames one source network (an IPv4 address, an IPv6 /64) may register per minute
@@ -58,6 +67,9 @@ public struct ServerConfig: Sendable {
     public var cookieSecret: [UInt8] = []
     /// How long a cookie is good for: it is accepted in its window and the next.
     public var cookieWindow: Duration = .seconds(30)
+    /// How long an address-validation token (given with each welcome) lets the next registration from
+    /// the same address and key skip the cookie round trip.
+    public var addressTokenLifetime: Duration = .seconds(24 * 3_600)
     /// How many times a relayed chat goes to its recipient, `relayInterval` apart, before the server
     /// stores it instead (the recipient seems gone; it is then probed).
     public var relayAttempts = 5

@@ -17,7 +17,9 @@ extension ServerMachine {
 
     mutating func startProbe(of record: ClientRecord, takeover: HolderProbes.Takeover? = nil) {
         let probe = probes.probe(
-            record.nick, token: record.token, address: record.address, probeID: random.next(), now: now, takeover: takeover)
+            record.nick, token: record.token, address: record.address, probeID: random.next(), now: now,
+            interval: retransmissionTimeout(toward: record.nick, floor: config.probeMinInterval, cap: config.probeInterval),
+            takeover: takeover)
         if let probe { send([probe]) }
     }
 
@@ -26,6 +28,12 @@ extension ServerMachine {
         guard let takeover = probe.takeover else { return }
         log(.refusedLiveHolder(nick: nick, from: takeover.requester))
         reply(takeover.requestID, .registerReply(.nickInUse, token: 0), to: takeover.requester)
+    }
+
+    /// The retransmission timeout toward `nick`'s session (RFC 6298, from its measured round trips),
+    /// within `floor`…`cap`; `cap` until a round trip is measured.
+    func retransmissionTimeout(toward nick: String, floor: Duration, cap: Duration) -> Duration {
+        sessions[nick]?.roundTrip.timeout(floor: floor, cap: cap, fallback: cap) ?? cap
     }
 
     mutating func probeHolders() {

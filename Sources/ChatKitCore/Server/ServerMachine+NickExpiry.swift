@@ -23,6 +23,7 @@ extension ServerMachine {
             contacts.forget(nick)
             courier.stop(nick)
             probes.cancel(nick)
+            addressTokens.forget(nick)
             emit(.forgetNick(nick: nick))
         }
     }

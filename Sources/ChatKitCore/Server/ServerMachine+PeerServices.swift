@@ -31,7 +31,7 @@ extension ServerMachine {
         }
         // Timed from the recipient's measured round trip (RFC 6298), so a vanished recipient's chat is
         // stored within a few round trips on a fast path, and never sooner than 5 × relayMinInterval.
-        let interval = recipient.roundTrip.timeout(floor: config.relayMinInterval, cap: config.relayInterval, fallback: config.relayInterval)
+        let interval = retransmissionTimeout(toward: recipient.nick, floor: config.relayMinInterval, cap: config.relayInterval)
         let relay = ServerRelays.Relay(
             key: key, recipient: recipient.nick, recipientToken: recipient.token, recipientAddress: recipient.address,
             senderAddress: source, text: request.text, nextAt: now, interval: interval)

@@ -12,8 +12,14 @@ extension ServerMachine {
         }
         guard proof.publicKey.count == 32 else { return drop("\(source): registration of \(nick) without a key") }
         // The address and the key are proved first: until the source echoes its cookie, it gets nothing
-        // bigger than the challenge (no amplification), and a signature over the cookie shows the key.
-        if let cookie = cookies.challenge(unless: proof.cookie, from: source, request: id, nick: nick, publicKey: proof.publicKey, now: now) {
+        // bigger than the challenge (no amplification), and a signature over the cookie shows the key. A
+        // token from an earlier welcome to this address and key proves the address as well.
+        let isRetry = sessions[nick]?.registrationID == id && sessions[nick]?.address == source
+        let tokenProvesAddress = addressTokens.accepts(
+            proof.cookie, nick: nick, from: source, publicKey: proof.publicKey, isRetry: isRetry, now: now)
+        if !tokenProvesAddress,
+            let cookie = cookies.challenge(unless: proof.cookie, from: source, request: id, nick: nick, publicKey: proof.publicKey, now: now)
+        {
             return reply(id, .registerReply(.challenge, token: 0, cookie: cookie), to: source)
         }
         if let pinned = pins[nick] {
@@ -45,7 +51,7 @@ extension ServerMachine {
             if record.address == source, record.registrationID == id {
                 // A retry of the registration we already granted: answer it the same way, and resend the
                 // table from what the client acknowledged.
-                reply(id, .registerReply(record.registrationOutcome, token: record.token), to: source)
+                reply(id, .registerReply(record.registrationOutcome, token: record.token, cookie: addressTokens.current(for: nick)), to: source)
                 publisher.resendUnconfirmed(to: nick)
                 return scheduleFlush()
             }
@@ -97,7 +103,10 @@ extension ServerMachine {
         let record = sessions.open(nick, at: source, candidates: candidates, registrationID: id, now: now, random: &random)
         statistics.registrations += 1
         log(.registered(nick: nick, at: source, returning: record.registrationOutcome == .reRegistered))
-        reply(id, .registerReply(record.registrationOutcome, token: record.token), to: source)
+        let addressToken = pins[nick].map {
+            addressTokens.issue(for: nick, at: source, publicKey: $0, now: now, random: &random)
+        }
+        reply(id, .registerReply(record.registrationOutcome, token: record.token, cookie: addressToken ?? []), to: source)
         let wasWhole = publisher.mode(forDirectoryOf: directory.count) == .whole
         rowChanged(nick)
         if wasWhole, publisher.mode(forDirectoryOf: directory.count) == .onDemand {

@@ -70,7 +70,8 @@ extension ServerMachine {
 
     func recipient(_ record: ClientRecord) -> StoredMessageCourier.Recipient {
         StoredMessageCourier.Recipient(
-            address: record.address, token: record.token, hasTable: publisher.hasConfirmedTable(record.nick))
+            address: record.address, token: record.token, hasTable: publisher.hasSentTable(record.nick),
+            retryAfter: retransmissionTimeout(toward: record.nick, floor: config.deliveryMinInterval, cap: config.deliveryRetryInterval))
     }
 
     func onlineRecipient(_ nick: String) -> StoredMessageCourier.Recipient? {
@@ -113,7 +114,9 @@ extension ServerMachine {
     }
 
     mutating func retryDeliveries() {
-        let (sends, stalled) = courier.retry(now) { sessions[$0]?.address }
+        var recipients: [String: StoredMessageCourier.Recipient] = [:]
+        for nick in courier.deliveries.keys { recipients[nick] = onlineRecipient(nick) }
+        let (sends, stalled) = courier.retry(now) { recipients[$0] }
         send(sends)
         for nick in stalled {
             log(.deliveryStalled(recipient: nick))

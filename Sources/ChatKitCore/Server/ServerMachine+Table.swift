@@ -29,18 +29,18 @@ extension ServerMachine {
     mutating func flushTableChanges() {
         guard let due = flushAt, due <= now else { return }
         flushAt = nil
-        send(publisher.flush(directory, now: now))
+        send(publisher.flush(directory, now: now) { sessions[$0]?.roundTrip.measuredTimeout(floor: config.tableResendFloor) })
+        // Stored messages that waited for their recipient's first table follow it in the same burst.
+        for nick in courier.awaitingTable.sorted() where publisher.hasSentTable(nick) {
+            guard let recipient = onlineRecipient(nick) else { continue }
+            send(courier.tableArrived(nick, recipient: recipient, newID: { random.next() }, now: now))
+        }
     }
 
-    /// `nick` (already checked by `heardFrom`) holds every row up to `version`; the first table it
-    /// acknowledges releases the stored messages waiting for it.
+    /// `nick` (already checked by `heardFrom`) holds every row up to `version`.
     mutating func tableAcknowledged(_ version: UInt64, by nick: String) {
         guard let record = sessions[nick] else { return }
-        let hadTable = publisher.hasConfirmedTable(nick)
         if let roundTrip = publisher.acknowledged(version, token: record.token, now: now) { sessions.sampleRoundTrip(nick, roundTrip) }
-        if !hadTable, publisher.hasConfirmedTable(nick) {
-            send(courier.tableArrived(nick, recipient: recipient(record), newID: { random.next() }, now: now))
-        }
     }
 
     mutating func lookup(_ id: UInt64, _ nick: String, token: UInt64, from source: Address) {

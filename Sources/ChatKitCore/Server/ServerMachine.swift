@@ -19,6 +19,8 @@ public struct ServerMachine: Sendable {
     var random: RandomSource
     var nextSweep: Instant?
     var cookies: RegistrationCookies
+    /// The token each welcome carries, so the next registration from the same address skips the cookie.
+    var addressTokens: AddressTokens
     var newNicks: NewNickLimiter
     var relays: ServerRelays
     var peerServices: TokenBuckets
@@ -56,10 +58,11 @@ public struct ServerMachine: Sendable {
         var random = config.random
         let secret = config.cookieSecret + random.bytes(32 - config.cookieSecret.count)
         self.cookies = RegistrationCookies(secret: secret, window: config.cookieWindow)
+        self.addressTokens = AddressTokens(lifetime: config.addressTokenLifetime)
         self.newNicks = NewNickLimiter(perMinute: config.newNicksPerAddressPerMinute)
         self.random = random
         self.intake = SaveIntake(remembered: config.rememberedSaves)
-        self.publisher = TablePublisher(wholeTableLimit: config.wholeTableLimit)
+        self.publisher = TablePublisher(wholeTableLimit: config.wholeTableLimit, resendFloor: config.tableResendFloor)
         self.probes = HolderProbes(attempts: config.probeAttempts, interval: config.probeInterval)
         self.relays = ServerRelays(attempts: config.relayAttempts)
         self.peerServices = TokenBuckets(perSecond: Double(config.peerServicesPerSecond), burst: config.peerServicesBurst)

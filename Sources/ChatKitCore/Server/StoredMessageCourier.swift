@@ -1,7 +1,8 @@
 /// Hands stored messages to their recipients: loaded from the store, sent in batches, one batch in
 /// flight per recipient so they show in order, each batch retried until acknowledged, then removed.
 ///
-/// A recipient's messages follow its table: they go out once it has acknowledged a table version.
+/// A recipient's messages follow its table: they go out once it has been sent one, in the same burst, and
+/// each batch is tried again after the recipient's retransmission timeout.
 struct StoredMessageCourier {
     struct Batch {
         var id: UInt64
@@ -9,6 +10,8 @@ struct StoredMessageCourier {
         var bytes: [UInt8]
         var attemptsMade: Int
         var nextTry: Instant
+        /// The pause before the next try: the recipient's timeout, doubled by each unanswered try.
+        var wait: Duration
     }
 
     struct Delivery {
@@ -23,15 +26,20 @@ struct StoredMessageCourier {
     struct Recipient {
         var address: Address
         var token: UInt64
-        /// Whether it has acknowledged a table yet; messages wait until it has.
+        /// Whether it has been sent a table yet; messages wait until it has.
         var hasTable: Bool
+        /// The pause before a batch is tried again: its retransmission timeout.
+        var retryAfter: Duration
     }
 
+    /// The longest pause between tries of a batch.
     let retryInterval: Duration
     let attempts: Int
     private(set) var deliveries: [String: Delivery] = [:]
     /// Online clients whose delivery was given up; it starts again at their next sign of life.
     private var stalled: Set<String> = []
+    /// Recipients whose loaded messages wait for their first table to be sent.
+    private(set) var awaitingTable: Set<String> = []
 
     init(retryInterval: Duration, attempts: Int) {
         self.retryInterval = retryInterval
@@ -67,6 +75,7 @@ struct StoredMessageCourier {
     /// `nick` went offline: its delivery stops until it registers again.
     mutating func stop(_ nick: String) {
         deliveries[nick] = nil
+        awaitingTable.remove(nick)
         stalled.remove(nick)
     }
 
@@ -92,18 +101,18 @@ struct StoredMessageCourier {
         return (batch.keys, next.sends, next.done && reload(nick))
     }
 
-    /// `nick` now holds a table: messages waiting for it go out.
+    /// `nick` has been sent its first table: messages waiting for it go out right behind it.
     mutating func tableArrived(_ nick: String, recipient: Recipient, newID: () -> UInt64, now: Instant) -> [OutgoingDatagram] {
         guard let delivery = deliveries[nick], delivery.inFlight == nil, delivery.queue != nil else { return [] }
         return sendNext(to: nick, recipient, newID: newID, now: now).sends
     }
 
     /// Batches due for another try; deliveries out of tries stall until the recipient's next sign of life.
-    mutating func retry(_ now: Instant, address: (String) -> Address?) -> (sends: [OutgoingDatagram], stalled: [String]) {
+    mutating func retry(_ now: Instant, recipient: (String) -> Recipient?) -> (sends: [OutgoingDatagram], stalled: [String]) {
         var sends: [OutgoingDatagram] = []
         var stalledNow: [String] = []
         for nick in deliveries.keys.sorted() {
-            guard let batch = deliveries[nick]?.inFlight, batch.nextTry <= now, let destination = address(nick) else {
+            guard let batch = deliveries[nick]?.inFlight, batch.nextTry <= now, let destination = recipient(nick) else {
                 continue
             }
             if batch.attemptsMade >= attempts {
@@ -113,8 +122,10 @@ struct StoredMessageCourier {
                 continue
             }
             deliveries[nick]?.inFlight?.attemptsMade += 1
-            deliveries[nick]?.inFlight?.nextTry = now + retryInterval
-            sends.append(OutgoingDatagram(bytes: batch.bytes, destination: destination))
+            let wait = min(retryInterval, max(destination.retryAfter, batch.wait * 2))
+            deliveries[nick]?.inFlight?.wait = wait
+            deliveries[nick]?.inFlight?.nextTry = now + wait
+            sends.append(OutgoingDatagram(bytes: batch.bytes, destination: destination.address))
         }
         return (sends, stalledNow)
     }
@@ -139,7 +150,11 @@ struct StoredMessageCourier {
             if delivery.inFlight == nil, !delivery.reloadAfter { deliveries[nick] = nil }
             return ([], delivery.inFlight == nil)
         }
-        guard recipient.hasTable else { return ([], false) }
+        guard recipient.hasTable else {
+            awaitingTable.insert(nick)
+            return ([], false)
+        }
+        awaitingTable.remove(nick)
         let id = newID()
         var batch: [OfflineMessage] = []
         var bytes: [UInt8] = []
@@ -157,7 +172,8 @@ struct StoredMessageCourier {
             return sendNext(to: nick, recipient, newID: newID, now: now)
         }
         delivery.inFlight = Batch(
-            id: id, keys: Set(batch.map(\.key)), bytes: bytes, attemptsMade: 1, nextTry: now + retryInterval)
+            id: id, keys: Set(batch.map(\.key)), bytes: bytes, attemptsMade: 1, nextTry: now + recipient.retryAfter,
+            wait: recipient.retryAfter)
         deliveries[nick] = delivery
         return ([OutgoingDatagram(bytes: bytes, destination: recipient.address)], false)
     }

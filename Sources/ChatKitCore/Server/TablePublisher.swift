@@ -32,10 +32,12 @@ struct TablePublisher {
     private var owedPush: Set<String> = []
     /// Subscribers whose next push starts again from the version they confirmed, not from what was sent.
     private var owedResend: Set<String> = []
-    private var resends = BackoffSchedule()
+    private var resends: BackoffSchedule
 
-    init(wholeTableLimit: Int) {
+    /// `resendFloor` is the shortest first resend, for a client whose round trip is that short.
+    init(wholeTableLimit: Int, resendFloor: Duration = .milliseconds(500)) {
         self.wholeTableLimit = wholeTableLimit
+        self.resends = BackoffSchedule(floor: resendFloor)
     }
 
     /// The mode a client registering now gets, for a directory of `rows` rows.
@@ -116,14 +118,15 @@ struct TablePublisher {
         owedResend.insert(nick)
     }
 
-    /// Whether `nick` has acknowledged any table in its session; its stored messages wait until it has.
-    func hasConfirmedTable(_ nick: String) -> Bool { (subscribers[nick]?.confirmed ?? 0) > 0 }
+    /// Whether `nick` has been sent a table in its session; its stored messages follow it in the same burst.
+    func hasSentTable(_ nick: String) -> Bool { (subscribers[nick]?.sent ?? 0) > 0 }
 
     /// The latest version `nick` was sent, for the keepalive reply.
     func sentVersion(of nick: String) -> UInt64 { subscribers[nick]?.sent ?? 0 }
 
-    /// The deltas owed since the last flush, each new change sent once to each of its holders.
-    mutating func flush(_ directory: Directory, now: Instant) -> [OutgoingDatagram] {
+    /// The deltas owed since the last flush, each new change sent once to each of its holders; each is
+    /// resent after `timeout(nick)` (the holder's measured retransmission timeout) unless acknowledged.
+    mutating func flush(_ directory: Directory, now: Instant, timeout: (String) -> Duration? = { _ in nil }) -> [OutgoingDatagram] {
         for row in changedRows {
             owedPush.formUnion(holders[row] ?? [])
         }
@@ -140,7 +143,7 @@ struct TablePublisher {
             // The version is new, so only this push can be acknowledged with it: it times a round trip. A
             // resend of a version already sent does not (Karn's rule: which copy was answered is unknown).
             subscribers[nick]?.sentAt = now
-            resends.start(subscriber.token, now: now)
+            resends.start(subscriber.token, now: now, first: timeout(nick))
         }
         owedPush = []
         owedResend = []

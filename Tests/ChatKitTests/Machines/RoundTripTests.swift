@@ -46,6 +46,43 @@ struct RoundTripTests {
         return packets.contains { $0.1 == a && $0.0.id == 3 } ? server.now - start : nil
     }
 
+    @Test("stored messages ride in the welcome's burst: reply, table, then the batch, before any table acknowledgement")
+    func storedMessagesInWelcomeBurst() throws {
+        var server = ServerHarness()
+        let store = MemoryStore()
+        server.store = store
+        let x = Address(host: "10.0.0.1", port: 6061)
+        let message = StoredMessage(recipient: "x", key: MessageKey(sender: "y", id: 1), savedAtMicroseconds: 0, text: "offline?")
+        _ = try store.save([message], limits: ServerConfig().mailboxLimits)
+        let burst = server.asks(for: "x", id: 1, from: x) + server.advance(by: .zero)
+        let kinds = burst.filter { $0.1 == x }.map(\.0.message.kind)
+        #expect(kinds == [.registerReply, .tableDelta, .offlineBatch], "\(kinds)")
+    }
+
+    @Test("the client's requests follow the server's measured round trip: the first retry after 250 ms, then the timeout (100 ms at least), doubling up to 500 ms")
+    func requestsFollowRoundTrip() {
+        var config = ClientConfig(nick: "x", server: Address(host: "10.0.0.100", port: 6000))
+        config.random = .seeded(3)
+        var client = ClientMachine(config: config)
+        func registers(_ effects: [ClientEffect]) -> [Packet] {
+            effects.compactMap { if case .send(let bytes, _) = $0 { try? Packet(decoding: bytes) } else { nil } }
+        }
+        let first = registers(client.handle(.start, at: .zero))
+        #expect(client.nextDeadline == .zero + .milliseconds(250), "no round trip measured yet")
+        guard let id = first.first?.id, let challenge = try? Packet(id: id, message: .registerReply(.challenge, token: 0, cookie: [1, 2, 3])).encoded()
+        else { return #expect(Bool(false)) }
+        let signed = registers(client.handle(.datagram(Datagram(bytes: challenge, source: config.server)), at: .zero + .milliseconds(20)))
+        #expect(signed.count == 1)
+        // 20 ms measured: SRTT 20 ms, RTTVAR 10 ms, so the timeout is 60 ms, raised to the 100 ms floor.
+        var tries: [Duration] = []
+        var now = Instant.zero + .milliseconds(20)
+        while tries.count < 4, let next = client.nextDeadline {
+            now = next
+            if !registers(client.handle(.tick, at: now)).isEmpty { tries.append(now - .zero) }
+        }
+        #expect(tries == [.milliseconds(120), .milliseconds(320), .milliseconds(720), .milliseconds(1_220)])
+    }
+
     @Test("a vanished recipient on a fast path: its chat is stored after 5 × 50 ms of relay tries, not 5 × 200 ms")
     func fastPathStoresSooner() {
         let fast = Self.savedAfter(tableAckAfter: .milliseconds(1))

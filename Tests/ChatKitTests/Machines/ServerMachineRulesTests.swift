@@ -12,13 +12,13 @@ struct ServerMachineRulesTests {
 
     typealias Harness = ServerHarness
 
-    @Test("a table change not acknowledged is resent after 500 ms, then 1 s, then 2 s, and no more once acknowledged")
+    @Test("a table change not acknowledged is resent after the client's timeout (62.5 ms on a fast path), then twice as long each time, and no more once acknowledged")
     func resendsWithBackoff() {
         var server = Harness()
         let tokenX = server.register("x", at: Self.x, id: 1)
         _ = server.register("y", at: Self.y, id: 2)
         // x does not acknowledge the delta that announced y.
-        let times: [Duration] = [.milliseconds(499), .milliseconds(1), .milliseconds(999), .milliseconds(1), .milliseconds(1_999), .milliseconds(1)]
+        let times: [Duration] = [.milliseconds(62), .milliseconds(1), .milliseconds(124), .milliseconds(1), .milliseconds(249), .milliseconds(1)]
         var deltasToX: [Int] = []
         for step in times {
             deltasToX.append(server.advance(by: step).filter { $0.1 == Self.x && $0.0.message.kind == .tableDelta }.count)
@@ -36,21 +36,22 @@ struct ServerMachineRulesTests {
         #expect(first.contains { $0.0.message == .registerReply(.checking, token: 0) && $0.1 == Self.newcomer })
         let probe = first.first { $0.1 == Self.x }
         #expect(probe?.0.message == .probe(token: token))
-        // Ten probes go unanswered (lost), then the holder's keepalive arrives: it is alive.
-        let probes = server.advance(by: .milliseconds(2_000)).filter { $0.1 == Self.x }
+        // Ten probes go unanswered (lost), 100 ms apart (the holder's path is fast), then the holder's
+        // keepalive arrives: it is alive.
+        let probes = server.advance(by: .milliseconds(1_000)).filter { $0.1 == Self.x }
         #expect(probes.count == 10)
         let verdict = server.receive(.keepalive(token: token, tableVersion: 0), id: 8, from: Self.x)
         #expect(verdict.contains { $0.0 == Packet(id: 7, message: .registerReply(.nickInUse, token: 0)) && $0.1 == Self.newcomer })
         #expect(server.machine.tableByNick["x"]?.address == Self.x)
     }
 
-    @Test("a holder silent to all 20 probes, 200 ms apart, loses the nick to the newcomer")
+    @Test("a holder silent to all 20 probes, its timeout apart (100 ms at least), loses the nick to the newcomer")
     func silentHolderLosesNick() {
         var server = Harness()
         _ = server.register("x", at: Self.x, id: 1)
         _ = server.asks(for: "x", id: 7, from: Self.newcomer)
-        #expect(server.advance(by: .milliseconds(3_900)).allSatisfy { $0.0.message.kind == .probe })
-        let verdict = server.advance(by: .milliseconds(200))
+        #expect(server.advance(by: .milliseconds(1_900)).allSatisfy { $0.0.message.kind == .probe })
+        let verdict = server.advance(by: .milliseconds(100))
         #expect(verdict.contains { $0.0.id == 7 && $0.0.message.kind == .registerReply && $0.1 == Self.newcomer })
         #expect(server.machine.tableByNick["x"]?.address == Self.newcomer)
     }

@@ -79,18 +79,22 @@ struct ServerPartsTests {
         #expect(answered != nil && later.dead.isEmpty)
     }
 
-    @Test("StoredMessageCourier: messages wait for the table, go out one batch at a time, and are removed once acknowledged")
+    @Test("StoredMessageCourier: messages wait for the table, go out one batch at a time after the recipient's timeout, doubling, and are removed once acknowledged")
     func courier() {
         var courier = StoredMessageCourier(retryInterval: .milliseconds(500), attempts: 5)
         let message = StoredMessage(recipient: "x", key: MessageKey(sender: "y", id: 1), savedAtMicroseconds: 0, text: "hi")
         let load = courier.start("x")
-        let noTable = StoredMessageCourier.Recipient(address: Self.x, token: 5, hasTable: false)
+        let noTable = StoredMessageCourier.Recipient(address: Self.x, token: 5, hasTable: false, retryAfter: .milliseconds(100))
         let waiting = courier.loaded("x", [message], to: noTable, newID: { 40 }, now: .zero)
         #expect(load && waiting.sends.isEmpty)
-        let withTable = StoredMessageCourier.Recipient(address: Self.x, token: 5, hasTable: true)
+        let withTable = StoredMessageCourier.Recipient(address: Self.x, token: 5, hasTable: true, retryAfter: .milliseconds(100))
         let batch = courier.tableArrived("x", recipient: withTable, newID: { 40 }, now: .zero)
-        let resent = courier.retry(.zero + .milliseconds(500)) { _ in Self.x }
-        #expect(batch.count == 1 && resent.sends.count == 1, "unacknowledged: resent")
+        let early = courier.retry(.zero + .milliseconds(99)) { _ in withTable }
+        let resent = courier.retry(.zero + .milliseconds(100)) { _ in withTable }
+        let notYet = courier.retry(.zero + .milliseconds(299)) { _ in withTable }
+        let again = courier.retry(.zero + .milliseconds(300)) { _ in withTable }
+        #expect(batch.count == 1 && early.sends.isEmpty && resent.sends.count == 1, "unacknowledged: resent after the timeout")
+        #expect(notYet.sends.isEmpty && again.sends.count == 1, "the next try waits twice as long")
         let done = courier.acknowledged(40, by: "x", recipient: withTable, newID: { 41 }, now: .zero + .seconds(1))
         #expect(done?.keys == [message.key] && done?.sends.isEmpty == true)
     }

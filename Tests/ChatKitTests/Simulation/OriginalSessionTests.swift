@@ -96,7 +96,7 @@ struct OriginalSessionTests {
         #expect(try sim.store.messages(for: "x").isEmpty)
     }
 
-    @Test("recipient and server both down: tries every 500 ms, then after 8 s of silence [Server not responding] and [Exiting]")
+    @Test("recipient and server both down: tries again and again (at most 500 ms apart), then after 8 s of silence [Server not responding] and [Exiting]")
     func recipientAndServerDown() throws {
         let sim = Self.registered(["x", "y"])
         sim.type("y", "dereg y")
