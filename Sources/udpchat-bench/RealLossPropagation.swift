@@ -16,25 +16,7 @@ enum RealLossPropagation {
 
     /// Runs the child in a fresh namespace with `lossPercent`% UDP loss; its samples in milliseconds.
     static func run(lossPercent: Int) throws -> [Double] {
-        guard geteuid() == 0 else { throw BenchError.notRun("needs root to make a network namespace") }
-        let namespace = "ckbench\(getpid())"
-        guard shell("ip netns add \(namespace) && ip -n \(namespace) link set lo up") else {
-            throw BenchError.notRun("cannot make a network namespace (ip netns add failed)")
-        }
-        defer { _ = shell("ip netns del \(namespace)") }
-        let rule = "table inet loss { chain out { type filter hook output priority 0; meta l4proto udp numgen random mod 100 < \(lossPercent) drop; }; }"
-        guard shell("ip netns exec \(namespace) nft '\(rule)'") else {
-            throw BenchError.notRun("nftables is missing or refused the rule (apt-get install nftables)")
-        }
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        if !FileManager.default.fileExists(atPath: "/usr/sbin/ip") { process.executableURL = URL(fileURLWithPath: "/sbin/ip") }
-        process.arguments = ["netns", "exec", namespace, CommandLine.arguments[0], "--propagation-real"]
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try LossyNamespace.runChild(lossPercent: lossPercent, arguments: ["--propagation-real"])
         let samples = text.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
         guard samples.count == holders * changes else { throw BenchError.childFailed("propagation child printed \(text.prefix(200))") }
         return samples
@@ -124,14 +106,5 @@ enum RealLossPropagation {
             transport: try UDPTransport(port: 0, host: "127.0.0.1"), console: console, clock: SystemClock(), onExit: { _ in })
         client.start()
         return client
-    }
-
-    private static func shell(_ command: String) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command + " >/dev/null 2>&1"]
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 // udpchat-bench: measures ChatKit against the raw UDP floor and prints a table; see Report.swift.
 // `--serve <memory|folder>` is the child-process server the benchmark starts itself, and
 // `--storm-simulation <clients>` the child process of one simulated registration storm, and
-// `--propagation-real` the child that measures table propagation inside a lossy network namespace.
+// `--propagation-real` the child that measures table propagation inside a lossy network namespace, and
+// `--waits-real <trials>` the child that measures a user's waits there.
 
 if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--serve" {
     ChildServer.serve(store: CommandLine.arguments[2])
@@ -12,11 +13,14 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--serve" {
 if CommandLine.arguments.count == 2, CommandLine.arguments[1] == "--propagation-real" {
     RealLossPropagation.child()
 }
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--waits-real", let trials = Int(CommandLine.arguments[2]) {
+    WaitsBench.child(trials: trials)
+}
 if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--storm-simulation", let clients = Int(CommandLine.arguments[2]) {
     TableScaleBench.child(clients: clients)
 }
 
-/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, relay, saves, storm, tables, liveness, flood and simulation
+/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, relay, saves, storm, tables, liveness, flood, waits and simulation
 /// (the raw round trip always runs); docs/BENCHMARKS.md is written only by a full run.
 let only = ProcessInfo.processInfo.environment["UDPCHAT_BENCH_ONLY"]?.split(separator: ",").map(String.init)
 func wanted(_ name: String) -> Bool { only.map { $0.contains { name.contains($0) } } ?? true }
@@ -121,6 +125,8 @@ do {
     }
 
     if wanted("flood") { FloodBench.run(into: &report) }
+
+    if wanted("waits") { WaitsBench.run(into: &report) }
 
     if wanted("simulation") {
         let speed = SimulationBench.run()

@@ -25,7 +25,8 @@ struct SessionTable {
     func nick(of token: UInt64) -> String? { token == 0 ? nil : nickByToken[token] }
 
     /// Opens a new session for `nick` at `address`, with a fresh token; the old session's token stops
-    /// counting. Returns the new record.
+    /// counting. The round trip measured to the same address carries over (it is the same path). Returns
+    /// the new record.
     mutating func open(
         _ nick: String, at address: Address, candidates: [Address] = [], registrationID: UInt64, now: Instant,
         random: inout RandomSource
@@ -34,9 +35,10 @@ struct SessionTable {
         if let oldToken = records[nick]?.token { nickByToken[oldToken] = nil }
         var token = random.nextNonZero()
         while nickByToken[token] != nil { token = random.nextNonZero() }
-        let record = ClientRecord(
+        var record = ClientRecord(
             nick: nick, address: address, candidates: candidates, online: true, token: token, registrationID: registrationID,
             registrationOutcome: outcome, lastSeen: now)
+        if let old = records[nick], old.address == address { record.roundTrip = old.roundTrip }
         records[nick] = record
         nickByToken[token] = nick
         return record

@@ -126,6 +126,8 @@ struct TablePublisher {
 
     /// The deltas owed since the last flush, each new change sent once to each of its holders; each is
     /// resent after `timeout(nick)` (the holder's measured retransmission timeout) unless acknowledged.
+    /// A session that has acknowledged nothing yet gets the default 500 ms back-off: a client that never
+    /// acknowledges (a churner) is not sent its whole table faster.
     mutating func flush(_ directory: Directory, now: Instant, timeout: (String) -> Duration? = { _ in nil }) -> [OutgoingDatagram] {
         for row in changedRows {
             owedPush.formUnion(holders[row] ?? [])
@@ -143,7 +145,7 @@ struct TablePublisher {
             // The version is new, so only this push can be acknowledged with it: it times a round trip. A
             // resend of a version already sent does not (Karn's rule: which copy was answered is unknown).
             subscribers[nick]?.sentAt = now
-            resends.start(subscriber.token, now: now, first: timeout(nick))
+            resends.start(subscriber.token, now: now, first: subscriber.confirmed > 0 ? timeout(nick) : nil)
         }
         owedPush = []
         owedResend = []
