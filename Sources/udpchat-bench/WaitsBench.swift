@@ -99,7 +99,9 @@ enum WaitsBench {
         _ = b.wait(after: 0, started: b.started) { $0.contains("[Welcome") }
         // Both must hold each other's rows before chatting: tables converge under loss too.
         let converged = ContinuousClock.now + patience
-        while a.driver.tableByNick[peer]?.online != true, ContinuousClock.now < converged { usleep(1_000) }
+        while a.driver.tableByNick[peer]?.online != true || b.driver.tableByNick[sender]?.online != true, ContinuousClock.now < converged {
+            usleep(1_000)
+        }
 
         var mark = a.console.lines.count
         var start = ContinuousClock.now

@@ -35,7 +35,8 @@ public struct ClientConfig: Sendable {
     /// The shortest pause between tries: once round trips to the server are measured, a request is tried
     /// again after their retransmission timeout (RFC 6298), at least this, doubling up to the longest.
     public var serverRetryFloor: Duration = .milliseconds(100)
-    /// The pause before the first retry while no round trip to the server is measured yet.
+    /// The pause between tries while no round trip to the server is measured yet (no doubling: the
+    /// server may be far, or its answers lost).
     public var serverFirstRetry: Duration = .milliseconds(250)
     /// How long the server may stay silent, to every try of a request, before the client gives up on it
     /// with `[Server not responding]`. Requests are retried until then, so loss alone does not end a

@@ -233,6 +233,10 @@ public struct ClientMachine: Sendable {
             return exit(code: 1, notice: .exitingAfterFailure)
         }
         for id in retry { transmitRequest(id) }
+        for id in requests.dueEchoes(now) {
+            guard let request = requests[id] else { continue }
+            transmit(Packet(id: id, message: requestMessage(for: request.purpose)), to: config.server)
+        }
     }
 
     // MARK: - Incoming datagrams

@@ -1,6 +1,7 @@
 /// The client's requests to the server, each retried until it is answered: first after the server's
 /// retransmission timeout (RFC 6298, from the round trips measured here, between `floor` and `interval`),
-/// then twice as long each time, up to `interval`.
+/// then twice as long each time, up to `interval`. On a lossy path (`PathLoss`) each send is echoed once,
+/// `echoAfter` later, so one lost datagram costs milliseconds rather than a timeout.
 ///
 /// A healthy server is never given up on: the client gives up only when `silenceLimit` has passed
 /// without any answer from the server at all, so loss alone (even 30%) does not end a session, while a
@@ -20,6 +21,10 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
         var awaitingAnswer = false
         /// When it was last sent.
         var lastSent: Instant?
+        /// Whether this exchange's first send has been counted as lost or answered in `loss`.
+        var lossRecorded = false
+        /// When this send's echo is due, on a lossy path.
+        var echoAt: Instant?
     }
 
     /// The longest pause between tries (the original program's 500 ms).
@@ -30,6 +35,11 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
     let initialWait: Duration
     /// The round trips to the server measured so far.
     private(set) var roundTrip = RoundTripEstimator()
+    /// Whether recent exchanges lost their first send.
+    private(set) var loss = PathLoss()
+    /// How long after a send its echo goes, on a lossy path.
+    let echoAfter: Duration
+    private var echoes = DeadlineQueue()
     let silenceLimit: Duration
     /// How long a request waits on a silent server before the user is told (once per silence).
     let silenceNotice: Duration
@@ -40,8 +50,9 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
 
     init(
         interval: Duration, floor: Duration? = nil, initialWait: Duration? = nil, silenceLimit: Duration,
-        silenceNotice: Duration = .seconds(2)
+        silenceNotice: Duration = .seconds(2), echoAfter: Duration = .milliseconds(20)
     ) {
+        self.echoAfter = echoAfter
         self.interval = interval
         self.floor = min(floor ?? interval, interval)
         self.initialWait = min(initialWait ?? interval, interval)
@@ -50,7 +61,7 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
     }
 
     var isEmpty: Bool { requests.isEmpty }
-    var nextDeadline: Instant? { retries.earliest }
+    var nextDeadline: Instant? { [retries.earliest, echoes.earliest].compactMap { $0 }.min() }
 
     subscript(id: UInt64) -> Request? { requests[id] }
 
@@ -68,12 +79,20 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
         guard var request = requests[id], request.lastSent != now else { return }
         request.lastSent = now
         if request.awaitingAnswer {
+            if !request.lossRecorded { loss.record(lost: true) }
+            request.lossRecorded = true
             request.timedSince = nil
-            request.wait = min(interval, request.wait * 2)
+            // Doubling waits for a measured timeout: before one, the server may simply be far, or lost.
+            request.wait = roundTrip.smoothed == nil ? initialWait : min(interval, request.wait * 2)
         } else {
             request.timedSince = now
             request.awaitingAnswer = true
+            request.lossRecorded = false
             request.wait = timeout
+        }
+        if loss.isLossy {
+            request.echoAt = now + echoAfter
+            echoes.add(id, at: now + echoAfter)
         }
         // The try after the silence limit is the verdict, so it comes at the limit, not after it.
         let silentSince = max(lastHeard ?? request.startedAt, request.startedAt)
@@ -88,6 +107,10 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
     mutating func answered(_ id: UInt64, now: Instant) {
         guard var request = requests[id], request.awaitingAnswer else { return }
         if let sentAt = request.timedSince { roundTrip.add(now - sentAt) }
+        loss.answered()
+        if !request.lossRecorded { loss.record(lost: false) }
+        request.lossRecorded = true
+        request.echoAt = nil
         request.timedSince = nil
         request.awaitingAnswer = false
         requests[id] = request
@@ -115,6 +138,20 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
 
     mutating func removeAll() {
         requests = [:]
+    }
+
+    /// The echoes due now: requests on a lossy path sent once more, still unanswered. An echo makes the
+    /// exchange's round trip ambiguous, so it is not timed (Karn's rule).
+    mutating func dueEchoes(_ now: Instant) -> [UInt64] {
+        var due: [UInt64] = []
+        for (deadline, id) in echoes.popDue(now) {
+            guard var request = requests[id], request.echoAt == deadline, request.awaitingAnswer else { continue }
+            request.echoAt = nil
+            request.timedSince = nil
+            requests[id] = request
+            due.append(id)
+        }
+        return due
     }
 
     /// The requests to send again now, or `gaveUp` when the server has been silent for `silenceLimit`;

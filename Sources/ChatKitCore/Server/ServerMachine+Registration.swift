@@ -53,6 +53,8 @@ extension ServerMachine {
                 // table from what the client acknowledged.
                 reply(id, .registerReply(record.registrationOutcome, token: record.token, cookie: addressTokens.current(for: nick)), to: source)
                 publisher.resendUnconfirmed(to: nick)
+                courier.hurry(nick, now: now)
+                if courier.resumeIfStalled(nick) { emit(.load(recipient: nick)) }
                 return scheduleFlush()
             }
             let holderIsAsking = token != 0 && token == record.token

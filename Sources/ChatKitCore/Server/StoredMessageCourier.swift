@@ -65,6 +65,13 @@ struct StoredMessageCourier {
         return start(nick)
     }
 
+    /// `nick` asked again for the welcome it was sent, so it missed the batch behind it too: the batch in
+    /// flight goes again at the next tick, after the repeated welcome and table.
+    mutating func hurry(_ nick: String, now: Instant) {
+        guard let batch = deliveries[nick]?.inFlight, batch.nextTry > now else { return }
+        deliveries[nick]?.inFlight?.nextTry = now
+    }
+
     /// `nick` has a new session: any delivery to the old one is dropped, and the mailbox is read afresh
     /// (the caller loads it).
     mutating func restart(_ nick: String) {

@@ -59,7 +59,7 @@ struct RoundTripTests {
         #expect(kinds == [.registerReply, .tableDelta, .offlineBatch], "\(kinds)")
     }
 
-    @Test("the client's requests follow the server's measured round trip: the first retry after 250 ms, then the timeout (100 ms at least), doubling up to 500 ms")
+    @Test("the client's requests follow the server's measured round trip: the first retry after 250 ms, then the timeout (100 ms at least), doubling up to 500 ms; echoed 20 ms later once the path is lossy")
     func requestsFollowRoundTrip() {
         var config = ClientConfig(nick: "x", server: Address(host: "10.0.0.100", port: 6000))
         config.random = .seeded(3)
@@ -80,7 +80,9 @@ struct RoundTripTests {
             now = next
             if !registers(client.handle(.tick, at: now)).isEmpty { tries.append(now - .zero) }
         }
-        #expect(tries == [.milliseconds(120), .milliseconds(320), .milliseconds(720), .milliseconds(1_220)])
+        // The retry at 120 ms shows the path lossy (one exchange of two lost its first send): from then on
+        // every send is echoed 20 ms later.
+        #expect(tries == [.milliseconds(120), .milliseconds(140), .milliseconds(320), .milliseconds(340)])
     }
 
     @Test("a vanished recipient on a fast path: its chat is stored after 5 × 50 ms of relay tries, not 5 × 200 ms")
@@ -89,5 +91,27 @@ struct RoundTripTests {
         let slow = Self.savedAfter(tableAckAfter: .milliseconds(150))
         #expect(fast.map { $0 <= .milliseconds(300) } == true, "\(String(describing: fast))")
         #expect(slow.map { $0 >= .milliseconds(900) } == true, "a 150 ms path keeps the 200 ms cap: \(String(describing: slow))")
+    }
+}
+
+/// `PathLoss`: which paths get their requests echoed.
+@Suite("Path loss: lossy paths echo their requests")
+struct PathLossTests {
+    @Test("lossy when a quarter or more of the last 8 exchanges lost their first send, once the path has answered")
+    func lossyWindow() {
+        var loss = PathLoss()
+        #expect(!loss.isLossy, "no exchange yet")
+        loss.record(lost: true)
+        #expect(!loss.isLossy, "nothing answered: a dead path, not a lossy one")
+        loss.answered()
+        #expect(loss.isLossy)
+        loss.record(lost: false)
+        #expect(loss.isLossy, "1 of 2")
+        for _ in 0..<7 { loss.record(lost: false) }
+        #expect(!loss.isLossy, "the loss fell out of the window")
+        loss.record(lost: true)
+        #expect(!loss.isLossy, "1 of 8")
+        loss.record(lost: true)
+        #expect(loss.isLossy, "2 of 8")
     }
 }
