@@ -54,6 +54,9 @@ func runClient(_ options: ClientOptions) -> Int32 {
     config.keepaliveInterval = .seconds(options.keepaliveSeconds)
     config.hostCandidates = transport.hostCandidates
     config.relayOnly = options.relayOnly
+    // A person at a terminal keeps the client when the server falls silent (messages kept, still tried);
+    // piped sessions end with [Server not responding] / [Exiting], as the original program's do.
+    config.staysWhenServerIsSilent = TerminalConsole.isInteractive
     let latch = ExitLatch()
     let terminal = TerminalConsole.isInteractive
         ? TerminalConsole(colors: options.colors && TerminalConsole.colorsWanted, timestamps: options.timestamps) : nil

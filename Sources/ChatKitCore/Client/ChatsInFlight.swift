@@ -29,6 +29,8 @@ struct ChatsInFlight {
     /// The chats awaiting their ACK, in the order they are due.
     var pending: [OutgoingChat] { awaitingAck.values.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) } }
     var isEmpty: Bool { awaitingAck.isEmpty }
+    /// Whether the chat with `id` still awaits its ACK.
+    func contains(_ id: UInt64) -> Bool { awaitingAck[id] != nil }
     var nextDeadline: Instant? { [ackDeadlines.earliest, retransmits.earliest].compactMap { $0 }.min() }
 
     /// Records `chat` as sent now; returns it with its deadlines set.

@@ -42,6 +42,10 @@ public struct ClientConfig: Sendable {
     /// with `[Server not responding]`. Requests are retried until then, so loss alone does not end a
     /// session: at 30% loss each way, 16 tries all fail about once in 10⁵.
     public var serverSilenceLimit: Duration = .seconds(8)
+    /// Whether an online client stays after `[Server not responding]`, its unanswered messages kept in the
+    /// outbox, and keeps trying (`udpchat` at a terminal); otherwise it exits, as the original program's
+    /// piped sessions show.
+    public var staysWhenServerIsSilent = false
     /// How long a request waits on a silent server before a terminal user is told, naming the address
     /// tried (so a newcomer knows to check that the server runs there).
     public var serverSilenceNotice: Duration = .seconds(2)

@@ -62,6 +62,10 @@ public struct ClientMachine: Sendable {
     var keepaliveIDs: [UInt64] = []
     /// Whether the outbox kept from the last run has been sent.
     var keptMessagesSent = false
+    /// What the outbox holds now; each message leaves it once it has an outcome.
+    var outboxHeld: [PendingMessage] = []
+    /// Whether `[Server not responding]` was shown for the current silence (a client that stays says it once).
+    var toldServerSilent = false
 
     private(set) var now = Instant.zero
     private var effects: [ClientEffect] = []
@@ -135,6 +139,7 @@ public struct ClientMachine: Sendable {
         case .tick: expireDeadlines()
         }
         runHeldCommands()
+        pruneOutbox()
         finishIfInputEndedAndSettled()
         if !handlingBatch { sendTableAckIfOwed() }
         defer { effects = [] }
@@ -228,9 +233,14 @@ public struct ClientMachine: Sendable {
         let (retry, gaveUp, tellSilence) = requests.due(now)
         if tellSilence { show(.noAnswerYet(from: config.server)) }
         if gaveUp {
-            show(.serverNotResponding)
-            keepUntaken()
-            return exit(code: 1, notice: .exitingAfterFailure)
+            if !toldServerSilent { show(.serverNotResponding) }
+            let stays = phase == .online && config.staysWhenServerIsSilent
+            keepUntaken(includingWaitingSends: !stays)
+            guard stays else { return exit(code: 1, notice: .exitingAfterFailure) }
+            // At a terminal an online client stays: what is unanswered is kept, and still tried.
+            if !toldServerSilent { show(.keptWhileServerSilent(count: outboxHeld.count)) }
+            toldServerSilent = true
+            requests.forgiveSilence(now)
         }
         for id in retry { transmitRequest(id) }
         for id in requests.dueEchoes(now) {
@@ -246,6 +256,7 @@ public struct ClientMachine: Sendable {
         guard datagram.source == config.server else { return receiveFromPeer(packet, datagram.source) }
         requests.heardFromServer(at: now)
         requests.answered(packet.id, now: now)
+        toldServerSilent = false
         if watch.heard(now) { show(.serverBack) }
         let id = packet.id
         switch packet.message {

@@ -49,6 +49,8 @@ public enum Notice: Equatable, Sendable {
     case noAnswerYet(from: Address)
     /// Kept from the last run, when the server could not take them: now sent again.
     case resendingOutbox(count: Int)
+    /// Terminal only: after `[Server not responding]`, the client stays; `count` messages wait in the outbox.
+    case keptWhileServerSilent(count: Int)
 
     /// The notice's text, without the prompt.
     public var text: String {
@@ -77,6 +79,8 @@ public enum Notice: Equatable, Sendable {
         case .serverQuiet: "[The server is not answering; still trying.]"
         case .serverBack: "[The server answers again.]"
         case .noAnswerYet(let server): "[No answer yet from the server at \(TerminalSafe.text("\(server)")); is it running there? Still trying.]"
+        case .keptWhileServerSilent(let count):
+            "[\(count == 0 ? "Nothing is waiting" : "\(count) message\(count == 1 ? " is" : "s are") kept in the outbox"); still trying the server. Ctrl-C quits; the next start sends what is kept.]"
         case .resendingOutbox(let count):
             "[Sending \(count) message\(count == 1 ? "" : "s") kept from last time, when the server did not answer.]"
         }
@@ -86,7 +90,7 @@ public enum Notice: Equatable, Sendable {
     /// it out.
     public var isTerminalOnly: Bool {
         switch self {
-        case .connecting, .presence, .serverQuiet, .serverBack, .noAnswerYet: true
+        case .connecting, .presence, .serverQuiet, .serverBack, .noAnswerYet, .keptWhileServerSilent: true
         default: false
         }
     }

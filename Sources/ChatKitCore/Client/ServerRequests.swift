@@ -90,7 +90,8 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
             request.lossRecorded = false
             request.wait = timeout
         }
-        if loss.isLossy {
+        // Echoes only on a path that answers: a server silent for `silenceNotice` is down, not lossy.
+        if loss.isLossy, let lastHeard, now - lastHeard < silenceNotice {
             request.echoAt = now + echoAfter
             echoes.add(id, at: now + echoAfter)
         }
@@ -123,6 +124,11 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
 
     /// The ids of the parked requests, oldest id first.
     var parked: [UInt64] { requests.filter { $0.value.nextTry == nil }.map(\.key).sorted() }
+
+    /// The silence was told and the client stays: the next verdict comes one silence limit from now.
+    mutating func forgiveSilence(_ now: Instant) {
+        lastHeard = now
+    }
 
     /// The server said something: it is alive.
     mutating func heardFromServer(at now: Instant) {

@@ -92,12 +92,38 @@ struct ClientMachineRulesTests {
         #expect(effects.contains(.keepInOutbox([PendingMessage(id: save?.id ?? 0, recipient: "y", text: "are you there")])))
     }
 
-    @Test("the next start sends the kept messages with their ids, says so, and empties the outbox")
+    @Test("the next start sends the kept messages with their ids, says so, and empties the outbox only once each has an outcome")
     func outboxSentAtNextStart() {
-        let kept = PendingMessage(id: 77, recipient: "y", text: "from last time")
-        let (_, effects) = Self.registered { $0.keptMessages = [kept] }
-        #expect(effects.contains(.show(.resendingOutbox(count: 1))))
-        #expect(effects.contains(.keepInOutbox([])))
+        let kept = [PendingMessage(id: 77, recipient: "y", text: "from last time"), PendingMessage(id: 78, recipient: "y", text: "and this")]
+        var (client, effects) = Self.registered { $0.keptMessages = kept }
+        #expect(effects.contains(.show(.resendingOutbox(count: 2))))
+        #expect(!effects.contains { if case .keepInOutbox = $0 { true } else { false } }, "kept until answered: a crash now loses nothing")
         #expect(Self.sends(effects).contains { $0.id == 77 && $0.message.kind == .save }, "y is offline: saved, same id")
+        let saved = (try? Packet(id: 77, message: .saveReply(.saved, peer: nil)).encoded()) ?? []
+        effects = client.handle(.datagram(Datagram(bytes: saved, source: Self.server)), at: .zero + .milliseconds(1))
+        #expect(effects.contains(.keepInOutbox([kept[1]])), "the saved one leaves the outbox")
+        let alsoSaved = (try? Packet(id: 78, message: .saveReply(.saved, peer: nil)).encoded()) ?? []
+        effects = client.handle(.datagram(Datagram(bytes: alsoSaved, source: Self.server)), at: .zero + .milliseconds(2))
+        #expect(effects.contains(.keepInOutbox([])))
+    }
+
+    @Test("at a terminal, an online client stays after [Server not responding]: the message is kept, still tried, and leaves the outbox once saved")
+    func staysWhenServerIsSilent() {
+        var (client, _) = Self.registered { $0.staysWhenServerIsSilent = true }
+        let save = Self.sends(client.handle(.line("send y are you there"), at: .zero)).first
+        var effects: [ClientEffect] = []
+        var now = Instant.zero
+        while now < .zero + .seconds(20), let next = client.nextDeadline {
+            now = next
+            effects += client.handle(.tick, at: now)
+        }
+        #expect(!client.hasExited)
+        #expect(effects.filter { $0 == .show(.serverNotResponding) }.count == 1, "said once per silence")
+        #expect(effects.contains(.show(.keptWhileServerSilent(count: 1))))
+        let message = PendingMessage(id: save?.id ?? 0, recipient: "y", text: "are you there")
+        #expect(effects.contains(.keepInOutbox([message])))
+        let saved = (try? Packet(id: message.id, message: .saveReply(.saved, peer: nil)).encoded()) ?? []
+        effects = client.handle(.datagram(Datagram(bytes: saved, source: Self.server)), at: now)
+        #expect(effects.contains(.show(.savedByServer)) && effects.contains(.keepInOutbox([])))
     }
 }
