@@ -96,11 +96,11 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
             echoes.add(id, at: now + echoAfter)
         }
         // The try after the silence limit is the verdict, so it comes at the limit, not after it.
-        let silentSince = max(lastHeard ?? request.startedAt, request.startedAt)
-        let nextTry = max(now, min(now + request.wait, silentSince + silenceLimit))
-        request.nextTry = nextTry == now ? now + request.wait : nextTry
+        let verdictAt = max(lastHeard ?? request.startedAt, request.startedAt) + silenceLimit
+        let next = verdictAt > now ? min(now + request.wait, verdictAt) : now + request.wait
+        request.nextTry = next
         requests[id] = request
-        retries.add(id, at: request.nextTry!)
+        retries.add(id, at: next)
     }
 
     /// The server answered request `id` (perhaps not finally: a challenge, or a registration that waits

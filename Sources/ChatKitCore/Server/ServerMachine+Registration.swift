@@ -16,7 +16,7 @@ extension ServerMachine {
         // token from an earlier welcome to this address and key proves the address as well.
         let isRetry = sessions[nick]?.registrationID == id && sessions[nick]?.address == source
         let tokenProvesAddress = addressTokens.accepts(
-            proof.cookie, nick: nick, from: source, publicKey: proof.publicKey, isRetry: isRetry, now: now)
+            proof.cookie, nick: nick, from: source, isRetry: isRetry, now: now)
         if !tokenProvesAddress,
             let cookie = cookies.challenge(unless: proof.cookie, from: source, request: id, nick: nick, publicKey: proof.publicKey, now: now)
         {
@@ -105,10 +105,8 @@ extension ServerMachine {
         let record = sessions.open(nick, at: source, candidates: candidates, registrationID: id, now: now, random: &random)
         statistics.registrations += 1
         log(.registered(nick: nick, at: source, returning: record.registrationOutcome == .reRegistered))
-        let addressToken = pins[nick].map {
-            addressTokens.issue(for: nick, at: source, publicKey: $0, now: now, random: &random)
-        }
-        reply(id, .registerReply(record.registrationOutcome, token: record.token, cookie: addressToken ?? []), to: source)
+        let addressToken = addressTokens.issue(for: nick, at: source, now: now, random: &random)
+        reply(id, .registerReply(record.registrationOutcome, token: record.token, cookie: addressToken), to: source)
         let wasWhole = publisher.mode(forDirectoryOf: directory.count) == .whole
         rowChanged(nick)
         if wasWhole, publisher.mode(forDirectoryOf: directory.count) == .onDemand {
