@@ -17,4 +17,6 @@ struct ClientRecord {
     /// This session's measured round trip (table pushes and relays answered at the first try), from
     /// which relays to it are timed.
     var roundTrip = RoundTripEstimator()
+    /// The address token the last welcome carried, and the one before (`AddressTokens`).
+    var addressToken: AddressTokens.Issued?
 }

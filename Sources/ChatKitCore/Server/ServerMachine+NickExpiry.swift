@@ -23,7 +23,6 @@ extension ServerMachine {
             contacts.forget(nick)
             courier.stop(nick)
             probes.cancel(nick)
-            addressTokens.forget(nick)
             emit(.forgetNick(nick: nick))
         }
     }

@@ -15,8 +15,7 @@ extension ServerMachine {
         // bigger than the challenge (no amplification), and a signature over the cookie shows the key. A
         // token from an earlier welcome to this address and key proves the address as well.
         let isRetry = sessions[nick]?.registrationID == id && sessions[nick]?.address == source
-        let tokenProvesAddress = addressTokens.accepts(
-            proof.cookie, nick: nick, from: source, isRetry: isRetry, now: now)
+        let tokenProvesAddress = addressTokens.accepts(proof.cookie, record: sessions[nick], from: source, isRetry: isRetry, now: now)
         if !tokenProvesAddress,
             let cookie = cookies.challenge(unless: proof.cookie, from: source, request: id, nick: nick, publicKey: proof.publicKey, now: now)
         {
@@ -51,7 +50,7 @@ extension ServerMachine {
             if record.address == source, record.registrationID == id {
                 // A retry of the registration we already granted: answer it the same way, and resend the
                 // table from what the client acknowledged.
-                reply(id, .registerReply(record.registrationOutcome, token: record.token, cookie: addressTokens.current(for: nick)), to: source)
+                reply(id, .registerReply(record.registrationOutcome, token: record.token, cookie: record.addressToken?.token.bytes ?? []), to: source)
                 publisher.resendUnconfirmed(to: nick)
                 courier.hurry(nick, now: now)
                 if courier.resumeIfStalled(nick) { emit(.load(recipient: nick)) }
@@ -105,7 +104,7 @@ extension ServerMachine {
         let record = sessions.open(nick, at: source, candidates: candidates, registrationID: id, now: now, random: &random)
         statistics.registrations += 1
         log(.registered(nick: nick, at: source, returning: record.registrationOutcome == .reRegistered))
-        let addressToken = addressTokens.issue(for: nick, at: source, now: now, random: &random)
+        let addressToken = sessions.issueAddressToken(nick, from: addressTokens, now: now, random: &random)
         reply(id, .registerReply(record.registrationOutcome, token: record.token, cookie: addressToken), to: source)
         let wasWhole = publisher.mode(forDirectoryOf: directory.count) == .whole
         rowChanged(nick)

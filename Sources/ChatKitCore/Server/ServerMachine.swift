@@ -19,8 +19,9 @@ public struct ServerMachine: Sendable {
     var random: RandomSource
     var nextSweep: Instant?
     var cookies: RegistrationCookies
-    /// The token each welcome carries, so the next registration from the same address skips the cookie.
-    var addressTokens: AddressTokens
+    /// The rules of the token each welcome carries, so the next registration from the same address skips
+    /// the cookie (the tokens live in the sessions).
+    let addressTokens: AddressTokens
     var newNicks: NewNickLimiter
     var relays: ServerRelays
     var peerServices: TokenBuckets

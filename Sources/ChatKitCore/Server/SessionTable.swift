@@ -25,8 +25,8 @@ struct SessionTable {
     func nick(of token: UInt64) -> String? { token == 0 ? nil : nickByToken[token] }
 
     /// Opens a new session for `nick` at `address`, with a fresh token; the old session's token stops
-    /// counting. The round trip measured to the same address carries over (it is the same path). Returns
-    /// the new record.
+    /// counting. The round trip measured to the same address carries over (it is the same path), and so does
+    /// the address token (its retries may still present it). Returns the new record.
     mutating func open(
         _ nick: String, at address: Address, candidates: [Address] = [], registrationID: UInt64, now: Instant,
         random: inout RandomSource
@@ -38,7 +38,10 @@ struct SessionTable {
         var record = ClientRecord(
             nick: nick, address: address, candidates: candidates, online: true, token: token, registrationID: registrationID,
             registrationOutcome: outcome, lastSeen: now)
-        if let old = records[nick], old.address == address { record.roundTrip = old.roundTrip }
+        if let old = records[nick], old.address == address {
+            record.roundTrip = old.roundTrip
+            record.addressToken = old.addressToken
+        }
         records[nick] = record
         nickByToken[token] = nick
         return record
@@ -52,6 +55,14 @@ struct SessionTable {
         records[nick] = ClientRecord(
             nick: nick, address: Self.noAddress, online: false, token: 0, registrationID: 0, registrationOutcome: .reRegistered,
             lastSeen: now)
+    }
+
+    /// A new address token for `nick`'s session, from `tokens`: the bytes its welcome carries.
+    mutating func issueAddressToken(_ nick: String, from tokens: AddressTokens, now: Instant, random: inout RandomSource) -> [UInt8] {
+        guard var record = records[nick] else { return [] }
+        let bytes = tokens.issue(into: &record, now: now, random: &random)
+        records[nick] = record
+        return bytes
     }
 
     /// One measured round trip to `nick`'s session.
