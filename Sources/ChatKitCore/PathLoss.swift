@@ -4,8 +4,9 @@
 public struct PathLoss: Sendable, Equatable {
     /// How many recent exchanges are remembered.
     public static let window = 8
-    private var outcomes: [Bool] = []
-    private var next = 0
+    /// The last `window` outcomes, newest in the lowest bit (1: lost), so a client keeps no array.
+    private var lostBits: UInt8 = 0
+    private var recorded: UInt8 = 0
     /// Whether anything was ever answered on this path.
     public private(set) var hasAnswered = false
 
@@ -14,12 +15,8 @@ public struct PathLoss: Sendable, Equatable {
 
     /// One exchange ended: `lost` when its first send went unanswered.
     public mutating func record(lost: Bool) {
-        if outcomes.count < Self.window {
-            outcomes.append(lost)
-        } else {
-            outcomes[next] = lost
-            next = (next + 1) % Self.window
-        }
+        lostBits = lostBits << 1 | (lost ? 1 : 0)
+        recorded = min(recorded + 1, UInt8(Self.window))
     }
 
     /// Something came back on the path: it is alive.
@@ -29,6 +26,6 @@ public struct PathLoss: Sendable, Equatable {
 
     /// Whether a quarter or more of the recent exchanges lost their first send, on a path that answers.
     public var isLossy: Bool {
-        hasAnswered && !outcomes.isEmpty && outcomes.filter { $0 }.count * 4 >= outcomes.count
+        hasAnswered && recorded > 0 && lostBits.nonzeroBitCount * 4 >= Int(recorded)
     }
 }

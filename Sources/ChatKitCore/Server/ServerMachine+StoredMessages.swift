@@ -69,9 +69,15 @@ extension ServerMachine {
     }
 
     func recipient(_ record: ClientRecord) -> StoredMessageCourier.Recipient {
+        Self.recipient(record, publisher: publisher, config: config)
+    }
+
+    /// What the courier needs of `record`'s session: where it is, its token, whether it has a table, and
+    /// its retransmission timeout.
+    static func recipient(_ record: ClientRecord, publisher: TablePublisher, config: ServerConfig) -> StoredMessageCourier.Recipient {
         StoredMessageCourier.Recipient(
             address: record.address, token: record.token, hasTable: publisher.hasSentTable(record.nick),
-            retryAfter: retransmissionTimeout(toward: record.nick, floor: config.deliveryMinInterval, cap: config.deliveryRetryInterval))
+            retryAfter: record.roundTrip.timeout(floor: config.deliveryMinInterval, cap: config.deliveryRetryInterval, fallback: config.deliveryRetryInterval))
     }
 
     func onlineRecipient(_ nick: String) -> StoredMessageCourier.Recipient? {
@@ -114,9 +120,11 @@ extension ServerMachine {
     }
 
     mutating func retryDeliveries() {
-        var recipients: [String: StoredMessageCourier.Recipient] = [:]
-        for nick in courier.deliveries.keys { recipients[nick] = onlineRecipient(nick) }
-        let (sends, stalled) = courier.retry(now) { recipients[$0] }
+        // The recipients are looked up on copies (cheap: copy on write), so the courier can be changed meanwhile.
+        let (sessions, publisher, config) = (sessions, publisher, config)
+        let (sends, stalled) = courier.retry(now) { nick in
+            sessions[nick].flatMap { $0.online ? Self.recipient($0, publisher: publisher, config: config) : nil }
+        }
         send(sends)
         for nick in stalled {
             log(.deliveryStalled(recipient: nick))
