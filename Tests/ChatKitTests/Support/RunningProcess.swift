@@ -24,9 +24,11 @@ final class RunningProcess: Sendable {
         process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        // Keys and outboxes go to a folder of the test run's, not the user's home.
+        // Keys, outboxes, locks and address tokens go to a folder of the test run's, not the user's home
+        // nor the user's runtime folder (without XDG_RUNTIME_DIR, locks fall back under XDG_DATA_HOME).
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_DATA_HOME"] = NSTemporaryDirectory() + "chatkit-tests-data-\(getpid())"
+        environment["XDG_RUNTIME_DIR"] = nil
         process.environment = environment
         process.standardInput = input
         process.standardOutput = output
