@@ -19,4 +19,10 @@ struct ClientRecord {
     var roundTrip = RoundTripEstimator()
     /// The address token the last welcome carried, and the one before (`AddressTokens`).
     var addressToken: AddressTokens.Issued?
+
+    /// The retransmission timeout toward this session (RFC 6298, from its measured round trips), within
+    /// `floor`…`cap`; `cap` until a round trip is measured.
+    func retransmissionTimeout(floor: Duration, cap: Duration) -> Duration {
+        roundTrip.timeout(floor: floor, cap: cap, fallback: cap)
+    }
 }

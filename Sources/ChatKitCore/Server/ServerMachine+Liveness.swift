@@ -33,7 +33,7 @@ extension ServerMachine {
     /// The retransmission timeout toward `nick`'s session (RFC 6298, from its measured round trips),
     /// within `floor`…`cap`; `cap` until a round trip is measured.
     func retransmissionTimeout(toward nick: String, floor: Duration, cap: Duration) -> Duration {
-        sessions[nick]?.roundTrip.timeout(floor: floor, cap: cap, fallback: cap) ?? cap
+        sessions[nick]?.retransmissionTimeout(floor: floor, cap: cap) ?? cap
     }
 
     mutating func probeHolders() {

@@ -77,7 +77,7 @@ extension ServerMachine {
     static func recipient(_ record: ClientRecord, publisher: TablePublisher, config: ServerConfig) -> StoredMessageCourier.Recipient {
         StoredMessageCourier.Recipient(
             address: record.address, token: record.token, hasTable: publisher.hasSentTable(record.nick),
-            retryAfter: record.roundTrip.timeout(floor: config.deliveryMinInterval, cap: config.deliveryRetryInterval, fallback: config.deliveryRetryInterval))
+            retryAfter: record.retransmissionTimeout(floor: config.deliveryMinInterval, cap: config.deliveryRetryInterval))
     }
 
     func onlineRecipient(_ nick: String) -> StoredMessageCourier.Recipient? {
