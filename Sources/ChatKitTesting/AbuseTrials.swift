@@ -217,7 +217,8 @@ struct Peer {
 
     private mutating func deliver(_ effects: [ClientEffect], _ harness: inout ServerHarness) -> [(destination: Address, bytes: Int)] {
         var elsewhere: [(destination: Address, bytes: Int)] = []
-        for case .send(let bytes, let destination) in effects {
+        for case .send(let packet, let destination) in effects {
+            let bytes = (try? packet.encoded()) ?? []
             guard destination == server else {
                 elsewhere.append((destination, bytes.count))
                 continue

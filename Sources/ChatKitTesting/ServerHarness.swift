@@ -53,8 +53,8 @@ public struct ServerHarness {
         var packets: [(Packet, Address)] = []
         for effect in effects {
             switch effect {
-            case .send(let bytes, let destination):
-                if let packet = try? Packet(decoding: bytes) { packets.append((packet, destination)) }
+            case .send(let packet, let destination):
+                packets.append((packet, destination))
             case .log(let event):
                 logged.append(event)
             case .save(let message, let limits):

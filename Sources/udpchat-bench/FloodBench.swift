@@ -53,7 +53,7 @@ enum FloodBench {
     private static let victim = Address(host: "192.0.2.7", port: 4444)
 
     private static func sent(_ effects: [ServerEffect]) -> [[UInt8]] {
-        effects.compactMap { if case .send(let bytes, _) = $0 { bytes } else { nil } }
+        effects.compactMap { if case .send(let packet, _) = $0 { try? packet.encoded() } else { nil } }
     }
 
     /// The worst ratio of bytes sent to the forged source over bytes received from it, over one request

@@ -21,6 +21,14 @@ extension OutgoingChat {
 /// The chats sent directly and not yet acknowledged: each is sent once more if no ACK came after
 /// `retransmitAfter`, and handed to the server if none came after `ackTimeout` (the original program's 500 ms).
 struct ChatsInFlight {
+    /// What the chats in flight ask the machine to do.
+    enum Directive: Equatable {
+        /// Send `chat` once more: its ACK is late.
+        case resend(OutgoingChat)
+        /// No ACK came for `chat` in time: it is no longer awaited, and goes to the server.
+        case expired(OutgoingChat)
+    }
+
     private var awaitingAck: [UInt64: OutgoingChat] = [:]
     private var ackDeadlines = DeadlineQueue()
     private var retransmits = DeadlineQueue()
@@ -64,21 +72,20 @@ struct ChatsInFlight {
         return moved.sorted { $0.id < $1.id }
     }
 
-    /// Chats to send once more now, and chats whose ACK did not come in time (no longer awaited).
-    mutating func due(_ now: Instant) -> (retransmit: [OutgoingChat], expired: [OutgoingChat]) {
-        var retransmit: [OutgoingChat] = []
+    /// The chats to send once more now, then those whose ACK did not come in time (no longer awaited).
+    mutating func due(_ now: Instant) -> [Directive] {
+        var directives: [Directive] = []
         for (deadline, id) in retransmits.popDue(now) {
             guard let chat = awaitingAck[id], chat.retransmitAt == deadline, chat.deadline > now else { continue }
             awaitingAck[id]?.retransmitAt = nil
-            retransmit.append(chat)
+            directives.append(.resend(chat))
         }
-        var expired: [OutgoingChat] = []
         for (deadline, id) in ackDeadlines.popDue(now) {
             guard let chat = awaitingAck[id], chat.deadline == deadline else { continue }
             awaitingAck[id] = nil
-            expired.append(chat)
+            directives.append(.expired(chat))
         }
-        return (retransmit, expired)
+        return directives
     }
 
     mutating func removeAll() {

@@ -1,9 +1,12 @@
 /// What a client asks its driver to do.
 public enum ClientEffect: Equatable, Sendable {
-    /// Send a datagram.
-    case send([UInt8], to: Address)
+    /// Send `packet` to `destination`; the runtime encodes it (one encoder, whose failures are counted
+    /// and shown).
+    case send(Packet, to: Address)
     /// Show a line to the user.
     case show(Notice)
+    /// The nicknames the client holds changed (sorted): for completion, so no runtime reads machine state.
+    case nicknamesChanged([String])
     /// Stop the process with this status.
     case exit(code: Int32)
     /// Keep exactly these messages in the outbox for the next start (empty: clear it).

@@ -23,11 +23,7 @@ extension ClientMachine {
         guard isRegisteredWithServer, isAddress(source, of: sender) else { return drop() }
         paths.learnDirect(sender, at: source, now: now)
         if let notice = inbox.chatArrived(id, from: sender, text: text) { show(notice) }
-        if handlingBatch {
-            inbox.holdAck(id, for: source)
-        } else {
-            transmit(Packet(id: id, message: .chatAck), to: source)
-        }
+        inbox.holdAck(id, for: source)
     }
 
     mutating func chatAcknowledged(_ id: UInt64, by source: Address) {

@@ -69,8 +69,8 @@ public struct ClientMachine: Sendable {
 
     private(set) var now = Instant.zero
     private var effects: [ClientEffect] = []
-    /// True while a batch of events is handled: chat acknowledgements wait for its end.
-    private(set) var handlingBatch = false
+    /// The nicknames last announced with `.nicknamesChanged`, sorted: only changes are announced.
+    private var announcedNicknames: [String] = []
 
     /// Datagrams that were not valid or not expected, and so were dropped.
     public private(set) var droppedDatagrams = 0
@@ -107,24 +107,39 @@ public struct ClientMachine: Sendable {
     public var tableByNick: [String: TableEntry] { replica.rows }
 
     /// Handles events that arrived together (a burst of datagrams, a pasted block of lines) at time `now`
-    /// and returns the effects to carry out, in order. The same as handling them one by one, except that
-    /// chats from one peer are acknowledged together, with one datagram at the end, and so are tables.
+    /// and returns the effects to carry out, in order. Chats from one peer are acknowledged together, with
+    /// one datagram at the end, and so are tables; a change in the nicknames held ends the list.
     public mutating func handle(_ events: [ClientEvent], at now: Instant) -> [ClientEffect] {
-        guard events.count > 1 else { return events.first.map { handle($0, at: now) } ?? [] }
-        handlingBatch = true
+        guard phase != .exited else { return [] }
         var all: [ClientEffect] = []
-        for event in events { all += handle(event, at: now) }
-        handlingBatch = false
+        for event in events { all += apply(event, at: now) }
         effects = []
         for (packet, peer) in inbox.takeHeldAcks(newID: { random.nextNonZero() }) { transmit(packet, to: peer) }
         sendTableAckIfOwed()
         all += effects
         effects = []
+        announceNicknames(after: &all)
         return all
     }
 
-    /// Handles one event at time `now` and returns the effects to carry out, in order.
+    /// Handles one event at time `now`, as a batch of one: the same path, and the same acknowledgements.
     public mutating func handle(_ event: ClientEvent, at now: Instant) -> [ClientEffect] {
+        handle([event], at: now)
+    }
+
+    /// Appends `.nicknamesChanged` to `effects` when the nicknames held changed: checked only when the
+    /// table was updated or grew or shrank, since sorting it per batch of chats is what a pipelined stream
+    /// cannot afford.
+    private mutating func announceNicknames(after effects: inout [ClientEffect]) {
+        guard replica.rows.count != announcedNicknames.count || effects.contains(.show(.tableUpdated)) else { return }
+        let nicknames = replica.rows.keys.sorted()
+        guard nicknames != announcedNicknames else { return }
+        announcedNicknames = nicknames
+        effects.append(.nicknamesChanged(nicknames))
+    }
+
+    /// Carries out one event of a batch; acknowledgements wait for the batch's end.
+    private mutating func apply(_ event: ClientEvent, at now: Instant) -> [ClientEffect] {
         guard phase != .exited else { return [] }
         self.now = now
         effects = []
@@ -141,7 +156,6 @@ public struct ClientMachine: Sendable {
         runHeldCommands()
         pruneOutbox()
         finishIfInputEndedAndSettled()
-        if !handlingBatch { sendTableAckIfOwed() }
         defer { effects = [] }
         return effects
     }
@@ -213,40 +227,49 @@ public struct ClientMachine: Sendable {
     }
 
     private mutating func expireDeadlines() {
-        let due = chats.due(now)
-        for chat in due.retransmit { transmitChat(chat) }
-        if phase == .online { punch(paths.refreshDue(now).map(\.address), nonce: 0) }
-        for chat in due.expired {
+        let dueChats = chats.due(now)
+        for case .resend(let chat) in dueChats { transmitChat(chat) }
+        if phase == .online {
+            for case .refresh(_, let address) in paths.refreshDue(now) { punch([address], nonce: 0) }
+        }
+        for case .expired(let chat) in dueChats {
             show(.noAck(from: chat.recipient))
             startRequest(chat.id, .save(chat, .noAck))
         }
-        let keepalive = watch.due(now)
-        if keepalive.send, phase == .online {
-            let id = newMessageID()
-            keepaliveIDs.append(id)
-            if keepaliveIDs.count > 16 { keepaliveIDs.removeFirst() }
-            transmit(Packet(id: id, message: .keepalive(token: token, tableVersion: replica.version)), to: config.server)
-            if keepalive.becameQuiet { show(.serverQuiet) }
-        } else if keepalive.send {
-            watch.stop()
+        for directive in watch.due(now) {
+            switch directive {
+            case .keepalive where phase == .online: sendKeepalive()
+            case .keepalive: watch.stop()
+            case .becameQuiet where phase == .online: show(.serverQuiet)
+            case .becameQuiet: break
+            }
         }
-        let (retry, gaveUp, tellSilence) = requests.due(now)
-        if tellSilence { show(.noAnswerYet(from: config.server)) }
-        if gaveUp {
-            if !toldServerSilent { show(.serverNotResponding) }
-            let stays = phase == .online && config.staysWhenServerIsSilent
-            keepUntaken(includingWaitingSends: !stays)
-            guard stays else { return exit(code: 1, notice: .exitingAfterFailure) }
-            // At a terminal an online client stays: what is unanswered is kept, and still tried.
-            if !toldServerSilent { show(.keptWhileServerSilent(count: outboxHeld.count)) }
-            toldServerSilent = true
-            requests.forgiveSilence(now)
+        for directive in requests.due(now) {
+            switch directive {
+            case .tellSilence: show(.noAnswerYet(from: config.server))
+            case .giveUp:
+                if !toldServerSilent { show(.serverNotResponding) }
+                let stays = phase == .online && config.staysWhenServerIsSilent
+                keepUntaken(includingWaitingSends: !stays)
+                guard stays else { return exit(code: 1, notice: .exitingAfterFailure) }
+                // At a terminal an online client stays: what is unanswered is kept, and still tried.
+                if !toldServerSilent { show(.keptWhileServerSilent(count: outboxHeld.count)) }
+                toldServerSilent = true
+                requests.forgiveSilence(now)
+            case .retry(let id): transmitRequest(id)
+            }
         }
-        for id in retry { transmitRequest(id) }
         for id in requests.dueEchoes(now) {
             guard let request = requests[id] else { continue }
             transmit(Packet(id: id, message: requestMessage(for: request.purpose)), to: config.server)
         }
+    }
+
+    private mutating func sendKeepalive() {
+        let id = newMessageID()
+        keepaliveIDs.append(id)
+        if keepaliveIDs.count > 16 { keepaliveIDs.removeFirst() }
+        transmit(Packet(id: id, message: .keepalive(token: token, tableVersion: replica.version)), to: config.server)
     }
 
     // MARK: - Incoming datagrams
@@ -302,8 +325,7 @@ public struct ClientMachine: Sendable {
     }
 
     mutating func transmit(_ packet: Packet, to destination: Address) {
-        guard let bytes = try? packet.encoded() else { return }
-        effects.append(.send(bytes, to: destination))
+        effects.append(.send(packet, to: destination))
     }
 
     mutating func emit(_ effect: ClientEffect) {

@@ -3,6 +3,12 @@
 /// kept open with a `punch` every `refreshInterval`, below common NAT UDP timeouts. A peer on the relay
 /// is offered a punch again every `relayFor`, in the background: if one comes back, chats go direct.
 struct PeerPaths {
+    /// What the paths ask the machine to do.
+    enum Directive: Equatable {
+        /// Punch toward `nick` at `address`, to keep the router's mapping for an active conversation open.
+        case refresh(nick: String, at: Address)
+    }
+
     enum Path: Equatable {
         case direct(Address)
         case relay
@@ -132,8 +138,8 @@ struct PeerPaths {
     var nextRefresh: Instant? { refreshes.earliest }
 
     /// The direct paths to refresh now (active ones; idle ones are left to close), in deadline order.
-    mutating func refreshDue(_ now: Instant) -> [(nick: String, address: Address)] {
-        var due: [(nick: String, address: Address)] = []
+    mutating func refreshDue(_ now: Instant) -> [Directive] {
+        var due: [Directive] = []
         for (deadline, nick) in refreshes.popDue(now) {
             guard let peer = peers[nick], peer.nextRefresh == deadline,
                 case .direct(let address) = peer.path
@@ -143,7 +149,7 @@ struct PeerPaths {
                 continue
             }
             scheduleRefresh(nick, at: now + refreshInterval)
-            due.append((nick, address))
+            due.append(.refresh(nick: nick, at: address))
         }
         return due
     }

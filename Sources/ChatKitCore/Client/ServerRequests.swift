@@ -7,6 +7,16 @@
 /// without any answer from the server at all, so loss alone (even 30%) does not end a session, while a
 /// dead server is still reported within `silenceLimit`.
 struct ServerRequests<Purpose: Sendable>: Sendable {
+    /// What the requests ask the machine to do.
+    enum Directive: Equatable {
+        /// Send request `id` again.
+        case retry(UInt64)
+        /// Tell the user the server has said nothing yet (once per silence).
+        case tellSilence
+        /// The server has been silent for `silenceLimit`: give up on it.
+        case giveUp
+    }
+
     struct Request {
         var purpose: Purpose
         var startedAt: Instant
@@ -160,21 +170,22 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
         return due
     }
 
-    /// The requests to send again now, or `gaveUp` when the server has been silent for `silenceLimit`;
-    /// `tellSilence` once per silence, when a request has waited `silenceNotice` with no word from it.
-    mutating func due(_ now: Instant) -> (retry: [UInt64], gaveUp: Bool, tellSilence: Bool) {
-        var retry: [UInt64] = []
+    /// What is due now: `.tellSilence` once per silence, when a request has waited `silenceNotice` with
+    /// no word from the server; `.giveUp` once it has been silent for `silenceLimit`; then the requests to
+    /// send again (`.retry`).
+    mutating func due(_ now: Instant) -> [Directive] {
+        var retries: [Directive] = []
         var tell = false
-        for (deadline, id) in retries.popDue(now) {
+        for (deadline, id) in self.retries.popDue(now) {
             guard let request = requests[id], request.nextTry == deadline else { continue }
             let silentSince = max(lastHeard ?? request.startedAt, request.startedAt)
-            if now - silentSince >= silenceLimit { return (retry, true, false) }
+            if now - silentSince >= silenceLimit { return [.giveUp] + retries }
             if now - silentSince >= silenceNotice, !toldOfSilence {
                 toldOfSilence = true
                 tell = true
             }
-            retry.append(id)
+            retries.append(.retry(id))
         }
-        return (retry, false, tell)
+        return (tell ? [.tellSilence] : []) + retries
     }
 }

@@ -3,6 +3,14 @@
 /// counts as quiet: the user is told once, tries slow to one per `interval`, and any datagram from the
 /// server ends it ("the server answers again").
 struct ServerWatch {
+    /// What the watch asks the machine to do.
+    enum Directive: Equatable {
+        /// Send a keepalive now.
+        case keepalive
+        /// The server has just become quiet: tell the user once.
+        case becameQuiet
+    }
+
     let interval: Duration
     let retryInterval: Duration
     let quietAfter: Int
@@ -31,14 +39,14 @@ struct ServerWatch {
         isQuiet = false
     }
 
-    /// Whether a keepalive is due now, and whether the server has just become quiet.
-    mutating func due(_ now: Instant) -> (send: Bool, becameQuiet: Bool) {
-        guard let at = next, at <= now else { return (false, false) }
+    /// `.keepalive` when one is due now, and `.becameQuiet` when the server has just become quiet.
+    mutating func due(_ now: Instant) -> [Directive] {
+        guard let at = next, at <= now else { return [] }
         unanswered += 1
         let becameQuiet = !isQuiet && unanswered > quietAfter
         if becameQuiet { isQuiet = true }
         next = now + (isQuiet ? interval : retryInterval)
-        return (true, becameQuiet)
+        return becameQuiet ? [.keepalive, .becameQuiet] : [.keepalive]
     }
 
     /// The server said something: the next keepalive is one `interval` away. True when the server had

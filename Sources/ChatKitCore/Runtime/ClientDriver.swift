@@ -17,8 +17,7 @@ public final class ClientDriver: @unchecked Sendable {
     private let onExit: @Sendable (Int32) -> Void
     private var wakeup = WakeupTimer()
     private var exitCode: Int32?
-    /// The nicknames last handed to the console, to tell it only of changes.
-    private var knownNicknames: [String] = []
+    private var encoder = PacketEncoder()
 
     /// Makes a driver; nothing happens until `start`. `onExit` is called once, with the exit status,
     /// when the client decides to leave.
@@ -67,10 +66,16 @@ public final class ClientDriver: @unchecked Sendable {
         var outbox: [OutgoingDatagram] = []
         var notices: [Notice] = []
         if events.contains(.tick) { wakeup.fired() }
+        var nicknames: [String]?
         for effect in machine.handle(events, at: clock.now) {
             switch effect {
-            case .send(let bytes, let destination): outbox.append(OutgoingDatagram(bytes: bytes, destination: destination))
+            case .send(let packet, let destination):
+                switch encoder.datagram(packet, to: destination) {
+                case .success(let datagram): outbox.append(datagram)
+                case .failure(let failure): notices.append(.problem("Could not encode a \(failure.kind) message: \(failure.error)"))
+                }
             case .show(let notice): notices.append(notice)
+            case .nicknamesChanged(let latest): nicknames = latest
             case .exit(let code): exitCode = code
             case .keepInOutbox(let messages): self.outbox?.replace(with: messages)
             case .keepAddressToken(let token): keepAddressToken?(token)
@@ -78,15 +83,7 @@ public final class ClientDriver: @unchecked Sendable {
         }
         if !outbox.isEmpty { transport.send(outbox) }
         for notice in notices { console.show(notice) }
-        // Only when the table changed (an update, or a row looked up): sorting it per batch of chats is
-        // what a pipelined stream cannot afford.
-        if notices.contains(.tableUpdated) || machine.tableByNick.count != knownNicknames.count {
-            let nicknames = machine.tableEntries.map(\.nick)
-            if nicknames != knownNicknames {
-                knownNicknames = nicknames
-                console.nicknamesChanged(nicknames)
-            }
-        }
+        if let nicknames { console.nicknamesChanged(nicknames) }
         console.flush()
         if let exitCode {
             wakeup.cancel()
@@ -94,6 +91,11 @@ public final class ClientDriver: @unchecked Sendable {
         } else {
             wakeup.arm(at: machine.nextDeadline, on: clock) { [weak self] in self?.handle(.tick) }
         }
+    }
+
+    /// Packets the machine asked to send that could not be encoded (each also shown as a problem).
+    public var encodingFailures: Int {
+        lock.withLock { encoder.failures }
     }
 
     /// The exit status, once the client has decided to leave.

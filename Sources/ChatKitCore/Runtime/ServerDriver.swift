@@ -18,6 +18,7 @@ public final class ServerDriver: @unchecked Sendable {
     private let logLevel: LogLevel
     private var wakeup = WakeupTimer()
     private var stopped = false
+    private var encoder = PacketEncoder()
 
     /// Makes a driver; nothing happens until `start`. `log` records every server event of `logLevel`
     /// or below.
@@ -92,8 +93,11 @@ public final class ServerDriver: @unchecked Sendable {
         var results: [ServerEvent] = []
         for effect in effects {
             switch effect {
-            case .send(let bytes, let destination):
-                outbox.append(OutgoingDatagram(bytes: bytes, destination: destination))
+            case .send(let packet, let destination):
+                switch encoder.datagram(packet, to: destination) {
+                case .success(let datagram): outbox.append(datagram)
+                case .failure(let failure): log.record(.encodingFailed(kind: failure.kind, destination: failure.destination))
+                }
             case .log(let event) where event.level <= logLevel:
                 log.record(event)
             case .log:
@@ -169,9 +173,14 @@ public final class ServerDriver: @unchecked Sendable {
         lock.withLock { machine.rowsHeld(by: nick) }
     }
 
-    /// What the server has done since it started (registrations, messages stored and relayed…).
+    /// What the server has done since it started (registrations, messages stored and relayed…), with the
+    /// packets that could not be encoded.
     public var statistics: ServerStatistics {
-        lock.withLock { machine.statistics }
+        lock.withLock {
+            var statistics = machine.statistics
+            statistics.encodingFailures = encoder.failures
+            return statistics
+        }
     }
 
     /// Datagrams the server dropped as invalid or unexpected.

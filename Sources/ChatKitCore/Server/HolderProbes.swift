@@ -12,8 +12,16 @@ struct HolderProbes {
         var requester: Address
     }
 
+    /// What the probes ask the machine to do.
+    enum Directive: Equatable {
+        /// Ask the holder at `address` whether it still holds the session `token` (a probe numbered `id`).
+        case probe(token: UInt64, to: Address, id: UInt64)
+        /// `nick`'s holder stayed silent to every probe of `probe`'s round: it is gone.
+        case silent(nick: String, Probe)
+    }
+
     /// One holder being probed, and why.
-    struct Probe {
+    struct Probe: Equatable {
         var token: UInt64
         var address: Address
         var probeID: UInt64
@@ -48,7 +56,7 @@ struct HolderProbes {
     mutating func probe(
         _ nick: String, token: UInt64, address: Address, probeID: UInt64, now: Instant, interval: Duration? = nil,
         takeover: Takeover? = nil
-    ) -> OutgoingDatagram? {
+    ) -> Directive? {
         if var running = probes[nick] {
             if let takeover { running.takeover = takeover }
             probes[nick] = running
@@ -72,30 +80,28 @@ struct HolderProbes {
         schedule.forget(nick)
     }
 
-    /// Sends the probes that are due and returns the holders that stayed silent to all of them.
-    mutating func tick(_ now: Instant) -> (probes: [OutgoingDatagram], dead: [(String, Probe)]) {
-        var datagrams: [OutgoingDatagram] = []
-        var dead: [(String, Probe)] = []
+    /// The probes that are due, and a `.silent` verdict for each holder that stayed silent to all of them.
+    mutating func tick(_ now: Instant) -> [Directive] {
+        var directives: [Directive] = []
         for (deadline, nick) in schedule.popDue(now) {
             guard let probe = probes[nick], probe.nextAt == deadline else { continue }
             if probe.sent >= attempts {
                 probes[nick] = nil
                 schedule.forget(nick)
-                dead.append((nick, probe))
-            } else if let datagram = send(nick, now: now) {
-                datagrams.append(datagram)
+                directives.append(.silent(nick: nick, probe))
+            } else if let directive = send(nick, now: now) {
+                directives.append(directive)
             }
         }
-        return (datagrams, dead)
+        return directives
     }
 
-    private mutating func send(_ nick: String, now: Instant) -> OutgoingDatagram? {
+    private mutating func send(_ nick: String, now: Instant) -> Directive? {
         guard var probe = probes[nick] else { return nil }
         probe.sent += 1
         probe.nextAt = now + probe.interval
         probes[nick] = probe
         schedule.schedule(nick, at: probe.nextAt)
-        guard let bytes = try? Packet(id: probe.probeID, message: .probe(token: probe.token)).encoded() else { return nil }
-        return OutgoingDatagram(bytes: bytes, destination: probe.address)
+        return .probe(token: probe.token, to: probe.address, id: probe.probeID)
     }
 }

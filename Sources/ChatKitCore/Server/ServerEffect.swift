@@ -1,7 +1,8 @@
 /// What a server asks its driver to do.
 public enum ServerEffect: Equatable, Sendable {
-    /// Send a datagram.
-    case send([UInt8], to: Address)
+    /// Send `packet` to `destination`; the runtime encodes it (one encoder, whose failures are counted
+    /// and logged).
+    case send(Packet, to: Address)
     /// Store a message durably, within the mailbox limit, then report `.saved`. Saves emitted together
     /// may share one flush.
     case save(StoredMessage, limits: MailboxLimits)

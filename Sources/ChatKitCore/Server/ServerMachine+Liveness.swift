@@ -20,7 +20,7 @@ extension ServerMachine {
             record.nick, token: record.token, address: record.address, probeID: random.next(), now: now,
             interval: retransmissionTimeout(toward: record.nick, floor: config.probeMinInterval, cap: config.probeInterval),
             takeover: takeover)
-        if let probe { send([probe]) }
+        if let probe { carryOut([probe]) }
     }
 
     /// The holder of `nick` showed a sign of life during `probe`: a newcomer waiting for it is refused.
@@ -37,14 +37,24 @@ extension ServerMachine {
     }
 
     mutating func probeHolders() {
-        let (sends, dead) = probes.tick(now)
-        send(sends)
-        for (nick, probe) in dead where sessions[nick]?.token == probe.token && sessions[nick]?.online == true {
-            log(.holderSilent(nick: nick, probes: config.probeAttempts, newcomer: probe.takeover?.requester))
-            if let takeover = probe.takeover {
-                grant(takeover.requestID, nick: nick, to: takeover.requester)
-            } else {
-                markOffline(nick)
+        carryOut(probes.tick(now))
+    }
+
+    /// Carries out what the probes decided: probes go out, and a holder silent to every probe is gone.
+    mutating func carryOut(_ directives: [HolderProbes.Directive]) {
+        for directive in directives {
+            switch directive {
+            case .probe(let token, let holder, let id):
+                emit(.send(Packet(id: id, message: .probe(token: token)), to: holder))
+            case .silent(let nick, let probe) where sessions[nick]?.token == probe.token && sessions[nick]?.online == true:
+                log(.holderSilent(nick: nick, probes: config.probeAttempts, newcomer: probe.takeover?.requester))
+                if let takeover = probe.takeover {
+                    grant(takeover.requestID, nick: nick, to: takeover.requester)
+                } else {
+                    markOffline(nick)
+                }
+            case .silent:
+                break  // the session ended or changed meanwhile: the verdict is moot
             }
         }
     }

@@ -35,31 +35,40 @@ extension ServerMachine {
         let relay = ServerRelays.Relay(
             key: key, recipient: recipient.nick, recipientToken: recipient.token, recipientAddress: recipient.address,
             senderAddress: source, text: request.text, nextAt: now, interval: interval)
-        if let datagram = relays.start(relay, now: now) { send([datagram]) }
+        if let directive = relays.start(relay, now: now) { carryOut([directive]) }
     }
 
     /// The recipient showed the relayed chat `id`: its sender hears "relayed", and nothing is stored.
     mutating func relayAcknowledged(_ id: UInt64, token: UInt64, from source: Address) {
         guard let nick = heardFrom(token, at: source) else { return drop("\(source): relay acknowledgement from no session") }
-        let (answered, released) = relays.acknowledged(by: nick, id: id, now: now)
-        send(released)
-        guard let relay = answered else { return }
-        // Answered at the first send: a round trip, measured (a later send's answer is ambiguous).
-        if relay.sent == 1 { sessions.sampleRoundTrip(nick, (now - relay.nextAt) + relay.interval) }
-        statistics.chatsRelayed += 1
-        reply(id, .saveReply(.relayed, peer: nil), to: relay.senderAddress)
+        carryOut(relays.acknowledged(by: nick, id: id, now: now))
     }
 
     /// Resends relayed chats that are due; those unanswered every time are stored, and their recipient is
     /// probed (it may be gone).
     mutating func retryRelays() {
-        let (sends, failed) = relays.tick(now)
-        send(sends)
-        for relay in failed {
-            store(relay.key, for: relay.recipient, text: relay.text, answering: relay.senderAddress)
-            if let record = sessions[relay.recipient], record.online {
-                log(.probingAfterNoAck(nick: relay.recipient, reportedBy: relay.key.sender))
-                startProbe(of: record)
+        carryOut(relays.tick(now))
+    }
+
+    /// Carries out what the relays decided: chats go to their recipients, an acknowledged one is answered
+    /// "relayed" to its sender, and an unanswered one is stored (its recipient, if still online, probed).
+    mutating func carryOut(_ directives: [ServerRelays.Directive]) {
+        for directive in directives {
+            switch directive {
+            case .send(let relay):
+                let chat = Message.relayedChat(token: relay.recipientToken, from: relay.key.sender, text: relay.text)
+                emit(.send(Packet(id: relay.key.id, message: chat), to: relay.recipientAddress))
+            case .acknowledged(let relay):
+                // Answered at the first send: a round trip, measured (a later send's answer is ambiguous).
+                if relay.sent == 1 { sessions.sampleRoundTrip(relay.recipient, (now - relay.nextAt) + relay.interval) }
+                statistics.chatsRelayed += 1
+                reply(relay.key.id, .saveReply(.relayed, peer: nil), to: relay.senderAddress)
+            case .unanswered(let relay):
+                store(relay.key, for: relay.recipient, text: relay.text, answering: relay.senderAddress)
+                if let record = sessions[relay.recipient], record.online {
+                    log(.probingAfterNoAck(nick: relay.recipient, reportedBy: relay.key.sender))
+                    startProbe(of: record)
+                }
             }
         }
     }

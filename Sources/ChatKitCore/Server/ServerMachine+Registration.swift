@@ -147,9 +147,7 @@ extension ServerMachine {
         peerServices.forget(nick)
         punchOrders.forget(nick)
         // Chats being relayed to it are stored instead: it is gone.
-        for relay in relays.cancel(to: nick) {
-            store(relay.key, for: nick, text: relay.text, answering: relay.senderAddress)
-        }
+        carryOut(relays.cancel(to: nick))
         courier.stop(nick)
         publisher.unsubscribe(nick)
         rowChanged(nick, online: false, address: record.address)

@@ -101,33 +101,40 @@ extension ServerMachine {
             messages = []
         }
         if !messages.isEmpty { log(.delivering(count: messages.count, recipient: nick)) }
-        let next = courier.loaded(nick, messages, to: onlineRecipient(nick), newID: { random.next() }, now: now)
-        send(next.sends)
-        if next.reload { emit(.load(recipient: nick)) }
+        deliver(courier.loaded(nick, messages, to: onlineRecipient(nick), newID: { random.next() }, now: now))
     }
 
     mutating func storedMessagesAcknowledged(_ id: UInt64, token: UInt64, from source: Address) {
         guard let nick = heardFrom(token, at: source),
-            let done = courier.acknowledged(id, by: nick, recipient: onlineRecipient(nick), newID: { random.next() }, now: now)
+            let directives = courier.acknowledged(id, by: nick, recipient: onlineRecipient(nick), newID: { random.next() }, now: now)
         else {
             return drop("\(source): acknowledgement of no batch in flight")
         }
-        statistics.messagesDelivered += done.keys.count
-        log(.delivered(count: done.keys.count, recipient: nick))
-        emit(.remove(done.keys, recipient: nick))
-        send(done.sends)
-        if done.reload { emit(.load(recipient: nick)) }
+        deliver(directives)
     }
 
     mutating func retryDeliveries() {
         // The recipients are looked up on copies (cheap: copy on write), so the courier can be changed meanwhile.
         let (sessions, publisher, config) = (sessions, publisher, config)
-        let (sends, stalled) = courier.retry(now) { nick in
-            sessions[nick].flatMap { $0.online ? Self.recipient($0, publisher: publisher, config: config) : nil }
-        }
-        send(sends)
-        for nick in stalled {
-            log(.deliveryStalled(recipient: nick))
+        deliver(
+            courier.retry(now) { nick in
+                sessions[nick].flatMap { $0.online ? Self.recipient($0, publisher: publisher, config: config) : nil }
+            })
+    }
+
+    /// Carries out what the courier decided: batches go out, acknowledged messages leave the mailbox, a
+    /// mailbox is read again, a stalled delivery is logged.
+    mutating func deliver(_ directives: [StoredMessageCourier.Directive]) {
+        for directive in directives {
+            switch directive {
+            case .send(let batch, let recipient): emit(.send(batch.packet, to: recipient))
+            case .delivered(let keys, let nick):
+                statistics.messagesDelivered += keys.count
+                log(.delivered(count: keys.count, recipient: nick))
+                emit(.remove(keys, recipient: nick))
+            case .load(let nick): emit(.load(recipient: nick))
+            case .stalled(let nick): log(.deliveryStalled(recipient: nick))
+            }
         }
     }
 }

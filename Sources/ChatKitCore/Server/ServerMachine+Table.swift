@@ -29,11 +29,20 @@ extension ServerMachine {
     mutating func flushTableChanges() {
         guard let due = flushAt, due <= now else { return }
         flushAt = nil
-        send(publisher.flush(directory, now: now) { sessions[$0]?.roundTrip.measuredTimeout(floor: config.tableResendFloor) })
+        publish(publisher.flush(directory, now: now) { sessions[$0]?.roundTrip.measuredTimeout(floor: config.tableResendFloor) })
         // Stored messages that waited for their recipient's first table follow it in the same burst.
         for nick in courier.awaitingTable.sorted() where publisher.hasSentTable(nick) {
             guard let recipient = onlineRecipient(nick) else { continue }
-            send(courier.tableArrived(nick, recipient: recipient, newID: { random.next() }, now: now))
+            deliver(courier.tableArrived(nick, recipient: recipient, newID: { random.next() }, now: now))
+        }
+    }
+
+    /// Carries out what the publisher decided: each delta goes to its holder.
+    mutating func publish(_ directives: [TablePublisher.Directive]) {
+        for directive in directives {
+            switch directive {
+            case .delta(let delta, let holder): emit(.send(Packet(id: 0, message: .tableDelta(delta)), to: holder))
+            }
         }
     }
 

@@ -118,7 +118,7 @@ public struct ServerMachine: Sendable {
             sweepSilentClients()
             applyWaitingRows()
             flushTableChanges()
-            send(publisher.resendDue(directory, now: now))
+            publish(publisher.resendDue(directory, now: now))
         case .saved(let message, let outcome): saveFinished(message, outcome)
         case .loaded(let recipient, let result): loadFinished(recipient, result)
         }
@@ -181,14 +181,7 @@ public struct ServerMachine: Sendable {
     }
 
     mutating func reply(_ id: UInt64, _ message: Message, to destination: Address) {
-        guard let bytes = try? Packet(id: id, message: message).encoded() else {
-            return log(.encodingFailed(kind: message.kind, destination: destination))
-        }
-        emit(.send(bytes, to: destination))
-    }
-
-    mutating func send(_ datagrams: [OutgoingDatagram]) {
-        for datagram in datagrams { emit(.send(datagram.bytes, to: datagram.destination)) }
+        emit(.send(Packet(id: id, message: message), to: destination))
     }
 
     mutating func log(_ event: ServerLogEvent) {

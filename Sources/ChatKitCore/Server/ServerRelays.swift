@@ -8,6 +8,16 @@
 /// only its first relay is sent (and retried), and the rest wait for that answer; once a relay went
 /// unanswered, the recipient is silent, and chats for it are stored at once until it is heard from.
 struct ServerRelays {
+    /// What the relays ask the machine to do.
+    enum Directive: Equatable {
+        /// Send `relay`'s chat to its recipient (again).
+        case send(Relay)
+        /// The recipient acknowledged `relay`: its sender hears "relayed".
+        case acknowledged(Relay)
+        /// `relay` went unanswered (or its recipient fell silent): it is stored instead.
+        case unanswered(Relay)
+    }
+
     /// One chat on its way through the server.
     struct Relay: Equatable {
         var key: MessageKey
@@ -61,10 +71,10 @@ struct ServerRelays {
         silent.remove(nick)
     }
 
-    /// Starts relaying `relay` and returns its first datagram, unless it waits behind the first relay to
+    /// Starts relaying `relay` and returns its first send, unless it waits behind the first relay to
     /// a recipient that has not answered yet; a retry of a relay under way only updates where the answer
     /// goes, and returns nil.
-    mutating func start(_ relay: Relay, now: Instant) -> OutgoingDatagram? {
+    mutating func start(_ relay: Relay, now: Instant) -> Directive? {
         let relayKey = RelayKey(recipient: relay.recipient, id: relay.key.id)
         if inFlight[relayKey] != nil {
             inFlight[relayKey]?.senderAddress = relay.senderAddress
@@ -81,13 +91,13 @@ struct ServerRelays {
         return send(relayKey, now: now)
     }
 
-    /// `recipient` acknowledged the relayed chat `id`: returns the relay, if it was under way, and the
-    /// first sends of the relays that waited for the recipient's answer.
-    mutating func acknowledged(by recipient: String, id: UInt64, now: Instant) -> (relay: Relay?, sends: [OutgoingDatagram]) {
-        guard let relay = remove(RelayKey(recipient: recipient, id: id)) else { return (nil, []) }
+    /// `recipient` acknowledged the relayed chat `id`: `.acknowledged` for the relay, if it was under way,
+    /// then the first sends of the relays that waited for the recipient's answer.
+    mutating func acknowledged(by recipient: String, id: UInt64, now: Instant) -> [Directive] {
+        guard let relay = remove(RelayKey(recipient: recipient, id: id)) else { return [] }
         answering.insert(recipient)
         let released = waiting.removeValue(forKey: recipient) ?? []
-        return (relay, released.compactMap { send($0, now: now) })
+        return [.acknowledged(relay)] + released.compactMap { send($0, now: now) }
     }
 
     private mutating func remove(_ relayKey: RelayKey) -> Relay? {
@@ -95,42 +105,39 @@ struct ServerRelays {
         return inFlight.removeValue(forKey: relayKey)
     }
 
-    /// Resends what is due, and returns the relays that went unanswered `attempts` times.
-    mutating func tick(_ now: Instant) -> (sends: [OutgoingDatagram], failed: [Relay]) {
-        var sends: [OutgoingDatagram] = []
-        var failed: [Relay] = []
+    /// Resends what is due, and `.unanswered` for each relay that went unanswered `attempts` times.
+    mutating func tick(_ now: Instant) -> [Directive] {
+        var directives: [Directive] = []
         for (deadline, relayKey) in schedule.popDue(now) {
             guard let relay = inFlight[relayKey], relay.nextAt == deadline else { continue }
             if relay.sent >= attempts {
                 _ = remove(relayKey)
-                failed.append(relay)
+                directives.append(.unanswered(relay))
                 // The recipient is silent: what waited behind this relay is stored too, and so is what comes next.
                 answering.remove(relay.recipient)
                 silent.insert(relay.recipient)
-                failed += (waiting.removeValue(forKey: relay.recipient) ?? []).compactMap { remove($0) }
-            } else if let datagram = send(relayKey, now: now) {
-                sends.append(datagram)
+                directives += (waiting.removeValue(forKey: relay.recipient) ?? []).compactMap { remove($0) }.map(Directive.unanswered)
+            } else if let directive = send(relayKey, now: now) {
+                directives.append(directive)
             }
         }
-        return (sends, failed)
+        return directives
     }
 
-    /// Forgets every relay to `recipient` (it went offline: they are stored instead); returns them.
-    mutating func cancel(to recipient: String) -> [Relay] {
+    /// Forgets every relay to `recipient` (it went offline): `.unanswered` for each, to store it instead.
+    mutating func cancel(to recipient: String) -> [Directive] {
         waiting[recipient] = nil
         answering.remove(recipient)
         let keys = inFlight.keys.filter { $0.recipient == recipient }.sorted { $0.id < $1.id }
-        return keys.compactMap { remove($0) }
+        return keys.compactMap { remove($0) }.map(Directive.unanswered)
     }
 
-    private mutating func send(_ relayKey: RelayKey, now: Instant) -> OutgoingDatagram? {
+    private mutating func send(_ relayKey: RelayKey, now: Instant) -> Directive? {
         guard var relay = inFlight[relayKey] else { return nil }
         relay.sent += 1
         relay.nextAt = now + relay.interval
         inFlight[relayKey] = relay
         schedule.schedule(relayKey, at: relay.nextAt)
-        let message = Message.relayedChat(token: relay.recipientToken, from: relay.key.sender, text: relay.text)
-        guard let bytes = try? Packet(id: relay.key.id, message: message).encoded() else { return nil }
-        return OutgoingDatagram(bytes: bytes, destination: relay.recipientAddress)
+        return .send(relay)
     }
 }

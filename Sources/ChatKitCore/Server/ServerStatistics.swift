@@ -14,6 +14,8 @@ public struct ServerStatistics: Equatable, Sendable {
     public var punchOrders = 0
     /// Datagrams dropped as invalid or unexpected.
     public var datagramsDropped = 0
+    /// Packets the machine decided to send that the runtime could not encode (each logged).
+    public var encodingFailures = 0
 
     /// Zero of everything.
     public init() {}

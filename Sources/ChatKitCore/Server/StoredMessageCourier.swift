@@ -4,14 +4,33 @@
 /// A recipient's messages follow its table: they go out once it has been sent one, in the same burst, and
 /// each batch is tried again after the recipient's retransmission timeout.
 struct StoredMessageCourier {
-    struct Batch {
+    /// What the courier asks the machine to do.
+    enum Directive: Equatable {
+        /// Send `batch` to its recipient at `address` (again).
+        case send(Batch, to: Address)
+        /// The recipient acknowledged these messages: they leave its mailbox.
+        case delivered(Set<MessageKey>, recipient: String)
+        /// Read `recipient`'s mailbox again: a message was stored while it was being read.
+        case load(recipient: String)
+        /// Delivery to `recipient` ran out of tries; it starts again at its next sign of life.
+        case stalled(recipient: String)
+    }
+
+    /// One datagram of stored messages, in flight until acknowledged.
+    struct Batch: Equatable {
         var id: UInt64
-        var keys: Set<MessageKey>
-        var bytes: [UInt8]
+        /// The recipient's session token, which the batch carries.
+        var token: UInt64
+        var messages: [OfflineMessage]
         var attemptsMade: Int
         var nextTry: Instant
         /// The pause before the next try: the recipient's timeout, doubled by each unanswered try.
         var wait: Duration
+
+        /// The messages' keys, to remove once acknowledged.
+        var keys: Set<MessageKey> { Set(messages.map(\.key)) }
+        /// The batch as it goes on the wire.
+        var packet: Packet { Packet(id: id, message: .offlineBatch(token: token, messages: messages)) }
     }
 
     struct Delivery {
@@ -86,38 +105,35 @@ struct StoredMessageCourier {
         stalled.remove(nick)
     }
 
-    /// The mailbox of `nick` was read.
-    /// Returns the first batch to send, or `reload` when the mailbox must be read again (a message was
-    /// stored while it was being read).
+    /// The mailbox of `nick` was read: the first batch to send, or `.load` when the mailbox must be read
+    /// again (a message was stored while it was being read).
     mutating func loaded(_ nick: String, _ messages: [StoredMessage], to recipient: Recipient?, newID: () -> UInt64, now: Instant)
-        -> (sends: [OutgoingDatagram], reload: Bool)
+        -> [Directive]
     {
-        guard deliveries[nick] != nil, deliveries[nick]?.queue == nil else { return ([], false) }
+        guard deliveries[nick] != nil, deliveries[nick]?.queue == nil else { return [] }
         deliveries[nick]?.queue = messages
-        let next = sendNext(to: nick, recipient, newID: newID, now: now)
-        return (next.sends, next.done && reload(nick))
+        return sendNext(to: nick, recipient, newID: newID, now: now)
     }
 
-    /// The batch with `id` was acknowledged by `nick`: returns its keys (to remove) and what to send next.
+    /// The batch with `id` was acknowledged by `nick`: `.delivered` for its messages, then what comes
+    /// next; nil when no such batch was in flight.
     mutating func acknowledged(_ id: UInt64, by nick: String, recipient: Recipient?, newID: () -> UInt64, now: Instant)
-        -> (keys: Set<MessageKey>, sends: [OutgoingDatagram], reload: Bool)?
+        -> [Directive]?
     {
         guard let batch = deliveries[nick]?.inFlight, batch.id == id else { return nil }
         deliveries[nick]?.inFlight = nil
-        let next = sendNext(to: nick, recipient, newID: newID, now: now)
-        return (batch.keys, next.sends, next.done && reload(nick))
+        return [.delivered(batch.keys, recipient: nick)] + sendNext(to: nick, recipient, newID: newID, now: now)
     }
 
     /// `nick` has been sent its first table: messages waiting for it go out right behind it.
-    mutating func tableArrived(_ nick: String, recipient: Recipient, newID: () -> UInt64, now: Instant) -> [OutgoingDatagram] {
+    mutating func tableArrived(_ nick: String, recipient: Recipient, newID: () -> UInt64, now: Instant) -> [Directive] {
         guard let delivery = deliveries[nick], delivery.inFlight == nil, delivery.queue != nil else { return [] }
-        return sendNext(to: nick, recipient, newID: newID, now: now).sends
+        return sendNext(to: nick, recipient, newID: newID, now: now)
     }
 
     /// Batches due for another try; deliveries out of tries stall until the recipient's next sign of life.
-    mutating func retry(_ now: Instant, recipient: (String) -> Recipient?) -> (sends: [OutgoingDatagram], stalled: [String]) {
-        var sends: [OutgoingDatagram] = []
-        var stalledNow: [String] = []
+    mutating func retry(_ now: Instant, recipient: (String) -> Recipient?) -> [Directive] {
+        var directives: [Directive] = []
         for nick in deliveries.keys.sorted() {
             guard let batch = deliveries[nick]?.inFlight, batch.nextTry <= now, let destination = recipient(nick) else {
                 continue
@@ -125,16 +141,16 @@ struct StoredMessageCourier {
             if batch.attemptsMade >= attempts {
                 deliveries[nick] = nil
                 stalled.insert(nick)
-                stalledNow.append(nick)
+                directives.append(.stalled(recipient: nick))
                 continue
             }
             deliveries[nick]?.inFlight?.attemptsMade += 1
             let wait = min(retryInterval, max(destination.retryAfter, batch.wait * 2))
             deliveries[nick]?.inFlight?.wait = wait
             deliveries[nick]?.inFlight?.nextTry = now + wait
-            sends.append(OutgoingDatagram(bytes: batch.bytes, destination: destination.address))
+            if let batch = deliveries[nick]?.inFlight { directives.append(.send(batch, to: destination.address)) }
         }
-        return (sends, stalledNow)
+        return directives
     }
 
     /// Whether `nick`'s finished delivery must read the mailbox again; clears the delivery either way.
@@ -144,33 +160,29 @@ struct StoredMessageCourier {
         return again
     }
 
-    /// Sends the next batch, as many messages as fit one datagram; `done` when the queue is empty.
-    private mutating func sendNext(to nick: String, _ recipient: Recipient?, newID: () -> UInt64, now: Instant)
-        -> (sends: [OutgoingDatagram], done: Bool)
-    {
-        guard var delivery = deliveries[nick], let queue = delivery.queue else { return ([], false) }
+    /// The next batch, as many messages as fit one datagram; when the queue is empty, `.load` if the
+    /// mailbox must be read again.
+    private mutating func sendNext(to nick: String, _ recipient: Recipient?, newID: () -> UInt64, now: Instant) -> [Directive] {
+        guard var delivery = deliveries[nick], let queue = delivery.queue else { return [] }
         guard let recipient else {
             deliveries[nick] = nil
-            return ([], false)
+            return []
         }
         guard !queue.isEmpty else {
             if delivery.inFlight == nil, !delivery.reloadAfter { deliveries[nick] = nil }
-            return ([], delivery.inFlight == nil)
+            return delivery.inFlight == nil && reload(nick) ? [.load(recipient: nick)] : []
         }
         guard recipient.hasTable else {
             awaitingTable.insert(nick)
-            return ([], false)
+            return []
         }
         awaitingTable.remove(nick)
-        let id = newID()
         var batch: [OfflineMessage] = []
-        var bytes: [UInt8] = []
         for message in queue {
             let candidate = batch + [OfflineMessage(key: message.key, savedAtMicroseconds: message.savedAtMicroseconds, text: message.text)]
-            guard let encoded = try? Packet(id: id, message: .offlineBatch(token: recipient.token, messages: candidate)).encoded()
+            guard Message.offlineBatch(token: recipient.token, messages: candidate).datagramBytes <= WireLimits.maxDatagramBytes
             else { break }
             batch = candidate
-            bytes = encoded
         }
         // A message too big for any datagram cannot be delivered; it is skipped rather than block the rest.
         delivery.queue = Array(queue.dropFirst(max(1, batch.count)))
@@ -178,10 +190,11 @@ struct StoredMessageCourier {
             deliveries[nick] = delivery
             return sendNext(to: nick, recipient, newID: newID, now: now)
         }
-        delivery.inFlight = Batch(
-            id: id, keys: Set(batch.map(\.key)), bytes: bytes, attemptsMade: 1, nextTry: now + recipient.retryAfter,
+        let inFlight = Batch(
+            id: newID(), token: recipient.token, messages: batch, attemptsMade: 1, nextTry: now + recipient.retryAfter,
             wait: recipient.retryAfter)
+        delivery.inFlight = inFlight
         deliveries[nick] = delivery
-        return ([OutgoingDatagram(bytes: bytes, destination: recipient.address)], false)
+        return [.send(inFlight, to: recipient.address)]
     }
 }

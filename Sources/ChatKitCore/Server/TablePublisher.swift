@@ -6,6 +6,12 @@
 /// `wholeTableLimit` rows, clients hold only their own row and the rows they looked up, and a change
 /// goes only to the clients that hold it.
 struct TablePublisher {
+    /// What the publisher asks the machine to do.
+    enum Directive: Equatable {
+        /// Send `delta` (it carries its holder's token) to the holder at `address`.
+        case delta(TableDelta, to: Address)
+    }
+
     struct Subscriber {
         var nick: String
         var address: Address
@@ -128,19 +134,19 @@ struct TablePublisher {
     /// resent after `timeout(nick)` (the holder's measured retransmission timeout) unless acknowledged.
     /// A session that has acknowledged nothing yet gets the default 500 ms back-off: a client that never
     /// acknowledges (a churner) is not sent its whole table faster.
-    mutating func flush(_ directory: Directory, now: Instant, timeout: (String) -> Duration? = { _ in nil }) -> [OutgoingDatagram] {
+    mutating func flush(_ directory: Directory, now: Instant, timeout: (String) -> Duration? = { _ in nil }) -> [Directive] {
         for row in changedRows {
             owedPush.formUnion(holders[row] ?? [])
         }
         if !changedRows.isEmpty { owedPush.formUnion(wholeTableSubscribers) }
         changedRows = []
-        var datagrams: [OutgoingDatagram] = []
+        var directives: [Directive] = []
         // Sorted so a simulation replays byte for byte (set order differs between runs).
         for nick in owedPush.sorted() {
             guard let subscriber = subscribers[nick] else { continue }
             let from = owedResend.contains(nick) ? subscriber.confirmed : subscriber.sent
             guard from < directory.latest else { continue }
-            datagrams += deltas(for: subscriber, from: from, directory)
+            directives += deltas(for: subscriber, from: from, directory)
             subscribers[nick]?.sent = directory.latest
             // The version is new, so only this push can be acknowledged with it: it times a round trip. A
             // resend of a version already sent does not (Karn's rule: which copy was answered is unknown).
@@ -149,27 +155,27 @@ struct TablePublisher {
         }
         owedPush = []
         owedResend = []
-        return datagrams
+        return directives
     }
 
     /// What is due for a resend: everything after the version each such client acknowledged.
-    mutating func resendDue(_ directory: Directory, now: Instant) -> [OutgoingDatagram] {
-        var datagrams: [OutgoingDatagram] = []
+    mutating func resendDue(_ directory: Directory, now: Instant) -> [Directive] {
+        var directives: [Directive] = []
         for token in resends.popDue(now) {
             guard let nick = nickByToken[token], let subscriber = subscribers[nick] else { continue }
             guard subscriber.confirmed < subscriber.sent else {
                 resends.stop(token)
                 continue
             }
-            datagrams += deltas(for: subscriber, from: subscriber.confirmed, directory)
+            directives += deltas(for: subscriber, from: subscriber.confirmed, directory)
             subscribers[nick]?.sent = directory.latest
             subscribers[nick]?.sentAt = nil
         }
-        return datagrams
+        return directives
     }
 
     /// The deltas that take `subscriber` from `version` to the directory's latest, with its token.
-    private func deltas(for subscriber: Subscriber, from version: UInt64, _ directory: Directory) -> [OutgoingDatagram] {
+    private func deltas(for subscriber: Subscriber, from version: UInt64, _ directory: Directory) -> [Directive] {
         let rows: [TableEntry]
         switch subscriber.mode {
         case .whole:
@@ -179,10 +185,6 @@ struct TablePublisher {
         }
         return TableChunker.deltas(
             of: rows, from: version, latest: directory.latest, mode: subscriber.mode, token: subscriber.token)
-            .compactMap { delta in
-                (try? Packet(id: 0, message: .tableDelta(delta)).encoded()).map {
-                    OutgoingDatagram(bytes: $0, destination: subscriber.address)
-                }
-            }
+            .map { .delta($0, to: subscriber.address) }
     }
 }

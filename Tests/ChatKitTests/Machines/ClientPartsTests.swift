@@ -51,11 +51,13 @@ struct ClientPartsTests {
         var told: [Instant] = []
         while true {
             now = now + .milliseconds(500)
-            let (retry, gaveUp, tellSilence) = requests.due(now)
-            if gaveUp { break }
-            if tellSilence { told.append(now) }
-            tries += retry.count
-            retry.forEach { requests.scheduleRetry($0, now: now) }
+            let due = requests.due(now)
+            if due.contains(.giveUp) { break }
+            if due.contains(.tellSilence) { told.append(now) }
+            for case .retry(let id) in due {
+                tries += 1
+                requests.scheduleRetry(id, now: now)
+            }
             if now == .zero + .seconds(4) { requests.heardFromServer(at: now) }
         }
         #expect(now == .zero + .seconds(12), "silent from 4 s on, given up at 12 s")
@@ -75,9 +77,10 @@ struct ClientPartsTests {
         let forged = chats.acknowledged(9, by: Self.x)
         #expect(forged == nil, "an ACK from elsewhere is not the peer's")
         let early = chats.due(.zero + .milliseconds(250))
-        #expect(early.retransmit.map(\.id) == [9])
+        #expect(early == [.resend(sent)])
         let late = chats.due(.zero + .milliseconds(500))
-        #expect(late.retransmit.isEmpty && late.expired.map(\.id) == [9] && chats.isEmpty)
+        guard case .expired(let expired)? = late.first, late.count == 1 else { return #expect(Bool(false), "expired") }
+        #expect(expired.id == 9 && chats.isEmpty)
     }
 
     @Test("ChatInbox: each message shown once, whether direct or stored; 'You have messages' once per registration")
@@ -110,8 +113,8 @@ struct ClientPartsTests {
         while now < .zero + .seconds(40) {
             now = now + .seconds(1)
             let due = watch.due(now)
-            if due.send { sent.append(now.nanoseconds / 1_000_000_000) }
-            if due.becameQuiet { quietAt = now.nanoseconds / 1_000_000_000 }
+            if due.contains(.keepalive) { sent.append(now.nanoseconds / 1_000_000_000) }
+            if due.contains(.becameQuiet) { quietAt = now.nanoseconds / 1_000_000_000 }
         }
         #expect(sent == [10, 11, 12, 13, 14, 15, 16, 26, 36])
         #expect(quietAt == 16)

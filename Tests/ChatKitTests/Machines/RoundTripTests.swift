@@ -65,7 +65,7 @@ struct RoundTripTests {
         config.random = .seeded(3)
         var client = ClientMachine(config: config)
         func registers(_ effects: [ClientEffect]) -> [Packet] {
-            effects.compactMap { if case .send(let bytes, _) = $0 { try? Packet(decoding: bytes) } else { nil } }
+            effects.compactMap { if case .send(let packet, _) = $0 { packet } else { nil } }
         }
         let first = registers(client.handle(.start, at: .zero))
         #expect(client.nextDeadline == .zero + .milliseconds(250), "no round trip measured yet")

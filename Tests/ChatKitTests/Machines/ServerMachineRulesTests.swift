@@ -83,7 +83,7 @@ struct ServerMachineRulesTests {
         let effects = server.machine.handle(.tick, at: server.now + .milliseconds(1), wallClockMicroseconds: 0)
         server.now = server.now + .milliseconds(1)
         #expect(effects.contains { if case .save = $0 { true } else { false } }, "stored once the relay went unanswered")
-        #expect(effects.contains { if case .send(let bytes, Self.y) = $0 { (try? Packet(decoding: bytes))?.message == .probe(token: tokenY) } else { false } })
+        #expect(effects.contains { if case .send(let packet, Self.y) = $0 { packet.message == .probe(token: tokenY) } else { false } })
         _ = server.receive(.probeReply(token: tokenY), id: 4, from: Self.y)
         _ = server.advance(by: .seconds(5))
         #expect(server.machine.tableByNick["y"]?.online == true)

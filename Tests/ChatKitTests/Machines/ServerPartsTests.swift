@@ -33,8 +33,7 @@ struct ServerPartsTests {
         #expect(welcome.count == 1 && change.count == 1)
         publisher.acknowledged(1, token: 11, now: .zero)
         let resent = publisher.resendDue(directory, now: .zero + .milliseconds(500))
-        let delta = try? Packet(decoding: resent.first?.bytes ?? [])
-        guard case .tableDelta(let table)? = delta?.message else { return #expect(Bool(false), "a delta was resent") }
+        guard case .delta(let table, Self.x)? = resent.first else { return #expect(Bool(false), "a delta was resent") }
         #expect(table.from == 1 && table.entries.map(\.nick) == ["y"])
         publisher.acknowledged(2, token: 11, now: .zero)
         let after = publisher.resendDue(directory, now: .zero + .seconds(10))
@@ -53,7 +52,9 @@ struct ServerPartsTests {
         publisher.hold("y", by: "x")
         directory.set("y", address: Self.y, online: false)
         publisher.rowChanged("y")
-        let sent = publisher.flush(directory, now: .zero).map(\.destination.host).sorted()
+        let sent = publisher.flush(directory, now: .zero).map { directive in
+            switch directive { case .delta(_, let holder): holder.host }
+        }.sorted()
         #expect(sent == ["x", "y"], "z does not hold y's row")
     }
 
@@ -68,15 +69,18 @@ struct ServerPartsTests {
         var dead: [String] = []
         while dead.isEmpty {
             now = now + .milliseconds(200)
-            let tick = probes.tick(now)
-            sent += tick.probes.count
-            dead = tick.dead.map(\.0)
+            for directive in probes.tick(now) {
+                switch directive {
+                case .probe: sent += 1
+                case .silent(let nick, _): dead.append(nick)
+                }
+            }
         }
         #expect(sent == 20 && now == .zero + .seconds(4) && dead == ["x"])
         _ = probes.probe("y", token: 6, address: Self.y, probeID: 3, now: now)
         let answered = probes.answered("y")
         let later = probes.tick(now + .seconds(10))
-        #expect(answered != nil && later.dead.isEmpty)
+        #expect(answered != nil && later.isEmpty)
     }
 
     @Test("StoredMessageCourier: messages wait for the table, go out one batch at a time after the recipient's timeout, doubling, and are removed once acknowledged")
@@ -86,17 +90,19 @@ struct ServerPartsTests {
         let load = courier.start("x")
         let noTable = StoredMessageCourier.Recipient(address: Self.x, token: 5, hasTable: false, retryAfter: .milliseconds(100))
         let waiting = courier.loaded("x", [message], to: noTable, newID: { 40 }, now: .zero)
-        #expect(load && waiting.sends.isEmpty)
+        #expect(load && waiting.isEmpty)
         let withTable = StoredMessageCourier.Recipient(address: Self.x, token: 5, hasTable: true, retryAfter: .milliseconds(100))
         let batch = courier.tableArrived("x", recipient: withTable, newID: { 40 }, now: .zero)
         let early = courier.retry(.zero + .milliseconds(99)) { _ in withTable }
         let resent = courier.retry(.zero + .milliseconds(100)) { _ in withTable }
         let notYet = courier.retry(.zero + .milliseconds(299)) { _ in withTable }
         let again = courier.retry(.zero + .milliseconds(300)) { _ in withTable }
-        #expect(batch.count == 1 && early.sends.isEmpty && resent.sends.count == 1, "unacknowledged: resent after the timeout")
-        #expect(notYet.sends.isEmpty && again.sends.count == 1, "the next try waits twice as long")
+        #expect(batch.count == 1 && early.isEmpty && resent.count == 1, "unacknowledged: resent after the timeout")
+        #expect(notYet.isEmpty && again.count == 1, "the next try waits twice as long")
+        guard case .send(let inFlight, Self.x)? = again.first else { return #expect(Bool(false), "the batch went again") }
+        #expect(inFlight.packet == Packet(id: 40, message: .offlineBatch(token: 5, messages: [OfflineMessage(key: message.key, savedAtMicroseconds: 0, text: "hi")])))
         let done = courier.acknowledged(40, by: "x", recipient: withTable, newID: { 41 }, now: .zero + .seconds(1))
-        #expect(done?.keys == [message.key] && done?.sends.isEmpty == true)
+        #expect(done == [.delivered([message.key], recipient: "x")])
     }
 
     @Test("SessionTable: a token speaks for its nick only from the session's address, and only while online")

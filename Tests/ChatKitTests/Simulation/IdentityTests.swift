@@ -70,7 +70,7 @@ struct IdentityTests {
         let key = try IdentityKey.generate()
         let request = try Packet(id: 1, message: .register(nick: "x", token: 0, proof: IdentityProof(publicKey: key.publicKey))).encoded()
         let effects = server.handle(.datagram(Datagram(bytes: request, source: victim)), at: .zero, wallClockMicroseconds: 0)
-        let sent = effects.compactMap { if case .send(let bytes, let to) = $0 { (bytes, to) } else { nil } }
+        let sent = try effects.compactMap { if case .send(let packet, let to) = $0 { (try packet.encoded(), to) } else { nil } }
         #expect(sent.count == 1 && sent[0].1 == victim)
         #expect(sent[0].0.count <= request.count, "\(sent[0].0.count) bytes out for \(request.count) in")
         let later = server.handle(.tick, at: .zero + .seconds(5), wallClockMicroseconds: 0)
@@ -87,7 +87,7 @@ struct IdentityTests {
         func register(_ proof: IdentityProof, id: UInt64, from source: Address) throws -> Message? {
             let bytes = try Packet(id: id, message: .register(nick: "x", token: 0, proof: proof)).encoded()
             let effects = server.handle(.datagram(Datagram(bytes: bytes, source: source)), at: .zero, wallClockMicroseconds: 0)
-            return effects.compactMap { if case .send(let reply, source) = $0 { try? Packet(decoding: reply).message } else { nil } }.first
+            return effects.compactMap { if case .send(let reply, source) = $0 { reply.message } else { nil } }.first
         }
         func cookie(for source: Address, id: UInt64) throws -> [UInt8] {
             guard case .registerReply(.challenge, _, let cookie)? = try register(IdentityProof(publicKey: key.publicKey), id: id, from: source)
