@@ -125,9 +125,7 @@ extension ClientMachine {
             return show(.problem("You can only deregister yourself: dereg \(config.nick)"))
         }
         guard phase == .online else { return show(.problem("You are already offline.")) }
-        let id = newMessageID()
-        phase = .deregistering(requestID: id)
-        startRequest(id, .deregister)
+        enter(.deregistering(requestID: newMessageID()))
     }
 }
 

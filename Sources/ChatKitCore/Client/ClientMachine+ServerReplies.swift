@@ -18,8 +18,7 @@ extension ClientMachine {
         switch outcome {
         case .registered, .reRegistered:
             startSession(newToken)
-            phase = .registering(requestID: id, replied: true, quiet: quiet)
-            inbox.registered()
+            enter(.registering(requestID: id, replied: true, quiet: quiet))
             if !quiet { show(outcome == .registered && !hasBeenRegistered ? .registered : .reRegistered) }
             hasBeenRegistered = true
             // The request stays outstanding until the table arrives; a retry makes the server resend it.
@@ -64,10 +63,10 @@ extension ClientMachine {
         requests.finish(id)
         switch outcome {
         case .deregistered:
-            phase = .offline
+            enter(.offline)
             show(.deregistered)
         case .notHolder:
-            phase = .online
+            enter(.online)
             show(.problem("The server refused to deregister <\(config.nick)>: the registration is not yours."))
         }
     }
@@ -79,13 +78,7 @@ extension ClientMachine {
         if applied.announce { show(.tableUpdated) }
         if !applied.joined.isEmpty || !applied.left.isEmpty { show(.presence(joined: applied.joined, left: applied.left)) }
         guard applied.caughtUp else { return }
-        if case .registering(let requestID, replied: true, _) = phase {
-            requests.finish(requestID)
-            phase = .online
-            watch.start(now)
-            for id in requests.parked { transmitRequest(id) }
-            sendKeptMessages()
-        }
+        if case .registering(_, replied: true, _) = phase { enter(.online) }
         if phase == .online, replica[config.nick]?.online == false {
             // The server believes we are gone (it missed our keepalives): register again.
             beginRegistration(quiet: true)

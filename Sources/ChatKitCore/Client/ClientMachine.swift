@@ -33,6 +33,7 @@ public struct ClientMachine: Sendable {
         case who(prefix: String, after: String, shown: Int)
     }
 
+    /// Where the client is in its life; changed only by `enter(_:)` (`ClientMachine+Phases.swift`).
     var phase: Phase = .notStarted
     var token: UInt64 = 0
     var hasBeenRegistered = false
@@ -169,18 +170,13 @@ public struct ClientMachine: Sendable {
     }
 
     mutating func beginRegistration(quiet: Bool = false) {
-        let id = newMessageID()
-        phase = .registering(requestID: id, replied: false, quiet: quiet)
-        startRequest(id, .register)
+        enter(.registering(requestID: newMessageID(), replied: false, quiet: quiet))
     }
 
     mutating func exit(code: Int32, notice: Notice) {
         effects.append(.show(notice))
         effects.append(.exit(code: code))
-        phase = .exited
-        chats.removeAll()
-        requests.removeAll()
-        heldCommands.removeAll()
+        enter(.exited)
     }
 
     private mutating func finishIfInputEndedAndSettled() {

@@ -18,7 +18,15 @@ struct HolderProbes {
         case probe(token: UInt64, to: Address, id: UInt64)
         /// `nick`'s holder stayed silent to every probe of `probe`'s round: it is gone.
         case silent(nick: String, Probe)
+        /// `nick`'s holder showed a sign of life during `probe`'s round: it is alive.
+        case answered(nick: String, Probe)
+        /// `nick`'s session closed during the round while a newcomer waited for the verdict: the newcomer
+        /// may have the nickname.
+        case holderLeft(nick: String, Takeover)
     }
+
+    /// How many unanswered probes make a holder gone: one lost datagram must not decide.
+    static let defaultAttempts = 20
 
     /// One holder being probed, and why.
     struct Probe: Equatable {
@@ -67,11 +75,18 @@ struct HolderProbes {
         return send(nick, now: now)
     }
 
-    /// `nick`'s holder showed a sign of life: the round ends, alive.
-    mutating func answered(_ nick: String) -> Probe? {
+    /// `nick`'s holder showed a sign of life: the round ends, `.answered`.
+    mutating func answered(_ nick: String) -> Directive? {
         guard let probe = probes.removeValue(forKey: nick) else { return nil }
         schedule.forget(nick)
-        return probe
+        return .answered(nick: nick, probe)
+    }
+
+    /// `nick`'s session closed: its round ends, with `.holderLeft` if a newcomer waited for the verdict.
+    mutating func sessionClosed(_ nick: String) -> Directive? {
+        guard let probe = probes.removeValue(forKey: nick) else { return nil }
+        schedule.forget(nick)
+        return probe.takeover.map { .holderLeft(nick: nick, $0) }
     }
 
     /// Stops probing `nick` without a verdict (it went offline or registered again meanwhile).

@@ -35,7 +35,7 @@ public struct ServerConfig: Sendable {
     /// How many probes a holder that seems online gets before it is taken for dead (its nickname goes
     /// to a newcomer, or a peer's "no ACK" marks it offline). At 30% loss each way a probe round trip
     /// fails 51% of the time, so a live holder loses its nickname once in 0.51⁻²⁰ ≈ 700,000 attempts.
-    public var probeAttempts = 20
+    public var probeAttempts = HolderProbes.defaultAttempts
     /// The pause between probes; a probed holder is taken for dead after `probeAttempts` of these.
     public var probeInterval: Duration = .milliseconds(200)
     /// The shortest pause between probes: once the holder's round trip is measured, probes follow its

@@ -15,15 +15,7 @@ extension ServerMachine {
         nextExpiryCheck = wallClockMicroseconds + 3_600 * 1_000_000
         let cutoff = wallClockMicroseconds - config.nickLifetime.components.seconds * 1_000_000
         for nick in pins.unused(before: cutoff) where sessions[nick]?.online != true {
-            log(.nickExpired(nick: nick))
-            pins.forget(nick)
-            sessions.remove(nick)
-            directory.remove(nick)
-            rowPacing.forget(nick)
-            contacts.forget(nick)
-            courier.stop(nick)
-            probes.cancel(nick)
-            emit(.forgetNick(nick: nick))
+            mark(nick, as: .expired)
         }
     }
 }

@@ -70,7 +70,7 @@ extension ServerMachine {
         if sessions[nick] != nil, !registrations.admit(nick, now: now) {
             return reply(id, .registerReply(.checking, token: 0), to: source)
         }
-        grant(id, nick: nick, key: proof.publicKey, candidates: usableCandidates(candidates, from: source), to: source)
+        mark(nick, as: .online(requestID: id, address: source, key: proof.publicKey, candidates: usableCandidates(candidates, from: source)))
     }
 
     /// Loopback sources are not held to the new-nick limit unless the operator says so: a crowd trying
@@ -92,34 +92,6 @@ extension ServerMachine {
         return kept
     }
 
-    /// Registers `nick` at `source`, answering request `id`, and starts delivering its stored messages. A
-    /// nick's first registration pins `key` to it, durably, before the answer goes out.
-    mutating func grant(_ id: UInt64, nick: String, key: [UInt8]? = nil, candidates: [Address] = [], to source: Address) {
-        probes.cancel(nick)
-        if pins[nick] == nil, let key {
-            pins.pin(nick, key: key, atMicroseconds: wallClockMicroseconds)
-            emit(.pinKey(nick: nick, key: key))
-        }
-        usedNow(nick)
-        let record = sessions.open(nick, at: source, candidates: candidates, registrationID: id, now: now, random: &random)
-        statistics.registrations += 1
-        log(.registered(nick: nick, at: source, returning: record.registrationOutcome == .reRegistered))
-        let addressToken = sessions.issueAddressToken(nick, from: addressTokens, now: now, random: &random)
-        reply(id, .registerReply(record.registrationOutcome, token: record.token, cookie: addressToken), to: source)
-        let wasWhole = publisher.mode(forDirectoryOf: directory.count) == .whole
-        rowChanged(nick)
-        if wasWhole, publisher.mode(forDirectoryOf: directory.count) == .onDemand {
-            log(.switchedToOnDemand(rows: directory.count, limit: config.wholeTableLimit))
-            publisher.switchToOnDemand()
-        }
-        publisher.subscribe(nick, address: source, token: record.token, mode: publisher.mode(forDirectoryOf: directory.count))
-        scheduleFlush()
-        relays.heard(from: nick)
-        courier.restart(nick)
-        emit(.load(recipient: nick))
-        if nextSweep == nil { nextSweep = now + config.sweepInterval }
-    }
-
     mutating func deregister(_ id: UInt64, nick: String, token: UInt64, from source: Address) {
         guard let record = sessions[nick], record.online else {
             // Unknown or offline here (the server restarted, say): it is offline already, which is what
@@ -133,27 +105,8 @@ extension ServerMachine {
         if record.online {
             statistics.deregistrations += 1
             log(.deregistered(nick: nick))
-            markOffline(nick, deregistered: true)
+            mark(nick, as: .offline(deregistered: true))
         }
         reply(id, .deregisterReply(.deregistered), to: source)
-    }
-
-    /// Takes `nick` offline: its row changes, its table and deliveries stop, and a newcomer waiting for
-    /// the nickname gets it.
-    mutating func markOffline(_ nick: String, deregistered: Bool = false) {
-        guard let record = sessions[nick] else { return }
-        sessions.close(nick, deregistered: deregistered)
-        usedNow(nick)
-        peerServices.forget(nick)
-        punchOrders.forget(nick)
-        // Chats being relayed to it are stored instead: it is gone.
-        carryOut(relays.cancel(to: nick))
-        courier.stop(nick)
-        publisher.unsubscribe(nick)
-        rowChanged(nick, online: false, address: record.address)
-        if let probe = probes[nick], let takeover = probe.takeover {
-            grant(takeover.requestID, nick: nick, to: takeover.requester)
-        }
-        probes.cancel(nick)
     }
 }

@@ -169,7 +169,7 @@ public struct ServerMachine: Sendable {
         guard let nick = sessions.holder(of: token, at: source) else { return nil }
         sessions.seen(nick, at: now)
         relays.heard(from: nick)
-        if let probe = probes.answered(nick) { holderAnswered(nick, probe) }
+        if let answered = probes.answered(nick) { carryOut([answered]) }
         if courier.resumeIfStalled(nick) { emit(.load(recipient: nick)) }
         return nick
     }

@@ -73,6 +73,7 @@ struct ServerPartsTests {
                 switch directive {
                 case .probe: sent += 1
                 case .silent(let nick, _): dead.append(nick)
+                case .answered, .holderLeft: break
                 }
             }
         }
