@@ -9,6 +9,7 @@ let package = Package(
     name: "ChatKit",
     products: [
         .library(name: "ChatKitCore", targets: ["ChatKitCore"]),
+        .library(name: "ChatKitRuntime", targets: ["ChatKitRuntime"]),
         .library(name: "TransportUDP", targets: ["TransportUDP"]),
         .library(name: "TransportLoopback", targets: ["TransportLoopback"]),
         .library(name: "TransportUnix", targets: ["TransportUnix"]),
@@ -22,6 +23,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "ChatKitCore", dependencies: ["ChatKitCrypto"]),
+        // The impure half: drivers (locks, timers), the system clock and the embedding API.
+        .target(name: "ChatKitRuntime", dependencies: ["ChatKitCore"]),
         .target(name: "TransportUDP", dependencies: ["ChatKitCore", "CUDPBatch"]),
         // recvmmsg/sendmmsg, which Swift's Glibc module does not export.
         .target(name: "CUDPBatch"),
@@ -29,22 +32,22 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "ChatKitCrypto", dependencies: ["CCrypto"]),
         .target(name: "TransportLoopback", dependencies: ["ChatKitCore"]),
-        .target(name: "ChatKitTesting", dependencies: ["ChatKitCore", "ChatKitCrypto", "TransportLoopback", "StoreMemory"]),
+        .target(name: "ChatKitTesting", dependencies: ["ChatKitCore", "ChatKitRuntime", "ChatKitCrypto", "TransportLoopback", "StoreMemory"]),
         .target(name: "TransportUnix", dependencies: ["ChatKitCore"]),
         .target(name: "StoreFiles", dependencies: ["ChatKitCore", "ChatKitCrypto"]),
         .target(name: "StoreMemory", dependencies: ["ChatKitCore"]),
         .target(name: "ChatKitTerminal", dependencies: ["ChatKitCore"]),
-        .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "ChatKitTerminal", "TransportUDP", "StoreFiles"]),
+        .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "ChatKitRuntime", "ChatKitTerminal", "TransportUDP", "StoreFiles"]),
         .executableTarget(
-            name: "EmbeddedChat", dependencies: ["ChatKitCore", "StoreMemory", "TransportUnix"],
+            name: "EmbeddedChat", dependencies: ["ChatKitCore", "ChatKitRuntime", "StoreMemory", "TransportUnix"],
             path: "Examples/EmbeddedChat"),
         .executableTarget(
             name: "udpchat-bench",
-            dependencies: ["ChatKitCore", "ChatKitCrypto", "ChatKitTesting", "TransportUDP", "StoreFiles", "StoreMemory"]),
+            dependencies: ["ChatKitCore", "ChatKitRuntime", "ChatKitCrypto", "ChatKitTesting", "TransportUDP", "StoreFiles", "StoreMemory"]),
         .testTarget(
             name: "ChatKitTests",
             dependencies: [
-                "ChatKitCore", "ChatKitCrypto", "ChatKitTerminal", "ChatKitTesting", "TransportUDP", "TransportLoopback", "TransportUnix", "StoreFiles",
+                "ChatKitCore", "ChatKitRuntime", "ChatKitCrypto", "ChatKitTerminal", "ChatKitTesting", "TransportUDP", "TransportLoopback", "TransportUnix", "StoreFiles",
                 "StoreMemory",
                 // Listed so `swift test` builds the binary that the end-to-end test runs.
                 "udpchat",

@@ -2,6 +2,7 @@
 // API. Commands go in as `ClientCommand` values and notices come out as `Notice` values: no text is typed
 // or parsed. Run it with `swift run EmbeddedChat`.
 import ChatKitCore
+import ChatKitRuntime
 import Foundation
 import StoreMemory
 import TransportUnix

@@ -55,11 +55,11 @@ public final class StandardConsole: Console, Sendable {
 /// The server's log as text: each event's line behind a timestamp, written through to a console.
 public final class TimestampedLog: ServerLog {
     private let console: any Console
-    private let clock: any ChatKitCore.Clock
+    private let clock: any DriverClock
     private let utcOffsetSeconds: Int
 
     /// A log that stamps lines with `clock`'s wall-clock time in the given time zone.
-    public init(console: any Console, clock: any ChatKitCore.Clock, utcOffsetSeconds: Int) {
+    public init(console: any Console, clock: any DriverClock, utcOffsetSeconds: Int) {
         self.console = console
         self.clock = clock
         self.utcOffsetSeconds = utcOffsetSeconds

@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitRuntime
 import TransportLoopback
 
 /// A registration storm on the loopback network: `clients` clients register with one server in waves,

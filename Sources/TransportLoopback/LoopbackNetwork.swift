@@ -38,11 +38,11 @@ public final class LoopbackNetwork: Sendable {
     }
 
     /// The clock deliveries are scheduled on.
-    public let clock: VirtualClock
+    public let clock: any DriverClock
     private let state: Mutex<State>
 
     /// A network on `clock` whose random faults come from `seed`.
-    public init(clock: VirtualClock, seed: UInt64 = 1) {
+    public init(clock: any DriverClock, seed: UInt64 = 1) {
         self.clock = clock
         self.state = Mutex(State(random: .seeded(seed)))
     }

@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitRuntime
 import ChatKitTesting
 import Foundation
 import TransportUDP

@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitRuntime
 import ChatKitCrypto
 import ChatKitTesting
 import Foundation

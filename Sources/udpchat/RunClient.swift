@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitRuntime
 import ChatKitTerminal
 import Foundation
 import StoreFiles

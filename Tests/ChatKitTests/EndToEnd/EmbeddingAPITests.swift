@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitRuntime
 import ChatKitTesting
 import StoreMemory
 import Testing
@@ -10,7 +11,7 @@ import TransportUDP
 struct EmbeddingAPITests {
     /// Where a conversation runs: how to make the server's and clients' transports, and the clock.
     struct World: Sendable {
-        var clock: any ChatKitCore.Clock
+        var clock: any DriverClock
         var serverTransport: @Sendable () throws -> (any Transport, Address)
         var clientTransport: @Sendable (String) throws -> any Transport
     }

@@ -1,3 +1,4 @@
+import ChatKitCore
 import Dispatch
 import Glibc
 import Synchronization
@@ -5,7 +6,7 @@ import Synchronization
 /// The real clock: monotonic time for timeouts, the wall clock for timestamps, Dispatch for timers.
 ///
 /// It lives in the core so that a program using any transport (UDP, Unix sockets, its own) finds it.
-public final class SystemClock: Clock, Sendable {
+public final class SystemClock: DriverClock, Sendable {
     private let queue = DispatchQueue(label: "chatkit.timers")
 
     /// A clock whose timers fire on a private serial queue.

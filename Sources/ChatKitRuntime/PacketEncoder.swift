@@ -1,3 +1,4 @@
+import ChatKitCore
 /// The one place where the packets a machine decided to send become bytes. Machines return `Packet`
 /// values; a runtime encodes them here, and a packet that cannot be encoded is a typed, counted failure,
 /// never a silent drop.

@@ -1,3 +1,4 @@
+import ChatKitCore
 /// A chat client for programs that embed ChatKit: typed commands in, typed notices out, nothing to parse.
 ///
 /// `run()` fits Swift concurrency: it returns the exit status when the client leaves, and cancelling the
@@ -11,7 +12,7 @@ public final class ChatClient: Sendable {
 
     /// A client with `config` (its nickname and server) on `transport`, timed by `clock`; `outbox`, if
     /// given, keeps what could not be sent when the client gives up (`config.keptMessages` brings it back).
-    public init(config: ClientConfig, transport: any Transport, clock: any Clock = SystemClock(), outbox: (any Outbox)? = nil) {
+    public init(config: ClientConfig, transport: any Transport, clock: any DriverClock = SystemClock(), outbox: (any Outbox)? = nil) {
         let (notices, continuation) = AsyncStream.makeStream(of: Notice.self)
         self.notices = notices
         self.transport = transport

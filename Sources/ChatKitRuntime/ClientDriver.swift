@@ -1,3 +1,4 @@
+import ChatKitCore
 import Foundation
 
 // @unchecked: every mutable field is touched only with `lock` held. An NSLock rather than a Mutex because
@@ -11,7 +12,7 @@ public final class ClientDriver: @unchecked Sendable {
     private var machine: ClientMachine
     private let transport: any Transport
     private let console: any Console
-    private let clock: any Clock
+    private let clock: any DriverClock
     private let outbox: (any Outbox)?
     private let keepAddressToken: (@Sendable ([UInt8]) -> Void)?
     private let onExit: @Sendable (Int32) -> Void
@@ -24,7 +25,7 @@ public final class ClientDriver: @unchecked Sendable {
     /// `outbox`, if given, keeps the messages the client could not send when it gives up;
     /// `keepAddressToken`, if given, keeps the server's latest address-validation token for the next start.
     public init(
-        machine: ClientMachine, transport: any Transport, console: any Console, clock: any Clock,
+        machine: ClientMachine, transport: any Transport, console: any Console, clock: any DriverClock,
         outbox: (any Outbox)? = nil, keepAddressToken: (@Sendable ([UInt8]) -> Void)? = nil,
         onExit: @escaping @Sendable (Int32) -> Void
     ) {

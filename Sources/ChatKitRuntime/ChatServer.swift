@@ -1,3 +1,4 @@
+import ChatKitCore
 /// A chat server for programs that embed ChatKit: `run()` serves until the task running it is cancelled,
 /// then stops and closes the transport. Its log is typed (`ServerLog`), not text.
 public final class ChatServer: Sendable {
@@ -8,7 +9,7 @@ public final class ChatServer: Sendable {
     /// `logLevel` or below in `log`.
     public init(
         config: ServerConfig = ServerConfig(), transport: any Transport, store: any OfflineStore,
-        clock: any Clock = SystemClock(), log: any ServerLog = DiscardingServerLog(), logLevel: LogLevel = .info
+        clock: any DriverClock = SystemClock(), log: any ServerLog = DiscardingServerLog(), logLevel: LogLevel = .info
     ) {
         driver = ServerDriver(
             machine: ServerMachine(config: config), transport: transport, store: store, clock: clock, log: log,

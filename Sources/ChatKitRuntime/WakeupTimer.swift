@@ -1,3 +1,4 @@
+import ChatKitCore
 /// Keeps one clock timer armed no later than a state machine's next deadline.
 ///
 /// Drivers call `arm(at:)` after every event with the machine's `nextDeadline`. The timer is replaced
@@ -8,7 +9,7 @@ struct WakeupTimer {
     private var timer: (any ScheduledTimer)?
     private var deadline: Instant?
 
-    mutating func arm(at newDeadline: Instant?, on clock: any Clock, fire: @escaping @Sendable () -> Void) {
+    mutating func arm(at newDeadline: Instant?, on clock: any DriverClock, fire: @escaping @Sendable () -> Void) {
         guard let newDeadline else { return }
         if let deadline, deadline <= newDeadline { return }
         timer?.cancel()

@@ -1,3 +1,4 @@
+import ChatKitCore
 import Foundation
 
 // @unchecked: every mutable field is touched only with `lock` held. An NSLock rather than a Mutex because
@@ -13,7 +14,7 @@ public final class ServerDriver: @unchecked Sendable {
     private var machine: ServerMachine
     private let transport: any Transport
     private let store: any OfflineStore
-    private let clock: any Clock
+    private let clock: any DriverClock
     private let log: any ServerLog
     private let logLevel: LogLevel
     private var wakeup = WakeupTimer()
@@ -23,7 +24,7 @@ public final class ServerDriver: @unchecked Sendable {
     /// Makes a driver; nothing happens until `start`. `log` records every server event of `logLevel`
     /// or below.
     public init(
-        machine: ServerMachine, transport: any Transport, store: any OfflineStore, clock: any Clock,
+        machine: ServerMachine, transport: any Transport, store: any OfflineStore, clock: any DriverClock,
         log: any ServerLog = DiscardingServerLog(), logLevel: LogLevel = .info
     ) {
         self.machine = machine

@@ -1,3 +1,4 @@
+import ChatKitCore
 import Synchronization
 
 /// A value set once and awaited by one task: how the embedding API waits for a client's exit or a

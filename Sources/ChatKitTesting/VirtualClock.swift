@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Timers due at the same instant run in the order they were scheduled, so a simulation driven by a
 /// virtual clock and a seeded network replays exactly.
-public final class VirtualClock: ChatKitCore.Clock, Sendable {
+public final class VirtualClock: DriverClock, Sendable {
     private struct State {
         var now = Instant.zero
         var nextSequence: UInt64 = 0
