@@ -44,15 +44,29 @@ let package = Package(
         .executableTarget(
             name: "udpchat-bench",
             dependencies: ["ChatKitCore", "ChatKitRuntime", "ChatKitCrypto", "ChatKitTesting", "TransportUDP", "StoreFiles", "StoreMemory"]),
+        // One test target per library module, as swift-nio has; the simulations and the program's own
+        // end-to-end tests have one each.
+        .testTarget(name: "ChatKitCoreTests", dependencies: ["ChatKitCore", "ChatKitCrypto", "ChatKitTesting"]),
+        .testTarget(name: "ChatKitCryptoTests", dependencies: ["ChatKitCrypto", "ChatKitTesting"]),
         .testTarget(
-            name: "ChatKitTests",
+            name: "ChatKitRuntimeTests",
+            dependencies: ["ChatKitCore", "ChatKitRuntime", "ChatKitTesting", "TransportLoopback", "TransportUDP", "StoreMemory"]),
+        .testTarget(name: "ChatKitTerminalTests", dependencies: ["ChatKitCore", "ChatKitTerminal"]),
+        .testTarget(name: "TransportUDPTests", dependencies: ["ChatKitCore", "ChatKitTesting", "TransportUDP"]),
+        .testTarget(name: "TransportLoopbackTests", dependencies: ["ChatKitCore", "ChatKitTesting", "TransportLoopback"]),
+        .testTarget(name: "TransportUnixTests", dependencies: ["ChatKitCore", "ChatKitTesting", "TransportUnix"]),
+        .testTarget(name: "StoreFilesTests", dependencies: ["ChatKitCore", "ChatKitTesting", "StoreFiles"]),
+        .testTarget(name: "StoreMemoryTests", dependencies: ["ChatKitCore", "ChatKitTesting", "StoreMemory"]),
+        .testTarget(
+            name: "ChatKitSimulationTests",
+            dependencies: ["ChatKitCore", "ChatKitRuntime", "ChatKitCrypto", "ChatKitTesting", "TransportLoopback", "StoreMemory", "StoreFiles"]),
+        .testTarget(
+            name: "udpchatTests",
             dependencies: [
-                "ChatKitCore", "ChatKitRuntime", "ChatKitCrypto", "ChatKitTerminal", "ChatKitTesting", "TransportUDP", "TransportLoopback", "TransportUnix", "StoreFiles",
-                "StoreMemory",
-                // Listed so `swift test` builds the binary that the end-to-end test runs.
+                "ChatKitCore", "ChatKitCrypto", "ChatKitTesting", "TransportUDP", "StoreFiles",
+                // Listed so `swift test` builds the binary that the end-to-end tests run.
                 "udpchat",
-            ]
-        ),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )
