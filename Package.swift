@@ -5,6 +5,7 @@ import PackageDescription
 ///
 /// ChatKitCore holds the protocols, the wire codec and the pure client/server state machines; the other
 /// library targets are pluggable transports and offline stores; `udpchat` composes real UDP and files.
+/// The benchmark is a package of its own, in `Benchmarks/` (as swift-nio's is), outside the product graph.
 let package = Package(
     name: "ChatKit",
     products: [
@@ -19,7 +20,6 @@ let package = Package(
         .library(name: "ChatKitCrypto", targets: ["ChatKitCrypto"]),
         .library(name: "ChatKitTerminal", targets: ["ChatKitTerminal"]),
         .executable(name: "udpchat", targets: ["udpchat"]),
-        .executable(name: "udpchat-bench", targets: ["udpchat-bench"]),
     ],
     targets: [
         .target(name: "ChatKitCore", dependencies: ["ChatKitCrypto"]),
@@ -41,9 +41,6 @@ let package = Package(
         .executableTarget(
             name: "EmbeddedChat", dependencies: ["ChatKitCore", "ChatKitRuntime", "StoreMemory", "TransportUnix"],
             path: "Examples/EmbeddedChat"),
-        .executableTarget(
-            name: "udpchat-bench",
-            dependencies: ["ChatKitCore", "ChatKitRuntime", "ChatKitCrypto", "ChatKitTesting", "TransportUDP", "StoreFiles", "StoreMemory"]),
         // One test target per library module, as swift-nio has; the simulations and the program's own
         // end-to-end tests have one each.
         .testTarget(name: "ChatKitCoreTests", dependencies: ["ChatKitCore", "ChatKitCrypto", "ChatKitTesting"]),

@@ -52,7 +52,7 @@ public struct NATBehaviour: Sendable, Equatable {
     public static let homeRouter = NATBehaviour(mapping: .endpointIndependent, filtering: .addressAndPortDependent)
     /// Linux masquerade with no input filter on the wan: unsolicited datagrams become conntrack flows, so
     /// a punch toward a peer whose datagram arrived first leaves from another port (found by
-    /// scripts/nat-test.sh).
+    /// IntegrationTests/nat-test.sh).
     public static let masqueradeWithoutInputFilter = NATBehaviour(
         mapping: .endpointIndependent, filtering: .addressAndPortDependent, keepsUnsolicitedFlows: true)
     /// A full-cone router: anyone may send to a binding once it exists.

@@ -6,8 +6,8 @@ import ChatKitTesting
 
 /// Many clients registering against one server on the loopback network: every client's held rows converge
 /// to the server's. Above the whole-table limit (256 rows) clients hold only the rows they use, so a
-/// registration costs O(holders of the row), not O(online clients). `swift test` runs 1,000 clients and
-/// `.ci/run` runs `CHATKIT_SCALE_CLIENTS=100000 swift test -c release --filter TableScale`.
+/// registration costs O(holders of the row), not O(online clients). `swift test` runs 1,000 clients, and
+/// `.ci/run` the same check at 100,000 in release (`udpchat-bench --storm-check 100000`).
 @Suite("Table scale")
 struct TableScaleTests {
     static var clientCount: Int {

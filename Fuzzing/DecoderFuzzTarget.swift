@@ -1,4 +1,4 @@
-// libFuzzer entry point for the ChatKit wire decoder. Built by scripts/fuzz-decoder.sh together with
+// libFuzzer entry point for the ChatKit wire decoder. Built by Fuzzing/fuzz-decoder.sh together with
 // the ChatKitCore sources; not part of the Swift package.
 
 /// Decodes one input; anything that decodes must encode back to the same bytes and decode to the same

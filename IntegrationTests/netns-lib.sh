@@ -1,4 +1,4 @@
-# Shared by the namespace tests (scripts/real-loss-test.sh, scripts/nat-test.sh); source it after `cd`.
+# Shared by the namespace tests (IntegrationTests/real-loss-test.sh, IntegrationTests/nat-test.sh); source it after `cd`.
 
 # Exits 0 with a SKIP line unless this is root with nft and ip; then builds udpchat and sets $bin.
 # $1 names the test in the messages.

@@ -4,13 +4,13 @@
 # registration, chat both ways with each message shown once, the offline store and re-registration, and
 # a live holder keeping its nickname against a second process. Traffic stays inside the namespace.
 #
-# Usage: scripts/real-loss-test.sh [runs] [loss-percent]   (root; skips with a message otherwise)
+# Usage: IntegrationTests/real-loss-test.sh [runs] [loss-percent]   (root; skips with a message otherwise)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1}
 loss=${2:-20}
 
-. scripts/netns-lib.sh
+. IntegrationTests/netns-lib.sh
 netns_prepare "real-loss test"
 
 ns="ckloss$$"

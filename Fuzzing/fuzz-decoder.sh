@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the wire decoder with libFuzzer for a given time.
-#   scripts/fuzz-decoder.sh [seconds]   (default 60)
+#   Fuzzing/fuzz-decoder.sh [seconds]   (default 60)
 # Builds ChatKitCore's sources with the fuzz target under -sanitize=fuzzer,address into .build/fuzz,
 # seeds the corpus with the protocol document's test vectors, and runs. Findings land in .build/fuzz/.
 set -euo pipefail
@@ -15,7 +15,7 @@ swiftc -O -sanitize=address -parse-as-library -module-name ChatKitCrypto -I Sour
     -o "$out/libChatKitCrypto.a" Sources/ChatKitCrypto/*.swift
 mapfile -t sources < <(find Sources/ChatKitCore -name '*.swift' | sort)
 swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name ChatKitFuzz -I "$out" -I Sources/CCrypto \
-    "${sources[@]}" scripts/fuzz/DecoderFuzzTarget.swift -L "$out" -lChatKitCrypto -lcrypto -o "$out/decoder-fuzzer" 2>&1 \
+    "${sources[@]}" Fuzzing/DecoderFuzzTarget.swift -L "$out" -lChatKitCrypto -lcrypto -o "$out/decoder-fuzzer" 2>&1 \
     | grep -v 'ld.gold: warning: Cannot export local symbol' || true
 
 # Seeds: every test vector in docs/PROTOCOL.md (one valid datagram of every kind, in the current

@@ -33,7 +33,7 @@ struct Report {
         return lines.joined(separator: "\n")
     }
 
-    /// Writes docs/BENCHMARKS.md when run from the package folder.
+    /// Writes the repository's docs/BENCHMARKS.md.
     func write(duration: Duration) {
         guard FileManager.default.fileExists(atPath: "Package.swift") else { return }
         let text = """
@@ -118,7 +118,16 @@ struct Report {
               started again on the same port with its identity and address token → its stored message
               shown. p50 / p90 / max of each; a wait over 20 s would count as 20 s and be reported.
             """
-        try? text.write(toFile: "docs/BENCHMARKS.md", atomically: true, encoding: .utf8)
-        print("\nwrote docs/BENCHMARKS.md")
+        // The repository's docs, wherever the benchmark is run from: this file is
+        // Benchmarks/Sources/udpchat-bench/Report.swift.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("docs/BENCHMARKS.md").path
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            print("\nwrote \(path)")
+        } catch {
+            print("\ncould not write \(path): \(error)")
+        }
     }
 }

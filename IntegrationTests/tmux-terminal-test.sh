@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Drives real udpchat clients in tmux, as a person would: types while messages arrive and checks the
 # screen is not garbled, that editing keys work, and that Ctrl-C leaves with the terminal restored.
-#   scripts/tmux-terminal-test.sh     (needs tmux; builds udpchat if needed)
+#   IntegrationTests/tmux-terminal-test.sh     (needs tmux; builds udpchat if needed)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 command -v tmux >/dev/null || { echo "tmux is not installed" >&2; exit 1; }

@@ -25,11 +25,11 @@
 # input, for one), and then punching works.
 # Every message must be shown exactly once. Only addresses inside these namespaces are used.
 #
-# Usage: scripts/nat-test.sh   (root; skips with a message otherwise)
+# Usage: IntegrationTests/nat-test.sh   (root; skips with a message otherwise)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-. scripts/netns-lib.sh
+. IntegrationTests/netns-lib.sh
 netns_prepare "NAT test"
 
 p="ck$$"

@@ -43,4 +43,21 @@ enum TableScaleBench {
               outcome.clientRows, outcome.datagrams)
         exit(0)
     }
+
+    /// The table-scale check at full size (`.ci/run`: 100,000 clients, release): every client's held rows
+    /// equal the server's, past the whole-table limit each client holds about its own row only, and the
+    /// datagrams stay constant per client. Prints the outcome; exits 1 when a promise fails.
+    static func check(clients: Int) -> Never {
+        let started = ContinuousClock.now
+        let outcome = RegistrationStorm.run(clients: clients, wave: 100, store: MemoryStore())
+        print("scale: \(clients) clients registered and converged in \(ContinuousClock.now - started); \(outcome.clientRows) rows held, \(outcome.datagrams) datagrams, \(outcome.datagrams / max(1, clients)) per client")
+        var failures: [String] = []
+        if outcome.serverRows != clients { failures.append("the server holds \(outcome.serverRows) rows, not \(clients)") }
+        if outcome.onlineRows != clients { failures.append("\(outcome.onlineRows) rows are online, not \(clients)") }
+        if outcome.staleTables != 0 { failures.append("\(outcome.staleTables) of \(clients) client tables differ from the server's") }
+        if clients > 1_000, outcome.clientRows >= 2 * clients { failures.append("clients hold \(outcome.clientRows) rows, over twice their number") }
+        if outcome.datagrams >= clients * 12 + 256 * 256 * 4 { failures.append("\(outcome.datagrams) datagrams, over the bound") }
+        for failure in failures { print("scale check failed: \(failure)") }
+        exit(failures.isEmpty ? 0 : 1)
+    }
 }
