@@ -45,6 +45,7 @@ let package = Package(
         // end-to-end tests have one each.
         .testTarget(name: "ChatKitCoreTests", dependencies: ["ChatKitCore", "ChatKitCrypto", "ChatKitTesting"]),
         .testTarget(name: "ChatKitCryptoTests", dependencies: ["ChatKitCrypto", "ChatKitTesting"]),
+        .testTarget(name: "ChatKitTestingTests", dependencies: ["ChatKitCore", "ChatKitTesting", "StoreMemory"]),
         .testTarget(
             name: "ChatKitRuntimeTests",
             dependencies: ["ChatKitCore", "ChatKitRuntime", "ChatKitTesting", "TransportLoopback", "TransportUDP", "StoreMemory"]),

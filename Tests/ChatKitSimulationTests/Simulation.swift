@@ -130,6 +130,9 @@ final class SimulatedClient: Sendable {
     /// Everything the client has shown, prompts included.
     var lines: [String] { console.lines }
 
+    /// Every notice the client has shown, typed: what checks read, rather than parsing `lines`.
+    var notices: [Notice] { console.notices }
+
     /// The exit status, once the client has left.
     var exitStatus: Int32? { exit.status }
 

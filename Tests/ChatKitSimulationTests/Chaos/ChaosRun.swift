@@ -6,13 +6,13 @@ import ChatKitTesting
 /// Several clients and the server run on the loopback network. For a while they are driven by random
 /// sends, `dereg`/`reg`, client and server crashes and restarts, hosts cut off, and datagram loss (up to
 /// 30%), duplication and reordering. Then the faults stop, every client comes back online, and the
-/// system settles. The checks read what each client process printed, as a user would:
-/// 1. every `send` ends in exactly one outcome line (ACK, saved, or a clear failure), never silence;
-/// 2. no process shows a message twice;
-/// 3. every message that was ACKed or saved is shown to its recipient, and nothing is shown that was
-///    not sent;
-/// and, once settled, every client's table is the server's. About half the clients sit behind routers of
-/// the loopback network's NAT model (home, cone or symmetric), each its own or shared by two.
+/// system settles. This file holds only the scenario: three checkers over typed records (the `Notice`s
+/// each process shows, the tables) judge it, safety at every step and liveness once settled:
+/// `DeliveryChecker` (1. every `send` ends in exactly one outcome, never silence; 2. no process shows a
+/// message twice; 3. every message ACKed or saved is shown to its recipient, and nothing is shown that
+/// was not sent), `ConvergenceChecker` (every client's table is the server's) and `ImpostorChecker`
+/// (live holders keep their nicknames). About half the clients sit behind routers of the loopback
+/// network's NAT model (home, cone or symmetric), each its own or shared by two.
 /// Everything comes from the seed, so a failing run replays exactly; its trace says what happened when.
 final class ChaosRun {
     struct Options {
@@ -27,45 +27,25 @@ final class ChaosRun {
         var natShare = 0.5
     }
 
-    enum Outcome: Equatable {
-        case delivered, saved, failed(String)
-    }
-
-    struct Send {
-        let sender: String
-        let recipient: String
-        let text: String
-        let process: Int
-        var outcome: Outcome?
-    }
-
-    enum Command {
-        case send(Int)
-        case dereg
-        case reg
-    }
-
+    /// One client process the scenario started: its nick and how far its notices were read.
     final class Process {
         let nick: String
         let client: SimulatedClient
         var scanned = 0
-        var outstanding: Command?
-        var crashed = false
-        var exited = false
-        var serverGaveUp = false
-        /// Set once the process's own first registration has finished; commands wait for it, so its
-        /// welcome line is not taken for the answer to a typed `reg`.
-        var registered = false
-        /// Whether the last `dereg` succeeded and no `reg` has since.
-        var deregistered = false
-        var shown: [String: Int] = [:]
 
         init(nick: String, client: SimulatedClient) {
             self.nick = nick
             self.client = client
         }
+    }
 
-        var alive: Bool { !crashed && !exited }
+    /// An impostor: a second process under a live holder's nickname, from another host.
+    struct Impostor {
+        let id: Int
+        let client: SimulatedClient
+        let holder: Int
+        let started: Instant
+        var scanned = 0
     }
 
     let seed: UInt64
@@ -73,8 +53,10 @@ final class ChaosRun {
     let sim: Simulation
     private var random: RandomSource
     private(set) var trace: [String] = []
-    private(set) var violations: [String] = []
-    private(set) var sends: [Send] = []
+    /// The checkers that judge the run.
+    private(set) var delivery = DeliveryChecker()
+    private(set) var convergence: ConvergenceChecker
+    private(set) var impostorCheck = ImpostorChecker()
     private var processes: [Process] = []
     private var current: [String: Int] = [:]
     private var restarts: [(at: Instant, nick: String)] = []
@@ -82,22 +64,11 @@ final class ChaosRun {
     private var hostsDown: [(until: Instant, host: String)] = []
     private var nextPort: UInt16 = 7000
     private var nicks: [String]
-    /// Once settling has gone on this long, the server is healthy and no client may give up on it.
-    private var healthyServerSince: Instant?
-    /// When each settled process's held rows started to differ from the server's.
-    private var divergingSince: [Int: Instant] = [:]
     /// Second processes started under a live holder's nickname: the holder must keep it.
-    private var impostors: [(client: SimulatedClient, holder: Int, until: Instant)] = []
-    /// How many impostors were started, and how many took a live holder's nickname.
-    private(set) var impostorAttempts = 0
-    private(set) var nicksLostByLiveHolders = 0
-    /// The hosts cut off at some time in the last few seconds: their holders may rightly lose a probe round.
-    private var recentlyCutOff: [String: Instant] = [:]
-    /// When the server last crashed, and when each process last typed `dereg`: either frees a nickname.
-    private var lastServerCrash: Instant?
-    private var deregTypedAt: [Int: Instant] = [:]
-    /// Messages shown by impostors that rightly took a nickname (its holder was cut off): shown to that nick.
-    private var shownByImpostors: [String: Set<String>] = [:]
+    private var impostors: [Impostor] = []
+    private var impostorsStarted = 0
+    /// How many failures the trace has told of so far.
+    private var failuresLogged = 0
     /// Each client's host, and the routers (public host → behaviour) some of them sit behind.
     private var hosts: [String: String] = [:]
 
@@ -107,6 +78,7 @@ final class ChaosRun {
         self.random = .seeded(seed)
         self.sim = Simulation(seed: seed)
         self.nicks = (0..<options.clients).map { "c\($0)" }
+        self.convergence = ConvergenceChecker(limit: options.convergenceLimit)
         placeBehindRouters()
     }
 
@@ -141,6 +113,11 @@ final class ChaosRun {
         }
     }
 
+    /// Every failure the checkers found, each named by its class.
+    var violations: [String] {
+        delivery.failures.map(\.description) + convergence.failures.map(\.description) + impostorCheck.failures.map(\.description)
+    }
+
     /// Runs the scenario and the checks; the violations say what broke.
     func run() -> [String] {
         sim.startServer()
@@ -160,9 +137,11 @@ final class ChaosRun {
             handleScheduled()
             scanAll()
             checkImpostors()
+            logNewFailures()
         }
         settle()
         check()
+        logNewFailures()
         return violations
     }
 
@@ -187,21 +166,20 @@ final class ChaosRun {
         let sender = processes[index].nick
         let others = nicks.filter { $0 != sender }
         let recipient = others[Int(random.next() % UInt64(others.count))]
-        let text = "m\(sends.count) \(sender)>\(recipient)"
-        sends.append(Send(sender: sender, recipient: recipient, text: text, process: index))
-        typeInto(index, .send(sends.count - 1))
+        let text = "m\(delivery.sends.count) \(sender)>\(recipient)"
+        typeInto(index, .send(to: recipient, text: text))
     }
 
-    private func typeInto(_ index: Int?, _ command: Command) {
+    private func typeInto(_ index: Int?, _ command: DeliveryChecker.Command) {
         guard let index else { return }
         let process = processes[index]
-        process.outstanding = command
+        delivery.typed(command, into: index)
         let line: String
         switch command {
-        case .send(let send): line = "send \(sends[send].recipient) \(sends[send].text)"
+        case .send(let recipient, let text): line = "send \(recipient) \(text)"
         case .dereg:
             line = "dereg \(process.nick)"
-            deregTypedAt[index] = sim.clock.now
+            impostorCheck.deregTyped(by: "\(process.nick)#\(index)", at: sim.clock.now)
         case .reg: line = "reg \(process.nick)"
         }
         log("\(process.nick)#\(index) types: \(line)")
@@ -209,18 +187,16 @@ final class ChaosRun {
     }
 
     private func randomIdleProcess() -> Int? {
-        let idle = nicks.compactMap { current[$0] }.filter {
-            processes[$0].alive && processes[$0].registered && processes[$0].outstanding == nil
-        }
+        let idle = nicks.compactMap { current[$0] }.filter { delivery.processes[$0]?.isIdle == true }
         guard !idle.isEmpty else { return nil }
         return idle[Int(random.next() % UInt64(idle.count))]
     }
 
     private func crashRandomClient() {
-        let live = nicks.compactMap { current[$0] }.filter { processes[$0].alive }
+        let live = nicks.compactMap { current[$0] }.filter { isAlive($0) }
         guard !live.isEmpty else { return }
         let index = live[Int(random.next() % UInt64(live.count))]
-        processes[index].crashed = true
+        delivery.crashed(index)
         processes[index].client.crash()
         let delay = Duration.milliseconds(Int64(500 + random.next() % 8_000))
         restarts.append((sim.clock.now + delay, processes[index].nick))
@@ -230,7 +206,7 @@ final class ChaosRun {
     private func crashServer() {
         guard serverRestartAt == nil else { return }
         sim.crashServer()
-        lastServerCrash = sim.clock.now
+        impostorCheck.serverCrashed(at: sim.clock.now)
         let delay = Duration.milliseconds(Int64(200 + random.next() % 5_000))
         serverRestartAt = sim.clock.now + delay
         log("crash server; restart in \(delay)")
@@ -241,7 +217,7 @@ final class ChaosRun {
         let duration = Duration.milliseconds(Int64(500 + random.next() % 5_000))
         sim.network.setHost(host, up: false)
         hostsDown.append((sim.clock.now + duration, host))
-        recentlyCutOff[host] = sim.clock.now + duration
+        impostorCheck.cutOff(host, until: sim.clock.now + duration)
         log("cut off \(host) for \(duration)")
     }
 
@@ -249,8 +225,7 @@ final class ChaosRun {
     /// user starting the program twice would. While the holder answers, it must keep its nickname.
     private func startImpostor() {
         let live = nicks.compactMap { current[$0] }.filter {
-            processes[$0].alive && processes[$0].registered && !processes[$0].deregistered
-                && processes[$0].outstanding == nil
+            delivery.processes[$0]?.isIdle == true && delivery.processes[$0]?.deregistered == false
         }
         guard !live.isEmpty, serverRestartAt == nil, sim.server != nil else { return }
         let holder = live[Int(random.next() % UInt64(live.count))]
@@ -261,38 +236,39 @@ final class ChaosRun {
         }
         let client = sim.startClient(nick, host: "impostor-\(nick)", port: nextPort)
         nextPort += 1
-        impostorAttempts += 1
-        impostors.append((client, holder, sim.clock.now + .seconds(6)))
+        impostorCheck.impostorStarted()
+        // Impostors are numbered apart from the scenario's processes.
+        let id = 1_000_000 + impostorsStarted
+        impostorsStarted += 1
+        delivery.started(id, nick: nick, impostor: true)
+        impostors.append(Impostor(id: id, client: client, holder: holder, started: sim.clock.now))
         log("impostor \(nick) at \(client.address) (holder #\(holder))")
     }
 
-    /// An impostor that was welcomed while its holder was alive, registered and reachable took a live
-    /// holder's nickname. Impostors are stopped after 6 s either way.
+    /// Reads what each impostor showed; one that is welcomed is judged by the impostor checker. Impostors
+    /// are stopped once welcomed, after 6 s, or when they exit.
     private func checkImpostors() {
-        for entry in impostors {
-            let holder = processes[entry.holder]
-            let welcomed = entry.client.lines.contains { $0.hasPrefix(">>> [Welcome") }
-            let started = entry.until + .seconds(-6)
-            let holderReachable = holder.alive && !holder.deregistered
-                && (recentlyCutOff[hostOf(holder.nick)].map { sim.clock.now - $0 > .seconds(5) } ?? true)
-                && (lastServerCrash.map { $0 < started } ?? true) && (deregTypedAt[entry.holder].map { $0 < started } ?? true)
-            if welcomed, holderReachable, !holder.serverGaveUp {
-                nicksLostByLiveHolders += 1
-                violation("\(holder.nick)#\(entry.holder) was alive and answering, yet \(entry.client.address) took its nickname")
+        for (position, impostor) in impostors.enumerated() {
+            let notices = impostor.client.notices
+            for notice in notices.dropFirst(impostor.scanned) { delivery.shown(notice, by: impostor.id, at: sim.clock.now) }
+            impostors[position].scanned = notices.count
+            let welcomed = notices.contains { $0 == .registered || $0 == .reRegistered }
+            if welcomed, let holder = delivery.processes[impostor.holder] {
+                let name = "\(holder.nick)#\(impostor.holder)"
+                impostorCheck.welcomed(
+                    impostor.client.address, startedAt: impostor.started,
+                    holder: ImpostorChecker.Holder(
+                        name: name, host: hostOf(holder.nick), alive: holder.alive, deregistered: holder.deregistered,
+                        gaveUpOnServer: holder.serverGaveUp),
+                    at: sim.clock.now)
             }
-            if welcomed || entry.until <= sim.clock.now || entry.client.exitStatus != nil {
-                entry.client.crash()
-                for line in entry.client.lines where line.hasPrefix(Prompt.text) && !line.hasPrefix(Prompt.text + "[") {
-                    guard let colon = line.range(of: ": ") else { continue }
-                    var body = String(line[colon.upperBound...])
-                    if body.hasPrefix("<"), let end = body.range(of: "> ") { body = String(body[end.upperBound...]) }
-                    shownByImpostors[entry.client.nick, default: []].insert(body)
-                }
+            if welcomed || impostor.started + .seconds(6) <= sim.clock.now || impostor.client.exitStatus != nil {
+                impostor.client.crash()
             }
         }
-        impostors.removeAll { entry in
-            entry.client.lines.contains { $0.hasPrefix(">>> [Welcome") } || entry.until <= sim.clock.now
-                || entry.client.exitStatus != nil
+        impostors.removeAll { impostor in
+            impostor.client.notices.contains { $0 == .registered || $0 == .reRegistered } || impostor.started + .seconds(6) <= sim.clock.now
+                || impostor.client.exitStatus != nil
         }
     }
 
@@ -301,24 +277,12 @@ final class ChaosRun {
         guard let server = sim.server else { return }
         let serverRows = server.tableByNick
         for nick in nicks {
-            guard let index = current[nick], processes[index].alive, processes[index].registered,
-                let held = server.rowsHeld(by: nick), serverRows[nick]?.address == processes[index].client.address
-            else {
-                divergingSince[current[nick] ?? -1] = nil
-                continue
-            }
-            let table = processes[index].client.driver.tableByNick
-            let agrees = Set(table.keys) == held && held.allSatisfy { table[$0] == serverRows[$0] }
-            if agrees {
-                divergingSince[index] = nil
-            } else if let since = divergingSince[index] {
-                if sim.clock.now - since > options.convergenceLimit {
-                    violation("\(nick)#\(index)'s rows differed from the server's for over \(options.convergenceLimit) after faults stopped: \(table.values.sorted { $0.nick < $1.nick }) vs \(held.sorted().compactMap { serverRows[$0] })")
-                    divergingSince[index] = sim.clock.now
-                }
-            } else {
-                divergingSince[index] = sim.clock.now
-            }
+            guard let index = current[nick] else { continue }
+            let settled = isAlive(index) && delivery.processes[index]?.registered == true
+                && serverRows[nick]?.address == processes[index].client.address
+            convergence.observe(
+                "\(nick)#\(index)", held: processes[index].client.driver.tableByNick,
+                expected: settled ? server.rowsHeld(by: nick) : nil, server: serverRows, at: sim.clock.now)
         }
     }
 
@@ -345,15 +309,15 @@ final class ChaosRun {
             restartIfDead(entry.nick)
         }
         restarts.removeAll { $0.at <= now }
-        for nick in nicks where current[nick].map({ processes[$0].exited }) == true {
+        for nick in nicks where current[nick].map({ delivery.processes[$0]?.exited == true }) == true {
             restartIfDead(nick)
         }
         // A process (re)started while settling comes back online by itself; one that was deregistered
         // is told to register again.
         if sim.network.faults.lossRate == 0, sim.server != nil {
             for nick in nicks {
-                guard let index = current[nick], processes[index].alive, processes[index].registered,
-                    processes[index].outstanding == nil, processes[index].deregistered
+                guard let index = current[nick], delivery.processes[index]?.isIdle == true,
+                    delivery.processes[index]?.deregistered == true
                 else { continue }
                 typeInto(index, .reg)
             }
@@ -361,7 +325,7 @@ final class ChaosRun {
     }
 
     private func restartIfDead(_ nick: String) {
-        guard let index = current[nick], !processes[index].alive else { return }
+        guard let index = current[nick], !isAlive(index) else { return }
         // Half the time the client comes back at a new port, as after a NAT rebinding or a new machine.
         let port: UInt16
         if chance(0.5) {
@@ -377,6 +341,7 @@ final class ChaosRun {
         let client = sim.startClient(nick, host: hosts[nick], port: port)
         processes.append(Process(nick: nick, client: client))
         current[nick] = processes.count - 1
+        delivery.started(processes.count - 1, nick: nick)
         log("start \(nick)#\(processes.count - 1) at \(client.address)")
     }
 
@@ -392,7 +357,7 @@ final class ChaosRun {
         if sim.server == nil { sim.startServer() }
         serverRestartAt = nil
         log("settle: faults off, server up")
-        healthyServerSince = sim.clock.now + .seconds(3)
+        delivery.serverHealthy(from: sim.clock.now + .seconds(3))
         let settledAt = sim.clock.now + options.settleTime
         while sim.clock.now < settledAt {
             sim.run(for: .milliseconds(500))
@@ -400,133 +365,31 @@ final class ChaosRun {
             scanAll()
             checkImpostors()
             checkConvergence()
+            logNewFailures()
         }
     }
 
-    // MARK: - Reading what clients printed
+    // MARK: - Reading what clients showed
 
-    private static let statusLines: Set<String> = [
-        "[Client table updated.]", "[You have messages.]", "[Exiting]",
-    ]
-
+    /// Hands each process's new notices to the delivery checker, and tells it of exits.
     private func scanAll() {
         for (index, process) in processes.enumerated() {
-            let lines = process.client.lines
-            for line in lines.dropFirst(process.scanned) {
-                read(line, of: process, index)
-            }
-            process.scanned = lines.count
-            if process.client.exitStatus != nil, !process.exited {
-                process.exited = true
-                if process.outstanding != nil, !process.serverGaveUp {
-                    violation("\(process.nick)#\(index) exited with a command outstanding")
-                }
-            }
+            let notices = process.client.notices
+            for notice in notices.dropFirst(process.scanned) { delivery.shown(notice, by: index, at: sim.clock.now) }
+            process.scanned = notices.count
+            if process.client.exitStatus != nil { delivery.exited(index) }
         }
     }
 
-    private func read(_ line: String, of process: Process, _ index: Int) {
-        guard line.hasPrefix(Prompt.text) else { return }  // "[exiting]"
-        let text = String(line.dropFirst(Prompt.text.count))
-        if text.hasPrefix("[Message received by <") {
-            let recipient = text.dropFirst("[Message received by <".count).dropLast(">.]".count)
-            complete(process, index, .delivered, recipient: String(recipient), line: text)
-        } else if text == "[Messages received by the server and saved.]" {
-            complete(process, index, .saved, recipient: nil, line: text)
-        } else if text == "[Server not responding]" {
-            // A crashed process's timers still run in the simulation; it cannot hear the server, so its
-            // giving up says nothing about the server.
-            if let healthy = healthyServerSince, sim.clock.now > healthy, !process.crashed {
-                violation("\(process.nick)#\(index) gave up on a healthy server")
-            }
-            process.serverGaveUp = true
-            if case .send(let send) = process.outstanding { sends[send].outcome = .failed(text) }
-            process.outstanding = nil
-        } else if text == "[You are Offline. Bye.]" {
-            finishCommand(process, index, expecting: .dereg, line: text)
-        } else if text == "[Welcome back, you are re-registered.]" || text == "[Welcome, You are registered.]" {
-            if !process.registered {
-                process.registered = true
-            } else if case .reg = process.outstanding {
-                process.outstanding = nil
-                process.deregistered = false
-            }
-        } else if text.hasPrefix("[No ACK from <") || text.hasPrefix("[Client <") || text.hasSuffix("is offline, message sent to server.")
-            || Self.statusLines.contains(text)
-        {
-            return
-        } else if text.hasPrefix("[The nickname <"), !process.registered {
-            return  // refused at start-up while another newcomer's probe was under way: a clear exit
-        } else if text.hasPrefix("[") {
-            // A clear failure line: the end of whatever command was outstanding.
-            guard let command = process.outstanding else {
-                return violation("\(process.nick)#\(index) printed \(text) with no command outstanding")
-            }
-            if case .send(let send) = command { sends[send].outcome = .failed(text) }
-            process.outstanding = nil
-        } else {
-            shown(text, by: process, index)
-        }
-    }
-
-    private func complete(_ process: Process, _ index: Int, _ outcome: Outcome, recipient: String?, line: String) {
-        guard case .send(let send) = process.outstanding else {
-            return violation("\(process.nick)#\(index) printed \(line) with no send outstanding")
-        }
-        if let recipient, recipient != sends[send].recipient {
-            violation("\(process.nick)#\(index) printed \(line) for a send to \(sends[send].recipient)")
-        }
-        sends[send].outcome = outcome
-        process.outstanding = nil
-    }
-
-    private func finishCommand(_ process: Process, _ index: Int, expecting: Command, line: String) {
-        guard case .dereg = process.outstanding else {
-            return violation("\(process.nick)#\(index) printed \(line) with no dereg outstanding")
-        }
-        process.outstanding = nil
-        process.deregistered = true
-    }
-
-    /// A chat line, live (`s: text`) or stored (`s: <time> text`).
-    private func shown(_ text: String, by process: Process, _ index: Int) {
-        guard let colon = text.range(of: ": ") else { return violation("\(process.nick)#\(index) printed \(text)") }
-        let sender = String(text[..<colon.lowerBound])
-        var body = String(text[colon.upperBound...])
-        if body.hasPrefix("<"), let end = body.range(of: "> ") { body = String(body[end.upperBound...]) }
-        process.shown[body, default: 0] += 1
-        if process.shown[body] == 2 {
-            violation("promise 2: \(process.nick)#\(index) showed \"\(body)\" twice")
-        }
-        if !sends.contains(where: { $0.text == body && $0.sender == sender && $0.recipient == process.nick }) {
-            violation("\(process.nick)#\(index) showed \"\(body)\" from \(sender), which nobody sent it")
-        }
-    }
-
-    // MARK: - The promises
+    // MARK: - Liveness, once settled
 
     private func check() {
         let serverTable = sim.server?.tableEntries ?? []
         for nick in nicks {
-            guard let index = current[nick], processes[index].alive else { continue }
-            let clientTable = processes[index].client.driver.tableEntries
-            if clientTable != serverTable {
-                violation("\(nick)#\(index)'s table did not converge: \(clientTable) vs the server's \(serverTable)")
-            }
+            guard let index = current[nick], isAlive(index) else { continue }
+            convergence.finish("\(nick)#\(index)", table: processes[index].client.driver.tableEntries, server: serverTable)
         }
-        for (number, send) in sends.enumerated() {
-            let process = processes[send.process]
-            let shownToRecipient = processes.contains { $0.nick == send.recipient && $0.shown[send.text] != nil }
-                || shownByImpostors[send.recipient]?.contains(send.text) == true
-            switch send.outcome {
-            case nil where !process.crashed:
-                violation("promise 1: send #\(number) \"\(send.text)\" ended in silence")
-            case .delivered? where !shownToRecipient, .saved? where !shownToRecipient:
-                violation("promise 3: \"\(send.text)\" was \(send.outcome == .delivered ? "ACKed" : "saved") but \(send.recipient) never showed it")
-            default:
-                break
-            }
-        }
+        delivery.finish()
     }
 
     // MARK: - Helpers
@@ -542,9 +405,13 @@ final class ChaosRun {
         trace.append("\(sim.clock.now) \(event)")
     }
 
-    private func violation(_ text: String) {
-        violations.append(text)
-        log("VIOLATION: \(text)")
+    private func isAlive(_ index: Int) -> Bool { delivery.processes[index]?.alive == true }
+
+    /// Puts the failures found since the last step in the trace, where they happened.
+    private func logNewFailures() {
+        let all = violations
+        for failure in all.dropFirst(failuresLogged) { log("VIOLATION: \(failure)") }
+        failuresLogged = all.count
     }
 
     /// A report for a failing run: the seed, the violations, the trace and what each process printed.

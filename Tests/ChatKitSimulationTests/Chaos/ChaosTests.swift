@@ -30,9 +30,9 @@ struct ChaosTests {
             let run = ChaosRun(seed: seed, options: options)
             let violations = run.run()
             simulated += run.sim.clock.now - .zero
-            sends += run.sends.count
-            impostors += run.impostorAttempts
-            nicksLost += run.nicksLostByLiveHolders
+            sends += run.delivery.sends.count
+            impostors += run.impostorCheck.attempts
+            nicksLost += run.impostorCheck.nicksLost
             if !violations.isEmpty {
                 failedSeeds.append(seed)
                 if failedSeeds.count <= 2 { Issue.record(Comment(rawValue: run.report)) }
