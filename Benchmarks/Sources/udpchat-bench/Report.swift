@@ -35,11 +35,10 @@ struct Report {
 
     /// Writes the repository's docs/BENCHMARKS.md.
     func write(duration: Duration) {
-        guard FileManager.default.fileExists(atPath: "Package.swift") else { return }
         let text = """
             # Benchmarks
 
-            Measured by `swift run -c release udpchat-bench` (it rewrites this file), on real UDP over
+            Measured by `swift run -c release --package-path Benchmarks udpchat-bench` (it rewrites this file), on real UDP over
             127.0.0.1, in one run of \(formatted(duration.seconds, digits: 0)) s.
 
             Machine: \(Machine.description). Date: \(ISO8601DateFormatter().string(from: Date())).
