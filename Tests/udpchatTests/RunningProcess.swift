@@ -28,7 +28,7 @@ final class RunningProcess: Sendable {
         // Keys, outboxes, locks and address tokens go to a folder of the test run's, not the user's home
         // nor the user's runtime folder (without XDG_RUNTIME_DIR, locks fall back under XDG_DATA_HOME).
         var environment = ProcessInfo.processInfo.environment
-        environment["XDG_DATA_HOME"] = NSTemporaryDirectory() + "chatkit-tests-data-\(getpid())"
+        environment["XDG_DATA_HOME"] = testDataHome
         environment["XDG_RUNTIME_DIR"] = nil
         process.environment = environment
         process.standardInput = input
@@ -107,3 +107,12 @@ final class RunningProcess: Sendable {
         if process.isRunning { process.terminate() }
     }
 }
+
+/// The data folder every `udpchat` a test run starts shares (so a restarted client finds its keys), under
+/// the system's temporary directory; removed when the test run exits, so tests leave nothing behind.
+private let testDataHome: String = {
+    atexit {
+        try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "chatkit-tests-data-\(getpid())")
+    }
+    return NSTemporaryDirectory() + "chatkit-tests-data-\(getpid())"
+}()
