@@ -133,6 +133,14 @@ final class SimulatedClient: Sendable {
     /// Every notice the client has shown, typed: what checks read, rather than parsing `lines`.
     var notices: [Notice] { console.notices }
 
+    /// The notices piped output shows (terminal-only ones left out), typed: `lines`, before printing.
+    var shown: [Notice] { console.notices.filter { !$0.isTerminalOnly } }
+
+    /// The notices shown (as `shown`) since `count` had been shown.
+    func shown(after count: Int) -> [Notice] {
+        Array(shown.dropFirst(count))
+    }
+
     /// The exit status, once the client has left.
     var exitStatus: Int32? { exit.status }
 
@@ -155,5 +163,44 @@ final class ExitRecord: Sendable {
 
     func record(_ status: Int32) {
         code.withLock { $0 = $0 ?? status }
+    }
+}
+
+/// What tests ask of a notice, typed, instead of parsing its printed line.
+extension Notice {
+    /// Who sent a message shown live (`x: hello`); nil for anything else.
+    var liveSender: String? {
+        if case .chat(let sender, _) = self { sender } else { nil }
+    }
+
+    /// The text of a message shown, live or stored; nil for any other notice.
+    var messageText: String? {
+        switch self {
+        case .chat(_, let text), .offlineMessage(_, _, let text): text
+        default: nil
+        }
+    }
+
+    /// Whether this ends a send: ACKed by the peer, or saved by the server.
+    var isSendOutcome: Bool {
+        if case .delivered = self { return true }
+        return self == .savedByServer
+    }
+
+    /// Whether this is a "no ACK" line, for any peer.
+    var isNoAck: Bool {
+        if case .noAck = self { true } else { false }
+    }
+}
+
+extension Notice {
+    /// The text of an informational line (a `who` row, help); nil for anything else.
+    var infoText: String? {
+        if case .info(let text) = self { text } else { nil }
+    }
+
+    /// The text of a problem line, without its brackets; nil for anything else.
+    var problemText: String? {
+        if case .problem(let text) = self { text } else { nil }
     }
 }

@@ -36,11 +36,11 @@ struct BurstTests {
         let sim = OriginalSessionTests.registered(["x", "y"])
         let acks = AckWatch()
         acks.watch(sim)
-        let before = (x: sim["x"].lines.count, y: sim["y"].lines.count)
+        let before = (x: sim["x"].shown.count, y: sim["y"].shown.count)
         sim["x"].console.paste((1...20).map { "send y burst \($0)" })
         sim.run(for: .milliseconds(100))
-        #expect(sim["y"].lines(after: before.y) == (1...20).map { ">>> x: burst \($0)" })
-        #expect(sim["x"].lines(after: before.x) == Array(repeating: ">>> [Message received by <y>.]", count: 20))
+        #expect(sim["y"].shown(after: before.y) == (1...20).map { Notice.chat(from: "x", text: "burst \($0)") })
+        #expect(sim["x"].shown(after: before.x) == Array(repeating: .delivered(to: "y"), count: 20))
         #expect(acks.multiple.count == 1)
         #expect(acks.single.count == 0)
     }
@@ -50,15 +50,15 @@ struct BurstTests {
         let sim = OriginalSessionTests.registered(["x", "y"])
         let acks = AckWatch()
         acks.watch(sim)
-        let before = sim["x"].lines.count
+        let before = sim["x"].shown.count
         sim["x"].console.paste((1...300).map { "send y line \($0)" })
         sim.run(for: .milliseconds(200))
-        let received = sim["x"].lines(after: before)
+        let received = sim["x"].shown(after: before)
         #expect(received.count == 300)
-        #expect(received.allSatisfy { $0 == ">>> [Message received by <y>.]" })
+        #expect(received.allSatisfy { $0 == .delivered(to: "y") })
         // 256 chats in flight at most: 148 + 108 acknowledged, then the last 44 in one more datagram.
         #expect(acks.multiple.count == 3)
-        #expect(!sim["y"].lines.contains { $0.hasPrefix(">>> [No ACK") })
+        #expect(!sim["y"].shown.contains(where: \.isNoAck))
     }
 
     @Test("a burst with 30% of chats and acknowledgements lost: one outcome per send, every message shown once", arguments: 1...50)
@@ -72,17 +72,17 @@ struct BurstTests {
             guard peers.contains(packet.source), peers.contains(packet.destination) else { return .normal }
             return random.withLock { $0.next() % 10 < 3 } ? .drop : .normal
         }
-        let before = sim["x"].lines.count
+        let before = sim["x"].shown.count
         let texts = (1...40).map { "burst \($0) of seed \(seed)" }
         sim["x"].console.paste(texts.map { "send y \($0)" })
         sim.run(for: .seconds(30))  // room for y, marked offline by a lost ACK, to register again
-        let outcomes = sim["x"].lines(after: before).filter {
-            $0 == ">>> [Message received by <y>.]" || $0 == ">>> [Messages received by the server and saved.]"
+        let outcomes = sim["x"].shown(after: before).filter {
+            $0 == .delivered(to: "y") || $0 == .savedByServer
         }
         #expect(outcomes.count == 40)
-        let shown = sim["y"].lines.filter { $0.contains("burst ") }
+        let shown = sim["y"].shown.compactMap(\.messageText)
         for text in texts {
-            #expect(shown.filter { $0.hasSuffix(" \(text)") }.count == 1, "\(text)")
+            #expect(shown.filter { $0 == text }.count == 1, "\(text)")
         }
     }
 
@@ -98,7 +98,7 @@ struct BurstTests {
         HostileInputTests.forge(sim, .chatAcks(ids: acks.ids), to: sim["x"].address)
         HostileInputTests.forge(sim, .chatAcks(ids: Array(0..<148)), from: sim["y"].address, to: sim["x"].address)
         sim.run(for: .seconds(1))
-        #expect(!sim["x"].lines.contains(">>> [Message received by <y>.]"))
-        #expect(sim["x"].lines.filter { $0 == ">>> [No ACK from <y>, message sent to server.]" }.count == 2)
+        #expect(!sim["x"].shown.contains(.delivered(to: "y")))
+        #expect(sim["x"].shown.filter { $0 == .noAck(from: "y") }.count == 2)
     }
 }

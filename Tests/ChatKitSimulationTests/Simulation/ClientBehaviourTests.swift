@@ -8,31 +8,31 @@ struct ClientBehaviourTests {
     @Test("bad commands get one clear line and change nothing")
     func badCommands() {
         let sim = OriginalSessionTests.registered(["x", "y"])
-        let before = sim["x"].lines.count
+        let before = sim["x"].shown.count
         for line in ["send", "send y", "send y   ", "send nobody hi", "send x hi", "dereg y", "reg y", "reg x", "frobnicate", "dereg x y"] {
             sim.type("x", line)
         }
-        #expect(sim["x"].lines(after: before) == [
-            ">>> [Usage: send <nick> <message>]",
-            ">>> [Usage: send <nick> <message>]",
-            ">>> [Usage: send <nick> <message>]",
-            ">>> [<nobody> is not in the client table. Type who to list clients.]",
-            ">>> [You cannot send a message to yourself.]",
-            ">>> [You can only deregister yourself: dereg x]",
-            ">>> [You can only register as yourself: reg x]",
-            ">>> [You are already registered.]",
-            ">>> [Unknown command frobnicate. Commands: send <nick> <message>, reg, dereg, who, key, help, quit (also /msg, /who, /help, /quit)]",
-            ">>> [Usage: dereg [your nick]]",
+        #expect(sim["x"].shown(after: before) == [
+            .problem("Usage: send <nick> <message>"),
+            .problem("Usage: send <nick> <message>"),
+            .problem("Usage: send <nick> <message>"),
+            .problem("<nobody> is not in the client table. Type who to list clients."),
+            .problem("You cannot send a message to yourself."),
+            .problem("You can only deregister yourself: dereg x"),
+            .problem("You can only register as yourself: reg x"),
+            .problem("You are already registered."),
+            .problem("Unknown command frobnicate. Commands: send <nick> <message>, reg, dereg, who, key, help, quit (also /msg, /who, /help, /quit)"),
+            .problem("Usage: dereg [your nick]"),
         ])
-        #expect(sim["y"].lines.count == 2)
+        #expect(sim["y"].shown.count == 2)
     }
 
     @Test("a message over 1,000 bytes is refused, not cut")
     func longMessage() {
         let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("x", "send y " + String(repeating: "a", count: 1_001))
-        #expect(sim["x"].lines.last == ">>> [Message not sent: a message has at most 1000 bytes, this one has 1001.]")
-        #expect(!sim["y"].lines.contains { $0.contains("aaaa") })
+        #expect(sim["x"].shown.last == .problem("Message not sent: a message has at most 1000 bytes, this one has 1001."))
+        #expect(!sim["y"].shown.contains { $0.messageText != nil })
     }
 
     @Test("who lists the table")
@@ -40,10 +40,10 @@ struct ClientBehaviourTests {
         let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("y", "dereg y")
         sim.type("x", "who")
-        #expect(Array(sim["x"].lines.suffix(2)) == [">>> x  127.0.0.1:6061  online   (you)", ">>> y  127.0.0.1:6062  offline, seen 0 s ago"])
+        #expect(Array(sim["x"].shown.suffix(2)) == [.info("x  127.0.0.1:6061  online   (you)"), .info("y  127.0.0.1:6062  offline, seen 0 s ago")])
         sim.run(for: .seconds(125))
         sim.type("x", "who y")
-        #expect(sim["x"].lines.last == ">>> y  127.0.0.1:6062  offline, seen 2 min ago")
+        #expect(sim["x"].shown.last == .info("y  127.0.0.1:6062  offline, seen 2 min ago"))
     }
 
     @Test("extra notices for terminals: connecting, who joined or left; piped output leaves them out")
@@ -54,7 +54,7 @@ struct ClientBehaviourTests {
         #expect(sim["x"].console.notices.last == .presence(joined: [], left: ["y"]))
         sim.type("y", "reg")
         #expect(sim["x"].console.notices.last == .presence(joined: ["y"], left: []))
-        #expect(!sim["x"].lines.contains { $0.contains("joined") || $0.contains("connecting") })
+        #expect(!sim["x"].shown.contains(where: \.isTerminalOnly) && !sim["x"].lines.contains { $0.contains("joined") || $0.contains("connecting") })
     }
 
     @Test("a server that stops answering keepalives is shown once, and so is its return")
@@ -74,21 +74,21 @@ struct ClientBehaviourTests {
         let sim = OriginalSessionTests.registered(["x", "yolanda"])
         sim.type("x", "DEREG")
         sim.type("x", "/who")
-        #expect(Array(sim["x"].lines.suffix(2)) == [
-            ">>> x        127.0.0.1:6061  offline  (you)",
-            ">>> yolanda  127.0.0.1:6062  online",
+        #expect(Array(sim["x"].shown.suffix(2)) == [
+            .info("x        127.0.0.1:6061  offline  (you)"),
+            .info("yolanda  127.0.0.1:6062  online"),
         ])
         sim.type("x", "reg")
-        #expect(sim["x"].lines.contains(">>> [Welcome back, you are re-registered.]"))
+        #expect(sim["x"].shown.contains(.reRegistered))
     }
 
     @Test("IRC habits work: /msg, /help, /quit; commands ignore case")
     func aliases() {
         let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("x", "/MSG y hi there")
-        #expect(sim["y"].lines.last == ">>> x: hi there")
+        #expect(sim["y"].shown.last == .chat(from: "x", text: "hi there"))
         sim.type("x", "/help")
-        #expect(sim["x"].lines.last?.contains("quit") == true)
+        #expect(sim["x"].shown.last?.infoText?.contains("quit") == true)
     }
 
     @Test("lines after quit are not run, and leaving tells the server at once")
@@ -97,9 +97,9 @@ struct ClientBehaviourTests {
         sim["x"].console.paste(["quit", "send y after quit"])
         sim.run(for: .milliseconds(100))
         #expect(sim["x"].exitStatus == 0)
-        #expect(!sim["y"].lines.contains(">>> x: after quit"))
+        #expect(!sim["y"].shown.contains(.chat(from: "x", text: "after quit")))
         #expect(sim.server?.tableByNick["x"]?.online == false, "peers see x offline at once, not after 35 s")
-        #expect(sim["y"].lines.last == ">>> [Client table updated.]")
+        #expect(sim["y"].shown.last == .tableUpdated)
     }
 
     @Test("sending while deregistered asks to reg first")
@@ -107,7 +107,7 @@ struct ClientBehaviourTests {
         let sim = OriginalSessionTests.registered(["x", "y"])
         sim.type("x", "dereg x")
         sim.type("x", "send y hi")
-        #expect(sim["x"].lines.last == ">>> [You are offline. Type reg x to come back online first.]")
+        #expect(sim["x"].shown.last == .problem("You are offline. Type reg x to come back online first."))
     }
 
     @Test("a nickname whose holder answers the probe is refused, and the newcomer exits with 1")
@@ -115,9 +115,9 @@ struct ClientBehaviourTests {
         let sim = OriginalSessionTests.registered(["x"])
         let impostor = sim.startClient("x", host: "10.0.0.66", port: 6666)
         sim.run(for: .milliseconds(700))
-        #expect(impostor.lines == [
-            ">>> [The nickname <x> is already in use by another online client.]",
-            ">>> [Exiting]",
+        #expect(impostor.shown == [
+            .problem("The nickname <x> is already in use by another online client."),
+            .exitingAfterFailure,
         ])
         #expect(impostor.exitStatus == 1)
         #expect(sim.server?.tableEntries.first?.address == Address(host: "127.0.0.1", port: 6061))
@@ -129,7 +129,7 @@ struct ClientBehaviourTests {
         sim["x"].crash()
         let again = sim.startClient("x", host: "127.0.0.1", port: 6061)
         sim.run(for: .milliseconds(100))
-        #expect(again.lines == [">>> [Welcome back, you are re-registered.]", ">>> [Client table updated.]"])
+        #expect(again.shown == [.reRegistered, .tableUpdated])
     }
 
     @Test("a stale 'offline' table: the server says the client exists and the sender tries it directly")
@@ -141,17 +141,17 @@ struct ClientBehaviourTests {
         sim.network.intercept { $0.destination.port == 6061 && $0.source == server ? .drop : .normal }
         sim.type("y", "reg y")
         sim.network.intercept(nil)
-        let before = sim["x"].lines.count
+        let before = sim["x"].shown.count
         sim.type("x", "send y hi again")
-        #expect(sim["x"].lines(after: before) == [
-            ">>> <y> is offline, message sent to server.",
-            ">>> [Client <y> exists!!]",
-            ">>> [Message received by <y>.]",
+        #expect(sim["x"].shown(after: before) == [
+            .recipientOffline("y"),
+            .recipientExists("y"),
+            .delivered(to: "y"),
             // The missed push is resent after x's timeout (62.5 ms on this fast path), doubling, until x
             // acknowledges it.
-            ">>> [Client table updated.]",
+            .tableUpdated,
         ])
-        #expect(sim["y"].lines.last == ">>> x: hi again")
+        #expect(sim["y"].shown.last == .chat(from: "x", text: "hi again"))
         #expect(sim["x"].driver.tableByNick["y"]?.online == true)
     }
 
@@ -166,7 +166,7 @@ struct ClientBehaviourTests {
         }
         let x = sim.startClient("x")
         sim.run(for: .seconds(2))
-        #expect(x.lines == [">>> [Welcome, You are registered.]", ">>> [Client table updated.]"])
+        #expect(x.shown == [.registered, .tableUpdated])
         #expect(x.exitStatus == nil)
     }
 
@@ -176,8 +176,8 @@ struct ClientBehaviourTests {
         let x = sim.startClient("x", host: "127.0.0.1", port: 6070)
         x.console.type("send y early bird")
         sim.run(for: .milliseconds(100))
-        #expect(x.lines == [
-            ">>> [Welcome, You are registered.]", ">>> [Client table updated.]", ">>> [Message received by <y>.]",
+        #expect(x.shown == [
+            .registered, .tableUpdated, .delivered(to: "y"),
         ])
     }
 
@@ -191,10 +191,10 @@ struct ClientBehaviourTests {
         #expect(sim["x"].exitStatus == nil)
         // No ACK at 500 ms; the server relays to y five times, 200 ms apart, then stores the message.
         sim.run(for: .milliseconds(1_300))
-        #expect(Array(sim["x"].lines.suffix(3)) == [
-            ">>> [No ACK from <y>, message sent to server.]",
-            ">>> [Messages received by the server and saved.]",
-            "[exiting]",
+        #expect(Array(sim["x"].shown.suffix(3)) == [
+            .noAck(from: "y"),
+            .savedByServer,
+            .exiting,
         ])
         #expect(sim["x"].exitStatus == 0)
     }
@@ -203,7 +203,7 @@ struct ClientBehaviourTests {
     func interrupt() {
         let sim = OriginalSessionTests.registered(["x", "y"])
         sim["x"].driver.handle(.interrupt)
-        #expect(sim["x"].lines.last == "[exiting]")
+        #expect(sim["x"].shown.last == .exiting)
         #expect(sim["x"].exitStatus == 0)
         sim.run(for: .milliseconds(50))
         #expect(sim.server?.tableByNick["x"]?.online == false)
@@ -215,8 +215,8 @@ struct ClientBehaviourTests {
         let sim = OriginalSessionTests.registered(["x", "y"])
         sim.network.intercept { packet in packet.destination.port == 6062 ? .copies(3) : .normal }
         sim.type("x", "send y echo")
-        #expect(sim["y"].lines.filter { $0 == ">>> x: echo" }.count == 1)
-        #expect(sim["x"].lines.filter { $0 == ">>> [Message received by <y>.]" }.count == 1)
+        #expect(sim["y"].shown.filter { $0 == .chat(from: "x", text: "echo") }.count == 1)
+        #expect(sim["x"].shown.filter { $0 == .delivered(to: "y") }.count == 1)
     }
 
     @Test("a lost ACK: the message goes to the server, which relays it to y; x hears it arrived, and y never shows it twice")
@@ -226,15 +226,15 @@ struct ClientBehaviourTests {
         sim.type("x", "send y once only", settle: .seconds(1))
         sim.network.intercept(nil)
         sim.run(for: .seconds(1))
-        #expect(Array(sim["x"].lines.suffix(2)) == [
-            ">>> [No ACK from <y>, message sent to server.]",
-            ">>> [Message received by <y>.]",
+        #expect(Array(sim["x"].shown.suffix(2)) == [
+            .noAck(from: "y"),
+            .delivered(to: "y"),
         ])
         // y acknowledged the relayed copy (without showing it again), so it stays online and nothing is stored.
-        #expect(sim["y"].lines == [
-            ">>> [Welcome, You are registered.]",
-            ">>> [Client table updated.]",
-            ">>> x: once only",
+        #expect(sim["y"].shown == [
+            .registered,
+            .tableUpdated,
+            .chat(from: "x", text: "once only"),
         ])
         #expect(sim.server?.tableEntries.allSatisfy(\.online) == true)
         #expect(try sim.store.messages(for: "y").isEmpty)
@@ -261,10 +261,10 @@ struct ClientBehaviourTests {
         sim2.startServer()
         let y = sim2.startClient("y", host: "127.0.0.1", port: 6062)
         sim2.run(for: .milliseconds(200))
-        #expect(y.lines.count == 4)
-        #expect(y.lines[0] == ">>> [Welcome back, you are re-registered.]", "the restarted server knows y by its pinned key")
-        #expect(y.lines[2] == ">>> [You have messages.]")
-        #expect(y.lines[3].hasSuffix("> kept on disk"))
+        #expect(y.shown.count == 4)
+        #expect(y.shown[0] == .reRegistered, "the restarted server knows y by its pinned key")
+        #expect(y.shown[2] == .youHaveMessages)
+        #expect(y.shown[3].messageText == "kept on disk")
         #expect(try reopened.messages(for: "y").isEmpty)
     }
 }

@@ -15,16 +15,16 @@ struct HostileInputTests {
     @Test("10,000 forged deregistrations write a few log lines, not 10,000")
     func refusalsDoNotFloodTheLog() {
         let sim = OriginalSessionTests.registered(["x"])
-        let before = sim.serverLog.lines.count
+        let before = sim.serverLog.events.count
         for id in 1...10_000 {
             Self.forge(sim, .deregister(nick: "x", token: UInt64(id)), id: UInt64(id), to: sim.serverAddress)
         }
         sim.run(for: .seconds(61))
         Self.forge(sim, .deregister(nick: "x", token: 7), id: 7, to: sim.serverAddress)
         sim.run(for: .milliseconds(10))
-        let lines = Array(sim.serverLog.lines.dropFirst(before))
-        #expect(lines.filter { $0.hasPrefix("refused deregistration") }.count == 21, "20 in the first minute, 1 in the next")
-        #expect(lines.contains("9980 more refusedDeregistration line(s) in the last minute were not logged"))
+        let events = Array(sim.serverLog.events.dropFirst(before))
+        #expect(events.filter { $0.cause == "refusedDeregistration" }.count == 21, "20 in the first minute, 1 in the next")
+        #expect(events.contains(.heldBack(count: 9_980, cause: "refusedDeregistration")))
         #expect(sim.server?.tableByNick["x"]?.online == true)
     }
 
@@ -37,7 +37,7 @@ struct HostileInputTests {
         }
         sim.run(for: .seconds(1))
         #expect(sim.server?.tableByNick["x"]?.version == registrations, "x did not register again")
-        #expect(sim["x"].lines.last == ">>> [Client table updated.]")
+        #expect(sim["x"].shown.last == .tableUpdated)
     }
 
     @Test("a deregistration without the holder's token, or from another address, is refused")
@@ -49,7 +49,7 @@ struct HostileInputTests {
         }
         sim.run(for: .milliseconds(100))
         #expect(sim.server?.tableEntries.allSatisfy(\.online) == true)
-        #expect(sim["x"].lines.count == 3, "no table change reached x")
+        #expect(sim["x"].shown.count == 3, "no table change reached x")
     }
 
     @Test("an ACK counts only from the right peer with an outstanding id")
@@ -63,8 +63,8 @@ struct HostileInputTests {
             Self.forge(sim, .chatAck, id: id, from: sim["y"].address, to: sim["x"].address)
         }
         sim.run(for: .seconds(1))
-        #expect(!sim["x"].lines.contains(">>> [Message received by <y>.]"))
-        #expect(sim["x"].lines.contains(">>> [No ACK from <y>, message sent to server.]"))
+        #expect(!sim["x"].shown.contains(.delivered(to: "y")))
+        #expect(sim["x"].shown.contains(.noAck(from: "y")))
     }
 
     @Test("table updates count only from the server's address with the client's token")
@@ -81,7 +81,7 @@ struct HostileInputTests {
         Self.forge(sim, .tableDelta(guessed), from: sim.serverAddress, to: sim["x"].address)
         sim.run(for: .milliseconds(100))
         #expect(sim["x"].driver.tableEntries == before)
-        #expect(sim["x"].lines.count == 3)
+        #expect(sim["x"].shown.count == 3)
     }
 
     @Test("a chat claiming to be from y counts only from y's address")
@@ -89,9 +89,9 @@ struct HostileInputTests {
         let sim = OriginalSessionTests.registered(["x", "y"])
         Self.forge(sim, .chat(from: "y", text: "send me your password"), id: 77, to: sim["x"].address)
         sim.run(for: .milliseconds(100))
-        #expect(!sim["x"].lines.contains { $0.contains("password") })
+        #expect(!sim["x"].shown.contains { $0.messageText?.contains("password") == true })
         sim.type("y", "send x the real y")
-        #expect(sim["x"].lines.last == ">>> y: the real y")
+        #expect(sim["x"].shown.last == .chat(from: "y", text: "the real y"))
     }
 
     @Test("saves, acknowledgements, keepalives and probe answers with a wrong token change nothing")
@@ -127,9 +127,9 @@ struct HostileInputTests {
         sim["x"].crash()
         let newcomer = sim.startClient("x", host: "10.1.1.1", port: 7000)
         sim.run(for: .milliseconds(1_900))
-        #expect(newcomer.lines.isEmpty, "the holder gets 20 probes, its timeout apart (100 ms at least), to answer")
+        #expect(newcomer.shown.isEmpty, "the holder gets 20 probes, its timeout apart (100 ms at least), to answer")
         sim.run(for: .milliseconds(200))
-        #expect(newcomer.lines == [">>> [Welcome back, you are re-registered.]", ">>> [Client table updated.]"])
+        #expect(newcomer.shown == [.reRegistered, .tableUpdated])
         #expect(sim.server?.tableEntries.first?.address == Address(host: "10.1.1.1", port: 7000))
     }
 
@@ -142,7 +142,7 @@ struct HostileInputTests {
         }
         sim.run(for: .milliseconds(100))
         #expect(sim.server?.tableEntries.isEmpty == true)
-        #expect(sim.serverLog.lines.filter { $0.hasPrefix("refused invalid nickname") }.count == 5)
+        #expect(sim.serverLog.events.filter { $0.cause == "refusedInvalidNick" }.count == 5)
     }
 
     @Test("a full mailbox gives the sender a clear line and stores nothing more")
@@ -156,8 +156,8 @@ struct HostileInputTests {
         sim.run(for: .milliseconds(100))
         sim.type("y", "dereg y")
         for text in ["one", "two", "three"] { sim.type("x", "send y \(text)") }
-        #expect(sim["x"].lines.filter { $0 == ">>> [Messages received by the server and saved.]" }.count == 2)
-        #expect(sim["x"].lines.last == ">>> [The mailbox of <y> has no room for your message (it is full, or holds your share); message not saved.]")
+        #expect(sim["x"].shown.filter { $0 == .savedByServer }.count == 2)
+        #expect(sim["x"].shown.last == .problem("The mailbox of <y> has no room for your message (it is full, or holds your share); message not saved."))
         #expect(try sim.store.messages(for: "y").map(\.text) == ["one", "two"])
     }
 
@@ -181,9 +181,9 @@ struct HostileInputTests {
         // A third went to the server; those over 1,200 bytes never got past the network.
         #expect((sim.server?.droppedDatagrams ?? 0) > 2_500)
         sim.type("x", "send y still here")
-        #expect(sim["y"].lines.last == ">>> x: still here")
-        #expect(sim["x"].lines.last == ">>> [Message received by <y>.]")
-        #expect(sim.serverLog.lines.filter { $0.hasPrefix("dropped datagram") }.count <= 101, "drops are not logged one by one forever")
-        #expect(sim.serverLog.lines.contains { $0.hasPrefix("dropped datagram") }, "at debug level they are logged")
+        #expect(sim["y"].shown.last == .chat(from: "x", text: "still here"))
+        #expect(sim["x"].shown.last == .delivered(to: "y"))
+        #expect(sim.serverLog.events.filter { $0.cause == "dropped" }.count <= 101, "drops are not logged one by one forever")
+        #expect(sim.serverLog.events.contains { $0.cause == "dropped" }, "at debug level they are logged")
     }
 }

@@ -23,11 +23,11 @@ struct IdentityTests {
         sim.type("y", "send x for x only")
         let thief = Self.impostor(sim, "x")
         sim.run(for: .seconds(1))
-        #expect(thief.lines == [">>> [The server knows <x> by another key; this identity cannot register it.]", ">>> [Exiting]"])
-        #expect(!thief.lines.contains { $0.contains("for x only") })
+        #expect(thief.shown == [.problem("The server knows <x> by another key; this identity cannot register it."), .exitingAfterFailure])
+        #expect(!thief.shown.contains { $0.messageText == "for x only" })
         x.console.type("reg")
         sim.run(for: .seconds(1))
-        #expect(x.lines.contains { $0.hasSuffix("for x only") }, "the real x still gets its mail")
+        #expect(x.shown.contains { $0.messageText == "for x only" }, "the real x still gets its mail")
     }
 
     @Test("hijack: a registration of a live nick with another key is refused; the holder keeps it and its messages")
@@ -41,7 +41,7 @@ struct IdentityTests {
         sim.run(for: .seconds(5))
         #expect(hijacker.exitStatus == 1)
         sim.type("y", "send x still you?", settle: .seconds(1))
-        #expect(x.lines.contains(">>> y: still you?"))
+        #expect(x.shown.contains(.chat(from: "y", text: "still you?")))
         #expect(sim.server?.tableByNick["x"]?.address == Address(host: "127.0.0.1", port: 6061))
     }
 
@@ -122,15 +122,15 @@ struct IdentityTests {
             sim.run(for: .milliseconds(100))
         }
         for nick in ["a", "b", "c"] { sim.type(nick, "dereg") }
-        let before = sim["flooder"].lines.count
+        let before = sim["flooder"].shown.count
         for index in 0..<12 { sim.type("flooder", "send \(["a", "b", "c"][index % 3]) \(String(repeating: "z", count: 60))") }
         sim.run(for: .seconds(5))
-        let told = sim["flooder"].lines(after: before)
-        let saved = told.filter { $0 == ">>> [Messages received by the server and saved.]" }.count
-        let refused = told.filter { $0.contains("storage quota for your messages is used up") }.count
+        let told = sim["flooder"].shown(after: before)
+        let saved = told.filter { $0 == .savedByServer }.count
+        let refused = told.filter { $0.problemText?.contains("storage quota for your messages is used up") == true }.count
         #expect(saved == 4 && refused == 8, "\(told)")
         sim.type("friend", "send a still room for me")
-        #expect(sim["friend"].lines.last == ">>> [Messages received by the server and saved.]")
+        #expect(sim["friend"].shown.last == .savedByServer)
     }
 
     @Test("look-alikes: a client cannot register Cyrillic х beside Latin x, and is told why")
@@ -138,6 +138,6 @@ struct IdentityTests {
         let sim = OriginalSessionTests.registered(["x", "y"])
         let fake = Self.impostor(sim, "\u{0445}")
         sim.run(for: .seconds(1))
-        #expect(fake.lines == [">>> [The nickname <\u{0445}> looks like one someone else holds; choose another.]", ">>> [Exiting]"])
+        #expect(fake.shown == [.problem("The nickname <\u{0445}> looks like one someone else holds; choose another."), .exitingAfterFailure])
     }
 }

@@ -34,20 +34,20 @@ struct NATTests {
     }
 
     /// Sends `text` from `sender` to `recipient` and returns how long the verdict took and what it was.
-    static func send(_ sim: Simulation, _ sender: String, to recipient: String, _ text: String) -> (verdict: [String], after: Duration) {
-        let before = sim[sender].lines.count
+    static func send(_ sim: Simulation, _ sender: String, to recipient: String, _ text: String) -> (verdict: [Notice], after: Duration) {
+        let before = sim[sender].shown.count
         let start = sim.clock.now
         sim[sender].console.type("send \(recipient) \(text)")
         var elapsed = Duration.zero
         while elapsed < .seconds(10) {
             sim.run(for: .milliseconds(1))
             elapsed = sim.clock.now - start
-            let lines = sim[sender].lines(after: before)
-            if lines.contains(where: { $0.hasPrefix(">>> [Message received by") || $0.hasPrefix(">>> [Messages received by the server") }) {
+            let lines = sim[sender].shown(after: before)
+            if lines.contains(where: \.isSendOutcome) {
                 return (lines, elapsed)
             }
         }
-        return (sim[sender].lines(after: before), elapsed)
+        return (sim[sender].shown(after: before), elapsed)
     }
 
     @Test("two homes behind port-preserving routers: the first message is punched through in well under 1 s, and the rest go direct")
@@ -55,16 +55,16 @@ struct NATTests {
         let sim = Self.world([("x", "10.1.0.2", (Self.homeA, .homeRouter)), ("y", "10.2.0.2", (Self.homeB, .homeRouter))])
         let dropped = sim.network.statistics.dropped
         let first = Self.send(sim, "x", to: "y", "hello")
-        #expect(first.verdict == [">>> [Message received by <y>.]"])
+        #expect(first.verdict == [.delivered(to: "y")])
         #expect(first.after < .seconds(1), "\(first.after)")
         #expect(sim.network.statistics.dropped > dropped, "y's router turned away the first try, until y punched")
         for index in 1...5 {
-            #expect(Self.send(sim, "x", to: "y", "again \(index)").verdict == [">>> [Message received by <y>.]"])
-            #expect(Self.send(sim, "y", to: "x", "back \(index)").verdict == [">>> [Message received by <x>.]"])
+            #expect(Self.send(sim, "x", to: "y", "again \(index)").verdict == [.delivered(to: "y")])
+            #expect(Self.send(sim, "y", to: "x", "back \(index)").verdict == [.delivered(to: "x")])
         }
-        #expect(sim["y"].lines.filter { $0.hasPrefix(">>> x: ") }.count == 6)
+        #expect(sim["y"].shown.filter { $0.liveSender == "x" }.count == 6)
         #expect(sim.server?.statistics.chatsRelayed == 0 && sim.server?.statistics.messagesStored == 0)
-        #expect(sim["x"].lines.contains { $0.contains("No ACK") } == false)
+        #expect(!sim["x"].shown.contains(where: \.isNoAck))
     }
 
     @Test("both sides send at once: both first messages get through directly")
@@ -73,8 +73,8 @@ struct NATTests {
         sim["x"].console.type("send y hi from x")
         sim["y"].console.type("send x hi from y")
         sim.run(for: .seconds(1))
-        #expect(sim["x"].lines.suffix(2).contains(">>> [Message received by <y>.]"))
-        #expect(sim["y"].lines.suffix(2).contains(">>> [Message received by <x>.]"))
+        #expect(sim["x"].shown.suffix(2).contains(.delivered(to: "y")))
+        #expect(sim["y"].shown.suffix(2).contains(.delivered(to: "x")))
         #expect(sim.server?.statistics.chatsRelayed == 0 && sim.server?.statistics.messagesStored == 0)
     }
 
@@ -82,10 +82,10 @@ struct NATTests {
     func symmetricNATUsesRelay() {
         let sim = Self.world([("x", "10.1.0.2", (Self.homeA, .homeRouter)), ("y", "10.2.0.2", (Self.homeB, .symmetric))])
         let first = Self.send(sim, "x", to: "y", "hello")
-        #expect(first.verdict == [">>> [No ACK from <y>, message sent to server.]", ">>> [Message received by <y>.]"])
+        #expect(first.verdict == [.noAck(from: "y"), .delivered(to: "y")])
         for index in 1...5 {
             let next = Self.send(sim, "x", to: "y", "again \(index)")
-            #expect(next.verdict == [">>> [Message received by <y>.]"])
+            #expect(next.verdict == [.delivered(to: "y")])
             // Every hop takes 1 ms: direct RTT 2 ms + server RTT 2 ms is the bound; the relay's 4 hops meet it.
             #expect(next.after <= .milliseconds(4), "send→ACK through the relay: \(next.after)")
         }
@@ -94,13 +94,13 @@ struct NATTests {
         sim.run(for: .seconds(61))
         for index in 6...7 {
             let later = Self.send(sim, "x", to: "y", "later \(index)")
-            #expect(later.verdict == [">>> [Message received by <y>.]"])
+            #expect(later.verdict == [.delivered(to: "y")])
         }
-        #expect(sim["y"].lines.filter { $0.hasPrefix(">>> x: ") && !$0.contains("<") }.count == 8, "shown live, once each")
+        #expect(sim["y"].shown.filter { $0.liveSender == "x" }.count == 8, "shown live, once each")
         #expect(sim.server?.statistics.messagesStored == 0)
         #expect(sim.server?.tableByNick["y"]?.online == true, "hard to reach is not gone")
         sim.type("x", "who")
-        #expect(sim["x"].lines.contains { $0.hasPrefix(">>> y ") && $0.hasSuffix("online, via server") })
+        #expect(sim["x"].shown.contains { $0.infoText.map { $0.hasPrefix("y ") && $0.hasSuffix("online, via server") } == true })
     }
 
     @Test("routers that keep unsolicited flows (no wan input filter): the punch leaves from a clashing port, and every message still arrives live through the relay")
@@ -109,13 +109,13 @@ struct NATTests {
             ("x", "10.1.0.2", (Self.homeA, .masqueradeWithoutInputFilter)), ("y", "10.2.0.2", (Self.homeB, .masqueradeWithoutInputFilter)),
         ])
         let first = Self.send(sim, "x", to: "y", "hello")
-        #expect(first.verdict == [">>> [No ACK from <y>, message sent to server.]", ">>> [Message received by <y>.]"])
+        #expect(first.verdict == [.noAck(from: "y"), .delivered(to: "y")])
         for index in 1...3 {
-            #expect(Self.send(sim, "x", to: "y", "again \(index)").verdict == [">>> [Message received by <y>.]"])
-            #expect(Self.send(sim, "y", to: "x", "back \(index)").verdict.last == ">>> [Message received by <x>.]")
+            #expect(Self.send(sim, "x", to: "y", "again \(index)").verdict == [.delivered(to: "y")])
+            #expect(Self.send(sim, "y", to: "x", "back \(index)").verdict.last == .delivered(to: "x"))
         }
         #expect(sim.server?.statistics.messagesStored == 0)
-        #expect(sim["y"].lines.filter { $0.hasPrefix(">>> x: ") }.count == 4)
+        #expect(sim["y"].shown.filter { $0.liveSender == "x" }.count == 4)
     }
 
     @Test("a pair moved to the relay by a passing fault goes direct again: a minute on, a background punch proves the path")
@@ -127,51 +127,51 @@ struct NATTests {
                 && packet.source.host != "server" ? .drop : .normal
         }
         let first = Self.send(sim, "x", to: "y", "through the fault")
-        #expect(first.verdict == [">>> [No ACK from <y>, message sent to server.]", ">>> [Message received by <y>.]"])
+        #expect(first.verdict == [.noAck(from: "y"), .delivered(to: "y")])
         sim.network.intercept(nil)
-        #expect(Self.send(sim, "x", to: "y", "still relayed").verdict == [">>> [Message received by <y>.]"])
+        #expect(Self.send(sim, "x", to: "y", "still relayed").verdict == [.delivered(to: "y")])
         sim.run(for: .seconds(61))
-        #expect(Self.send(sim, "x", to: "y", "offers a punch").verdict == [">>> [Message received by <y>.]"])
+        #expect(Self.send(sim, "x", to: "y", "offers a punch").verdict == [.delivered(to: "y")])
         let relayed = sim.server?.statistics.chatsRelayed ?? 0
-        #expect(Self.send(sim, "x", to: "y", "direct again").verdict == [">>> [Message received by <y>.]"])
+        #expect(Self.send(sim, "x", to: "y", "direct again").verdict == [.delivered(to: "y")])
         #expect(sim.server?.statistics.chatsRelayed == relayed, "the next chat went direct")
         sim.type("x", "who")
-        #expect(sim["x"].lines.contains { $0.hasPrefix(">>> y ") && $0.hasSuffix("online, direct") })
+        #expect(sim["x"].shown.contains { $0.infoText.map { $0.hasPrefix("y ") && $0.hasSuffix("online, direct") } == true })
     }
 
     @Test("two clients behind one router that does not hairpin reach each other on their local addresses")
     func sameRouterNoHairpin() {
         let sim = Self.world([("x", "10.1.0.2", (Self.homeA, .homeRouter)), ("y", "10.1.0.3", (Self.homeA, .homeRouter))])
         for index in 1...3 {
-            #expect(Self.send(sim, "x", to: "y", "lan \(index)").verdict == [">>> [Message received by <y>.]"])
-            #expect(Self.send(sim, "y", to: "x", "lan back \(index)").verdict == [">>> [Message received by <x>.]"])
+            #expect(Self.send(sim, "x", to: "y", "lan \(index)").verdict == [.delivered(to: "y")])
+            #expect(Self.send(sim, "y", to: "x", "lan back \(index)").verdict == [.delivered(to: "x")])
         }
         #expect(sim.server?.statistics.chatsRelayed == 0 && sim.server?.statistics.messagesStored == 0)
         sim.type("x", "who")
-        #expect(sim["x"].lines.contains { $0.hasPrefix(">>> y ") && $0.hasSuffix("online, direct") })
+        #expect(sim["x"].shown.contains { $0.infoText.map { $0.hasPrefix("y ") && $0.hasSuffix("online, direct") } == true })
     }
 
     @Test("a public client and a home client reach each other directly, whoever starts")
     func publicAndHome() {
         let sim = Self.world([("p", "198.51.100.7", nil), ("y", "10.2.0.2", (Self.homeB, .homeRouter))])
-        #expect(Self.send(sim, "p", to: "y", "to home").verdict == [">>> [Message received by <y>.]"])
-        #expect(Self.send(sim, "y", to: "p", "to public").verdict == [">>> [Message received by <p>.]"])
+        #expect(Self.send(sim, "p", to: "y", "to home").verdict == [.delivered(to: "y")])
+        #expect(Self.send(sim, "y", to: "p", "to public").verdict == [.delivered(to: "p")])
         let other = Self.world([("p", "198.51.100.7", nil), ("y", "10.2.0.2", (Self.homeB, .homeRouter))], seed: 2)
-        #expect(Self.send(other, "y", to: "p", "home first").verdict == [">>> [Message received by <p>.]"])
-        #expect(Self.send(other, "p", to: "y", "then public").verdict == [">>> [Message received by <y>.]"])
+        #expect(Self.send(other, "y", to: "p", "home first").verdict == [.delivered(to: "p")])
+        #expect(Self.send(other, "p", to: "y", "then public").verdict == [.delivered(to: "y")])
         #expect(sim.server?.statistics.chatsRelayed == 0 && other.server?.statistics.chatsRelayed == 0)
     }
 
     @Test("an active conversation keeps its path open past the routers' 30 s binding timeout; after a long pause it punches again")
     func pathsStayOpen() {
         let sim = Self.world([("x", "10.1.0.2", (Self.homeA, .homeRouter)), ("y", "10.2.0.2", (Self.homeB, .homeRouter))])
-        #expect(Self.send(sim, "x", to: "y", "hello").verdict == [">>> [Message received by <y>.]"])
+        #expect(Self.send(sim, "x", to: "y", "hello").verdict == [.delivered(to: "y")])
         sim.run(for: .seconds(100))
         let later = Self.send(sim, "x", to: "y", "still there?")
-        #expect(later.verdict == [">>> [Message received by <y>.]"])
+        #expect(later.verdict == [.delivered(to: "y")])
         #expect(later.after < .milliseconds(10), "straight through the open path: \(later.after)")
         sim.run(for: .seconds(600))
-        #expect(Self.send(sim, "y", to: "x", "after a pause").verdict == [">>> [Message received by <x>.]"])
+        #expect(Self.send(sim, "y", to: "x", "after a pause").verdict == [.delivered(to: "x")])
         #expect(sim.server?.statistics.chatsRelayed == 0 && sim.server?.statistics.messagesStored == 0)
         #expect(sim.server?.tableByNick.values.allSatisfy(\.online) == true, "keepalives kept the server's bindings open")
     }
@@ -186,14 +186,14 @@ struct NATTests {
         for index in 0..<10 {
             let (from, to) = [("x", "y"), ("y", "x"), ("z", "x"), ("y", "z")][index % 4]
             let verdict = Self.send(sim, from, to: to, "m\(index)").verdict
-            #expect(verdict.last == ">>> [Message received by <\(to)>.]", "seed \(seed) m\(index): \(verdict)")
+            #expect(verdict.last == .delivered(to: "\(to)"), "seed \(seed) m\(index): \(verdict)")
             sent[to, default: 0] += 1
         }
         sim.run(for: .seconds(10))
         for (nick, count) in sent {
-            let shown = sim[nick].lines.filter { $0.contains(": m") }
+            let shown = sim[nick].shown.compactMap(\.messageText)
             #expect(shown.count == count, "seed \(seed): \(nick) showed \(shown)")
-            #expect(Set(shown.map { $0.split(separator: " ").last ?? "" }).count == shown.count, "nothing shown twice")
+            #expect(Set(shown).count == shown.count, "nothing shown twice")
         }
     }
 }

@@ -14,9 +14,9 @@ struct RecoveryTests {
         #expect(sim.server?.tableEntries.map(\.nick) == ["x", "y", "z"])
         #expect(sim.server?.tableEntries.allSatisfy(\.online) == true)
         sim.type("x", "send y back in business")
-        #expect(sim["y"].lines.last == ">>> x: back in business")
-        #expect(sim["x"].lines.last == ">>> [Message received by <y>.]")
-        #expect(!sim["x"].lines.contains { $0.contains("Welcome") && $0 != ">>> [Welcome, You are registered.]" }, "quietly")
+        #expect(sim["y"].shown.last == .chat(from: "x", text: "back in business"))
+        #expect(sim["x"].shown.last == .delivered(to: "y"))
+        #expect(!sim["x"].shown.contains(.reRegistered) && sim["x"].shown.filter { $0 == .registered }.count == 1, "quietly")
     }
 
     @Test("a message handed over while the server restarted is saved: the new server knows its recipient by its pinned key")
@@ -29,7 +29,7 @@ struct RecoveryTests {
         let store = sim.store
         sim.type("x", "send y written while you were out", settle: .seconds(1))
         // Nothing typed is lost: the restarted server stores it for y.
-        #expect(sim["x"].lines.last == ">>> [Messages received by the server and saved.]")
+        #expect(sim["x"].shown.last == .savedByServer)
         #expect(try store.messages(for: "y").map(\.text) == ["written while you were out"])
     }
 
@@ -45,8 +45,8 @@ struct RecoveryTests {
             $0.keptMessages = [PendingMessage(id: 77, recipient: "y", text: "typed while the server was down")]
         }
         sim.run(for: .seconds(2))
-        #expect(x.lines.contains(">>> [Sending 1 message kept from last time, when the server did not answer.]"))
-        #expect(x.lines.last == ">>> [Messages received by the server and saved.]", "\(x.lines)")
+        #expect(x.shown.contains(.resendingOutbox(count: 1)))
+        #expect(x.shown.last == .savedByServer, "\(x.shown)")
         #expect(try sim.store.messages(for: "y").map(\.text) == ["typed while the server was down"])
     }
 
@@ -72,8 +72,8 @@ struct RecoveryTests {
         sim["x"].console.type("send y while you were away")
         sim["y"].console.type("reg y")  // arrives at the server at the same instant as x's save
         sim.run(for: .seconds(1))
-        #expect(sim["x"].lines.contains(">>> [Messages received by the server and saved.]"))
-        #expect(sim["y"].lines.contains { $0.hasPrefix(">>> x: <") && $0.hasSuffix("> while you were away") })
+        #expect(sim["x"].shown.contains(.savedByServer))
+        #expect(sim["y"].shown.contains { if case .offlineMessage("x", _, "while you were away") = $0 { true } else { false } })
     }
 
     @Test("a client that falls silent is marked offline after the client timeout")
@@ -86,7 +86,7 @@ struct RecoveryTests {
         #expect(sim.server?.tableEntries.first { $0.nick == "y" }?.online == false)
         #expect(sim["x"].driver.tableEntries.first { $0.nick == "y" }?.online == false)
         sim.type("x", "send y later")
-        #expect(sim["x"].lines.contains(">>> [Messages received by the server and saved.]"))
+        #expect(sim["x"].shown.contains(.savedByServer))
     }
 
     @Test("one lost chat datagram is covered by the retransmission at 250 ms, not by the server")
@@ -97,9 +97,9 @@ struct RecoveryTests {
             packet.destination.port == 6062 && packet.source.port == 6061 && dropped.increment() == 1 ? .drop : .normal
         }
         sim.type("x", "send y second time lucky", settle: .milliseconds(400))
-        #expect(sim["y"].lines.last == ">>> x: second time lucky")
-        #expect(sim["x"].lines.last == ">>> [Message received by <y>.]")
-        #expect(!sim["x"].lines.contains { $0.contains("No ACK") })
+        #expect(sim["y"].shown.last == .chat(from: "x", text: "second time lucky"))
+        #expect(sim["x"].shown.last == .delivered(to: "y"))
+        #expect(!sim["x"].shown.contains(where: \.isNoAck))
     }
 
     @Test("a delivery stalled by lost acknowledgements resumes at the next keepalive")
@@ -114,12 +114,12 @@ struct RecoveryTests {
                 && packet.bytes.count > 3 && packet.bytes[3] == MessageKind.offlineAck.rawValue ? .drop : .normal
         }
         sim.type("y", "reg y", settle: .seconds(3))
-        #expect(sim["y"].lines.filter { $0.hasSuffix("> patience") }.count == 1)
+        #expect(sim["y"].shown.filter { $0.messageText == "patience" }.count == 1)
         #expect(try sim.store.messages(for: "y").count == 1, "not acknowledged, so still stored")
         blocking.increment()
         sim.run(for: .seconds(11))
         #expect(try sim.store.messages(for: "y").isEmpty, "delivered again at the keepalive, acknowledged, removed")
-        #expect(sim["y"].lines.filter { $0.hasSuffix("> patience") }.count == 1, "and not shown twice")
+        #expect(sim["y"].shown.filter { $0.messageText == "patience" }.count == 1, "and not shown twice")
     }
 }
 
@@ -132,10 +132,11 @@ struct ServerLogTests {
         sim.type("x", "send y stored")
         sim.network.inject([1, 2, 3], from: HostileInputTests.attacker, to: sim.serverAddress)
         sim.type("y", "reg y", settle: .seconds(1))
-        #expect(sim.serverLog.lines.contains("registered x at 127.0.0.1:6061"))
-        #expect(sim.serverLog.lines.contains("saved a message from x for y"))
-        #expect(sim.serverLog.lines.contains("y received 1 stored message(s)"))
-        #expect(!sim.serverLog.lines.contains { $0.hasPrefix("dropped datagram") }, "drops are debug lines")
+        let events = sim.serverLog.events
+        #expect(events.contains(.registered(nick: "x", at: Address(host: "127.0.0.1", port: 6061), returning: false)))
+        #expect(events.contains(.saved(sender: "x", recipient: "y")))
+        #expect(events.contains(.delivered(count: 1, recipient: "y")))
+        #expect(!events.contains { $0.cause == "dropped" }, "drops are debug lines")
         #expect(sim.server?.summary == "summary: 2 client(s) known, 2 online; 3 registration(s), 1 deregistration(s); 1 message(s) stored, 1 delivered from storage; 1 datagram(s) dropped")
     }
 }
