@@ -148,11 +148,6 @@ final class SimulatedClient: Sendable {
     func crash() {
         transport.close()
     }
-
-    /// The lines shown since `count` lines had been shown.
-    func lines(after count: Int) -> [String] {
-        Array(lines.dropFirst(count))
-    }
 }
 
 /// The exit status a client reported, shared with its driver's exit callback.

@@ -130,29 +130,25 @@ struct OriginalSessionTests {
         let sim = Self.registered(["x", "y"])
         sim["y"].crash()
         sim.type("x", "send y are you there?", settle: .milliseconds(499))
-        #expect(sim["x"].lines.last == ">>> [Client table updated.]", "no verdict before 500 ms")
+        #expect(sim["x"].shown.last == .tableUpdated, "no verdict before 500 ms")
         sim.run(for: .milliseconds(100))
-        #expect(sim["x"].lines.last == ">>> [No ACK from <y>, message sent to server.]")
+        #expect(sim["x"].shown.last == .noAck(from: "y"))
         // Hard to reach is not gone: the server relays the chat to y, 5 times 200 ms apart, and stores it
         // only when none is answered.
         sim.run(for: .milliseconds(1_000))
-        #expect(sim["x"].lines.last == ">>> [Messages received by the server and saved.]")
+        #expect(sim["x"].shown.last == .savedByServer)
         // x's word alone does not make y offline: the server probes y first, 20 times, 200 ms apart.
         #expect(sim.server?.tableEntries.first { $0.nick == "y" }?.online == true)
         sim.run(for: .milliseconds(4_000))
-        #expect(sim["x"].lines.last == ">>> [Client table updated.]")
+        #expect(sim["x"].shown.last == .tableUpdated)
         #expect(sim.server?.tableEntries.first { $0.nick == "y" }?.online == false)
 
         let y = sim.startClient("y", host: "10.9.9.9", port: 7000)
         sim.run(for: .milliseconds(100))
-        try #require(y.lines.count == 4)
-        #expect(Array(y.lines.prefix(3)) == [
-            ">>> [Welcome back, you are re-registered.]",
-            ">>> [Client table updated.]",
-            ">>> [You have messages.]",
-        ])
-        #expect(y.lines[3].hasPrefix(">>> x: <2017-06-14 02:40:0"))
-        #expect(y.lines[3].hasSuffix("> are you there?"))
+        try #require(y.shown.count == 4)
+        #expect(Array(y.shown.prefix(3)) == [.reRegistered, .tableUpdated, .youHaveMessages])
+        guard case .offlineMessage("x", let savedAt, "are you there?") = y.shown[3] else { return #expect(Bool(false), "\(y.shown[3])") }
+        #expect(savedAt.hasPrefix("2017-06-14 02:40:0"))
         #expect(sim.server?.tableEntries.first { $0.nick == "y" }?.address == Address(host: "10.9.9.9", port: 7000))
         #expect(try sim.store.messages(for: "y").isEmpty)
     }
