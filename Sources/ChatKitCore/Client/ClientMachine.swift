@@ -210,7 +210,7 @@ public struct ClientMachine: Sendable {
         transmit(Packet(id: id, message: requestMessage(for: request.purpose)), to: config.server)
     }
 
-    private func requestMessage(for purpose: Purpose) -> Message {
+    func requestMessage(for purpose: Purpose) -> Message {
         switch purpose {
         case .register:
             .register(nick: config.nick, token: token, proof: identityProof, candidates: config.hostCandidates, restarted: config.restarted)
@@ -222,56 +222,15 @@ public struct ClientMachine: Sendable {
         }
     }
 
-    private mutating func expireDeadlines() {
-        let dueChats = chats.due(now)
-        for case .resend(let chat) in dueChats { transmitChat(chat) }
-        if phase == .online {
-            for case .refresh(_, let address) in paths.refreshDue(now) { punch([address], nonce: 0) }
-        }
-        for case .expired(let chat) in dueChats {
-            show(.noAck(from: chat.recipient))
-            startRequest(chat.id, .save(chat, .noAck))
-        }
-        for directive in watch.due(now) {
-            switch directive {
-            case .keepalive where phase == .online: sendKeepalive()
-            case .keepalive: watch.stop()
-            case .becameQuiet where phase == .online: show(.serverQuiet)
-            case .becameQuiet: break
-            }
-        }
-        for directive in requests.due(now) {
-            switch directive {
-            case .tellSilence: show(.noAnswerYet(from: config.server))
-            case .giveUp:
-                if !toldServerSilent { show(.serverNotResponding) }
-                let stays = phase == .online && config.staysWhenServerIsSilent
-                keepUntaken(includingWaitingSends: !stays)
-                guard stays else { return exit(code: 1, notice: .exitingAfterFailure) }
-                // At a terminal an online client stays: what is unanswered is kept, and still tried.
-                if !toldServerSilent { show(.keptWhileServerSilent(count: outboxHeld.count)) }
-                toldServerSilent = true
-                requests.forgiveSilence(now)
-            case .retry(let id): transmitRequest(id)
-            }
-        }
-        for id in requests.dueEchoes(now) {
-            guard let request = requests[id] else { continue }
-            transmit(Packet(id: id, message: requestMessage(for: request.purpose)), to: config.server)
-        }
-    }
-
-    private mutating func sendKeepalive() {
-        let id = newMessageID()
-        keepaliveIDs.append(id)
-        if keepaliveIDs.count > 16 { keepaliveIDs.removeFirst() }
-        transmit(Packet(id: id, message: .keepalive(token: token, tableVersion: replica.version)), to: config.server)
-    }
-
     // MARK: - Incoming datagrams
 
     private mutating func receive(_ datagram: Datagram) {
-        guard let packet = try? Packet(decoding: datagram.bytes) else { return drop() }
+        let packet: Packet
+        do {
+            packet = try Packet(decoding: datagram.bytes)
+        } catch {
+            return drop()  // counted in `droppedDatagrams`
+        }
         guard datagram.source == config.server else { return receiveFromPeer(packet, datagram.source) }
         requests.heardFromServer(at: now)
         requests.answered(packet.id, now: now)

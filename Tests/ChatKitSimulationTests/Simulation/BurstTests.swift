@@ -58,7 +58,7 @@ struct BurstTests {
         #expect(received.allSatisfy { $0 == .delivered(to: "y") })
         // 256 chats in flight at most: 148 + 108 acknowledged, then the last 44 in one more datagram.
         #expect(acks.multiple.count == 3)
-        #expect(!sim["y"].shown.contains(where: \.isNoAck))
+        #expect(!sim["y"].shown.contains { $0.isNoAck })
     }
 
     @Test("a burst with 30% of chats and acknowledgements lost: one outcome per send, every message shown once", arguments: 1...50)

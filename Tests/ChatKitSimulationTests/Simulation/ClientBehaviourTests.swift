@@ -54,7 +54,7 @@ struct ClientBehaviourTests {
         #expect(sim["x"].console.notices.last == .presence(joined: [], left: ["y"]))
         sim.type("y", "reg")
         #expect(sim["x"].console.notices.last == .presence(joined: ["y"], left: []))
-        #expect(!sim["x"].shown.contains(where: \.isTerminalOnly) && !sim["x"].lines.contains { $0.contains("joined") || $0.contains("connecting") })
+        #expect(!sim["x"].shown.contains { $0.isTerminalOnly } && !sim["x"].lines.contains { $0.contains("joined") || $0.contains("connecting") })
     }
 
     @Test("a server that stops answering keepalives is shown once, and so is its return")

@@ -43,7 +43,7 @@ struct NATTests {
             sim.run(for: .milliseconds(1))
             elapsed = sim.clock.now - start
             let lines = sim[sender].shown(after: before)
-            if lines.contains(where: \.isSendOutcome) {
+            if lines.contains(where: { $0.isSendOutcome }) {
                 return (lines, elapsed)
             }
         }
@@ -64,7 +64,7 @@ struct NATTests {
         }
         #expect(sim["y"].shown.filter { $0.liveSender == "x" }.count == 6)
         #expect(sim.server?.statistics.chatsRelayed == 0 && sim.server?.statistics.messagesStored == 0)
-        #expect(!sim["x"].shown.contains(where: \.isNoAck))
+        #expect(!sim["x"].shown.contains { $0.isNoAck })
     }
 
     @Test("both sides send at once: both first messages get through directly")

@@ -99,7 +99,7 @@ struct RecoveryTests {
         sim.type("x", "send y second time lucky", settle: .milliseconds(400))
         #expect(sim["y"].shown.last == .chat(from: "x", text: "second time lucky"))
         #expect(sim["x"].shown.last == .delivered(to: "y"))
-        #expect(!sim["x"].shown.contains(where: \.isNoAck))
+        #expect(!sim["x"].shown.contains { $0.isNoAck })
     }
 
     @Test("a delivery stalled by lost acknowledgements resumes at the next keepalive")
