@@ -56,6 +56,18 @@ struct ServerMachineRulesTests {
         #expect(server.machine.tableByNick["x"]?.address == Self.newcomer)
     }
 
+    @Test("a holder that deregisters while a newcomer waits for its probes hands the nick over at once (the session's close tells the probes)")
+    func holderLeavingHandsOver() {
+        var server = Harness()
+        let token = server.register("x", at: Self.x, id: 1)
+        _ = server.asks(for: "x", id: 7, from: Self.newcomer)
+        let closed = server.receive(.deregister(nick: "x", token: token), id: 8, from: Self.x)
+        #expect(closed.contains { $0.0 == Packet(id: 8, message: .deregisterReply(.deregistered)) && $0.1 == Self.x })
+        #expect(closed.contains { $0.0.id == 7 && $0.0.message.kind == .registerReply && $0.1 == Self.newcomer })
+        #expect(server.machine.tableByNick["x"]?.address == Self.newcomer)
+        #expect(server.advance(by: .seconds(5)).allSatisfy { $0.0.message.kind != .probe }, "no probe outlives the session")
+    }
+
     @Test("a peer's 'no ACK' is relayed, not stored: the recipient's ACK of the relayed chat answers the sender 'relayed'")
     func noAckIsRelayed() {
         var server = Harness()
