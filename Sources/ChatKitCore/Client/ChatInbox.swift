@@ -25,6 +25,9 @@ struct ChatInbox {
         heldAcks.add(id, for: peer)
     }
 
+    /// Whether any ACK is held.
+    var holdsAcks: Bool { !heldAcks.isEmpty }
+
     /// The held ACKs as packets, per peer: a plain `chatAck` for one chat, `chatAcks` for more.
     mutating func takeHeldAcks(newID: () -> UInt64) -> [(packet: Packet, peer: Address)] {
         var packets: [(packet: Packet, peer: Address)] = []

@@ -111,14 +111,18 @@ public struct ClientMachine: Sendable {
     /// and returns the effects to carry out, in order. Chats from one peer are acknowledged together, with
     /// one datagram at the end, and so are tables; a change in the nicknames held ends the list.
     public mutating func handle(_ events: [ClientEvent], at now: Instant) -> [ClientEffect] {
-        guard phase != .exited else { return [] }
-        var all: [ClientEffect] = []
-        for event in events { all += apply(event, at: now) }
-        effects = []
-        for (packet, peer) in inbox.takeHeldAcks(newID: { random.nextNonZero() }) { transmit(packet, to: peer) }
-        sendTableAckIfOwed()
-        all += effects
-        effects = []
+        guard phase != .exited, let first = events.first else { return [] }
+        // The first event's effects start the list: a batch of one (most events) copies nothing.
+        var all = apply(first, at: now)
+        for event in events.dropFirst() { all += apply(event, at: now) }
+        if inbox.holdsAcks {
+            for (packet, peer) in inbox.takeHeldAcks(newID: { random.nextNonZero() }) { all.append(.send(packet, to: peer)) }
+        }
+        if tableAckOwed {
+            sendTableAckIfOwed()
+            all += effects
+            effects = []
+        }
         announceNicknames(after: &all)
         return all
     }

@@ -10,11 +10,15 @@ struct HeldAcks {
         ids[peer, default: []].append(id)
     }
 
-    /// Every held acknowledgement, by peer in the order of their first chat, and forgets them.
+    /// Whether nothing is held.
+    var isEmpty: Bool { peers.isEmpty }
+
+    /// Every held acknowledgement, by peer in the order of their first chat, and forgets them (keeping the
+    /// storage for the next batch).
     mutating func takeAll() -> [(peer: Address, ids: [UInt64])] {
         defer {
-            peers = []
-            ids = [:]
+            peers.removeAll(keepingCapacity: true)
+            ids.removeAll(keepingCapacity: true)
         }
         return peers.map { ($0, ids[$0] ?? []) }
     }

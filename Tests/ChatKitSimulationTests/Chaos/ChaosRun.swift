@@ -248,6 +248,7 @@ final class ChaosRun {
     /// Reads what each impostor showed; one that is welcomed is judged by the impostor checker. Impostors
     /// are stopped once welcomed, after 6 s, or when they exit.
     private func checkImpostors() {
+        var finished: Set<Int> = []
         for (position, impostor) in impostors.enumerated() {
             let notices = impostor.client.notices
             for notice in notices.dropFirst(impostor.scanned) { delivery.shown(notice, by: impostor.id, at: sim.clock.now) }
@@ -264,12 +265,10 @@ final class ChaosRun {
             }
             if welcomed || impostor.started + .seconds(6) <= sim.clock.now || impostor.client.exitStatus != nil {
                 impostor.client.crash()
+                finished.insert(impostor.id)
             }
         }
-        impostors.removeAll { impostor in
-            impostor.client.notices.contains { $0 == .registered || $0 == .reRegistered } || impostor.started + .seconds(6) <= sim.clock.now
-                || impostor.client.exitStatus != nil
-        }
+        impostors.removeAll { finished.contains($0.id) }
     }
 
     /// Once faults stop, every settled client's held rows must equal the server's within the limit.
