@@ -39,7 +39,7 @@ struct ClientOptions: Equatable {
     var timestamps = true
     /// `--relay-only`: every chat through the server's relay (UDP between peers is blocked).
     var relayOnly = false
-    /// `--identity FILE`: the key file to use instead of the one kept per server and nick.
+    /// `--identity FILE`: the key file to use instead of the one kept per nick.
     var identityFile: String?
     /// `--fingerprint`: print the key's fingerprint and exit.
     var fingerprintOnly = false
@@ -93,7 +93,7 @@ enum Invocation: Equatable {
           --no-timestamps            no HH:MM time before each message on a terminal
           --relay-only               send every message through the server's relay (for networks that
                                      block UDP between peers; behind routers nothing else is needed)
-          --identity <file>          the key file to use (default: one per server and nick, kept in
+          --identity <file>          the key file to use (default: one per nick, for any server, kept in
                                      $XDG_DATA_HOME/udpchat/keys, else ~/.local/share/udpchat/keys)
           --fingerprint              print the key's fingerprint and exit
 

@@ -12,11 +12,14 @@ func runClient(_ options: ClientOptions) -> Int32 {
     }
     let server = Address(host: serverIP, port: options.serverPort)
     var config = ClientConfig(nick: options.nick, server: server)
-    // The identity: created silently at the first start, one per server and nick, readable only by you.
-    guard let keyPath = options.identityFile ?? IdentityFile.path(in: Invocation.userDataDirectory + "/keys", server: server, nick: options.nick)
+    // The identity: created silently at the first start, one per nick whatever the server's address,
+    // readable only by you. A key an older udpchat kept per server address is adopted the first time.
+    let keys = Invocation.userDataDirectory + "/keys"
+    guard let keyPath = options.identityFile ?? IdentityFile.path(in: keys, nick: options.nick)
     else { return fail("no key file can be named for \(options.nick)") }
     do {
-        config.identity = try IdentityFile.loadOrCreate(keyPath)
+        let legacy = options.identityFile == nil ? IdentityFile.legacyPaths(in: keys, server: server, nick: options.nick) : []
+        config.identity = try IdentityFile.loadOrCreate(keyPath, migratingFrom: legacy)
     } catch {
         return fail("\(error)")
     }

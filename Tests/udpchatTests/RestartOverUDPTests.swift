@@ -27,6 +27,20 @@ struct RestartOverUDPTests {
         #expect(server.waitForExit() == 0)
     }
 
+    @Test("the same person reaches the same server as ::1 after 127.0.0.1: one key per nick, welcomed back, not refused")
+    func identityWorksAtAnyAddress() throws {
+        let folder = try TemporaryFolder()
+        let (server, x, y) = try BinaryEndToEndTests.startServerAndClients(in: folder)
+        let port = server.printed.first { $0.hasPrefix("server port number: ") }.map { String($0.dropFirst("server port number: ".count)) } ?? ""
+        x.interrupt()
+        #expect(x.waitForExit() == 0)
+        let again = try RunningProcess(["-c", "x", "::1", port])
+        #expect(again.waitFor(line: ">>> [Welcome back, you are re-registered.]", timeout: .seconds(5)), "\(again.printed)")
+        #expect(!again.printed.contains { $0.contains("by another key") })
+        for process in [again, y, server] { process.interrupt() }
+        #expect(server.waitForExit() == 0)
+    }
+
     @Test("a second client for the same server and nick on this host stops at once: x is already running here")
     func secondClientRefused() throws {
         let folder = try TemporaryFolder()
