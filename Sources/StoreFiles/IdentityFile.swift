@@ -19,7 +19,7 @@ public enum IdentityFile {
             let names = try? PosixFiles.fileNames(in: directory)
         else { return [] }
         let others = names.filter { $0 != own && $0.hasSuffix(tail) && $0.count > tail.count }.sorted()
-        return (names.contains(own) ? [own] : []).map { directory + "/" + $0 } + others.map { directory + "/" + $0 }
+        return ((names.contains(own) ? [own] : []) + others).map { directory + "/" + $0 }
     }
 
     /// The key in `path`, made and saved first if there is none. The first time, the key an older

@@ -118,11 +118,9 @@ public struct ClientMachine: Sendable {
         if inbox.holdsAcks {
             for (packet, peer) in inbox.takeHeldAcks(newID: { random.nextNonZero() }) { all.append(.send(packet, to: peer)) }
         }
-        if tableAckOwed {
-            sendTableAckIfOwed()
-            all += effects
-            effects = []
-        }
+        sendTableAckIfOwed()
+        all += effects
+        effects = []
         announceNicknames(after: &all)
         return all
     }

@@ -63,14 +63,20 @@ public struct DeliveryChecker: Sendable {
         public internal(set) var outcome: Outcome?
     }
 
+    /// A command typed and not yet answered; a send is known by its number in `sends`.
+    enum Waiting: Equatable {
+        case send(Int)
+        case dereg
+        case reg
+    }
+
     /// What the checker knows of one process.
     public struct Process: Sendable {
         public let nick: String
         /// Messages shown by an impostor count as shown to its nick, but are not held to the safety checks.
         let isImpostor: Bool
-        /// The command waiting for its answer: a send's number, or a dereg or reg.
-        public internal(set) var outstanding: Command?
-        var outstandingSend: Int?
+        /// The command waiting for its answer: a send (by its number in `sends`), or a dereg or reg.
+        var outstanding: Waiting?
         /// Whether its own first registration has finished (commands wait for it).
         public internal(set) var registered = false
         /// Whether its last `dereg` succeeded and no `reg` has since.
@@ -102,10 +108,12 @@ public struct DeliveryChecker: Sendable {
     /// `command` was typed into process `id`.
     public mutating func typed(_ command: Command, into id: Int) {
         guard let nick = processes[id]?.nick else { return }
-        processes[id]?.outstanding = command
-        if case .send(let recipient, let text) = command {
+        switch command {
+        case .send(let recipient, let text):
             sends.append(Send(sender: nick, recipient: recipient, text: text, process: id))
-            processes[id]?.outstandingSend = sends.count - 1
+            processes[id]?.outstanding = .send(sends.count - 1)
+        case .dereg: processes[id]?.outstanding = .dereg
+        case .reg: processes[id]?.outstanding = .reg
         }
     }
 
@@ -186,7 +194,7 @@ public struct DeliveryChecker: Sendable {
     }
 
     private mutating func complete(_ id: Int, _ outcome: Outcome, recipient: String?, _ notice: Notice) {
-        guard let number = processes[id]?.outstandingSend, case .send? = processes[id]?.outstanding else {
+        guard case .send(let number)? = processes[id]?.outstanding else {
             return fail(.answerWithoutCommand(process: name(id), notice: notice))
         }
         if let recipient, recipient != sends[number].recipient {
@@ -194,14 +202,12 @@ public struct DeliveryChecker: Sendable {
         }
         sends[number].outcome = outcome
         processes[id]?.outstanding = nil
-        processes[id]?.outstandingSend = nil
     }
 
     /// The outstanding command, if any, failed with `line`.
     private mutating func fail(_ id: Int, _ line: String) {
-        if let number = processes[id]?.outstandingSend, case .send? = processes[id]?.outstanding { sends[number].outcome = .failed(line) }
+        if case .send(let number)? = processes[id]?.outstanding { sends[number].outcome = .failed(line) }
         processes[id]?.outstanding = nil
-        processes[id]?.outstandingSend = nil
     }
 
     private mutating func shownMessage(_ text: String, from sender: String, by id: Int) {
