@@ -1,0 +1,166 @@
+/// One side of a `Noise_XX_25519_ChaChaPoly_SHA256` handshake (the Noise Protocol Framework, rev. 34):
+///
+///     -> e
+///     <- e, ee, s, es
+///     -> s, se
+///
+/// Both static keys travel encrypted, and each side learns the other's; `split()` then gives the two
+/// transport keys. A value: a message that fails leaves the state as it was, so a forgery costs nothing.
+public struct NoiseHandshake: Sendable {
+    /// Which side this is.
+    public enum Role: Sendable { case initiator, responder }
+
+    /// The protocol name, hashed into every handshake (exactly 32 bytes, so it is `h` itself).
+    public static let protocolName = "Noise_XX_25519_ChaChaPoly_SHA256"
+    /// How many messages the pattern has.
+    public static let messageCount = 3
+
+    /// This side's role.
+    public let role: Role
+    private let staticKey: X25519Key
+    private let ephemeral: X25519Key
+    private var chainingKey: [UInt8]
+    private var hash: [UInt8]
+    private var key: [UInt8]?
+    private var nonce: UInt64 = 0
+    private var remoteEphemeral: [UInt8] = []
+    /// The peer's static public key, once its message carrying it was read.
+    public private(set) var remoteStaticKey: [UInt8]?
+    /// How many of the pattern's messages were written or read.
+    public private(set) var step = 0
+
+    /// Starts a handshake: `prologue` binds context both sides must agree on; `ephemeral` is fresh per
+    /// handshake (drawn by the caller, so simulations stay deterministic).
+    public init(role: Role, prologue: [UInt8], staticKey: X25519Key, ephemeral: X25519Key) throws(NoiseError) {
+        self.role = role
+        self.staticKey = staticKey
+        self.ephemeral = ephemeral
+        let name = Array(Self.protocolName.utf8)
+        self.hash = name
+        self.chainingKey = name
+        try mixHash(prologue)
+    }
+
+    /// Whether all three messages are done.
+    public var isComplete: Bool { step == Self.messageCount }
+
+    /// Whether the next message is this side's to write.
+    public var isMyTurn: Bool { !isComplete && (step % 2 == 0) == (role == .initiator) }
+
+    /// The handshake hash: both sides hold the same value once complete (a channel binding).
+    public var handshakeHash: [UInt8] { hash }
+
+    /// The next message of the pattern, carrying `payload` (encrypted from the second message on).
+    public mutating func writeMessage(payload: [UInt8] = []) throws(NoiseError) -> [UInt8] {
+        guard isMyTurn else { throw .outOfTurn }
+        var next = self
+        var message: [UInt8] = []
+        switch step {
+        case 0:
+            message += ephemeral.publicKey
+            try next.mixHash(ephemeral.publicKey)
+        case 1:
+            message += ephemeral.publicKey
+            try next.mixHash(ephemeral.publicKey)
+            try next.mixKey(next.dh(ephemeral, remoteEphemeral))
+            message += try next.encryptAndHash(staticKey.publicKey)
+            try next.mixKey(next.dh(staticKey, remoteEphemeral))
+        default:
+            message += try next.encryptAndHash(staticKey.publicKey)
+            try next.mixKey(next.dh(staticKey, remoteEphemeral))
+        }
+        message += try next.encryptAndHash(payload)
+        next.step += 1
+        self = next
+        return message
+    }
+
+    /// Reads the peer's next message and returns its payload; on any failure nothing changes.
+    public mutating func readMessage(_ message: [UInt8]) throws(NoiseError) -> [UInt8] {
+        guard !isComplete, !isMyTurn else { throw .outOfTurn }
+        var next = self
+        var rest = message[...]
+        switch step {
+        case 0:
+            next.remoteEphemeral = try Self.take(32, from: &rest)
+            try next.mixHash(next.remoteEphemeral)
+        case 1:
+            next.remoteEphemeral = try Self.take(32, from: &rest)
+            try next.mixHash(next.remoteEphemeral)
+            try next.mixKey(next.dh(ephemeral, next.remoteEphemeral))
+            let remoteStatic = try next.decryptAndHash(Self.take(32 + ChaChaPoly.tagLength, from: &rest))
+            next.remoteStaticKey = remoteStatic
+            try next.mixKey(next.dh(ephemeral, remoteStatic))
+        default:
+            let remoteStatic = try next.decryptAndHash(Self.take(32 + ChaChaPoly.tagLength, from: &rest))
+            next.remoteStaticKey = remoteStatic
+            try next.mixKey(next.dh(ephemeral, remoteStatic))
+        }
+        let payload = try next.decryptAndHash(Array(rest))
+        next.step += 1
+        self = next
+        return payload
+    }
+
+    /// The transport keys once complete: the initiator sends with the first and the responder with the
+    /// second.
+    public func split() throws(NoiseError) -> (initiatorToResponder: [UInt8], responderToInitiator: [UInt8]) {
+        guard isComplete else { throw .outOfTurn }
+        let keys = try Self.hkdf(chainingKey, [], outputs: 2)
+        return (keys[0], keys[1])
+    }
+
+    // MARK: - The symmetric state (Noise §5.2)
+
+    private mutating func mixHash(_ data: [UInt8]) throws(NoiseError) {
+        do { hash = try Digest.sha256(hash + data) } catch { throw .crypto(error) }
+    }
+
+    private mutating func mixKey(_ inputKeyMaterial: [UInt8]) throws(NoiseError) {
+        let outputs = try Self.hkdf(chainingKey, inputKeyMaterial, outputs: 2)
+        chainingKey = outputs[0]
+        key = outputs[1]
+        nonce = 0
+    }
+
+    private mutating func encryptAndHash(_ plaintext: [UInt8]) throws(NoiseError) -> [UInt8] {
+        guard let key else {
+            try mixHash(plaintext)
+            return plaintext
+        }
+        let ciphertext: [UInt8]
+        do { ciphertext = try ChaChaPoly.seal(plaintext, key: key, counter: nonce, associatedData: hash) } catch {
+            throw .crypto(error)
+        }
+        nonce += 1
+        try mixHash(ciphertext)
+        return ciphertext
+    }
+
+    private mutating func decryptAndHash(_ ciphertext: [UInt8]) throws(NoiseError) -> [UInt8] {
+        guard let key else {
+            try mixHash(ciphertext)
+            return ciphertext
+        }
+        guard let plaintext = ChaChaPoly.open(ciphertext, key: key, counter: nonce, associatedData: hash) else {
+            throw .decryptionFailed
+        }
+        nonce += 1
+        try mixHash(ciphertext)
+        return plaintext
+    }
+
+    private func dh(_ own: X25519Key, _ peer: [UInt8]) throws(NoiseError) -> [UInt8] {
+        do { return try own.sharedSecret(with: peer) } catch { throw .crypto(error) }
+    }
+
+    private static func hkdf(_ chainingKey: [UInt8], _ input: [UInt8], outputs: Int) throws(NoiseError) -> [[UInt8]] {
+        do { return try HKDF.sha256(salt: chainingKey, inputKeyMaterial: input, outputs: outputs) } catch { throw .crypto(error) }
+    }
+
+    private static func take(_ count: Int, from rest: inout ArraySlice<UInt8>) throws(NoiseError) -> [UInt8] {
+        guard rest.count >= count else { throw .truncated }
+        defer { rest = rest.dropFirst(count) }
+        return Array(rest.prefix(count))
+    }
+}
