@@ -12,6 +12,16 @@ public enum Digest {
         return output
     }
 
+    /// The SHA-512 digest of `data`.
+    public static func sha512(_ data: [UInt8]) throws(CryptoError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: 64)
+        var length: UInt32 = 0
+        guard EVP_Digest(data, data.count, &output, &length, EVP_sha512(), nil) == 1, length == 64 else {
+            throw CryptoError("EVP_Digest(SHA-512)")
+        }
+        return output
+    }
+
     /// HMAC-SHA-256 of `data` under `key` (RFC 2104), through EVP_Q_mac.
     public static func hmacSHA256(key: [UInt8], data: [UInt8]) throws(CryptoError) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: 32)

@@ -15,6 +15,7 @@ public final class ClientDriver: @unchecked Sendable {
     private let clock: any DriverClock
     private let outbox: (any Outbox)?
     private let keepAddressToken: (@Sendable ([UInt8]) -> Void)?
+    private let keepPinnedKey: (@Sendable (PeerKeyPin) -> Void)?
     private let onExit: @Sendable (Int32) -> Void
     private var wakeup = WakeupTimer()
     private var exitCode: Int32?
@@ -23,14 +24,17 @@ public final class ClientDriver: @unchecked Sendable {
     /// Makes a driver; nothing happens until `start`. `onExit` is called once, with the exit status,
     /// when the client decides to leave.
     /// `outbox`, if given, keeps the messages the client could not send when it gives up;
-    /// `keepAddressToken`, if given, keeps the server's latest address-validation token for the next start.
+    /// `keepAddressToken`, if given, keeps the server's latest address-validation token for the next start;
+    /// `keepPinnedKey`, if given, keeps each peer key pinned or marked verified (`ClientConfig.pinnedKeys`).
     public init(
         machine: ClientMachine, transport: any Transport, console: any Console, clock: any DriverClock,
         outbox: (any Outbox)? = nil, keepAddressToken: (@Sendable ([UInt8]) -> Void)? = nil,
+        keepPinnedKey: (@Sendable (PeerKeyPin) -> Void)? = nil,
         onExit: @escaping @Sendable (Int32) -> Void
     ) {
         self.outbox = outbox
         self.keepAddressToken = keepAddressToken
+        self.keepPinnedKey = keepPinnedKey
         self.machine = machine
         self.transport = transport
         self.console = console
@@ -80,6 +84,7 @@ public final class ClientDriver: @unchecked Sendable {
             case .exit(let code): exitCode = code
             case .keepInOutbox(let messages): self.outbox?.replace(with: messages)
             case .keepAddressToken(let token): keepAddressToken?(token)
+            case .keepPinnedKey(let pin): keepPinnedKey?(pin)
             }
         }
         if !outbox.isEmpty { transport.send(outbox) }

@@ -54,6 +54,9 @@ func runClient(_ options: ClientOptions) -> Int32 {
     // Nothing typed is lost: what the server could not take last time is kept here and sent again.
     let outbox = try? FileOutbox(directory: Invocation.userDataDirectory + "/outbox", server: server, nick: options.nick)
     config.keptMessages = outbox?.load() ?? []
+    // The peers' keys pinned at first contact, one folder per nick: a changed key is warned about.
+    let pins = PinnedKeysFolder(in: Invocation.userDataDirectory + "/pins", nick: options.nick)
+    config.pinnedKeys = pins?.load() ?? []
     config.utcOffsetSeconds = TimeZone.current.secondsFromGMT()
     config.keepaliveInterval = .seconds(options.keepaliveSeconds)
     config.hostCandidates = transport.hostCandidates
@@ -68,7 +71,11 @@ func runClient(_ options: ClientOptions) -> Int32 {
     if options.clientPort == 0 { console.show("client port: \(transport.localAddress.port)") }
     let driver = ClientDriver(
         machine: ClientMachine(config: config), transport: transport, console: console, clock: SystemClock(),
-        outbox: outbox, keepAddressToken: { tokenFile.save($0) }, onExit: { latch.exit(with: $0) })
+        outbox: outbox, keepAddressToken: { tokenFile.save($0) },
+        keepPinnedKey: { pin in
+            do { try pins?.save(pin) } catch { console.show(.problem("The key of <\(pin.nick)> is not kept: \(error)")) }
+        },
+        onExit: { latch.exit(with: $0) })
     Signals.onInterrupt { _ in driver.handle(.interrupt) }
     driver.start()
     let status = latch.wait()

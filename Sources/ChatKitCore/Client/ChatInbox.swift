@@ -21,7 +21,7 @@ struct ChatInbox {
     }
 
     /// Holds the ACK of chat `id` for `peer` until `takeHeldAcks`.
-    mutating func holdAck(_ id: UInt64, for peer: Address) {
+    mutating func holdAck(_ id: UInt64, for peer: PeerEndpoint) {
         heldAcks.add(id, for: peer)
     }
 
@@ -29,8 +29,8 @@ struct ChatInbox {
     var holdsAcks: Bool { !heldAcks.isEmpty }
 
     /// The held ACKs as packets, per peer: a plain `chatAck` for one chat, `chatAcks` for more.
-    mutating func takeHeldAcks(newID: () -> UInt64) -> [(packet: Packet, peer: Address)] {
-        var packets: [(packet: Packet, peer: Address)] = []
+    mutating func takeHeldAcks(newID: () -> UInt64) -> [(packet: Packet, peer: PeerEndpoint)] {
+        var packets: [(packet: Packet, peer: PeerEndpoint)] = []
         for (peer, ids) in heldAcks.takeAll() {
             var start = 0
             while start < ids.count {

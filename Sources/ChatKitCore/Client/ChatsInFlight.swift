@@ -53,9 +53,9 @@ struct ChatsInFlight {
         return chat
     }
 
-    /// The chat `id` was acknowledged from `source`; returns it if it was awaited from there.
-    mutating func acknowledged(_ id: UInt64, by source: Address) -> OutgoingChat? {
-        guard let chat = awaitingAck[id], chat.targets.contains(source) else { return nil }
+    /// The chat `id` was acknowledged by `nick` (on its session); returns it if it was awaited from them.
+    mutating func acknowledged(_ id: UInt64, by nick: String) -> OutgoingChat? {
+        guard let chat = awaitingAck[id], chat.recipient == nick else { return nil }
         awaitingAck[id] = nil
         return chat
     }

@@ -12,6 +12,9 @@ public enum ClientCommand: Equatable, Sendable {
     case help
     /// `key`: show the fingerprint of the client's identity key.
     case key
+    /// `verify <nick>`: show the safety number to compare with `nick`; `verify <nick> ok` marks the
+    /// pinned key verified once the numbers matched.
+    case verify(String, confirmed: Bool)
     /// `quit` (or `exit`): leave once pending sends are settled.
     case quit
     /// Nothing to do (an empty line).
@@ -26,6 +29,7 @@ public enum ClientCommand: Equatable, Sendable {
         "dereg [nick]            go offline (your own nick)",
         "who [prefix]            list the clients (those whose nick starts with prefix; also /who)",
         "key                     show your key's fingerprint",
+        "verify <nick> [ok]      show the safety number to compare with nick; ok: they matched",
         "help                    show this list (also /help)",
         "quit                    leave (also /quit, exit)",
     ]
@@ -75,6 +79,13 @@ public enum ClientCommand: Equatable, Sendable {
             self = .help
         case "key":
             self = .key
+        case "verify":
+            let confirmation = String(remainder).split(whereSeparator: \.isWhitespace).map { $0.lowercased() }
+            if argument.isEmpty || !(confirmation.isEmpty || confirmation == ["ok"]) {
+                self = .invalid("Usage: verify <nick> [ok]")
+            } else {
+                self = .verify(argument, confirmed: !confirmation.isEmpty)
+            }
         case "quit", "exit":
             self = .quit
         default:

@@ -69,6 +69,13 @@ public struct ClientConfig: Sendable {
     public var addressToken: [UInt8] = []
     /// Messages kept from the last run (the outbox), sent again once registered.
     public var keptMessages: [PendingMessage] = []
+    /// The peers' identity keys pinned in earlier runs (kept by the driver): a session proving another
+    /// key for one of these nicks is warned about.
+    public var pinnedKeys: [PeerKeyPin] = []
+    /// How long a peer session is used before a new handshake replaces it (WireGuard's 2 minutes).
+    public var sessionRekeyAfter: Duration = .seconds(120)
+    /// How long a peer session is accepted at all; after this its keys open nothing.
+    public var sessionRejectAfter: Duration = .seconds(180)
 
     /// A client named `nick` using the server at `server`, with the original program's timing.
     public init(nick: String, server: Address) {

@@ -11,6 +11,9 @@ public enum ClientEffect: Equatable, Sendable {
     case exit(code: Int32)
     /// Keep exactly these messages in the outbox for the next start (empty: clear it).
     case keepInOutbox([PendingMessage])
+    /// Keep this pin of a peer's identity key for the next start (`ClientConfig.pinnedKeys`): a first
+    /// key, a changed one, or one the user marked verified.
+    case keepPinnedKey(PeerKeyPin)
     /// Keep this address-validation token for the next start (`ClientConfig.addressToken`), so that
     /// start skips the cookie round trip.
     case keepAddressToken([UInt8])

@@ -20,6 +20,7 @@ extension ClientMachine {
             show(.info("Commands:"))
             for line in ClientCommand.usage { show(.info("  " + line)) }
         case .key: show(.info("Your key's fingerprint: \(identity?.fingerprint ?? "none")"))
+        case .verify(let nick, let confirmed): verify(nick, confirmed: confirmed)
         case .who(let prefix): who(prefix: (try? Nickname.normalized(prefix)) ?? prefix)
         case .quit:
             // Nothing typed after `quit` runs.

@@ -5,7 +5,7 @@ extension ClientMachine {
     /// given up, echoes on a lossy path; each part says what is due with its directives.
     mutating func expireDeadlines() {
         let dueChats = chats.due(now)
-        for case .resend(let chat) in dueChats { transmitChat(chat) }
+        for case .resend(let chat) in dueChats { transmitChat(chat, quietSince: chat.deadline + (.zero - config.ackTimeout)) }
         if phase == .online {
             for case .refresh(_, let address) in paths.refreshDue(now) { punch([address], nonce: 0) }
         }

@@ -44,10 +44,11 @@ extension ClientMachine {
         }
     }
 
-    /// One copy of `chat` to each of its targets.
-    mutating func transmitChat(_ chat: OutgoingChat) {
+    /// One copy of `chat` to each of its targets, sealed; `quietSince` (a resend) also starts a new
+    /// handshake if the peer's session has been silent since then.
+    mutating func transmitChat(_ chat: OutgoingChat, quietSince: Instant? = nil) {
         for target in chat.targets {
-            transmit(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: target)
+            sendSealed(Packet(id: chat.id, message: .chat(from: config.nick, text: chat.text)), to: chat.recipient, at: target, quietSince: quietSince)
         }
     }
 
@@ -56,6 +57,8 @@ extension ClientMachine {
     mutating func punchArrived(from sender: String, nonce: UInt64, source: Address) {
         guard isRegisteredWithServer else { return drop() }
         if paths.isOurs(nonce: nonce, for: sender) {
+            // A punch is not sealed: it may open a path, never move one a session has proved lately.
+            guard !sessions.isLive(sender, since: now + (.zero - config.chatRetransmitAfter)) else { return }
             paths.learnDirect(sender, at: source, now: now)
             for chat in chats.redirect(sender, to: source) { transmitChat(chat) }
         } else if paths.direct(to: sender) != source {

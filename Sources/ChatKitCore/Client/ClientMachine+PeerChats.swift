@@ -2,32 +2,27 @@
 extension ClientMachine {
     mutating func receiveFromPeer(_ packet: Packet, _ source: Address) {
         switch packet.message {
-        case .chat(let from, let text): chatArrived(packet.id, from: from, text: text, source: source)
-        case .chatAck: chatAcknowledged(packet.id, by: source)
-        case .chatAcks(let ids): for id in ids { chatAcknowledged(id, by: source) }
+        case .sealed(let receiver, let ciphertext): sealedArrived(packet, receiver: receiver, ciphertext: ciphertext, source: source)
+        case .handshakeInit(let from, let sender, let noise, _): handshakeInitArrived(from: from, sender: sender, noise: noise, source: source)
+        case .handshakeReply(let sender, let receiver, let noise): handshakeReplyArrived(sender: sender, receiver: receiver, noise: noise, source: source)
+        case .handshakeFinish(let receiver, let noise): handshakeFinishArrived(receiver: receiver, noise: noise, source: source)
         case .punch(let from, let nonce): punchArrived(from: from, nonce: nonce, source: source)
+        // A chat or an ACK in the clear proves nothing about who sent it: only sealed ones count.
         default: drop()
         }
     }
 
     /// Whether a datagram from `source` may speak for `sender`: the address the server gives for it, one
     /// of its own addresses, the address that answered for it, or one the server said it punches from.
+    /// Only a handshake's first message is judged by this (a sealed packet proves itself).
     func isAddress(_ source: Address, of sender: String) -> Bool {
         if let row = replica[sender], row.address == source || row.candidates.contains(source) { return true }
         return paths.direct(to: sender) == source || paths.isExpected(sender, at: source)
     }
 
-    mutating func chatArrived(_ id: UInt64, from sender: String, text: String, source: Address) {
-        // An offline client does not answer, so the sender falls back to the server as it should. A chat
-        // counts only from the address the table gives for its sender, so nobody can speak for another.
-        guard isRegisteredWithServer, isAddress(source, of: sender) else { return drop() }
-        paths.learnDirect(sender, at: source, now: now)
-        if let notice = inbox.chatArrived(id, from: sender, text: text) { show(notice) }
-        inbox.holdAck(id, for: source)
-    }
-
-    mutating func chatAcknowledged(_ id: UInt64, by source: Address) {
-        guard let chat = chats.acknowledged(id, by: source) else { return drop() }
+    /// `nick` acknowledged chat `id` on its session, from `source`.
+    mutating func chatAcknowledged(_ id: UInt64, by nick: String, at source: Address) {
+        guard let chat = chats.acknowledged(id, by: nick) else { return drop() }
         paths.learnDirect(chat.recipient, at: source, now: now)
         show(.delivered(to: chat.recipient))
     }

@@ -52,6 +52,10 @@ public struct ClientMachine: Sendable {
     let identity: IdentityKey?
     /// The server's latest registration cookie for this address, nick and key.
     var registrationCookie: [UInt8] = []
+    /// The end-to-end sessions with peers, and the handshakes that set them up.
+    var sessions: PeerSessions
+    /// The peers' identity keys, pinned at first contact.
+    var pins: PeerKeyPins
 
     /// What a registration carries: the public key, the cookie and the signature over both.
     var identityProof: IdentityProof {
@@ -83,6 +87,12 @@ public struct ClientMachine: Sendable {
         self.inbox = ChatInbox(remembered: config.rememberedMessages)
         let seed = random.bytes(32)
         self.identity = config.identity ?? (try? IdentityKey(privateKey: seed))
+        // The sessions' X25519 static key lives as long as the process; the identity key vouches for it.
+        let staticKey = try? X25519Key(privateKey: random.bytes(32))
+        self.sessions = PeerSessions(
+            nick: config.nick, identity: identity, staticKey: staticKey, rekeyAfter: config.sessionRekeyAfter,
+            rejectAfter: config.sessionRejectAfter)
+        self.pins = PeerKeyPins(config.pinnedKeys)
         self.registrationCookie = config.addressToken
         self.requests = ServerRequests(
             interval: config.serverRetryInterval, floor: config.serverRetryFloor, initialWait: config.serverFirstRetry,
@@ -116,7 +126,10 @@ public struct ClientMachine: Sendable {
         var all = apply(first, at: now)
         for event in events.dropFirst() { all += apply(event, at: now) }
         if inbox.holdsAcks {
-            for (packet, peer) in inbox.takeHeldAcks(newID: { random.nextNonZero() }) { all.append(.send(packet, to: peer)) }
+            effects = []
+            for (packet, peer) in inbox.takeHeldAcks(newID: { random.nextNonZero() }) {
+                sendSealed(packet, to: peer.nick, at: peer.address)
+            }
         }
         sendTableAckIfOwed()
         all += effects
@@ -279,6 +292,16 @@ public struct ClientMachine: Sendable {
     /// A fresh, unpredictable message id (never 0).
     mutating func newMessageID() -> UInt64 {
         random.nextNonZero()
+    }
+
+    /// A fresh index for a peer session (PeerSessions skips 0 and any in use).
+    mutating func newSessionIndex() -> UInt32 {
+        UInt32(truncatingIfNeeded: random.nextNonZero())
+    }
+
+    /// 32 fresh bytes for a handshake's ephemeral key.
+    mutating func newKeySeed() -> [UInt8] {
+        random.bytes(32)
     }
 
     mutating func transmit(_ packet: Packet, to destination: Address) {

@@ -49,6 +49,14 @@ public enum Notice: Equatable, Sendable {
     case noAnswerYet(from: Address)
     /// Kept from the last run, when the server could not take them: now sent again.
     case resendingOutbox(count: Int)
+    /// `[Warning: the key of <y> has changed. …]`: a peer's session proved another identity key than the
+    /// pinned one; shown before anything from the new key (which is then shown, as Signal does).
+    case peerKeyChanged(String, wasVerified: Bool)
+    /// `[Safety number with <y>: …]`: the digits to compare with the peer out of band, and whether the
+    /// user marked them verified.
+    case safetyNumber(peer: String, digits: String, verified: Bool)
+    /// `[<y>'s key is marked verified.]`
+    case keyVerified(String)
     /// Terminal only: after `[Server not responding]`, the client stays; `count` messages wait in the outbox.
     case keptWhileServerSilent(count: Int)
 
@@ -81,6 +89,12 @@ public enum Notice: Equatable, Sendable {
         case .noAnswerYet(let server): "[No answer yet from the server at \(TerminalSafe.text("\(server)")); is it running there? Still trying.]"
         case .keptWhileServerSilent(let count):
             "[\(count == 0 ? "Nothing is waiting" : "\(count) message\(count == 1 ? " is" : "s are") kept in the outbox"); still trying the server. Ctrl-C quits; the next start sends what is kept.]"
+        case .peerKeyChanged(let nick, let wasVerified):
+            "[Warning: the key of <\(TerminalSafe.text(nick))> has changed\(wasVerified ? " since you verified it" : ""). "
+                + "Messages from the new key follow; run 'verify \(TerminalSafe.text(nick))' to check it.]"
+        case .safetyNumber(let nick, let digits, let verified):
+            "[Safety number with <\(TerminalSafe.text(nick))>: \(digits)\(verified ? " (verified)" : "")]"
+        case .keyVerified(let nick): "[The key of <\(TerminalSafe.text(nick))> is marked verified.]"
         case .resendingOutbox(let count):
             "[Sending \(count) message\(count == 1 ? "" : "s") kept from last time, when the server did not answer.]"
         }

@@ -88,6 +88,18 @@ public enum Message: Equatable, Sendable {
     case relayedChat(token: UInt64, from: String, text: String)
     /// Client → server: the relayed chat with this packet's id has been shown.
     case relayedChatAck(token: UInt64)
+    /// Client → client: the first message of a peer session's Noise XX handshake (`-> e`) from `from`,
+    /// whose index for the session is `sender`. `padding` zero bytes make it as big as the reply it
+    /// causes: a peer never answers a forged source with more than it was sent.
+    case handshakeInit(from: String, sender: UInt32, noise: [UInt8], padding: Int = 0)
+    /// Client → client: the handshake's second message (`<- e, ee, s, es`, with the responder's identity
+    /// proof), answering the initiator's index `receiver` with the responder's own `sender`.
+    case handshakeReply(sender: UInt32, receiver: UInt32, noise: [UInt8])
+    /// Client → client: the handshake's third message (`-> s, se`, with the initiator's identity proof).
+    case handshakeFinish(receiver: UInt32, noise: [UInt8])
+    /// Client → client: a packet (a chat, an ACK) sealed with the session whose index at the receiver is
+    /// `receiver`. The packet's id is the message counter: the nonce, and the replay window's key.
+    case sealed(receiver: UInt32, ciphertext: [UInt8])
 }
 
 /// The one-byte kind code of each message.
@@ -144,6 +156,14 @@ public enum MessageKind: UInt8, CaseIterable, Sendable {
     case relayedChat = 0x1A
     /// The acknowledgement of a relayed chat.
     case relayedChatAck = 0x1B
+    /// A peer session's first handshake message.
+    case handshakeInit = 0x1C
+    /// A peer session's second handshake message.
+    case handshakeReply = 0x1D
+    /// A peer session's third handshake message.
+    case handshakeFinish = 0x1E
+    /// A packet sealed with a peer session.
+    case sealed = 0x1F
 }
 
 extension Message {
@@ -176,6 +196,10 @@ extension Message {
         case .punch: .punch
         case .relayedChat: .relayedChat
         case .relayedChatAck: .relayedChatAck
+        case .handshakeInit: .handshakeInit
+        case .handshakeReply: .handshakeReply
+        case .handshakeFinish: .handshakeFinish
+        case .sealed: .sealed
         }
     }
 }

@@ -125,6 +125,23 @@ extension Message {
             writer.string(text)
         case .relayedChatAck(let token):
             writer.u64(token)
+        case .handshakeInit(let from, let sender, let noise, let padding):
+            writer.string(from)
+            writer.u32(sender)
+            writer.shortBytes(noise)
+            let zeros = max(0, min(padding, WireLimits.maxDatagramBytes))
+            writer.u16(UInt16(zeros))
+            writer.raw(repeatElement(0, count: zeros))
+        case .handshakeReply(let sender, let receiver, let noise):
+            writer.u32(sender)
+            writer.u32(receiver)
+            writer.shortBytes(noise)
+        case .handshakeFinish(let receiver, let noise):
+            writer.u32(receiver)
+            writer.shortBytes(noise)
+        case .sealed(let receiver, let ciphertext):
+            writer.u32(receiver)
+            writer.raw(ciphertext)
         }
     }
 
@@ -232,6 +249,19 @@ extension Message {
             return .relayedChat(token: try reader.u64("token"), from: try reader.string("sender"), text: try reader.string("text"))
         case .relayedChatAck:
             return .relayedChatAck(token: try reader.u64("token"))
+        case .handshakeInit:
+            let (from, sender, noise) = (try reader.string("sender"), try reader.u32("sender index"), try reader.shortBytes("noise"))
+            let padding = Int(try reader.u16("padding length"))
+            _ = try reader.bytes(padding, "padding")
+            return .handshakeInit(from: from, sender: sender, noise: noise, padding: padding)
+        case .handshakeReply:
+            return .handshakeReply(sender: try reader.u32("sender index"), receiver: try reader.u32("receiver index"), noise: try reader.shortBytes("noise"))
+        case .handshakeFinish:
+            return .handshakeFinish(receiver: try reader.u32("receiver index"), noise: try reader.shortBytes("noise"))
+        case .sealed:
+            let receiver = try reader.u32("receiver index")
+            guard reader.remaining >= 16 else { throw .truncated(field: "ciphertext") }
+            return .sealed(receiver: receiver, ciphertext: Array(try reader.bytes(reader.remaining, "ciphertext")))
         }
     }
 }

@@ -6,8 +6,10 @@ public enum WireLimits {
     public static let headerBytes = 12
     /// The two magic bytes, "CK".
     public static let magic: (UInt8, UInt8) = (0x43, 0x4B)
-    /// Most chat ids one `chat-acks` datagram carries: header, count, then 8 bytes each.
-    public static let maxAcksPerDatagram = (maxDatagramBytes - headerBytes - 2) / 8
+    /// What sealing adds to a packet sent to a peer: the outer header, the receiver's index and the tag.
+    public static let sealingOverheadBytes = headerBytes + 4 + 16
+    /// Most chat ids one `chat-acks` carries, sealed: header, count, then 8 bytes each, inside a `sealed`.
+    public static let maxAcksPerDatagram = (maxDatagramBytes - sealingOverheadBytes - headerBytes - 2) / 8
     /// The protocol version this build speaks.
-    public static let version: UInt8 = 9
+    public static let version: UInt8 = 10
 }

@@ -163,7 +163,8 @@ public struct DeliveryChecker: Sendable {
                 processes[id]?.deregistered = false
             }
         case .noAck, .recipientExists, .recipientOffline, .tableUpdated, .youHaveMessages, .exitingAfterFailure, .exiting,
-            .connecting, .presence, .serverQuiet, .serverBack, .noAnswerYet, .keptWhileServerSilent, .resendingOutbox:
+            .connecting, .presence, .serverQuiet, .serverBack, .noAnswerYet, .keptWhileServerSilent, .resendingOutbox,
+            .peerKeyChanged, .safetyNumber, .keyVerified:
             break
         case .problem(let text) where text.hasPrefix("The nickname <") && !process.registered:
             break  // refused at start-up while another newcomer's probe was under way: a clear exit

@@ -84,6 +84,11 @@ struct ProtocolVectorTests {
                 more: false)),
     ]
 
+    /// Every vector: the messages above, then the peer session's (computed with fixed keys).
+    static var allVectors: [(key: String, value: Packet)] {
+        vectors.map { ($0.key, $0.value) } + SessionVectors.packets.map { (key: $0.0, value: $0.1) }
+    }
+
     static func hex(_ bytes: [UInt8]) -> String {
         bytes.map { String(format: "%02X", $0) }.joined(separator: " ")
     }
@@ -121,7 +126,8 @@ struct ProtocolVectorTests {
     @Test("every vector in docs/PROTOCOL.md encodes and decodes as documented")
     func documentMatchesCodec() throws {
         let documented = try Self.documentedVectors()
-        for (name, packet) in Self.vectors {
+        #expect(SessionVectors.packets.count == 5, "the peer session's vectors are computed")
+        for (name, packet) in Self.allVectors {
             let encoded = try packet.encoded()
             guard let bytes = documented[name] else {
                 Issue.record("docs/PROTOCOL.md lacks vector \(name):\n<!-- vector: \(name) -->\n```\n\(Self.hex(encoded))\n```")
@@ -130,7 +136,7 @@ struct ProtocolVectorTests {
             #expect(Self.hex(bytes) == Self.hex(encoded), "vector \(name)")
             #expect(try Packet(decoding: bytes) == packet, "vector \(name)")
         }
-        #expect(Set(documented.keys) == Set(Self.vectors.map(\.key)), "the document has no vector the test does not check")
+        #expect(Set(documented.keys) == Set(Self.allVectors.map(\.key)), "the document has no vector the test does not check")
     }
 
     @Test("the document's version and every size it states match the codec")
@@ -141,7 +147,7 @@ struct ProtocolVectorTests {
         let headerRow = text.components(separatedBy: "\n").first { $0.contains("| version | `u8` |") } ?? ""
         #expect(headerRow.contains("| `\(version)`;"), "the header table gives version \(version): \(headerRow)")
         // Sizes are stated as "`vector-name`, N bytes"; each must be that vector's length.
-        let sizes = Dictionary(uniqueKeysWithValues: try Self.vectors.map { ($0.key, try $0.value.encoded().count) })
+        let sizes = Dictionary(uniqueKeysWithValues: try Self.allVectors.map { ($0.key, try $0.value.encoded().count) })
         var stated = 0
         for (name, size) in sizes {
             for part in text.components(separatedBy: "`\(name)`, ").dropFirst() {

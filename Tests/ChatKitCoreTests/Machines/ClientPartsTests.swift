@@ -67,15 +67,15 @@ struct ClientPartsTests {
         #expect(purpose == "save" && requests.isEmpty)
     }
 
-    @Test("ChatsInFlight: resent once at 250 ms, handed off at 500 ms, an ACK counts only from the peer")
+    @Test("ChatsInFlight: resent once at 250 ms, handed off at 500 ms, an ACK counts only from the peer's session")
     func chats() {
         var chats = ChatsInFlight()
         let sent = chats.send(
             OutgoingChat(id: 9, recipient: "y", text: "hi", peer: Self.y), now: .zero, ackTimeout: .milliseconds(500),
             retransmitAfter: .milliseconds(250))
         #expect(sent.directTries == 1)
-        let forged = chats.acknowledged(9, by: Self.x)
-        #expect(forged == nil, "an ACK from elsewhere is not the peer's")
+        let forged = chats.acknowledged(9, by: "x")
+        #expect(forged == nil, "an ACK on another peer's session is not the recipient's")
         let early = chats.due(.zero + .milliseconds(250))
         #expect(early == [.resend(sent)])
         let late = chats.due(.zero + .milliseconds(500))
@@ -97,8 +97,8 @@ struct ClientPartsTests {
         #expect(shown.first == .youHaveMessages && shown.count == 2, "the direct copy of 1 was shown already")
         let again = inbox.storedMessagesArrived(stored, utcOffsetSeconds: 0)
         #expect(again.isEmpty)
-        inbox.holdAck(1, for: Self.y)
-        inbox.holdAck(2, for: Self.y)
+        inbox.holdAck(1, for: PeerEndpoint(nick: "y", address: Self.y))
+        inbox.holdAck(2, for: PeerEndpoint(nick: "y", address: Self.y))
         let acks = inbox.takeHeldAcks(newID: { 99 })
         #expect(acks.count == 1 && acks.first?.packet == Packet(id: 99, message: .chatAcks(ids: [1, 2])))
     }

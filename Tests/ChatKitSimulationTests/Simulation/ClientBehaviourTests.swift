@@ -21,7 +21,7 @@ struct ClientBehaviourTests {
             .problem("You can only deregister yourself: dereg x"),
             .problem("You can only register as yourself: reg x"),
             .problem("You are already registered."),
-            .problem("Unknown command frobnicate. Commands: send <nick> <message>, reg, dereg, who, key, help, quit (also /msg, /who, /help, /quit)"),
+            .problem("Unknown command frobnicate. Commands: send <nick> <message>, reg, dereg, who, key, verify, help, quit (also /msg, /who, /help, /quit)"),
             .problem("Usage: dereg [your nick]"),
         ])
         #expect(sim["y"].shown.count == 2)

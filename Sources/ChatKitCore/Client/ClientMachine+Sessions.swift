@@ -1,0 +1,108 @@
+import ChatKitCrypto
+
+/// End-to-end sessions with peers: every chat and ACK between clients goes sealed in a session set up by
+/// a Noise XX handshake that proves both identity keys (`PeerSessions`); nothing unsealed from a peer is
+/// shown or counts as an ACK. Keys are pinned at the first session and a change is warned about.
+extension ClientMachine {
+    /// Sends `inner` (a chat or an ACK) to `nick` at `address`, sealed. Without a usable session it waits
+    /// while a handshake runs; beside a session that is old, or (`quietSince`) has not been heard from
+    /// since then, a new handshake starts (the peer may have restarted), and the packet goes on both.
+    mutating func sendSealed(_ inner: Packet, to nick: String, at address: Address, quietSince: Instant? = nil) {
+        if let index = sessions.usable(for: nick, now: now) {
+            for packet in sessions.seal(inner, with: index) { transmit(packet, to: address) }
+            guard sessions.wantsHandshake(with: nick, quietSince: quietSince, now: now) else { return }
+        }
+        sessions.hold(inner, for: nick)
+        startHandshake(with: nick, at: address)
+    }
+
+    /// Sends the first handshake message toward `nick` at `address` (the same one again while it runs).
+    mutating func startHandshake(with nick: String, at address: Address) {
+        if let packet = sessions.handshakes.initiating(nick) { return transmit(packet, to: address) }
+        let (index, seed) = (newSessionIndex(), newKeySeed())
+        guard let packet = sessions.initiate(with: nick, index: index, ephemeral: seed, now: now) else {
+            return drop()
+        }
+        transmit(packet, to: address)
+    }
+
+    /// A first handshake message: answered only for a registered client whose address speaks for
+    /// `from`, with a reply no bigger than it, so a forged source cannot aim replies at anyone.
+    mutating func handshakeInitArrived(from nick: String, sender: UInt32, noise: [UInt8], source: Address) {
+        guard isRegisteredWithServer, nick != config.nick, isAddress(source, of: nick) else { return drop() }
+        let (index, seed) = (newSessionIndex(), newKeySeed())
+        guard let reply = sessions.answer(from: nick, sender: sender, noise: noise, index: index, ephemeral: seed, now: now) else {
+            return drop()
+        }
+        transmit(reply, to: source)
+    }
+
+    /// The reply to our first message: the session is set up, the third message goes back, and what
+    /// waited goes sealed to the address that answered, which becomes the peer's path.
+    mutating func handshakeReplyArrived(sender: UInt32, receiver: UInt32, noise: [UInt8], source: Address) {
+        guard let (completion, flushed) = sessions.complete(reply: sender, receiver: receiver, noise: noise, now: now) else {
+            return drop()
+        }
+        sessionEstablished(completion, at: source)
+        if let finish = completion.finish { transmit(finish, to: source) }
+        for packet in flushed { transmit(packet, to: source) }
+    }
+
+    /// The third message: the peer proved its identity, and the session is set up.
+    mutating func handshakeFinishArrived(receiver: UInt32, noise: [UInt8], source: Address) {
+        guard let (completion, flushed) = sessions.complete(finish: receiver, noise: noise, now: now) else { return drop() }
+        sessionEstablished(completion, at: source)
+        for packet in flushed { transmit(packet, to: source) }
+    }
+
+    /// A session proved `completion.identity` for its nick: pinned if new, warned if changed (before
+    /// anything from it is shown); the address it came from is the peer's path, and chats in flight go there.
+    private mutating func sessionEstablished(_ completion: PeerSessions.Completion, at source: Address) {
+        switch pins.observe(completion.nick, publicKey: completion.identity) {
+        case .same: break
+        case .pinned(let pin): emit(.keepPinnedKey(pin))
+        case .changed(let pin, let wasVerified):
+            show(.peerKeyChanged(completion.nick, wasVerified: wasVerified))
+            emit(.keepPinnedKey(pin))
+        }
+        paths.learnDirect(completion.nick, at: source, now: now)
+        _ = chats.redirect(completion.nick, to: source)
+    }
+
+    /// A sealed packet: opened with its session, or dropped (forged, tampered, replayed, too old). An
+    /// authenticated packet from a new address moves the peer's path there (NAT rebinding, roaming).
+    mutating func sealedArrived(_ packet: Packet, receiver: UInt32, ciphertext: [UInt8], source: Address) {
+        guard isRegisteredWithServer, let (nick, inner) = sessions.open(receiver: receiver, counter: packet.id, ciphertext: ciphertext, now: now) else {
+            return drop()
+        }
+        if paths.direct(to: nick) != source { paths.learnDirect(nick, at: source, now: now) }
+        switch inner.message {
+        case .chat(let from, let text) where from == nick:
+            if let notice = inbox.chatArrived(inner.id, from: nick, text: text) { show(notice) }
+            inbox.holdAck(inner.id, for: PeerEndpoint(nick: nick, address: source))
+        case .chatAck: chatAcknowledged(inner.id, by: nick, at: source)
+        case .chatAcks(let ids): for id in ids { chatAcknowledged(id, by: nick, at: source) }
+        default: drop()
+        }
+    }
+
+    /// `verify <nick>`: the safety number for our key and the one pinned for `nick`; with `ok`, the pin
+    /// is marked verified (kept by the driver).
+    mutating func verify(_ rawNick: String, confirmed: Bool) {
+        let nick = replica[rawNick]?.nick ?? rawNick
+        guard let pin = pins.keys[nick], let identity else {
+            return show(.problem("No key is pinned for <\(nick)> yet: chat with <\(nick)> first, then verify."))
+        }
+        if confirmed, let verified = pins.markVerified(nick) {
+            emit(.keepPinnedKey(verified))
+            return show(.keyVerified(nick))
+        }
+        do {
+            let digits = try SafetyNumber.digits(
+                localNick: config.nick, localKey: identity.publicKey, remoteNick: nick, remoteKey: pin.publicKey)
+            show(.safetyNumber(peer: nick, digits: digits, verified: pin.verified))
+        } catch {
+            show(.problem("No safety number: \(error)."))
+        }
+    }
+}

@@ -1,0 +1,37 @@
+@testable import ChatKitCore
+import ChatKitCrypto
+import ChatKitTesting
+
+/// The peer-session vectors of docs/PROTOCOL.md: x (RFC 8032's first key) and y (its second) run the
+/// handshake with fixed static and ephemeral keys and indexes 1 and 2, then x seals `chat` "hello" and y
+/// seals its `chat-ack`. Ed25519 signatures are deterministic, so every byte is fixed.
+enum SessionVectors {
+    static func key(_ byte: UInt8) -> X25519Key? { try? X25519Key(privateKey: [UInt8](repeating: byte, count: 32)) }
+    static let yIdentity = try? IdentityKey(privateKey: Hex.bytes("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"))
+
+    /// The five packets, by vector name; empty if any step failed (the vector test then reports them missing).
+    static let packets: [(String, Packet)] = {
+        var x = PeerHandshakes(nick: "x", identity: ProtocolVectorTests.rfc8032, staticKey: key(0x11))
+        var y = PeerHandshakes(nick: "y", identity: yIdentity, staticKey: key(0x22))
+        guard let initiation = x.initiate(with: "y", index: 1, ephemeral: [UInt8](repeating: 0x33, count: 32), now: .zero),
+            case .handshakeInit(_, _, let first, _) = initiation.message,
+            let reply = y.answer(from: "x", sender: 1, noise: first, index: 2, ephemeral: [UInt8](repeating: 0x44, count: 32), now: .zero),
+            case .handshakeReply(_, _, let second) = reply.message,
+            let finished = x.readReply(sender: 2, receiver: 1, noise: second),
+            let (responder, _) = y.readFinish(receiver: 2, noise: finished.finish)
+        else { return [] }
+        var xCipher = finished.result.cipher
+        var yCipher = responder.cipher
+        guard let chat = try? xCipher.seal(
+                Packet(id: 0x2A, message: .chat(from: "x", text: "hello")).encoded(), associatedData: PeerSessions.associatedData(receiver: 2)),
+            let ack = try? yCipher.seal(Packet(id: 0x2A, message: .chatAck).encoded(), associatedData: PeerSessions.associatedData(receiver: 1))
+        else { return [] }
+        return [
+            ("handshake-init", initiation),
+            ("handshake-reply", reply),
+            ("handshake-finish", Packet(id: finished.finishID, message: .handshakeFinish(receiver: 2, noise: finished.finish))),
+            ("sealed-chat", Packet(id: chat.counter, message: .sealed(receiver: 2, ciphertext: chat.sealed))),
+            ("sealed-chat-ack", Packet(id: ack.counter, message: .sealed(receiver: 1, ciphertext: ack.sealed))),
+        ]
+    }()
+}
