@@ -99,6 +99,8 @@ public protocol OfflineStore: AnyObject, Sendable {
     /// Records that `nick` was used (registered, or went offline) at `microseconds` since 1970. Best
     /// effort: a lost touch only makes the nickname look older.
     func touch(_ nick: String, atMicroseconds microseconds: Int64) throws(StoreError)
+    /// Keeps `nick`'s signed prekey (100 bytes) beside its pinned key, returned with it by `pinnedKeys()`.
+    func keepPrekey(_ prekey: [UInt8], for nick: String) throws(StoreError)
     /// Forgets `nick`'s key, so the next registration pins a new one (the operator's release).
     func releaseKey(of nick: String) throws(StoreError)
     /// Forgets `nick` whole: its key and every message stored for it (the nickname expired).
@@ -111,11 +113,14 @@ public struct PinnedKey: Equatable, Sendable {
     public var key: [UInt8]
     /// When the nickname last registered or went offline, in microseconds since 1970 (UTC).
     public var lastUsedMicroseconds: Int64
+    /// The nick's latest signed prekey (`PublishedPrekey.bytes`), if one was kept.
+    public var prekey: [UInt8]?
 
     /// Makes a pinned key.
-    public init(key: [UInt8], lastUsedMicroseconds: Int64) {
+    public init(key: [UInt8], lastUsedMicroseconds: Int64, prekey: [UInt8]? = nil) {
         self.key = key
         self.lastUsedMicroseconds = lastUsedMicroseconds
+        self.prekey = prekey
     }
 }
 
@@ -174,6 +179,9 @@ extension OfflineStore {
 
     /// Forgets `nick`'s key (the operator's release of a nick whose key is lost). By default nothing.
     public func releaseKey(of nick: String) throws(StoreError) {}
+
+    /// Keeps `nick`'s signed prekey (100 bytes), returned with its pinned key. By default nothing is kept.
+    public func keepPrekey(_ prekey: [UInt8], for nick: String) throws(StoreError) {}
 
     /// Records when `nick` was last used. By default nothing is kept.
     public func touch(_ nick: String, atMicroseconds microseconds: Int64) throws(StoreError) {}

@@ -104,6 +104,11 @@ public final class ClientDriver: @unchecked Sendable {
         lock.withLock { encoder.failures }
     }
 
+    /// Packets from peers that failed authentication or were replays, dropped without a reply.
+    public var peerAuthenticationFailures: Int {
+        lock.withLock { machine.peerAuthenticationFailures }
+    }
+
     /// The exit status, once the client has decided to leave.
     public var exitStatus: Int32? {
         lock.withLock { exitCode }

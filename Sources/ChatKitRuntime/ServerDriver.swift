@@ -117,6 +117,12 @@ public final class ServerDriver: @unchecked Sendable {
                 } catch {
                     log.record(.pinFailed(nick: nick, error: error))
                 }
+            case .keepPrekey(let nick, let prekey):
+                do {
+                    try store.keepPrekey(prekey.bytes, for: nick)
+                } catch {
+                    log.record(.pinFailed(nick: nick, error: error))
+                }
             case .touchNick(let nick, let microseconds):
                 try? store.touch(nick, atMicroseconds: microseconds)
             case .forgetNick(let nick):

@@ -109,12 +109,13 @@ public enum AbuseTrials {
             guard let key else { break }
             let candidates = [Address(host: index % 2 == 0 ? "10.0.0.5" : "10.0.0.6", port: 6066)]
             let id = UInt64(10_000 + index)
-            let first = Message.register(nick: "a", token: 0, proof: IdentityProof(publicKey: key.publicKey), candidates: candidates)
+            let prekey = ServerHarness.prekey(of: "a", key: key)
+            let first = Message.register(nick: "a", token: 0, proof: IdentityProof(publicKey: key.publicKey), candidates: candidates, prekey: prekey)
             sent += first.datagramBytes
             let challenge = harness.receive(first, id: id, from: attacker)
             guard case .registerReply(.challenge, _, let cookie)? = challenge.first?.0.message else { continue }
             toAttacker += challenge.reduce(0) { $0 + $1.0.wireBytes }
-            let signed = Message.register(nick: "a", token: 0, proof: .signed(cookie: cookie, nick: "a", key: key), candidates: candidates)
+            let signed = Message.register(nick: "a", token: 0, proof: .signed(cookie: cookie, nick: "a", key: key), candidates: candidates, prekey: prekey)
             sent += signed.datagramBytes
             tally(harness.receive(signed, id: id, from: attacker) + harness.advance(by: .milliseconds(100)))
         }

@@ -94,13 +94,23 @@ public struct ServerHarness {
         let key = keys[nick] ?? (try? IdentityKey.generate())
         keys[nick] = key
         guard let key else { return [] }
+        let prekey = Self.prekey(of: nick, key: key)
         let first = receive(
-            .register(nick: nick, token: 0, proof: IdentityProof(publicKey: key.publicKey), candidates: candidates, restarted: restarted),
+            .register(
+                nick: nick, token: 0, proof: IdentityProof(publicKey: key.publicKey), candidates: candidates, restarted: restarted,
+                prekey: prekey),
             id: id, from: address)
         guard case .registerReply(.challenge, _, let cookie)? = first.first?.0.message else { return first }
         return receive(
-            .register(nick: nick, token: 0, proof: .signed(cookie: cookie, nick: nick, key: key), candidates: candidates, restarted: restarted),
+            .register(
+                nick: nick, token: 0, proof: .signed(cookie: cookie, nick: nick, key: key), candidates: candidates, restarted: restarted,
+                prekey: prekey),
             id: id, from: address)
+    }
+
+    /// The signed prekey a client of `nick` with `key` publishes (every version-10 client sends one).
+    public static func prekey(of nick: String, key: IdentityKey) -> PublishedPrekey? {
+        try? Prekey(id: 1, privateKey: [UInt8](repeating: 0x50, count: 32), createdAtMicroseconds: 0).published(nick: nick, identity: key)
     }
 
     /// Registers `nick` at `address` and acknowledges its table; returns its token (0 if refused).

@@ -82,6 +82,10 @@ public final class MemoryStore: OfflineStore, Sendable {
         keys.withLock { $0[nick]?.lastUsedMicroseconds = microseconds }
     }
 
+    public func keepPrekey(_ prekey: [UInt8], for nick: String) throws(StoreError) {
+        keys.withLock { $0[nick]?.prekey = prekey }
+    }
+
     public func releaseKey(of nick: String) throws(StoreError) {
         _ = keys.withLock { $0.removeValue(forKey: nick) }
     }

@@ -57,6 +57,17 @@ func runClient(_ options: ClientOptions) -> Int32 {
     // The peers' keys pinned at first contact, one folder per nick: a changed key is warned about.
     let pins = PinnedKeysFolder(in: Invocation.userDataDirectory + "/pins", nick: options.nick)
     config.pinnedKeys = pins?.load() ?? []
+    // Stored messages are sealed to a signed prekey: rotated weekly, and erased once no stored message
+    // can need it (the server's 30-day expiry, plus the week it was current).
+    guard let prekeys = PrekeysFolder(in: Invocation.userDataDirectory + "/prekeys", nick: options.nick) else {
+        return fail("no prekey folder can be named for \(options.nick)")
+    }
+    do {
+        let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        config.prekeys = try prekeys.current(nowMicroseconds: now, keepForMicroseconds: 38 * 86_400 * 1_000_000)
+    } catch {
+        return fail("\(error)")
+    }
     config.utcOffsetSeconds = TimeZone.current.secondsFromGMT()
     config.keepaliveInterval = .seconds(options.keepaliveSeconds)
     config.hostCandidates = transport.hostCandidates

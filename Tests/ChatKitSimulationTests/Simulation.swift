@@ -1,4 +1,4 @@
-import ChatKitCore
+@testable import ChatKitCore
 import ChatKitRuntime
 import ChatKitCrypto
 import StoreMemory
@@ -56,6 +56,7 @@ final class Simulation {
         var config = ClientConfig(nick: nick, server: serverAddress)
         config.random = .seeded(nextSeed())
         config.identity = identity(of: nick)
+        config.prekeys = prekeys(of: nick)
         let address = Address(host: host ?? "host-\(nick)", port: port)
         // As `udpchat` offers its local-network interface addresses (never loopback) as host candidates.
         if address.isLocalNetwork, !address.host.hasPrefix("127.") { config.hostCandidates = [address] }
@@ -69,11 +70,32 @@ final class Simulation {
 
     /// Each user's key, as `udpchat` keeps it on disk: every process started under a nick has the same.
     private var keys: [String: IdentityKey] = [:]
+    /// Each user's prekey, kept on disk as well, so a stored message opens in a later process.
+    private var prekeys: [String: [Prekey]] = [:]
 
     /// The same users as `other`: their processes here use the keys they had there (a new simulation
     /// standing for a later run of the same machines).
     func useKeys(of other: Simulation) {
         keys = other.keys
+        prekeys = other.prekeys
+    }
+
+    /// The prekeys of the user called `nick`, made (from the simulation's seed) the first time.
+    func prekeys(of nick: String) -> [Prekey] {
+        if let kept = prekeys[nick] { return kept }
+        var seed = RandomSource.seeded(nextSeed())
+        let made = [Prekey(id: UInt32(truncatingIfNeeded: seed.next()), privateKey: seed.bytes(32), createdAtMicroseconds: 0)]
+        prekeys[nick] = made
+        return made
+    }
+
+    /// The texts the store keeps for `nick`, opened with `nick`'s prekeys (the store holds only letters);
+    /// one that does not open reads as "<sealed>".
+    func storedTexts(for nick: String) throws -> [String] {
+        try store.messages(for: nick).map { message in
+            let envelope = Letter.Envelope(sender: message.key.sender, recipient: nick, id: message.key.id)
+            return Letter.open(message.text, envelope: envelope, prekeys: prekeys(of: nick))?.text ?? "<sealed>"
+        }
     }
 
     /// The key of the user called `nick`, made (from the simulation's seed) the first time.

@@ -20,6 +20,11 @@ struct ChatInbox {
         seen.insert(MessageKey(sender: sender, id: id)) ? .chat(from: sender, text: text) : nil
     }
 
+    /// Whether the message `key` was shown already.
+    func hasShown(_ key: MessageKey) -> Bool {
+        seen.contains(key)
+    }
+
     /// Holds the ACK of chat `id` for `peer` until `takeHeldAcks`.
     mutating func holdAck(_ id: UInt64, for peer: PeerEndpoint) {
         heldAcks.add(id, for: peer)

@@ -11,6 +11,8 @@ struct OutgoingChat: Equatable {
     var retransmitAt: Instant?
     /// How many times the chat went to the peer directly; bounds the "client exists" retry loop.
     var directTries = 0
+    /// The chat sealed for the server (`Letter`), once it is handed to it: every retry sends the same.
+    var letter: String?
 }
 
 extension OutgoingChat {

@@ -72,6 +72,9 @@ public struct ClientConfig: Sendable {
     /// The peers' identity keys pinned in earlier runs (kept by the driver): a session proving another
     /// key for one of these nicks is warned about.
     public var pinnedKeys: [PeerKeyPin] = []
+    /// The client's signed prekeys, newest first (kept by the driver, which rotates them): the newest is
+    /// published, and stored messages sealed to any of them open. Empty draws one from `random`.
+    public var prekeys: [Prekey] = []
     /// How long a peer session is used before a new handshake replaces it (WireGuard's 2 minutes).
     public var sessionRekeyAfter: Duration = .seconds(120)
     /// How long a peer session is accepted at all; after this its keys open nothing.

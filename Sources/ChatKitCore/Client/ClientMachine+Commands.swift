@@ -104,12 +104,12 @@ extension ClientMachine {
             // offered in the background, and a path it proves carries the next chats.
             paths.used(entry.nick, now: now)
             if !config.relayOnly, paths.shouldTryDirect(entry.nick, now: now) { requestPunch(toward: entry) }
-            startRequest(chat.id, .save(chat, .viaRelay))
+            startSave(chat, .viaRelay)
         } else if entry.online {
             sendDirectly(chat)
         } else {
             show(.recipientOffline(entry.nick))
-            startRequest(chat.id, .save(chat, .recipientOffline))
+            startSave(chat, .recipientOffline)
         }
     }
 

@@ -11,7 +11,7 @@ extension ClientMachine {
         }
         for case .expired(let chat) in dueChats {
             show(.noAck(from: chat.recipient))
-            startRequest(chat.id, .save(chat, .noAck))
+            startSave(chat, .noAck)
         }
         for directive in watch.due(now) {
             switch directive {

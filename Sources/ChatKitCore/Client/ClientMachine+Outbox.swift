@@ -9,7 +9,7 @@ extension ClientMachine {
         var untaken = chats.pending.map { PendingMessage(id: $0.id, recipient: $0.recipient, text: $0.text) }
         for (id, request) in requests.requests.sorted(by: { $0.value.startedAt < $1.value.startedAt }) {
             switch request.purpose {
-            case .save(let chat, _): untaken.append(PendingMessage(id: chat.id, recipient: chat.recipient, text: chat.text))
+            case .save(let chat, _), .prekeyLookup(let chat, _): untaken.append(PendingMessage(id: chat.id, recipient: chat.recipient, text: chat.text))
             case .lookup(let recipient, let text, let chatID): untaken.append(PendingMessage(id: chatID ?? id, recipient: recipient, text: text))
             default: break
             }

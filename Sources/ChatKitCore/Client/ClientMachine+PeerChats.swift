@@ -27,9 +27,15 @@ extension ClientMachine {
         show(.delivered(to: chat.recipient))
     }
 
-    /// A chat the server relayed: shown once like any other, and acknowledged to the server.
-    mutating func relayedChatArrived(_ id: UInt64, from sender: String, text: String) {
-        if let notice = inbox.chatArrived(id, from: sender, text: text) { show(notice) }
+    /// A chat the server relayed: opened, shown once like any other if its sender's key signed it, and
+    /// acknowledged to the server either way (what does not prove itself is not worth storing).
+    mutating func relayedChatArrived(_ id: UInt64, from sender: String, letter: String) {
+        if mustAwaitKeys(of: [sender]) {
+            // Unacknowledged while it waits: if it cannot wait, the server stores it.
+            awaitingKeys.hold(LettersAwaitingKeys.Relayed(id: id, sender: sender, letter: letter))
+            return
+        }
+        if let text = openLetter(letter, from: sender, id: id), let notice = inbox.chatArrived(id, from: sender, text: text) { show(notice) }
         transmit(Packet(id: id, message: .relayedChatAck(token: token)), to: config.server)
     }
 }

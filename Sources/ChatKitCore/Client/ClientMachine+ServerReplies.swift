@@ -56,6 +56,7 @@ extension ClientMachine {
     mutating func startSession(_ newToken: UInt64) {
         token = newToken
         replica.reset()
+        awaitingKeys.reset()
     }
 
     mutating func deregistrationAnswered(_ id: UInt64, _ outcome: DeregisterOutcome) {
@@ -78,6 +79,7 @@ extension ClientMachine {
         if applied.announce { show(.tableUpdated) }
         if !applied.joined.isEmpty || !applied.left.isEmpty { show(.presence(joined: applied.joined, left: applied.left)) }
         guard applied.caughtUp else { return }
+        judgeAwaitingLetters()
         if case .registering(_, replied: true, _) = phase { enter(.online) }
         if phase == .online, replica[config.nick]?.online == false {
             // The server believes we are gone (it missed our keepalives): register again.
@@ -128,6 +130,11 @@ extension ClientMachine {
     }
 
     mutating func lookupAnswered(_ id: UInt64, _ outcome: LookupOutcome, _ entry: TableEntry?) {
+        switch requests[id]?.purpose {
+        case .keyLookup(let nick)?: return keyLookupAnswered(id, nick, outcome, entry)
+        case .prekeyLookup(let chat, let reason)?: return prekeyLookupAnswered(id, chat, reason, outcome, entry)
+        default: break
+        }
         guard let request = requests[id], case .lookup(let recipient, let text, let chatID) = request.purpose else { return drop() }
         // A "found" without the asked-for row is malformed: drop it and keep asking, so the send still ends
         // in an outcome line.
@@ -136,7 +143,7 @@ extension ClientMachine {
         switch outcome {
         case .found:
             guard let entry else { return }
-            replica.learn(entry, now: now)
+            learnLookedUp(entry)
             send(text, to: replica[recipient] ?? entry, id: chatID)
         case .noSuchClient:
             show(.problem("<\(recipient)> is not in the client table. Type who to list clients."))
@@ -176,7 +183,17 @@ extension ClientMachine {
 
     mutating func storedMessagesArrived(_ id: UInt64, _ batchToken: UInt64, _ messages: [OfflineMessage]) {
         guard token != 0, batchToken == token, isRegisteredWithServer else { return drop() }
-        for notice in inbox.storedMessagesArrived(messages, utcOffsetSeconds: config.utcOffsetSeconds) { show(notice) }
+        if mustAwaitKeys(of: messages.map(\.key.sender)) {
+            return awaitingKeys.hold(LettersAwaitingKeys.Batch(id: id, token: batchToken, messages: messages))
+        }
+        // Each opened and checked first: only what its sender's key signed is shown.
+        let opened = messages.compactMap { message -> OfflineMessage? in
+            guard !inbox.hasShown(message.key), let text = openLetter(message.text, from: message.key.sender, id: message.key.id) else { return nil }
+            var plain = message
+            plain.text = text
+            return plain
+        }
+        for notice in inbox.storedMessagesArrived(opened, utcOffsetSeconds: config.utcOffsetSeconds) { show(notice) }
         transmit(Packet(id: id, message: .offlineAck(token: token)), to: config.server)
     }
 }

@@ -5,12 +5,16 @@ import ChatKitCrypto
 /// shown or counts as an ACK. Keys are pinned at the first session and a change is warned about.
 extension ClientMachine {
     /// Sends `inner` (a chat or an ACK) to `nick` at `address`, sealed. Without a usable session it waits
-    /// while a handshake runs; beside a session that is old, or (`quietSince`) has not been heard from
-    /// since then, a new handshake starts (the peer may have restarted), and the packet goes on both.
+    /// while a handshake runs. Beside a session due for replacement a new handshake starts; beside one not
+    /// heard from since `quietSince` (a resend: the peer may have restarted) too, and the packet waits for
+    /// it as well.
     mutating func sendSealed(_ inner: Packet, to nick: String, at address: Address, quietSince: Instant? = nil) {
         if let index = sessions.usable(for: nick, now: now) {
-            for packet in sessions.seal(inner, with: index) { transmit(packet, to: address) }
-            guard sessions.wantsHandshake(with: nick, quietSince: quietSince, now: now) else { return }
+            let sealed = sessions.seal(inner, with: index)
+            if sealed.isEmpty { show(.problem("A message for <\(nick)> could not be sealed; it goes to the server instead.")) }
+            for packet in sealed { transmit(packet, to: address) }
+            if sessions.isDueForRekey(nick, now: now) { startHandshake(with: nick, at: address) }
+            guard let quietSince, sessions.isQuiet(nick, since: quietSince) else { return }
         }
         sessions.hold(inner, for: nick)
         startHandshake(with: nick, at: address)
@@ -18,7 +22,7 @@ extension ClientMachine {
 
     /// Sends the first handshake message toward `nick` at `address` (the same one again while it runs).
     mutating func startHandshake(with nick: String, at address: Address) {
-        if let packet = sessions.handshakes.initiating(nick) { return transmit(packet, to: address) }
+        if let packet = sessions.handshakes.initiating(nick, now: now) { return transmit(packet, to: address) }
         let (index, seed) = (newSessionIndex(), newKeySeed())
         guard let packet = sessions.initiate(with: nick, index: index, ephemeral: seed, now: now) else {
             return drop()
@@ -43,7 +47,7 @@ extension ClientMachine {
         guard let (completion, flushed) = sessions.complete(reply: sender, receiver: receiver, noise: noise, now: now) else {
             return drop()
         }
-        sessionEstablished(completion, at: source)
+        guard sessionEstablished(completion, at: source) else { return }
         if let finish = completion.finish { transmit(finish, to: source) }
         for packet in flushed { transmit(packet, to: source) }
     }
@@ -51,13 +55,21 @@ extension ClientMachine {
     /// The third message: the peer proved its identity, and the session is set up.
     mutating func handshakeFinishArrived(receiver: UInt32, noise: [UInt8], source: Address) {
         guard let (completion, flushed) = sessions.complete(finish: receiver, noise: noise, now: now) else { return drop() }
-        sessionEstablished(completion, at: source)
+        guard sessionEstablished(completion, at: source) else { return }
         for packet in flushed { transmit(packet, to: source) }
     }
 
-    /// A session proved `completion.identity` for its nick: pinned if new, warned if changed (before
-    /// anything from it is shown); the address it came from is the peer's path, and chats in flight go there.
-    private mutating func sessionEstablished(_ completion: PeerSessions.Completion, at source: Address) {
+    /// A session proved `completion.identity` for its nick. Unless it is the key the server's row names
+    /// for the nick (a process on a departed peer's port, say), the session is closed at once and nothing
+    /// goes on it: the chats waiting for it time out to the server. Else the key is pinned if new, warned
+    /// about if changed (before anything from it is shown); the address it came from is the peer's path.
+    /// Returns whether the session stands.
+    private mutating func sessionEstablished(_ completion: PeerSessions.Completion, at source: Address) -> Bool {
+        if let expected = replica[completion.nick]?.identityKey, expected != completion.identity {
+            sessions.close(completion.nick)
+            drop()
+            return false
+        }
         switch pins.observe(completion.nick, publicKey: completion.identity) {
         case .same: break
         case .pinned(let pin): emit(.keepPinnedKey(pin))
@@ -67,6 +79,7 @@ extension ClientMachine {
         }
         paths.learnDirect(completion.nick, at: source, now: now)
         _ = chats.redirect(completion.nick, to: source)
+        return true
     }
 
     /// A sealed packet: opened with its session, or dropped (forged, tampered, replayed, too old). An

@@ -31,6 +31,10 @@ public struct ClientMachine: Sendable {
         /// A send to a nickname whose row the client does not hold: look it up, then send.
         case lookup(recipient: String, text: String, chatID: UInt64?)
         case who(prefix: String, after: String, shown: Int)
+        /// A letter's sender whose row the client does not hold (rows on demand): look it up to judge it.
+        case keyLookup(nick: String)
+        /// A message to save for a nick whose prekey the client does not hold yet: look its row up first.
+        case prekeyLookup(OutgoingChat, SaveReason)
     }
 
     /// Where the client is in its life; changed only by `enter(_:)` (`ClientMachine+Phases.swift`).
@@ -45,6 +49,9 @@ public struct ClientMachine: Sendable {
     var requests: ServerRequests<Purpose>
     var watch: ServerWatch
     var inbox: ChatInbox
+    var awaitingKeys = LettersAwaitingKeys()
+    /// Prekeys looked up (deltas carry none), by nick: used while the row names the key that signed them.
+    var lookedUpPrekeys: [String: PublishedPrekey] = [:]
     /// Commands waiting until the client can run them (while it registers, say), in order.
     var heldCommands = FIFOQueue<ClientCommand>()
     var inputEnded = false
@@ -56,6 +63,10 @@ public struct ClientMachine: Sendable {
     var sessions: PeerSessions
     /// The peers' identity keys, pinned at first contact.
     var pins: PeerKeyPins
+    /// The client's prekeys, newest first: letters sealed to any of them open.
+    let prekeys: [Prekey]
+    /// The newest prekey, signed, as registrations publish it.
+    let publishedPrekey: PublishedPrekey?
 
     /// What a registration carries: the public key, the cookie and the signature over both.
     var identityProof: IdentityProof {
@@ -80,19 +91,28 @@ public struct ClientMachine: Sendable {
     /// Datagrams that were not valid or not expected, and so were dropped.
     public private(set) var droppedDatagrams = 0
 
+    /// Sealed packets and handshake messages from peers that failed authentication or were replays:
+    /// dropped without a reply (and counted in `droppedDatagrams` too).
+    public var peerAuthenticationFailures: Int { sessions.authenticationFailures }
+
     /// Makes a client that has not started yet.
     public init(config: ClientConfig) {
         self.config = config
         self.random = config.random
         self.inbox = ChatInbox(remembered: config.rememberedMessages)
         let seed = random.bytes(32)
-        self.identity = config.identity ?? (try? IdentityKey(privateKey: seed))
+        let identity = config.identity ?? (try? IdentityKey(privateKey: seed))
+        self.identity = identity
         // The sessions' X25519 static key lives as long as the process; the identity key vouches for it.
         let staticKey = try? X25519Key(privateKey: random.bytes(32))
         self.sessions = PeerSessions(
             nick: config.nick, identity: identity, staticKey: staticKey, rekeyAfter: config.sessionRekeyAfter,
             rejectAfter: config.sessionRejectAfter)
         self.pins = PeerKeyPins(config.pinnedKeys)
+        let drawn = Prekey(id: UInt32(truncatingIfNeeded: random.next()), privateKey: random.bytes(32), createdAtMicroseconds: 0)
+        let prekeys = config.prekeys.isEmpty ? [drawn] : config.prekeys
+        self.prekeys = prekeys
+        self.publishedPrekey = identity.flatMap { try? prekeys[0].published(nick: config.nick, identity: $0) }
         self.registrationCookie = config.addressToken
         self.requests = ServerRequests(
             interval: config.serverRetryInterval, floor: config.serverRetryFloor, initialWait: config.serverFirstRetry,
@@ -228,11 +248,15 @@ public struct ClientMachine: Sendable {
     func requestMessage(for purpose: Purpose) -> Message {
         switch purpose {
         case .register:
-            .register(nick: config.nick, token: token, proof: identityProof, candidates: config.hostCandidates, restarted: config.restarted)
+            .register(
+                nick: config.nick, token: token, proof: identityProof, candidates: config.hostCandidates, restarted: config.restarted,
+                prekey: publishedPrekey)
         case .deregister: .deregister(nick: config.nick, token: token)
         case .save(let chat, let reason):
-            .save(SaveRequest(token: token, recipient: chat.recipient, reason: reason, text: chat.text))
-        case .lookup(let recipient, _, _): .lookup(token: token, nick: recipient)
+            // Never the text itself: `startSave` made the letter before the request started.
+            .save(SaveRequest(token: token, recipient: chat.recipient, reason: reason, text: chat.letter ?? ""))
+        case .lookup(let recipient, _, _), .keyLookup(let recipient): .lookup(token: token, nick: recipient)
+        case .prekeyLookup(let chat, _): .lookup(token: token, nick: chat.recipient)
         case .who(let prefix, let after, _): .who(token: token, prefix: prefix, after: after)
         }
     }
@@ -271,7 +295,7 @@ public struct ClientMachine: Sendable {
         case .punchOrder(let orderToken, let peer, let nonce, let candidates) where token != 0 && orderToken == token && isRegisteredWithServer:
             punchOrdered(toward: peer, nonce: nonce, candidates: candidates)
         case .relayedChat(let chatToken, let sender, let text) where token != 0 && chatToken == token && isRegisteredWithServer:
-            relayedChatArrived(id, from: sender, text: text)
+            relayedChatArrived(id, from: sender, letter: text)
         default: drop()
         }
     }

@@ -20,6 +20,8 @@ struct TableReplica {
     private(set) var rows: [String: TableEntry] = [:]
     private(set) var version: UInt64 = 0
     private(set) var mode: TableMode = .whole
+    /// Whether the replica holds everything the server had at its latest delta of this session.
+    private(set) var isCaughtUp = false
     private var unannounced = false
     /// The first table the client ever holds is announced without saying who joined: that would be
     /// everyone. A later session's first table says who joined or left since the rows held before.
@@ -40,6 +42,7 @@ struct TableReplica {
     /// rows held before (after a server restart, say: who is gone and who came), unless there were none.
     mutating func reset() {
         version = 0
+        isCaughtUp = false
         unannounced = true
         firstOfSession = rows.isEmpty
         fromEarlierSession = Set(rows.keys)
@@ -57,6 +60,7 @@ struct TableReplica {
         }
         if delta.from <= version, delta.to > version { version = delta.to }
         let caughtUp = version >= delta.latest
+        isCaughtUp = caughtUp
         if caughtUp, !fromEarlierSession.isEmpty {
             for nick in fromEarlierSession { rows[nick] = nil }
             fromEarlierSession = []

@@ -17,11 +17,15 @@ struct Directory {
 
     /// Sets `nick`'s row (address and presence) and stamps it with a new version; returns that version.
     @discardableResult
-    mutating func set(_ nick: String, address: Address, candidates: [Address] = [], online: Bool) -> UInt64 {
+    mutating func set(
+        _ nick: String, address: Address, candidates: [Address] = [], identityKey: [UInt8]? = nil, prekey: PublishedPrekey? = nil, online: Bool
+    ) -> UInt64 {
         latest += 1
         if rows[nick] == nil { sortedNicksAreCurrent = false }
         var row = TableEntry(nick: nick, address: address, online: online, version: latest)
         if !candidates.isEmpty { row.candidates = candidates }
+        if let identityKey { row.identityKey = identityKey }
+        if let prekey { row.prekey = prekey }
         rows[nick] = row
         byVersion.append((latest, nick))
         if byVersion.count > 1_024, byVersion.count > 2 * rows.count { compact() }

@@ -12,6 +12,9 @@ public enum ServerEffect: Equatable, Sendable {
     case remove(Set<MessageKey>, recipient: String)
     /// Pin `key` to `nick` durably (its first registration), before the reply goes out.
     case pinKey(nick: String, key: [UInt8])
+    /// Keep `nick`'s newly published signed prekey durably (best effort: lost, the nick's next
+    /// registration publishes it again).
+    case keepPrekey(nick: String, prekey: PublishedPrekey)
     /// Record (best effort) that `nick` was used at `microseconds` since 1970, for nick expiry.
     case touchNick(nick: String, atMicroseconds: Int64)
     /// Forget `nick` whole, its key and its stored messages: it expired unused.

@@ -4,7 +4,7 @@ import ChatKitCrypto
 extension ServerMachine {
     mutating func register(
         _ id: UInt64, nick: String, token: UInt64, proof: IdentityProof, candidates: [Address] = [], restarted: Bool = false,
-        from source: Address
+        prekey: PublishedPrekey? = nil, from source: Address
     ) {
         guard Nickname.isValidCanonical(nick) else {
             log(.refusedInvalidNick(from: source))
@@ -42,6 +42,8 @@ extension ServerMachine {
             log(.refusedNewNick(nick: nick, from: source))
             return reply(id, .registerReply(.tooManyNewNicks, token: 0), to: source)
         }
+        // The prekey waits for the grant, published then only if the nick's pinned key signed it.
+        prekeys.offer(prekey, nick: nick, key: proof.publicKey)
         if let record = sessions[nick], record.deregistered, record.address == source, record.registrationID == id {
             // A duplicate of a registration the client has since closed with `dereg` (found by chaos seed 1333).
             return drop("\(source): late copy of a registration of \(nick) since deregistered")

@@ -32,6 +32,7 @@ extension ServerMachine {
             pins.pin(nick, key: key, atMicroseconds: wallClockMicroseconds)
             emit(.pinKey(nick: nick, key: key))
         }
+        if let prekey = prekeys.granted(nick, pinnedKey: pins[nick]) { emit(.keepPrekey(nick: nick, prekey: prekey)) }
         usedNow(nick)
         let record = sessions.open(nick, at: source, candidates: candidates, registrationID: id, now: now, random: &random)
         statistics.registrations += 1
@@ -71,6 +72,7 @@ extension ServerMachine {
     private mutating func forget(_ nick: String) {
         log(.nickExpired(nick: nick))
         pins.forget(nick)
+        prekeys.forget(nick)
         sessions.remove(nick)
         directory.remove(nick)
         rowPacing.forget(nick)

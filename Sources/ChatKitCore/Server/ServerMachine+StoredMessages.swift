@@ -4,7 +4,7 @@ extension ServerMachine {
         guard let sender = heardFrom(request.token, at: source) else {
             return reply(id, .saveReply(.notRegistered, peer: nil), to: source)
         }
-        guard Nickname.isValidCanonical(request.recipient), (try? MessageText.validate(request.text)) != nil else {
+        guard Nickname.isValidCanonical(request.recipient), (try? MessageText.validateLetter(request.text)) != nil else {
             return reply(id, .saveReply(.invalidMessage, peer: nil), to: source)
         }
         guard let recipient = sessions[request.recipient] else {

@@ -17,7 +17,8 @@ extension ServerMachine {
     }
 
     private mutating func setRow(_ nick: String, _ row: RowPacing.Row) {
-        directory.set(nick, address: row.address, candidates: row.candidates, online: row.online)
+        // The row names the key the server knows the nick by: a peer's session must prove it.
+        directory.set(nick, address: row.address, candidates: row.candidates, identityKey: pins[nick], prekey: prekeys[nick], online: row.online)
         publisher.rowChanged(nick)
         scheduleFlush()
     }
@@ -67,7 +68,7 @@ extension ServerMachine {
         let page = directory.page(prefix: prefix, after: after, limit: 64)
         var rows: [TableEntry] = []
         var bytes = WireLimits.headerBytes + 1 + 2
-        for row in page.rows {
+        for row in page.rows.map(\.listed) {
             guard bytes + row.encodedBytes <= WireLimits.maxDatagramBytes else { break }
             rows.append(row)
             bytes += row.encodedBytes

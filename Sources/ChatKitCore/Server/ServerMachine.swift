@@ -35,6 +35,8 @@ public struct ServerMachine: Sendable {
     var contacts = Contacts()
     /// Each nickname's public key, pinned at its first registration, and when it was last used.
     var pins = PinnedNicks()
+    /// The clients' signed prekeys, published in their rows.
+    var prekeys = PublishedPrekeys()
     /// When unused nicknames are next looked for (wall clock, microseconds; at most once an hour).
     var nextExpiryCheck: Int64 = 0
     /// Every log line passes one limiter: at most 20 a minute of each cause, so no flood floods the log.
@@ -78,17 +80,21 @@ public struct ServerMachine: Sendable {
     /// as for a stranger, and clients see it in the table.
     public mutating func restorePins(_ keys: [String: PinnedKey]) {
         pins.restore(keys)
+        for (nick, pinned) in keys {
+            if let prekey = pinned.prekey.flatMap(PublishedPrekey.init(bytes:)) { prekeys.restore(prekey, nick: nick, key: pinned.key) }
+        }
         for nick in keys.keys.sorted() where sessions[nick] == nil {
             sessions.restoreOffline(nick, now: now)
-            directory.set(nick, address: SessionTable.noAddress, online: false)
+            directory.set(nick, address: SessionTable.noAddress, identityKey: pins[nick], prekey: prekeys[nick], online: false)
         }
     }
 
-    /// The client table, sorted by nickname.
-    public var tableEntries: [TableEntry] { directory.rows.values.sorted { $0.nick < $1.nick } }
+    /// The client table as clients get it (`TableEntry.listed`), sorted by nickname.
+    public var tableEntries: [TableEntry] { directory.rows.values.map(\.listed).sorted { $0.nick < $1.nick } }
 
-    /// The client table by nickname, without sorting; compares directly with a client's `tableByNick`.
-    public var tableByNick: [String: TableEntry] { directory.rows }
+    /// The client table by nickname as clients get it (`TableEntry.listed`), without sorting; compares
+    /// directly with a client's `tableByNick`.
+    public var tableByNick: [String: TableEntry] { directory.rows.mapValues(\.listed) }
 
     /// The rows each online client should hold: all of them in whole-table mode, else those it looked up.
     public func rowsHeld(by nick: String) -> Set<String>? {
@@ -138,8 +144,8 @@ public struct ServerMachine: Sendable {
         let source = datagram.source
         let id = packet.id
         switch packet.message {
-        case .register(let nick, let token, let proof, let candidates, let restarted):
-            register(id, nick: nick, token: token, proof: proof, candidates: candidates, restarted: restarted, from: source)
+        case .register(let nick, let token, let proof, let candidates, let restarted, let prekey):
+            register(id, nick: nick, token: token, proof: proof, candidates: candidates, restarted: restarted, prekey: prekey, from: source)
         case .deregister(let nick, let token): deregister(id, nick: nick, token: token, from: source)
         case .save(let request): save(id, request, from: source)
         case .offlineAck(let token): storedMessagesAcknowledged(id, token: token, from: source)

@@ -184,7 +184,7 @@ struct TablePublisher {
             rows = subscriber.held.compactMap { directory[$0] }.filter { $0.version > version }.sorted { $0.version < $1.version }
         }
         return TableChunker.deltas(
-            of: rows, from: version, latest: directory.latest, mode: subscriber.mode, token: subscriber.token)
+            of: rows.map(\.listed), from: version, latest: directory.latest, mode: subscriber.mode, token: subscriber.token)
             .map { .delta($0, to: subscriber.address) }
     }
 }

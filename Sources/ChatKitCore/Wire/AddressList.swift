@@ -27,31 +27,49 @@ extension Address {
 extension TableEntry {
     /// The extension item type of host candidates.
     static let candidatesItem: UInt8 = 1
+    /// The extension item type of the identity key the server knows the nick by (version 10).
+    static let identityKeyItem: UInt8 = 2
 
     /// The client's own addresses (host candidates), from the row's extension block; empty when it has
     /// none or the block is malformed. Setting it replaces that item and keeps every other.
     public var candidates: [Address] {
         get {
-            guard let value = Self.items(extensions).first(where: { $0.type == Self.candidatesItem })?.value else { return [] }
+            guard let value = item(Self.candidatesItem) else { return [] }
             var reader = ByteReader(value)
             return (try? Address.decodeList(from: &reader)) ?? []
         }
         set {
-            var writer = ByteWriter(capacity: 64)
-            for item in Self.items(extensions) where item.type != Self.candidatesItem {
-                writer.u8(item.type)
-                writer.u16(UInt16(item.value.count))
-                writer.raw(item.value[...])
-            }
-            if !newValue.isEmpty {
-                var value = ByteWriter(capacity: 64)
-                Address.encodeList(newValue, into: &value)
-                writer.u8(Self.candidatesItem)
-                writer.u16(UInt16(value.bytes.count))
-                writer.raw(value.bytes[...])
-            }
-            extensions = writer.bytes
+            var value = ByteWriter(capacity: 64)
+            Address.encodeList(newValue, into: &value)
+            setItem(Self.candidatesItem, newValue.isEmpty ? nil : value.bytes)
         }
+    }
+
+    /// The 32-byte Ed25519 key the server knows this nick by, from the row's extension block: a peer's
+    /// session must prove this key (nil: the row has none, or a malformed one).
+    public var identityKey: [UInt8]? {
+        get { item(Self.identityKeyItem).flatMap { $0.count == 32 ? $0 : nil } }
+        set { setItem(Self.identityKeyItem, newValue) }
+    }
+
+    func item(_ type: UInt8) -> [UInt8]? {
+        Self.items(extensions).first { $0.type == type }?.value
+    }
+
+    /// Replaces (or with nil removes) the item of `type`, keeping every other in order.
+    mutating func setItem(_ type: UInt8, _ value: [UInt8]?) {
+        var writer = ByteWriter(capacity: 64)
+        for item in Self.items(extensions) where item.type != type {
+            writer.u8(item.type)
+            writer.u16(UInt16(item.value.count))
+            writer.raw(item.value[...])
+        }
+        if let value {
+            writer.u8(type)
+            writer.u16(UInt16(value.count))
+            writer.raw(value[...])
+        }
+        extensions = writer.bytes
     }
 
     /// The well-formed items at the start of an extension block.

@@ -25,7 +25,10 @@ public enum Message: Equatable, Sendable {
     /// `candidates` are the client's own (host) addresses, for peers behind the same router. `restarted`:
     /// no other process of this user runs on this host (its lock was free), so a session of the nick
     /// held from this host's address is a dead one, and the server hands the nick over at once.
-    case register(nick: String, token: UInt64, proof: IdentityProof = IdentityProof(), candidates: [Address] = [], restarted: Bool = false)
+    /// `prekey` is the client's signed prekey, which the server publishes in its row.
+    case register(
+        nick: String, token: UInt64, proof: IdentityProof = IdentityProof(), candidates: [Address] = [], restarted: Bool = false,
+        prekey: PublishedPrekey? = nil)
     /// Server → client: the answer to `register`, with the session token to use from now on; with
     /// outcome `challenge`, the cookie to sign and send back.
     case registerReply(RegisterOutcome, token: UInt64, cookie: [UInt8] = [])

@@ -33,7 +33,7 @@ extension Packet {
 extension Message {
     fileprivate func encodeBody(into writer: inout ByteWriter) {
         switch self {
-        case .register(let nick, let token, let proof, let candidates, let restarted):
+        case .register(let nick, let token, let proof, let candidates, let restarted, let prekey):
             writer.string(nick)
             writer.u64(token)
             writer.shortBytes(proof.publicKey)
@@ -41,6 +41,7 @@ extension Message {
             writer.shortBytes(proof.signature)
             Address.encodeList(candidates, into: &writer)
             writer.bool(restarted)
+            writer.shortBytes(prekey?.bytes ?? [])
         case .registerReply(let outcome, let token, let cookie):
             writer.u8(outcome.rawValue)
             writer.u64(token)
@@ -154,7 +155,15 @@ extension Message {
                 publicKey: try reader.shortBytes("public key"), cookie: try reader.shortBytes("cookie"),
                 signature: try reader.shortBytes("signature"))
             let candidates = try Address.decodeList(from: &reader)
-            return .register(nick: nick, token: token, proof: proof, candidates: candidates, restarted: try reader.bool("restarted"))
+            let restarted = try reader.bool("restarted")
+            let prekeyBytes = try reader.shortBytes("prekey")
+            // One encoding per packet: no prekey is an empty field, and a prekey is exactly 100 bytes.
+            guard prekeyBytes.isEmpty || prekeyBytes.count == PublishedPrekey.encodedBytes else {
+                throw .invalidValue(field: "prekey length", value: UInt64(prekeyBytes.count))
+            }
+            return .register(
+                nick: nick, token: token, proof: proof, candidates: candidates, restarted: restarted,
+                prekey: PublishedPrekey(bytes: prekeyBytes))
         case .registerReply:
             let outcome = try reader.code("outcome", as: RegisterOutcome.self)
             return .registerReply(outcome, token: try reader.u64("token"), cookie: try reader.shortBytes("cookie"))

@@ -42,11 +42,11 @@ struct NicknameTests {
         #expect(try Nickname.normalized(String(repeating: "\u{1F600}", count: 32)).unicodeScalars.count == 32)
     }
 
-    @Test("message text: 1 to 1,000 bytes of UTF-8")
+    @Test("message text: 1 to 640 bytes of UTF-8")
     func messageText() {
         #expect(throws: MessageText.Problem.empty) { try MessageText.validate("") }
-        #expect(throws: Never.self) { try MessageText.validate(String(repeating: "é", count: 500)) }
-        #expect(throws: MessageText.Problem.tooLong(bytes: 1_002)) { try MessageText.validate(String(repeating: "é", count: 501)) }
+        #expect(throws: Never.self) { try MessageText.validate(String(repeating: "é", count: 320)) }
+        #expect(throws: MessageText.Problem.tooLong(bytes: 642)) { try MessageText.validate(String(repeating: "é", count: 321)) }
     }
 }
 

@@ -47,7 +47,7 @@ struct AddressTokenTests {
         var client = ClientMachine(config: config)
         let start = client.handle(.start, at: .zero)
         let register = start.compactMap { if case .send(let packet, _) = $0 { packet } else { nil } }.first
-        guard case .register(_, _, let proof, _, _)? = register?.message, let id = register?.id else { return #expect(Bool(false)) }
+        guard case .register(_, _, let proof, _, _, _)? = register?.message, let id = register?.id else { return #expect(Bool(false)) }
         #expect(proof.cookie == config.addressToken && proof.isValid(for: "x"), "the kept token, signed")
         let newToken: [UInt8] = Array(repeating: 9, count: 16)
         guard let welcome = try? Packet(id: id, message: .registerReply(.registered, token: 5, cookie: newToken)).encoded() else {

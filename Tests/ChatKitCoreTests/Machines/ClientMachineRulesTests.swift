@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitCrypto
 import Testing
 
 /// The client machine on its own: events in, effects out.
@@ -60,6 +61,15 @@ struct ClientMachineRulesTests {
         #expect(Self.sends(effects).contains { $0.message == .tableAck(token: 9, version: 0) })
     }
 
+    /// y's identity, and the prekey its row publishes (x seals what it hands the server to it).
+    static let yIdentity = try? IdentityKey(privateKey: [UInt8](repeating: 7, count: 32))
+    static var yRow: TableEntry {
+        var row = TableEntry(nick: "y", address: Address(host: "10.0.0.2", port: 1), online: false, version: 2)
+        row.identityKey = yIdentity?.publicKey
+        row.prekey = yIdentity.flatMap { try? Prekey(id: 1, privateKey: [UInt8](repeating: 8, count: 32), createdAtMicroseconds: 0).published(nick: "y", identity: $0) }
+        return row
+    }
+
     /// A client registered as x, holding y's row (offline), at time zero.
     static func registered(_ config: (inout ClientConfig) -> Void = { _ in }) -> (ClientMachine, [ClientEffect]) {
         var settings = ClientConfig(nick: "x", server: server)
@@ -71,11 +81,20 @@ struct ClientMachineRulesTests {
         var effects = client.handle(.datagram(Datagram(bytes: reply, source: Self.server)), at: .zero)
         let rows = [
             TableEntry(nick: "x", address: Address(host: "10.0.0.1", port: 1), online: true, version: 1),
-            TableEntry(nick: "y", address: Address(host: "10.0.0.2", port: 1), online: false, version: 2),
+            yRow,
         ]
         let table = (try? Packet(id: 0, message: .tableDelta(TableDelta(token: 9, from: 0, to: 2, latest: 2, entries: rows))).encoded()) ?? []
         effects += client.handle(.datagram(Datagram(bytes: table, source: Self.server)), at: .zero)
         return (client, effects)
+    }
+
+    /// The server's answer to each lookup among `effects` (a save to y first looks y's row up, for the
+    /// prekey that table deltas leave out): y's row, prekey included.
+    static func answerLookups(_ client: inout ClientMachine, _ effects: [ClientEffect], at now: Instant = .zero) -> [ClientEffect] {
+        Self.sends(effects).filter { $0.message.kind == .lookup }.flatMap { lookup in
+            let reply = (try? Packet(id: lookup.id, message: .lookupReply(.found, entry: yRow)).encoded()) ?? []
+            return client.handle(.datagram(Datagram(bytes: reply, source: Self.server)), at: now)
+        }
     }
 
     @Test("nothing typed is lost: a save the server never answered goes to the outbox, with its id")
@@ -98,6 +117,7 @@ struct ClientMachineRulesTests {
         var (client, effects) = Self.registered { $0.keptMessages = kept }
         #expect(effects.contains(.show(.resendingOutbox(count: 2))))
         #expect(!effects.contains { if case .keepInOutbox = $0 { true } else { false } }, "kept until answered: a crash now loses nothing")
+        effects = Self.answerLookups(&client, effects)
         #expect(Self.sends(effects).contains { $0.id == 77 && $0.message.kind == .save }, "y is offline: saved, same id")
         let saved = (try? Packet(id: 77, message: .saveReply(.saved, peer: nil)).encoded()) ?? []
         effects = client.handle(.datagram(Datagram(bytes: saved, source: Self.server)), at: .zero + .milliseconds(1))
@@ -122,6 +142,9 @@ struct ClientMachineRulesTests {
         #expect(effects.contains(.show(.keptWhileServerSilent(count: 1))))
         let message = PendingMessage(id: save?.id ?? 0, recipient: "y", text: "are you there")
         #expect(effects.contains(.keepInOutbox([message])))
+        let found = (try? Packet(id: message.id, message: .lookupReply(.found, entry: Self.yRow)).encoded()) ?? []
+        let sealed = client.handle(.datagram(Datagram(bytes: found, source: Self.server)), at: now)
+        #expect(Self.sends(sealed).contains { $0.id == message.id && $0.message.kind == .save }, "y's prekey found: sealed and saved")
         let saved = (try? Packet(id: message.id, message: .saveReply(.saved, peer: nil)).encoded()) ?? []
         effects = client.handle(.datagram(Datagram(bytes: saved, source: Self.server)), at: now)
         #expect(effects.contains(.show(.savedByServer)) && effects.contains(.keepInOutbox([])))

@@ -101,13 +101,18 @@ struct ServerMachineRulesTests {
         #expect(server.machine.tableByNick["y"]?.online == true)
     }
 
-    @Test("a lookup answers the row, or 'no such client'; an unknown token is told to register")
+    @Test("a lookup answers the row with its signed prekey (deltas leave it out), or 'no such client'; an unknown token is told to register")
     func lookups() {
         var server = Harness()
         let token = server.register("x", at: Self.x, id: 1)
         _ = server.register("y", at: Self.y, id: 2)
         let found = server.receive(.lookup(token: token, nick: "y"), id: 3, from: Self.x)
-        #expect(found.first?.0.message == .lookupReply(.found, entry: server.machine.tableByNick["y"]))
+        guard case .lookupReply(.found, let entry?)? = found.first?.0.message else {
+            Issue.record("no row found: \(found)")
+            return
+        }
+        #expect(entry.listed == server.machine.tableByNick["y"])
+        #expect(entry.prekey != nil && entry.prekey == server.keys["y"].flatMap { ServerHarness.prekey(of: "y", key: $0) })
         let none = server.receive(.lookup(token: token, nick: "nobody"), id: 4, from: Self.x)
         #expect(none.first?.0.message == .lookupReply(.noSuchClient, entry: nil))
         let stranger = server.receive(.lookup(token: 12_345, nick: "y"), id: 5, from: Self.newcomer)

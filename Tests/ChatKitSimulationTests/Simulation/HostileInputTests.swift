@@ -158,7 +158,7 @@ struct HostileInputTests {
         for text in ["one", "two", "three"] { sim.type("x", "send y \(text)") }
         #expect(sim["x"].shown.filter { $0 == .savedByServer }.count == 2)
         #expect(sim["x"].shown.last == .problem("The mailbox of <y> has no room for your message (it is full, or holds your share); message not saved."))
-        #expect(try sim.store.messages(for: "y").map(\.text) == ["one", "two"])
+        #expect(try sim.storedTexts(for: "y") == ["one", "two"])
     }
 
     @Test("10,000 garbage and oversized datagrams crash nobody; they are counted and the chat goes on")

@@ -114,7 +114,8 @@ struct IdentityTests {
     func senderByteQuota() {
         let sim = Simulation(seed: 3)
         var config = ServerConfig()
-        config.senderByteQuota = 400
+        // Room for four sealed messages of 60 bytes (a 236-byte letter, the sender's nick and 24 bytes each).
+        config.senderByteQuota = 4 * (236 + "flooder".utf8.count + 24) + 20
         sim.startServer(config: config)
         for (index, nick) in ["flooder", "a", "b", "c", "friend"].enumerated() {
             // The friend writes from another network: the flooder's network has used up its quota too.

@@ -64,8 +64,8 @@ struct OriginalSessionTests {
             ">>> [Welcome back, you are re-registered.]",
             ">>> [Client table updated.]",
             ">>> [You have messages.]",
-            ">>> y: <2017-06-14 02:40:18.001000> offline?",
-            ">>> z: <2017-06-14 02:40:31.101000> offline?!",
+            ">>> y: <2017-06-14 02:40:18.003000> offline?",
+            ">>> z: <2017-06-14 02:40:31.103000> offline?!",
         ])
         #expect(sim["y"].lines == [
             ">>> [Welcome, You are registered.]",

@@ -32,6 +32,8 @@ struct PeerHandshakes {
 
     /// Most handshakes answered at once.
     static let maxAnswering = 64
+    /// How long a handshake this client started is repeated before a fresh one replaces it.
+    static let initiationLifetime: Duration = .seconds(5)
 
     let nick: String
     let identity: IdentityKey?
@@ -49,9 +51,11 @@ struct PeerHandshakes {
     /// Whether `index` is taken by a handshake.
     func uses(_ index: UInt32) -> Bool { pending[index] != nil }
 
-    /// The first message of the handshake started with `nick`, if one is under way.
-    func initiating(_ nick: String) -> Packet? {
-        initiated[nick].flatMap { pending[$0]?.packet }
+    /// The first message of the handshake started with `nick`, if one is under way and younger than
+    /// `initiationLifetime` (an older one is abandoned: the next send starts afresh).
+    func initiating(_ nick: String, now: Instant) -> Packet? {
+        guard let index = initiated[nick], let entry = pending[index], now - entry.startedAt < Self.initiationLifetime else { return nil }
+        return entry.packet
     }
 
     /// Starts a handshake with `nick`; its first message, padded to the size of the reply it asks for.
@@ -64,6 +68,7 @@ struct PeerHandshakes {
         else { return nil }
         let padding = max(0, Self.replyBytes - Message.handshakeInit(from: nick, sender: index, noise: first).datagramBytes)
         let packet = Packet(id: UInt64(index), message: .handshakeInit(from: nick, sender: index, noise: first, padding: padding))
+        if let abandoned = initiated[peer] { pending[abandoned] = nil }
         pending[index] = Pending(nick: peer, state: state, startedAt: now, packet: packet, remoteIndex: 0, firstMessage: [])
         initiated[peer] = index
         return packet

@@ -60,14 +60,27 @@ struct PeerSessions {
         return index
     }
 
-    /// Whether a new handshake with `nick` should start beside the session in use: it is due for
-    /// replacement, or (`quiet`) the peer has not been heard on it lately and may have restarted.
-    func wantsHandshake(with nick: String, quietSince: Instant?, now: Instant) -> Bool {
-        guard handshakes.initiating(nick) == nil else { return false }
+    /// Whether the session in use with `nick` is old enough to be replaced by a new handshake (and none
+    /// runs yet).
+    func isDueForRekey(_ nick: String, now: Instant) -> Bool {
+        guard handshakes.initiating(nick, now: now) == nil, let index = current[nick], let session = sessions[index] else { return false }
+        return now - session.startedAt >= rekeyAfter
+    }
+
+    /// Whether nothing authenticated came from `nick` on the session in use since `since`: the peer may
+    /// have restarted and lost it.
+    func isQuiet(_ nick: String, since: Instant) -> Bool {
         guard let index = current[nick], let session = sessions[index] else { return true }
-        if now - session.startedAt >= rekeyAfter { return true }
-        if let quietSince, session.lastHeard < quietSince { return true }
-        return false
+        return session.lastHeard < since
+    }
+
+    /// Closes the session just set up with `nick` (its key was not the one the server names): packets
+    /// waiting for it are dropped (their chats time out to the server), and older sessions stand.
+    mutating func close(_ nick: String) {
+        guard let index = current[nick] else { return }
+        sessions[index] = nil
+        current[nick] = sessions.filter { $0.value.nick == nick }.max { $0.value.startedAt < $1.value.startedAt }?.key
+        waiting[nick] = nil
     }
 
     /// Whether a session with `nick` was heard from since `since`: its path is proved, and a plain punch
@@ -127,7 +140,7 @@ struct PeerSessions {
 
     /// Starts (or repeats) a handshake with `nick`: the first message to send. Nil if no key is available.
     mutating func initiate(with nick: String, index: UInt32, ephemeral: [UInt8], now: Instant) -> Packet? {
-        if let packet = handshakes.initiating(nick) { return packet }
+        if let packet = handshakes.initiating(nick, now: now) { return packet }
         return handshakes.initiate(with: nick, index: freeIndex(index), ephemeral: ephemeral, now: now)
     }
 

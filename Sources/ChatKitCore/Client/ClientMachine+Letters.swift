@@ -1,0 +1,125 @@
+import ChatKitCrypto
+
+/// Messages through the server, sealed end to end as `Letter`s: every `save` (stored or relayed) is
+/// sealed to the recipient's signed prekey from its row, and every relayed or stored message is shown
+/// only if the sender's pinned key (or, at a first contact, the key its row names) signed it.
+extension ClientMachine {
+    /// Hands `chat` to the server, sealed: once its letter is made (the same one for every retry).
+    /// Without a prekey to seal to, nothing goes: the user is told, in one line.
+    /// Table deltas carry no prekeys: the recipient's row is looked up first if the client holds none.
+    mutating func startSave(_ chat: OutgoingChat, _ reason: SaveReason) {
+        var chat = chat
+        if chat.letter == nil {
+            // One looked up before serves while the key the row names signed it.
+            guard let prekey = lookedUpPrekeys[chat.recipient], let key = replica[chat.recipient]?.identityKey,
+                prekey.isValid(nick: chat.recipient, identityKey: key)
+            else { return startRequest(chat.id, .prekeyLookup(chat, reason)) }
+            guard let letter = seal(chat, row: replica[chat.recipient]) else { return }
+            chat.letter = letter
+        }
+        startRequest(chat.id, .save(chat, reason))
+    }
+
+    /// The row looked up for a message's prekey: the message is sealed to it and saved, or the user told
+    /// in one line why not.
+    mutating func prekeyLookupAnswered(_ id: UInt64, _ chat: OutgoingChat, _ reason: SaveReason, _ outcome: LookupOutcome, _ entry: TableEntry?) {
+        if outcome == .found, entry?.nick != chat.recipient { return drop() }
+        requests.finish(id)
+        switch outcome {
+        case .found:
+            // The row is the replica's only if it holds none (deltas keep it current); the prekey is kept.
+            if let entry, replica[entry.nick] == nil { replica.learn(entry.listed, now: now) }
+            if let prekey = entry?.prekey { lookedUpPrekeys[chat.recipient] = prekey }
+            guard let letter = seal(chat, row: entry) else { return }
+            var sealed = chat
+            sealed.letter = letter
+            startRequest(chat.id, .save(sealed, reason))
+        case .noSuchClient:
+            show(.problem("<\(chat.recipient)> is not in the client table. Type who to list clients."))
+        case .notRegistered where canRegisterAgain:
+            retryAfterRegistering(id, .prekeyLookup(chat, reason))
+        case .notRegistered:
+            show(.problem("The server does not recognise this session; message to <\(chat.recipient)> not sent."))
+        }
+    }
+
+    /// `chat`'s letter, or nil (told) when the recipient's row has no prekey its key signed.
+    private mutating func seal(_ chat: OutgoingChat, row: TableEntry?) -> String? {
+        guard let identity, let row, let prekey = lookedUpPrekeys[chat.recipient],
+            trustedKey(of: chat.recipient, row: row, proving: { prekey.isValid(nick: chat.recipient, identityKey: $0) }) != nil
+        else {
+            show(.problem("<\(chat.recipient)> has no key on the server to seal your message to; message not sent."))
+            return nil
+        }
+        do {
+            return try Letter.seal(
+                chat.text, envelope: Letter.Envelope(sender: config.nick, recipient: chat.recipient, id: chat.id), to: prekey,
+                identity: identity, ephemeral: newKeySeed())
+        } catch {
+            show(.problem("Your message to <\(chat.recipient)> could not be sealed (\(error)); message not sent."))
+            return nil
+        }
+    }
+
+    /// The text of a letter from `sender` (a relayed chat or a stored message) if it opens and `sender`'s
+    /// key signed it; else nil, and the user is told nothing from it is shown.
+    mutating func openLetter(_ letter: String, from sender: String, id: UInt64) -> String? {
+        let envelope = Letter.Envelope(sender: sender, recipient: config.nick, id: id)
+        guard let opened = Letter.open(letter, envelope: envelope, prekeys: prekeys),
+            trustedKey(of: sender, row: replica[sender], proving: {
+                IdentityKey.verify(opened.signature, of: opened.signedBytes, publicKey: $0)
+            }) != nil
+        else {
+            show(.problem("A message said to be from <\(sender)> does not prove it came from them; it is not shown."))
+            return nil
+        }
+        return opened.text
+    }
+
+    /// Whether letters from `senders` must wait to be judged: some sender is neither pinned nor in the
+    /// replica, and the table is not caught up yet or (rows on demand) its row is being looked up.
+    mutating func mustAwaitKeys(of senders: [String]) -> Bool {
+        let unknown = Set(senders.filter { pins.keys[$0] == nil && replica[$0] == nil }).sorted()
+        guard !unknown.isEmpty else { return false }
+        guard replica.mode == .onDemand else { return !replica.isCaughtUp }
+        for nick in unknown where awaitingKeys.askFor(nick) { startRequest(newMessageID(), .keyLookup(nick: nick)) }
+        return unknown.contains { nick in requests.requests.values.contains { $0.purpose == .keyLookup(nick: nick) } }
+    }
+
+    /// The row looked up for a letter's sender: learnt if found; the waiting letters are judged again.
+    mutating func keyLookupAnswered(_ id: UInt64, _ nick: String, _ outcome: LookupOutcome, _ entry: TableEntry?) {
+        if outcome == .found, entry?.nick != nick { return drop() }
+        requests.finish(id)
+        if outcome == .found, let entry { learnLookedUp(entry) }
+        judgeAwaitingLetters()
+    }
+
+    /// A looked-up row: the replica takes it as deltas carry it, and its prekey is kept beside.
+    mutating func learnLookedUp(_ entry: TableEntry) {
+        replica.learn(entry.listed, now: now)
+        if let prekey = entry.prekey { lookedUpPrekeys[entry.nick] = prekey }
+    }
+
+    /// Judges again every letter that waited for its sender's key, in the order they arrived.
+    mutating func judgeAwaitingLetters() {
+        guard !awaitingKeys.isEmpty else { return }
+        let waiting = awaitingKeys.takeAll()
+        if let batch = waiting.batch { storedMessagesArrived(batch.id, batch.token, batch.messages) }
+        for chat in waiting.relayed { relayedChatArrived(chat.id, from: chat.sender, letter: chat.letter) }
+    }
+
+    /// The key of `nick` that `proves` holds for: the pinned one; else, at a first contact or after a
+    /// change, the one the server's row names, which is then pinned (a change warned about first).
+    private mutating func trustedKey(of nick: String, row: TableEntry?, proving proves: ([UInt8]) -> Bool) -> [UInt8]? {
+        if let pinned = pins.keys[nick]?.publicKey, proves(pinned) { return pinned }
+        guard let rowKey = row?.identityKey, proves(rowKey) else { return nil }
+        switch pins.observe(nick, publicKey: rowKey) {
+        case .same: break
+        case .pinned(let pin): emit(.keepPinnedKey(pin))
+        case .changed(let pin, let wasVerified):
+            show(.peerKeyChanged(nick, wasVerified: wasVerified))
+            emit(.keepPinnedKey(pin))
+        }
+        return rowKey
+    }
+}
