@@ -16,6 +16,7 @@ public final class ClientDriver: @unchecked Sendable {
     private let outbox: (any Outbox)?
     private let keepAddressToken: (@Sendable ([UInt8]) -> Void)?
     private let keepPinnedKey: (@Sendable (PeerKeyPin) -> Void)?
+    private let keepServerKey: (@Sendable ([UInt8]) -> Void)?
     private let onExit: @Sendable (Int32) -> Void
     private var wakeup = WakeupTimer()
     private var exitCode: Int32?
@@ -25,16 +26,18 @@ public final class ClientDriver: @unchecked Sendable {
     /// when the client decides to leave.
     /// `outbox`, if given, keeps the messages the client could not send when it gives up;
     /// `keepAddressToken`, if given, keeps the server's latest address-validation token for the next start;
-    /// `keepPinnedKey`, if given, keeps each peer key pinned or marked verified (`ClientConfig.pinnedKeys`).
+    /// `keepPinnedKey`, if given, keeps each peer key pinned or marked verified (`ClientConfig.pinnedKeys`);
+    /// `keepServerKey`, the server's key pinned at its first welcome (`ClientConfig.pinnedServerKey`).
     public init(
         machine: ClientMachine, transport: any Transport, console: any Console, clock: any DriverClock,
         outbox: (any Outbox)? = nil, keepAddressToken: (@Sendable ([UInt8]) -> Void)? = nil,
-        keepPinnedKey: (@Sendable (PeerKeyPin) -> Void)? = nil,
+        keepPinnedKey: (@Sendable (PeerKeyPin) -> Void)? = nil, keepServerKey: (@Sendable ([UInt8]) -> Void)? = nil,
         onExit: @escaping @Sendable (Int32) -> Void
     ) {
         self.outbox = outbox
         self.keepAddressToken = keepAddressToken
         self.keepPinnedKey = keepPinnedKey
+        self.keepServerKey = keepServerKey
         self.machine = machine
         self.transport = transport
         self.console = console
@@ -85,6 +88,7 @@ public final class ClientDriver: @unchecked Sendable {
             case .keepInOutbox(let messages): self.outbox?.replace(with: messages)
             case .keepAddressToken(let token): keepAddressToken?(token)
             case .keepPinnedKey(let pin): keepPinnedKey?(pin)
+            case .keepServerKey(let key): keepServerKey?(key)
             }
         }
         if !outbox.isEmpty { transport.send(outbox) }

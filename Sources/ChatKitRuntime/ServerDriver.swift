@@ -169,6 +169,11 @@ public final class ServerDriver: @unchecked Sendable {
         lock.withLock { machine.tableEntries }
     }
 
+    /// The server's public key, which clients pin (`ServerMachine.serverPublicKey`).
+    public var serverPublicKey: [UInt8]? {
+        lock.withLock { machine.serverPublicKey }
+    }
+
     /// The client table by nickname, without sorting.
     public var tableByNick: [String: TableEntry] {
         lock.withLock { machine.tableByNick }

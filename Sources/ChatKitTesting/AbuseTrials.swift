@@ -113,7 +113,7 @@ public enum AbuseTrials {
             let first = Message.register(nick: "a", token: 0, proof: IdentityProof(publicKey: key.publicKey), candidates: candidates, prekey: prekey)
             sent += first.datagramBytes
             let challenge = harness.receive(first, id: id, from: attacker)
-            guard case .registerReply(.challenge, _, let cookie)? = challenge.first?.0.message else { continue }
+            guard case .registerReply(.challenge, _, let cookie, _)? = challenge.first?.0.message else { continue }
             toAttacker += challenge.reduce(0) { $0 + $1.0.wireBytes }
             let signed = Message.register(nick: "a", token: 0, proof: .signed(cookie: cookie, nick: "a", key: key), candidates: candidates, prekey: prekey)
             sent += signed.datagramBytes

@@ -100,7 +100,7 @@ public struct ServerHarness {
                 nick: nick, token: 0, proof: IdentityProof(publicKey: key.publicKey), candidates: candidates, restarted: restarted,
                 prekey: prekey),
             id: id, from: address)
-        guard case .registerReply(.challenge, _, let cookie)? = first.first?.0.message else { return first }
+        guard case .registerReply(.challenge, _, let cookie, _)? = first.first?.0.message else { return first }
         return receive(
             .register(
                 nick: nick, token: 0, proof: .signed(cookie: cookie, nick: nick, key: key), candidates: candidates, restarted: restarted,
@@ -116,7 +116,7 @@ public struct ServerHarness {
     /// Registers `nick` at `address` and acknowledges its table; returns its token (0 if refused).
     public mutating func register(_ nick: String, at address: Address, id: UInt64, candidates: [Address] = []) -> UInt64 {
         let replies = asks(for: nick, id: id, from: address, candidates: candidates)
-        guard case .registerReply(_, let token, _)? = replies.first?.0.message else { return 0 }
+        guard case .registerReply(_, let token, _, _)? = replies.first?.0.message else { return 0 }
         for (packet, _) in advance(by: .zero) {
             if case .tableDelta(let delta) = packet.message, delta.token == token {
                 _ = receive(.tableAck(token: token, version: delta.to), id: 99, from: address)

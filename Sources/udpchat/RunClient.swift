@@ -57,6 +57,9 @@ func runClient(_ options: ClientOptions) -> Int32 {
     // The peers' keys pinned at first contact, one folder per nick: a changed key is warned about.
     let pins = PinnedKeysFolder(in: Invocation.userDataDirectory + "/pins", nick: options.nick)
     config.pinnedKeys = pins?.load() ?? []
+    // The server's key, pinned at the first welcome from this address: someone else answering there is caught.
+    let serverKeys = ServerKeysFolder(in: Invocation.userDataDirectory + "/servers")
+    config.pinnedServerKey = serverKeys.key(for: server)
     // Stored messages are sealed to a signed prekey: rotated weekly, and erased once no stored message
     // can need it (the server's 30-day expiry, plus the week it was current).
     guard let prekeys = PrekeysFolder(in: Invocation.userDataDirectory + "/prekeys", nick: options.nick) else {
@@ -85,6 +88,9 @@ func runClient(_ options: ClientOptions) -> Int32 {
         outbox: outbox, keepAddressToken: { tokenFile.save($0) },
         keepPinnedKey: { pin in
             do { try pins?.save(pin) } catch { console.show(.problem("The key of <\(pin.nick)> is not kept: \(error)")) }
+        },
+        keepServerKey: { key in
+            do { try serverKeys.save(key, for: server) } catch { console.show(.problem("The server's key is not kept: \(error)")) }
         },
         onExit: { latch.exit(with: $0) })
     Signals.onInterrupt { _ in driver.handle(.interrupt) }

@@ -31,6 +31,12 @@ func runServer(_ options: ServerOptions) -> Int32 {
         return 0
     }
     var config = ServerConfig()
+    do {
+        // The server's own key, kept with its data (a dot-name no nick's file can have): clients pin it.
+        config.identity = try IdentityFile.loadOrCreate(options.dataDirectory + "/.server-identity")
+    } catch {
+        return fail("\(error)")
+    }
     config.mailboxLimit = options.mailboxLimit
     config.senderShareLimit = options.senderShare
     config.senderByteQuota = options.senderKiB * 1_024

@@ -35,6 +35,8 @@ final class Simulation {
     func startServer(config: ServerConfig = ServerConfig()) {
         var config = config
         config.random = .seeded(nextSeed())
+        // The server's key is kept with its data, as `udpchat` keeps it: a restarted server has the same.
+        config.identity = config.identity ?? identity(of: "the server")
         let driver = ServerDriver(
             machine: ServerMachine(config: config), transport: network.bind(serverAddress), store: store, clock: clock,
             log: serverLog, logLevel: logLevel)

@@ -80,7 +80,7 @@ final class RawClient: Sendable {
         var cookie: [UInt8] = []
         for _ in 0..<3 {
             let proof = IdentityProof.signed(cookie: cookie, nick: nick, key: key)
-            guard case .registerReply(let outcome, let token, let challenge)? = request(
+            guard case .registerReply(let outcome, let token, let challenge, _)? = request(
                 Packet(id: id, message: .register(nick: nick, token: 0, proof: proof, candidates: candidates)))?.message
             else { return nil }
             if outcome == .challenge {

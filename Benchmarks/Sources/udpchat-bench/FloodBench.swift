@@ -82,7 +82,7 @@ enum FloodBench {
     ) {
         let first = (try? Packet(id: id, message: .register(nick: nick, token: 0, proof: IdentityProof(publicKey: publicKey))).encoded()) ?? []
         let replies = sent(server.handle(.datagram(Datagram(bytes: first, source: source)), at: now, wallClockMicroseconds: 0))
-        guard let key, let reply = replies.first, case .registerReply(.challenge, _, let cookie)? = try? Packet(decoding: reply).message
+        guard let key, let reply = replies.first, case .registerReply(.challenge, _, let cookie, _)? = try? Packet(decoding: reply).message
         else { return }
         let signed = (try? Packet(id: id, message: .register(nick: nick, token: 0, proof: .signed(cookie: cookie, nick: nick, key: key))).encoded()) ?? []
         _ = server.handle(.datagram(Datagram(bytes: signed, source: source)), at: now, wallClockMicroseconds: 0)

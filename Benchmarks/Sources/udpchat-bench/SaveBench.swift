@@ -21,12 +21,12 @@ enum SaveBench {
             for datagram in batch {
                 guard let packet = try? Packet(decoding: datagram.bytes) else { continue }
                 switch packet.message {
-                case .registerReply(.challenge, _, let cookie):
+                case .registerReply(.challenge, _, let cookie, _):
                     let proof = IdentityProof.signed(cookie: cookie, nick: "s", key: senderKey)
                     if let bytes = try? Packet(id: packet.id, message: .register(nick: "s", token: 0, proof: proof)).encoded() {
                         transport.send(bytes, to: serverAddress)
                     }
-                case .registerReply(_, let token, _): tokens.set(packet.id, token)
+                case .registerReply(_, let token, _, _): tokens.set(packet.id, token)
                 case .deregisterReply: tokens.set(packet.id, 0)
                 case .saveReply(let outcome, _):
                     guard answered.insert(packet.id) else { continue }
@@ -41,12 +41,12 @@ enum SaveBench {
         let recipientTokens = TokenBox()
         recipient.startReceiving { datagram in
             guard let packet = try? Packet(decoding: datagram.bytes) else { return }
-            if case .registerReply(.challenge, _, let cookie) = packet.message {
+            if case .registerReply(.challenge, _, let cookie, _) = packet.message {
                 let proof = IdentityProof.signed(cookie: cookie, nick: "r", key: recipientKey)
                 if let bytes = try? Packet(id: packet.id, message: .register(nick: "r", token: 0, proof: proof)).encoded() {
                     recipient.send(bytes, to: serverAddress)
                 }
-            } else if case .registerReply(_, let token, _) = packet.message {
+            } else if case .registerReply(_, let token, _, _) = packet.message {
                 recipientTokens.set(packet.id, token)
             }
         }

@@ -118,10 +118,10 @@ enum StormBench {
 
     private static func handle(_ packet: Packet, _ client: inout Client, port: UInt16) {
         switch packet.message {
-        case .registerReply(.challenge, _, let cookie):
+        case .registerReply(.challenge, _, let cookie, _):
             client.cookie = cookie
             send(client, registration(of: client), id: packet.id, to: port)
-        case .registerReply(let outcome, let token, _) where outcome == .registered || outcome == .reRegistered:
+        case .registerReply(let outcome, let token, _, _) where outcome == .registered || outcome == .reRegistered:
             client.token = token
         case .tableDelta(let delta) where delta.token == client.token:
             if delta.mode != client.mode {

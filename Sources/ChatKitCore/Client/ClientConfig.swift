@@ -69,6 +69,9 @@ public struct ClientConfig: Sendable {
     public var addressToken: [UInt8] = []
     /// Messages kept from the last run (the outbox), sent again once registered.
     public var keptMessages: [PendingMessage] = []
+    /// The server's key pinned at the first welcome from this server address (kept by the driver): a
+    /// welcome from another key, or not signed by this one, is not taken. Nil: the next welcome pins one.
+    public var pinnedServerKey: [UInt8]?
     /// The peers' identity keys pinned in earlier runs (kept by the driver): a session proving another
     /// key for one of these nicks is warned about.
     public var pinnedKeys: [PeerKeyPin] = []

@@ -14,6 +14,9 @@ public enum ClientEffect: Equatable, Sendable {
     /// Keep this pin of a peer's identity key for the next start (`ClientConfig.pinnedKeys`): a first
     /// key, a changed one, or one the user marked verified.
     case keepPinnedKey(PeerKeyPin)
+    /// Keep this server key, pinned at the first welcome from the server's address, for the next start
+    /// (`ClientConfig.pinnedServerKey`).
+    case keepServerKey([UInt8])
     /// Keep this address-validation token for the next start (`ClientConfig.addressToken`), so that
     /// start skips the cookie round trip.
     case keepAddressToken([UInt8])

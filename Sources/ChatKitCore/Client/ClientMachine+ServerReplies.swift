@@ -1,7 +1,17 @@
 /// The server's answers: registration, the table, saves, lookups, `who` pages and stored messages.
 extension ClientMachine {
-    mutating func registrationAnswered(_ id: UInt64, _ outcome: RegisterOutcome, _ newToken: UInt64, cookie: [UInt8]) {
+    mutating func registrationAnswered(_ id: UInt64, _ outcome: RegisterOutcome, _ newToken: UInt64, cookie: [UInt8], server: ServerProof?) {
         guard case .registering(let requestID, let replied, let quiet) = phase, requestID == id else { return drop() }
+        if outcome == .registered || outcome == .reRegistered {
+            switch serverKeys.judge(server, nick: config.nick, requestID: id, token: newToken) {
+            case .trusted: break
+            case .firstContact(let key): emit(.keepServerKey(key))
+            case .unproven: return drop()
+            case .otherKey:
+                show(.problem("The server at \(config.server) answers with another key than the one pinned at your first contact: someone else answers there. Not registering."))
+                return exit(code: 1, notice: .exitingAfterFailure)
+            }
+        }
         if outcome == .challenge {
             // Prove the address and the key: sign the cookie and ask again at once.
             guard !cookie.isEmpty, cookie.count <= 64, cookie != registrationCookie else { return drop() }

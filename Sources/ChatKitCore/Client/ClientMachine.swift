@@ -50,6 +50,8 @@ public struct ClientMachine: Sendable {
     var watch: ServerWatch
     var inbox: ChatInbox
     var awaitingKeys = LettersAwaitingKeys()
+    /// The server's key, pinned at the first welcome: later welcomes must be signed by it.
+    var serverKeys: ServerKeyPin
     /// Prekeys looked up (deltas carry none), by nick: used while the row names the key that signed them.
     var lookedUpPrekeys: [String: PublishedPrekey] = [:]
     /// Commands waiting until the client can run them (while it registers, say), in order.
@@ -109,6 +111,7 @@ public struct ClientMachine: Sendable {
             nick: config.nick, identity: identity, staticKey: staticKey, rekeyAfter: config.sessionRekeyAfter,
             rejectAfter: config.sessionRejectAfter)
         self.pins = PeerKeyPins(config.pinnedKeys)
+        self.serverKeys = ServerKeyPin(pinned: config.pinnedServerKey)
         let drawn = Prekey(id: UInt32(truncatingIfNeeded: random.next()), privateKey: random.bytes(32), createdAtMicroseconds: 0)
         let prekeys = config.prekeys.isEmpty ? [drawn] : config.prekeys
         self.prekeys = prekeys
@@ -277,7 +280,7 @@ public struct ClientMachine: Sendable {
         if watch.heard(now) { show(.serverBack) }
         let id = packet.id
         switch packet.message {
-        case .registerReply(let outcome, let newToken, let cookie): registrationAnswered(id, outcome, newToken, cookie: cookie)
+        case .registerReply(let outcome, let newToken, let cookie, let server): registrationAnswered(id, outcome, newToken, cookie: cookie, server: server)
         case .deregisterReply(let outcome): deregistrationAnswered(id, outcome)
         case .tableDelta(let delta): tableDeltaArrived(delta)
         case .saveReply(let outcome, let peer): saveAnswered(id, outcome, peer)

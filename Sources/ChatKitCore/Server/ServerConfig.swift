@@ -1,3 +1,5 @@
+import ChatKitCrypto
+
 /// How a server behaves: its timing rules and where its randomness comes from.
 public struct ServerConfig: Sendable {
     /// The longest pause between tries of delivering a batch of stored messages.
@@ -62,6 +64,9 @@ public struct ServerConfig: Sendable {
     public var rowPushInterval: Duration = .seconds(1)
     /// The pause between punch orders for one pair (asker, peer): a peer is never made to punch faster.
     public var punchOrderInterval: Duration = .seconds(1)
+    /// The server's long-term identity key (`udpchat` keeps it in the data folder): welcomes carry it,
+    /// signed, so clients recognise this server by key at any address. Nil draws one from `random`.
+    public var identity: IdentityKey?
     /// The secret behind registration cookies (HMAC-SHA-256 of the address, nick, key and time). Empty:
     /// 32 bytes drawn from `random` when the server starts.
     public var cookieSecret: [UInt8] = []

@@ -55,6 +55,8 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
     case encodingFailed(kind: MessageKind, destination: Address)
     /// The store failed to pin (or read the pinned) keys.
     case pinFailed(nick: String, error: StoreError)
+    /// The server's key could not sign a welcome (it went out unsigned, and the client retries).
+    case serverKeyFailed(String)
     /// An address registered too many new nicknames in the last minute.
     case refusedNewNick(nick: String, from: Address)
     /// A registration came with another key than the one the nick is pinned to.
@@ -93,6 +95,7 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
         case .dropped: "dropped"
         case .encodingFailed: "encodingFailed"
         case .pinFailed: "pinFailed"
+        case .serverKeyFailed: "serverKeyFailed"
         case .refusedNewNick: "refusedNewNick"
         case .refusedKey: "refusedKey"
         case .heldBack: "heldBack"
@@ -143,6 +146,7 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
         case .dropped(let reason, let total): "dropped datagram from \(reason) (\(total) dropped so far)"
         case .encodingFailed(let kind, let destination): "could not encode a \(kind) message for \(destination)"
         case .pinFailed(let nick, let error): "could not keep the key of \(nick): \(error)"
+        case .serverKeyFailed(let error): "could not sign a welcome with the server's key: \(error)"
         case .refusedKey(let nick, let source): "refused \(nick) from \(source): another key holds it"
         case .refusedNewNick(let nick, let source): "refused \(nick) from \(source): too many new nicknames from that address"
         case .heldBack(let count, let cause): "\(count) more \(cause) line(s) in the last minute were not logged"

@@ -52,7 +52,8 @@ extension ServerMachine {
             if record.address == source, record.registrationID == id {
                 // A retry of the registration we already granted: answer it the same way, and resend the
                 // table from what the client acknowledged.
-                reply(id, .registerReply(record.registrationOutcome, token: record.token, cookie: record.addressToken?.token.bytes ?? []), to: source)
+                welcome(id, nick: nick, record.registrationOutcome, token: record.token, addressToken: record.addressToken?.token.bytes ?? [],
+                    signed: !proof.signature.isEmpty, to: source)
                 publisher.resendUnconfirmed(to: nick)
                 courier.hurry(nick, now: now)
                 if courier.resumeIfStalled(nick) { emit(.load(recipient: nick)) }
@@ -72,7 +73,9 @@ extension ServerMachine {
         if sessions[nick] != nil, !registrations.admit(nick, now: now) {
             return reply(id, .registerReply(.checking, token: 0), to: source)
         }
-        mark(nick, as: .online(requestID: id, address: source, key: proof.publicKey, candidates: usableCandidates(candidates, from: source)))
+        mark(nick, as: .online(
+            requestID: id, address: source, key: proof.publicKey, candidates: usableCandidates(candidates, from: source),
+            signsWelcome: !proof.signature.isEmpty))
     }
 
     /// Loopback sources are not held to the new-nick limit unless the operator says so: a crowd trying

@@ -5,7 +5,8 @@ extension ServerMachine {
     /// What a nickname's session can become.
     enum SessionStatus: Equatable {
         /// Registered at `address`, answering request `requestID`; `key` is pinned if the nick has none.
-        case online(requestID: UInt64, address: Address, key: [UInt8]? = nil, candidates: [Address] = [])
+        /// The welcome is signed by the server's key when the registration was (`signsWelcome`).
+        case online(requestID: UInt64, address: Address, key: [UInt8]? = nil, candidates: [Address] = [], signsWelcome: Bool = true)
         /// Offline; `deregistered` when the client itself said so.
         case offline(deregistered: Bool)
         /// Forgotten whole, with its key, its row and its stored messages: unused for the nick lifetime.
@@ -15,8 +16,8 @@ extension ServerMachine {
     /// Moves `nick`'s session to `status`, and tells every job.
     mutating func mark(_ nick: String, as status: SessionStatus) {
         switch status {
-        case .online(let requestID, let address, let key, let candidates):
-            open(nick, requestID: requestID, at: address, key: key, candidates: candidates)
+        case .online(let requestID, let address, let key, let candidates, let signsWelcome):
+            open(nick, requestID: requestID, at: address, key: key, candidates: candidates, signsWelcome: signsWelcome)
         case .offline(let deregistered):
             close(nick, deregistered: deregistered)
         case .expired:
@@ -26,7 +27,7 @@ extension ServerMachine {
 
     /// Registers `nick` at `source`, answering request `id`, and starts delivering its stored messages. A
     /// nick's first registration pins `key` to it, durably, before the answer goes out.
-    private mutating func open(_ nick: String, requestID id: UInt64, at source: Address, key: [UInt8]?, candidates: [Address]) {
+    private mutating func open(_ nick: String, requestID id: UInt64, at source: Address, key: [UInt8]?, candidates: [Address], signsWelcome: Bool) {
         probes.cancel(nick)
         if pins[nick] == nil, let key {
             pins.pin(nick, key: key, atMicroseconds: wallClockMicroseconds)
@@ -38,7 +39,7 @@ extension ServerMachine {
         statistics.registrations += 1
         log(.registered(nick: nick, at: source, returning: record.registrationOutcome == .reRegistered))
         let addressToken = sessions.issueAddressToken(nick, from: addressTokens, now: now, random: &random)
-        reply(id, .registerReply(record.registrationOutcome, token: record.token, cookie: addressToken), to: source)
+        welcome(id, nick: nick, record.registrationOutcome, token: record.token, addressToken: addressToken, signed: signsWelcome, to: source)
         let wasWhole = publisher.mode(forDirectoryOf: directory.count) == .whole
         rowChanged(nick)
         if wasWhole, publisher.mode(forDirectoryOf: directory.count) == .onDemand {

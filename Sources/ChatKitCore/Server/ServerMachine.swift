@@ -1,3 +1,5 @@
+import ChatKitCrypto
+
 /// The rendezvous server as a pure state machine: it dispatches each event to the type that owns its
 /// rule: `SessionTable` (who holds which nickname), `Directory` (the rows), `TablePublisher` (confirmed
 /// table pushes), `HolderProbes` (is a holder alive?), `SaveIntake` (saves in) and
@@ -42,6 +44,11 @@ public struct ServerMachine: Sendable {
     /// Every log line passes one limiter: at most 20 a minute of each cause, so no flood floods the log.
     private var logLimiter = LogLimiter()
 
+    /// The server's long-term key, which signs welcomes (`ServerMachine+Welcome.swift`).
+    let serverKey: IdentityKey?
+    /// The server's public key, which clients pin: what an operator publishes for them to compare.
+    public var serverPublicKey: [UInt8]? { serverKey?.publicKey }
+
     private(set) var now = Instant.zero
     private(set) var wallClockMicroseconds: Int64 = 0
     private var effects: [ServerEffect] = []
@@ -63,6 +70,7 @@ public struct ServerMachine: Sendable {
         self.cookies = RegistrationCookies(secret: secret, window: config.cookieWindow)
         self.addressTokens = AddressTokens(lifetime: config.addressTokenLifetime)
         self.newNicks = NewNickLimiter(perMinute: config.newNicksPerAddressPerMinute)
+        self.serverKey = config.identity ?? (try? IdentityKey(privateKey: random.bytes(32)))
         self.random = random
         self.intake = SaveIntake(remembered: config.rememberedSaves)
         self.publisher = TablePublisher(wholeTableLimit: config.wholeTableLimit, resendFloor: config.tableResendFloor)

@@ -30,8 +30,9 @@ public enum Message: Equatable, Sendable {
         nick: String, token: UInt64, proof: IdentityProof = IdentityProof(), candidates: [Address] = [], restarted: Bool = false,
         prekey: PublishedPrekey? = nil)
     /// Server → client: the answer to `register`, with the session token to use from now on; with
-    /// outcome `challenge`, the cookie to sign and send back.
-    case registerReply(RegisterOutcome, token: UInt64, cookie: [UInt8] = [])
+    /// outcome `challenge`, the cookie to sign and send back. A welcome carries the server's signed
+    /// `ServerProof`, so a client recognises its server by key.
+    case registerReply(RegisterOutcome, token: UInt64, cookie: [UInt8] = [], server: ServerProof? = nil)
     /// Client → server: go offline. Only the holder of `token` may deregister `nick`.
     case deregister(nick: String, token: UInt64)
     /// Server → client: the answer to `deregister`.

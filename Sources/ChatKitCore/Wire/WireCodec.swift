@@ -42,10 +42,11 @@ extension Message {
             Address.encodeList(candidates, into: &writer)
             writer.bool(restarted)
             writer.shortBytes(prekey?.bytes ?? [])
-        case .registerReply(let outcome, let token, let cookie):
+        case .registerReply(let outcome, let token, let cookie, let server):
             writer.u8(outcome.rawValue)
             writer.u64(token)
             writer.shortBytes(cookie)
+            writer.shortBytes(server?.bytes ?? [])
         case .deregister(let nick, let token):
             writer.string(nick)
             writer.u64(token)
@@ -166,7 +167,13 @@ extension Message {
                 prekey: PublishedPrekey(bytes: prekeyBytes))
         case .registerReply:
             let outcome = try reader.code("outcome", as: RegisterOutcome.self)
-            return .registerReply(outcome, token: try reader.u64("token"), cookie: try reader.shortBytes("cookie"))
+            let (token, cookie) = (try reader.u64("token"), try reader.shortBytes("cookie"))
+            let serverBytes = try reader.shortBytes("server proof")
+            // One encoding per packet: no proof is an empty field; a key alone 32 bytes, a signed one 96.
+            guard serverBytes.isEmpty || ServerProof(bytes: serverBytes) != nil else {
+                throw .invalidValue(field: "server proof length", value: UInt64(serverBytes.count))
+            }
+            return .registerReply(outcome, token: token, cookie: cookie, server: ServerProof(bytes: serverBytes))
         case .deregister:
             return .deregister(nick: try reader.string("nick"), token: try reader.u64("token"))
         case .deregisterReply:

@@ -34,6 +34,10 @@ enum SessionVectors {
                 "offline?", envelope: Letter.Envelope(sender: "x", recipient: "y", id: 0x2A), to: prekey, identity: ProtocolVectorTests.rfc8032,
                 ephemeral: [UInt8](repeating: 0x66, count: 32))
         else { return [] }
+        // The server (key: 32 bytes of 0x77) welcomes x's signed registration 1 with token 0102…08.
+        guard let serverKey = try? IdentityKey(privateKey: [UInt8](repeating: 0x77, count: 32)),
+            let serverProof = try? ServerProof.signed(by: serverKey, nick: "x", requestID: 1, token: 0x0102_0304_0506_0708)
+        else { return [] }
         let save = SaveRequest(token: 0x0102_0304_0506_0708, recipient: "y", reason: .recipientOffline, text: letter)
         let stored = OfflineMessage(key: MessageKey(sender: "x", id: 0x2A), savedAtMicroseconds: 1_497_408_017_501_063, text: letter)
         return [
@@ -42,6 +46,7 @@ enum SessionVectors {
             ("handshake-finish", Packet(id: finished.finishID, message: .handshakeFinish(receiver: 2, noise: finished.finish))),
             ("sealed-chat", Packet(id: chat.counter, message: .sealed(receiver: 2, ciphertext: chat.sealed))),
             ("sealed-chat-ack", Packet(id: ack.counter, message: .sealed(receiver: 1, ciphertext: ack.sealed))),
+            ("register-reply-signed", Packet(id: 1, message: .registerReply(.registered, token: 0x0102_0304_0506_0708, server: serverProof))),
             ("sealed-save", Packet(id: 0x2A, message: .save(save))),
             ("sealed-offline-batch", Packet(id: 0x2B, message: .offlineBatch(token: 0x0807_0605_0403_0201, messages: [stored]))),
         ]

@@ -71,11 +71,11 @@ struct AbuseRulesTests {
         let key = server.keys["a"]
         guard let key else { return #expect(Bool(false)) }
         let first = server.receive(.register(nick: "a", token: 0, proof: IdentityProof(publicKey: key.publicKey)), id: 2, from: Self.attacker)
-        guard case .registerReply(.challenge, _, let cookie)? = first.first?.0.message else { return #expect(Bool(false)) }
+        guard case .registerReply(.challenge, _, let cookie, _)? = first.first?.0.message else { return #expect(Bool(false)) }
         let granted = server.receive(.register(nick: "a", token: 0, proof: .signed(cookie: cookie, nick: "a", key: key)), id: 2, from: Self.attacker)
-        #expect(granted.first.map { if case .registerReply(.reRegistered, _, _) = $0.0.message { true } else { false } } == true)
+        #expect(granted.first.map { if case .registerReply(.reRegistered, _, _, _) = $0.0.message { true } else { false } } == true)
         let reused = server.receive(.register(nick: "a", token: 0, proof: .signed(cookie: cookie, nick: "a", key: key)), id: 3, from: Self.attacker)
-        #expect(reused.first.map { if case .registerReply(.challenge, _, _) = $0.0.message { true } else { false } } == true)
+        #expect(reused.first.map { if case .registerReply(.challenge, _, _, _) = $0.0.message { true } else { false } } == true)
     }
 
     @Test("host candidates: deduplicated, capped, no public address, loopback only from a loopback client")
@@ -132,18 +132,18 @@ struct AbuseRulesTests {
         var outcomes: [RegisterOutcome] = []
         for index in 0..<31 {
             let address = Address(host: "2001:db8:1:2::\(String(index + 1, radix: 16))", port: 6000)
-            if case .registerReply(let outcome, _, _)? = server.asks(for: "v\(index)", id: UInt64(index + 1), from: address).first?.0.message {
+            if case .registerReply(let outcome, _, _, _)? = server.asks(for: "v\(index)", id: UInt64(index + 1), from: address).first?.0.message {
                 outcomes.append(outcome)
             }
         }
         #expect(outcomes.last == .tooManyNewNicks && outcomes.dropLast().allSatisfy { $0 == .registered })
         let other = server.asks(for: "w", id: 100, from: Address(host: "2001:db8:1:3::1", port: 6000))
-        #expect(other.first.map { if case .registerReply(.registered, _, _) = $0.0.message { true } else { false } } == true)
+        #expect(other.first.map { if case .registerReply(.registered, _, _, _) = $0.0.message { true } else { false } } == true)
         for limited in [false, true] {
             var local = Harness { $0.limitNewNicksFromLoopback = limited }
             let granted = (0..<40).filter { index in
                 let replies = local.asks(for: "p\(index)", id: UInt64(index + 1), from: Address(host: "127.0.0.1", port: UInt16(7000 + index)))
-                if case .registerReply(.registered, _, _)? = replies.first?.0.message { return true }
+                if case .registerReply(.registered, _, _, _)? = replies.first?.0.message { return true }
                 return false
             }.count
             #expect(granted == (limited ? 30 : 40), "40 people on one machine, limit on loopback \(limited): \(granted)")

@@ -13,7 +13,7 @@ struct AddressTokenTests {
     /// The outcome and address token of the first registration reply among `replies`.
     static func welcome(_ replies: [(Packet, Address)]) -> (RegisterOutcome, [UInt8])? {
         for (packet, _) in replies {
-            if case .registerReply(let outcome, _, let cookie) = packet.message { return (outcome, cookie) }
+            if case .registerReply(let outcome, _, let cookie, _) = packet.message { return (outcome, cookie) }
         }
         return nil
     }

@@ -12,7 +12,7 @@ struct RestartRulesTests {
 
     static func outcome(_ replies: [(Packet, Address)]) -> RegisterOutcome? {
         for (packet, _) in replies {
-            if case .registerReply(let outcome, _, _) = packet.message { return outcome }
+            if case .registerReply(let outcome, _, _, _) = packet.message { return outcome }
         }
         return nil
     }

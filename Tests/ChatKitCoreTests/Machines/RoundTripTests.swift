@@ -31,7 +31,7 @@ struct RoundTripTests {
         let x = Address(host: "10.0.0.1", port: 6061)
         let a = Address(host: "10.0.0.2", port: 6062)
         let replies = server.asks(for: "x", id: 1, from: x)
-        guard case .registerReply(_, let xToken, _)? = replies.first?.0.message else { return nil }
+        guard case .registerReply(_, let xToken, _, _)? = replies.first?.0.message else { return nil }
         for (packet, _) in server.advance(by: .zero) {
             guard case .tableDelta(let delta) = packet.message, delta.token == xToken else { continue }
             _ = server.advance(by: delay)

@@ -101,6 +101,31 @@ struct ServerMachineRulesTests {
         #expect(server.machine.tableByNick["y"]?.online == true)
     }
 
+    @Test("a signed registration's welcome carries the server's key and its signature over that welcome; an unsigned one the key alone")
+    func welcomeCarriesServerKey() throws {
+        var server = Harness()
+        let replies = server.asks(for: "x", id: 1, from: Self.x)
+        guard case .registerReply(.registered, let token, _, let proof?)? = replies.first?.0.message else {
+            Issue.record("no welcome: \(replies)")
+            return
+        }
+        #expect(proof.publicKey == server.machine.serverPublicKey)
+        #expect(proof.isValid(nick: "x", requestID: 1, token: token))
+        // A new nick that echoes its cookie without signing (as the storm benchmark's clients do).
+        let key = try IdentityKey(privateKey: [UInt8](repeating: 5, count: 32))
+        let first = server.receive(.register(nick: "n", token: 0, proof: IdentityProof(publicKey: key.publicKey)), id: 2, from: Self.y)
+        guard case .registerReply(.challenge, _, let cookie, _)? = first.first?.0.message else {
+            Issue.record("no challenge: \(first)")
+            return
+        }
+        let unsigned = server.receive(.register(nick: "n", token: 0, proof: IdentityProof(publicKey: key.publicKey, cookie: cookie)), id: 2, from: Self.y)
+        guard case .registerReply(.registered, _, _, let keyOnly?)? = unsigned.first?.0.message else {
+            Issue.record("no welcome: \(unsigned)")
+            return
+        }
+        #expect(keyOnly.publicKey == proof.publicKey && keyOnly.signature.isEmpty)
+    }
+
     @Test("a lookup answers the row with its signed prekey (deltas leave it out), or 'no such client'; an unknown token is told to register")
     func lookups() {
         var server = Harness()
@@ -147,7 +172,7 @@ struct ServerMachineRulesTests {
         var outcomes: [RegisterOutcome] = []
         for index in 0..<31 {
             let replies = server.asks(for: "n\(index)", id: UInt64(100 + index), from: flooder)
-            if case .registerReply(let outcome, _, _)? = replies.first?.0.message { outcomes.append(outcome) }
+            if case .registerReply(let outcome, _, _, _)? = replies.first?.0.message { outcomes.append(outcome) }
         }
         #expect(outcomes.prefix(30).allSatisfy { $0 == .registered })
         #expect(outcomes.last == .tooManyNewNicks)
@@ -155,13 +180,13 @@ struct ServerMachineRulesTests {
         let again = server.asks(for: "n0", id: 200, from: Address(host: "10.9.9.9", port: 2))
         var againOutcome: RegisterOutcome?
         for (packet, _) in again {
-            if case .registerReply(let outcome, _, _) = packet.message { againOutcome = outcome }
+            if case .registerReply(let outcome, _, _, _) = packet.message { againOutcome = outcome }
         }
         #expect(againOutcome == .checking, "a known nick is not new: its holder is probed")
         _ = server.advance(by: .seconds(61))
         let later = server.asks(for: "n31", id: 300, from: flooder)
         var laterOutcome: RegisterOutcome?
-        if case .registerReply(let outcome, _, _)? = later.first?.0.message { laterOutcome = outcome }
+        if case .registerReply(let outcome, _, _, _)? = later.first?.0.message { laterOutcome = outcome }
         #expect(laterOutcome == .registered, "a minute later the address may register new nicks again")
     }
 

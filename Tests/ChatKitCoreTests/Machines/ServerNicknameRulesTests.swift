@@ -8,7 +8,7 @@ struct ServerNicknameRulesTests {
     typealias Harness = ServerMachineRulesTests.Harness
 
     static func outcome(_ replies: [(Packet, Address)]) -> RegisterOutcome? {
-        guard case .registerReply(let outcome, _, _)? = replies.first?.0.message else { return nil }
+        guard case .registerReply(let outcome, _, _, _)? = replies.first?.0.message else { return nil }
         return outcome
     }
 

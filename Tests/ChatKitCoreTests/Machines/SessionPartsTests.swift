@@ -141,3 +141,41 @@ struct SessionPartsTests {
         #expect(published["y"] == nil)
     }
 }
+
+/// The server's key as a client pins it: first contact, then only welcomes it signed.
+@Suite("Session parts: the server's key")
+struct ServerKeyPinTests {
+    static let serverKey = try? IdentityKey(privateKey: [UInt8](repeating: 0x77, count: 32))
+    static let otherKey = try? IdentityKey(privateKey: [UInt8](repeating: 0x78, count: 32))
+
+    static func proof(_ key: IdentityKey?, requestID: UInt64 = 1, token: UInt64 = 9) -> ServerProof? {
+        key.flatMap { try? ServerProof.signed(by: $0, nick: "x", requestID: requestID, token: token) }
+    }
+
+    @Test("the first welcome's key is pinned; later ones must carry it, signed over that very welcome")
+    func judge() throws {
+        var pin = ServerKeyPin(pinned: nil)
+        let key = try #require(Self.serverKey?.publicKey)
+        let first = pin.judge(ServerProof(publicKey: key, signature: []), nick: "x", requestID: 1, token: 9)
+        #expect(first == .firstContact(key))
+        let signed = pin.judge(Self.proof(Self.serverKey, requestID: 2), nick: "x", requestID: 2, token: 9)
+        #expect(signed == .trusted)
+        let replayed = pin.judge(Self.proof(Self.serverKey, requestID: 2), nick: "x", requestID: 3, token: 9)
+        #expect(replayed == .unproven, "a signature over another welcome proves nothing")
+        let unsigned = pin.judge(ServerProof(publicKey: key, signature: []), nick: "x", requestID: 4, token: 9)
+        #expect(unsigned == .unproven)
+        let missing = pin.judge(nil, nick: "x", requestID: 5, token: 9)
+        #expect(missing == .unproven)
+        let other = pin.judge(Self.proof(Self.otherKey, requestID: 6), nick: "x", requestID: 6, token: 9)
+        #expect(other == .otherKey)
+    }
+
+    @Test("a first welcome with a bad signature is not pinned")
+    func badFirstSignature() throws {
+        var pin = ServerKeyPin(pinned: nil)
+        var forged = try #require(Self.proof(Self.serverKey))
+        forged.signature[0] ^= 1
+        #expect(pin.judge(forged, nick: "x", requestID: 1, token: 9) == .unproven)
+        #expect(pin.pinned == nil)
+    }
+}

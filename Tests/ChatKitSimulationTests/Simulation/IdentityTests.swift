@@ -90,7 +90,7 @@ struct IdentityTests {
             return effects.compactMap { if case .send(let reply, source) = $0 { reply.message } else { nil } }.first
         }
         func cookie(for source: Address, id: UInt64) throws -> [UInt8] {
-            guard case .registerReply(.challenge, _, let cookie)? = try register(IdentityProof(publicKey: key.publicKey), id: id, from: source)
+            guard case .registerReply(.challenge, _, let cookie, _)? = try register(IdentityProof(publicKey: key.publicKey), id: id, from: source)
             else { return [] }
             return cookie
         }
@@ -105,7 +105,7 @@ struct IdentityTests {
         #expect(try register(wrongKey, id: 2, from: attacker) == nil)
         // The owner's signed proof replayed from the attacker's address: its cookie is not the attacker's.
         let replayed = try register(.signed(cookie: ownerCookie, nick: "x", key: key), id: 3, from: attacker)
-        guard case .registerReply(let outcome, _, _)? = replayed else { return #expect(Bool(false), "an answer") }
+        guard case .registerReply(let outcome, _, _, _)? = replayed else { return #expect(Bool(false), "an answer") }
         #expect(outcome == .challenge, "a new challenge, nothing more")
         #expect(server.tableByNick["x"]?.address == owner)
     }

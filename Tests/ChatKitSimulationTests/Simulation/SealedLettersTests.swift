@@ -106,7 +106,7 @@ struct SealedLettersTests {
     /// The session token a server → client message carries, if any.
     static func token(in message: Message) -> UInt64? {
         switch message {
-        case .registerReply(_, let token, _): token == 0 ? nil : token
+        case .registerReply(_, let token, _, _): token == 0 ? nil : token
         case .tableDelta(let delta): delta.token
         case .offlineBatch(let token, _), .probe(let token), .punchOrder(let token, _, _, _), .relayedChat(let token, _, _): token
         default: nil
