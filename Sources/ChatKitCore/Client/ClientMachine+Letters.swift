@@ -62,7 +62,8 @@ extension ClientMachine {
     }
 
     /// The text of a letter from `sender` (a relayed chat or a stored message) if it opens and `sender`'s
-    /// key signed it; else nil, and the user is told nothing from it is shown.
+    /// key signed it; else nil, and the user is told (once per message) that nothing from it is shown.
+    /// The caller does not acknowledge it: a copy changed on the way must not cost the genuine one.
     mutating func openLetter(_ letter: String, from sender: String, id: UInt64) -> String? {
         let envelope = Letter.Envelope(sender: sender, recipient: config.nick, id: id)
         guard let opened = Letter.open(letter, envelope: envelope, prekeys: prekeys),
@@ -70,7 +71,7 @@ extension ClientMachine {
                 IdentityKey.verify(opened.signature, of: opened.signedBytes, publicKey: $0)
             }) != nil
         else {
-            show(.problem("A message said to be from <\(sender)> does not prove it came from them; it is not shown."))
+            if unprovenLetters.insert(MessageKey(sender: sender, id: id)) { show(.unprovenMessage(from: sender)) }
             return nil
         }
         return opened.text

@@ -28,14 +28,15 @@ extension ClientMachine {
     }
 
     /// A chat the server relayed: opened, shown once like any other if its sender's key signed it, and
-    /// acknowledged to the server either way (what does not prove itself is not worth storing).
+    /// then acknowledged. One that does not prove itself is not: the server tries again, then stores it.
     mutating func relayedChatArrived(_ id: UInt64, from sender: String, letter: String) {
         if mustAwaitKeys(of: [sender]) {
             // Unacknowledged while it waits: if it cannot wait, the server stores it.
             awaitingKeys.hold(LettersAwaitingKeys.Relayed(id: id, sender: sender, letter: letter))
             return
         }
-        if let text = openLetter(letter, from: sender, id: id), let notice = inbox.chatArrived(id, from: sender, text: text) { show(notice) }
+        guard let text = openLetter(letter, from: sender, id: id) else { return drop() }
+        if let notice = inbox.chatArrived(id, from: sender, text: text) { show(notice) }
         transmit(Packet(id: id, message: .relayedChatAck(token: token)), to: config.server)
     }
 }

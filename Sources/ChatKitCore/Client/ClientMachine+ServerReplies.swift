@@ -196,14 +196,22 @@ extension ClientMachine {
         if mustAwaitKeys(of: messages.map(\.key.sender)) {
             return awaitingKeys.hold(LettersAwaitingKeys.Batch(id: id, token: batchToken, messages: messages))
         }
-        // Each opened and checked first: only what its sender's key signed is shown.
+        // Each opened and checked first: only what its sender's key signed is shown. A batch with a letter
+        // refused for the first time is not acknowledged (a copy changed on the way must not cost the
+        // genuine one); refused again, it was changed where it is kept, and the batch is acknowledged.
+        var refusedFirstTime = false
         let opened = messages.compactMap { message -> OfflineMessage? in
-            guard !inbox.hasShown(message.key), let text = openLetter(message.text, from: message.key.sender, id: message.key.id) else { return nil }
+            guard !inbox.hasShown(message.key) else { return nil }
+            let refusedBefore = unprovenLetters.contains(message.key)
+            guard let text = openLetter(message.text, from: message.key.sender, id: message.key.id) else {
+                refusedFirstTime = refusedFirstTime || !refusedBefore
+                return nil
+            }
             var plain = message
             plain.text = text
             return plain
         }
         for notice in inbox.storedMessagesArrived(opened, utcOffsetSeconds: config.utcOffsetSeconds) { show(notice) }
-        transmit(Packet(id: id, message: .offlineAck(token: token)), to: config.server)
+        if !refusedFirstTime { transmit(Packet(id: id, message: .offlineAck(token: token)), to: config.server) }
     }
 }

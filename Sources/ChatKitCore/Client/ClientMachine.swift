@@ -50,6 +50,8 @@ public struct ClientMachine: Sendable {
     var watch: ServerWatch
     var inbox: ChatInbox
     var awaitingKeys = LettersAwaitingKeys()
+    /// Letters already refused as unproven, so a resent one is not told about again.
+    var unprovenLetters = RecentKeys(capacity: 1_024)
     /// The server's key, pinned at the first welcome: later welcomes must be signed by it.
     var serverKeys: ServerKeyPin
     /// Prekeys looked up (deltas carry none), by nick: used while the row names the key that signed them.

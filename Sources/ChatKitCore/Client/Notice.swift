@@ -57,6 +57,9 @@ public enum Notice: Equatable, Sendable {
     case safetyNumber(peer: String, digits: String, verified: Bool)
     /// `[<y>'s key is marked verified.]`
     case keyVerified(String)
+    /// `[A message said to be from <x> does not prove it came from them; it is not shown.]`: a relayed or
+    /// stored letter that does not open, or that x's key did not sign (tampered, forged, or for an erased prekey).
+    case unprovenMessage(from: String)
     /// Terminal only: after `[Server not responding]`, the client stays; `count` messages wait in the outbox.
     case keptWhileServerSilent(count: Int)
 
@@ -95,6 +98,7 @@ public enum Notice: Equatable, Sendable {
         case .safetyNumber(let nick, let digits, let verified):
             "[Safety number with <\(TerminalSafe.text(nick))>: \(digits)\(verified ? " (verified)" : "")]"
         case .keyVerified(let nick): "[The key of <\(TerminalSafe.text(nick))> is marked verified.]"
+        case .unprovenMessage(let nick): "[A message said to be from <\(TerminalSafe.text(nick))> does not prove it came from them; it is not shown.]"
         case .resendingOutbox(let count):
             "[Sending \(count) message\(count == 1 ? "" : "s") kept from last time, when the server did not answer.]"
         }

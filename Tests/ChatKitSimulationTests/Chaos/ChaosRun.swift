@@ -12,7 +12,9 @@ import ChatKitTesting
 /// message twice; 3. every message ACKed or saved is shown to its recipient, and nothing is shown that
 /// was not sent), `ConvergenceChecker` (every client's table is the server's) and `ImpostorChecker`
 /// (live holders keep their nicknames). About half the clients sit behind routers of the loopback
-/// network's NAT model (home, cone or symmetric), each its own or shared by two.
+/// network's NAT model (home, cone or symmetric), each its own or shared by two. An active attacker
+/// (`ChaosAttacker`) replays, changes and forges datagrams on every path and squats on ports crashed
+/// clients left: nothing of it may be shown, and no typed text may reach it in the clear.
 /// Everything comes from the seed, so a failing run replays exactly; its trace says what happened when.
 final class ChaosRun {
     struct Options {
@@ -25,6 +27,8 @@ final class ChaosRun {
         var convergenceLimit: Duration = .seconds(5)
         /// The share of clients behind a router.
         var natShare = 0.5
+        /// How often, per step, the attacker acts (0: no attacker).
+        var attackRate = 0.1
     }
 
     /// One client process the scenario started: its nick and how far its notices were read.
@@ -67,6 +71,11 @@ final class ChaosRun {
     /// Second processes started under a live holder's nickname: the holder must keep it.
     private var impostors: [Impostor] = []
     private var impostorsStarted = 0
+    /// The active attacker, and the generator of its own it draws from.
+    let attacker: ChaosAttacker
+    private var attackRandom: RandomSource
+    /// Typed texts the attacker overheard in the clear on a squatted port.
+    private var attackFailures: [String] = []
     /// How many failures the trace has told of so far.
     private var failuresLogged = 0
     /// Each client's host, and the routers (public host → behaviour) some of them sit behind.
@@ -79,6 +88,8 @@ final class ChaosRun {
         self.sim = Simulation(seed: seed)
         self.nicks = (0..<options.clients).map { "c\($0)" }
         self.convergence = ConvergenceChecker(limit: options.convergenceLimit)
+        self.attacker = ChaosAttacker(network: sim.network, server: sim.serverAddress)
+        self.attackRandom = .seeded(seed ^ 0x4154_5441)
         placeBehindRouters()
     }
 
@@ -116,6 +127,7 @@ final class ChaosRun {
     /// Every failure the checkers found, each named by its class.
     var violations: [String] {
         delivery.failures.map(\.description) + convergence.failures.map(\.description) + impostorCheck.failures.map(\.description)
+            + attackFailures
     }
 
     /// Runs the scenario and the checks; the violations say what broke.
@@ -133,6 +145,7 @@ final class ChaosRun {
                 nextFaultChange = sim.clock.now + .seconds(Int64(2 + random.next() % 6))
             }
             if chance(0.35) { randomAction() }
+            if attackChance(options.attackRate), let line = attacker.attack(&attackRandom, forging: nicks) { log(line) }
             sim.run(for: options.step)
             handleScheduled()
             scanAll()
@@ -198,6 +211,7 @@ final class ChaosRun {
         let index = live[Int(random.next() % UInt64(live.count))]
         delivery.crashed(index)
         processes[index].client.crash()
+        if attackChance(options.attackRate * 3) { log(attacker.squat(on: processes[index].client.address)) }
         let delay = Duration.milliseconds(Int64(500 + random.next() % 8_000))
         restarts.append((sim.clock.now + delay, processes[index].nick))
         log("crash \(processes[index].nick)#\(index); restart in \(delay)")
@@ -389,12 +403,20 @@ final class ChaosRun {
             convergence.finish("\(nick)#\(index)", table: processes[index].client.driver.tableEntries, server: serverTable)
         }
         delivery.finish()
+        for send in delivery.sends where attacker.overheard(send.text) {
+            attackFailures.append("attack: \"\(send.text)\" reached a squatted port in the clear")
+        }
     }
 
     // MARK: - Helpers
 
     private func chance(_ probability: Double) -> Bool {
         Double(random.next() % 1_000_000) / 1_000_000 < probability
+    }
+
+    /// A chance drawn from the attacker's own generator, so the scenario's choices stay as they were.
+    private func attackChance(_ probability: Double) -> Bool {
+        Double(attackRandom.next() % 1_000_000) / 1_000_000 < probability
     }
 
     /// The host `nick`'s processes run on (the simulation's default, unless it sits behind a router).

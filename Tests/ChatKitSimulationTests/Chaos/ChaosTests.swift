@@ -24,6 +24,7 @@ struct ChaosTests {
         var impostors = 0
         var nicksLost = 0
         var failedSeeds: [UInt64] = []
+        var attacks: [String: Int] = [:]
         for seed in Self.seeds {
             var options = ChaosRun.Options()
             if let loss = Self.environment["CHATKIT_CHAOS_MAX_LOSS"].flatMap(Double.init) { options.maxLossRate = loss }
@@ -33,6 +34,7 @@ struct ChaosTests {
             sends += run.delivery.sends.count
             impostors += run.impostorCheck.attempts
             nicksLost += run.impostorCheck.nicksLost
+            attacks.merge(run.attacker.counts, uniquingKeysWith: +)
             if !violations.isEmpty {
                 failedSeeds.append(seed)
                 if failedSeeds.count <= 2 { Issue.record(Comment(rawValue: run.report)) }
@@ -41,6 +43,7 @@ struct ChaosTests {
         }
         let real = ContinuousClock.now - started
         let speed = Double(simulated.components.seconds) / max(0.001, Double(real.components.seconds) + Double(real.components.attoseconds) / 1e18)
+        print("chaos: the attacker replayed \(attacks["replay", default: 0]), changed \(attacks["tamper", default: 0]) and forged \(attacks["forge", default: 0]) datagrams, and squatted on \(attacks["squat", default: 0]) ports")
         print("chaos: \(impostors) impostors started under live holders' nicks, \(nicksLost) took one")
         print("chaos: \(Self.seeds.count) seeds, \(sends) sends, \(simulated.components.seconds) simulated s in \(real): \(Int(speed)) simulated s per real s")
         #expect(failedSeeds.isEmpty, "failing seeds: \(failedSeeds)")
