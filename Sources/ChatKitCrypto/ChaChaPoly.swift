@@ -16,7 +16,7 @@ public enum ChaChaPoly {
         let nonce = Self.nonce(counter)
         var output = [UInt8](repeating: 0, count: plaintext.count + tagLength)
         var length: Int32 = 0
-        guard EVP_EncryptInit_ex(context, EVP_chacha20_poly1305(), nil, key, nonce) == 1,
+        guard EVP_EncryptInit_ex(context, Fetched.chaChaPoly, nil, key, nonce) == 1,
             associatedData.isEmpty
                 || EVP_EncryptUpdate(context, nil, &length, associatedData, Int32(associatedData.count)) == 1
         else { throw CryptoError("EVP_EncryptInit_ex(ChaCha20-Poly1305)") }
@@ -45,7 +45,7 @@ public enum ChaChaPoly {
         let bodyLength = sealed.count - tagLength
         var output = [UInt8](repeating: 0, count: bodyLength)
         var length: Int32 = 0
-        guard EVP_DecryptInit_ex(context, EVP_chacha20_poly1305(), nil, key, nonce) == 1,
+        guard EVP_DecryptInit_ex(context, Fetched.chaChaPoly, nil, key, nonce) == 1,
             associatedData.isEmpty
                 || EVP_DecryptUpdate(context, nil, &length, associatedData, Int32(associatedData.count)) == 1
         else { return nil }
@@ -68,7 +68,8 @@ public enum ChaChaPoly {
         return opened ? output : nil
     }
 
-    private static func nonce(_ counter: UInt64) -> [UInt8] {
+    /// Noise's nonce for `counter`: 4 zero bytes, then the counter little-endian.
+    static func nonce(_ counter: UInt64) -> [UInt8] {
         var nonce = [UInt8](repeating: 0, count: 12)
         for index in 0..<8 { nonce[4 + index] = UInt8(truncatingIfNeeded: counter >> (8 * UInt64(index))) }
         return nonce

@@ -7,6 +7,8 @@ public struct IdentityKey: Sendable {
     public let privateKey: [UInt8]
     /// The 32-byte public key.
     public let publicKey: [UInt8]
+    /// libcrypto's key object, made once: each signature then costs one scalar multiplication, not two.
+    private let key: PKey
 
     /// A fresh key pair from libcrypto's random generator.
     public static func generate() throws(CryptoError) -> IdentityKey {
@@ -16,31 +18,22 @@ public struct IdentityKey: Sendable {
     /// The key pair of a 32-byte private key.
     public init(privateKey: [UInt8]) throws(CryptoError) {
         guard privateKey.count == 32 else { throw CryptoError("an Ed25519 private key has 32 bytes, not \(privateKey.count)") }
-        let key = try Self.withKey(privateKey) { key throws(CryptoError) -> [UInt8] in
-            var length = 32
-            var output = [UInt8](repeating: 0, count: 32)
-            guard EVP_PKEY_get_raw_public_key(key, &output, &length) == 1, length == 32 else {
-                throw CryptoError("EVP_PKEY_get_raw_public_key")
-            }
-            return output
-        }
+        key = try PKey(privateKey: privateKey, type: EVP_PKEY_ED25519)
         self.privateKey = privateKey
-        self.publicKey = key
+        self.publicKey = try key.publicKey()
     }
 
     /// The 64-byte signature of `message`.
     public func sign(_ message: [UInt8]) throws(CryptoError) -> [UInt8] {
-        try Self.withKey(privateKey) { key throws(CryptoError) -> [UInt8] in
-            guard let context = EVP_MD_CTX_new() else { throw CryptoError("EVP_MD_CTX_new") }
-            defer { EVP_MD_CTX_free(context) }
-            guard EVP_DigestSignInit(context, nil, nil, nil, key) == 1 else { throw CryptoError("EVP_DigestSignInit") }
-            var length = 64
-            var signature = [UInt8](repeating: 0, count: 64)
-            guard EVP_DigestSign(context, &signature, &length, message, message.count) == 1, length == 64 else {
-                throw CryptoError("EVP_DigestSign")
-            }
-            return signature
+        guard let context = EVP_MD_CTX_new() else { throw CryptoError("EVP_MD_CTX_new") }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestSignInit(context, nil, nil, nil, key.pointer) == 1 else { throw CryptoError("EVP_DigestSignInit") }
+        var length = 64
+        var signature = [UInt8](repeating: 0, count: 64)
+        guard EVP_DigestSign(context, &signature, &length, message, message.count) == 1, length == 64 else {
+            throw CryptoError("EVP_DigestSign")
         }
+        return signature
     }
 
     /// Whether `signature` is `publicKey`'s signature of `message`. Malformed input is simply false.
@@ -62,15 +55,5 @@ public struct IdentityKey: Sendable {
             let hex = String(byte, radix: 16, uppercase: false)
             return byte < 16 ? "0" + hex : hex
         }.joined(separator: ":")
-    }
-
-    private static func withKey<Result>(
-        _ privateKey: [UInt8], _ body: (OpaquePointer) throws(CryptoError) -> Result
-    ) throws(CryptoError) -> Result {
-        guard let key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, privateKey, privateKey.count) else {
-            throw CryptoError("EVP_PKEY_new_raw_private_key")
-        }
-        defer { EVP_PKEY_free(key) }
-        return try body(key)
     }
 }

@@ -119,8 +119,8 @@ struct NoiseTests {
 
     @Test("a session cipher refuses replays and what is older than its window, and takes reordering")
     func replayWindow() throws {
-        var sender = SessionCipher(sendKey: [UInt8](repeating: 1, count: 32), receiveKey: [UInt8](repeating: 2, count: 32))
-        var receiver = SessionCipher(sendKey: [UInt8](repeating: 2, count: 32), receiveKey: [UInt8](repeating: 1, count: 32))
+        var sender = try SessionCipher(sendKey: [UInt8](repeating: 1, count: 32), receiveKey: [UInt8](repeating: 2, count: 32))
+        var receiver = try SessionCipher(sendKey: [UInt8](repeating: 2, count: 32), receiveKey: [UInt8](repeating: 1, count: 32))
         var sealed: [(counter: UInt64, sealed: [UInt8])] = []
         for index in 0..<2_000 { sealed.append(try sender.seal([UInt8(truncatingIfNeeded: index)], associatedData: [])) }
         #expect(receiver.open(sealed[5].sealed, counter: 5, associatedData: []) == [5])

@@ -59,6 +59,9 @@ struct Report {
             - **Pipelined**: the same clients; 100,000 sends piped in (delivered in 64 KiB batches, as a pipe
               would), each ACKed on its own and shown with its own line. The recipient answers each burst
               of chats with one `chat-acks` datagram, so a message costs about one datagram, not two.
+            - **First chat**: 50 fresh pairs of clients of one server; each pair's first `send` starts the
+              peer session (Noise XX: init, reply, then the finish with the sealed chat), its second rides it.
+              The extra time is the first's p50 less the second's, in raw round trips.
             - **Durable saves**: a sender streams `save` requests (512 unanswered at most) to a server in a
               child process; each must be answered "saved", which the server sends only once the store says
               the message is durable (for files: fsynced; saves read together share one fsync).

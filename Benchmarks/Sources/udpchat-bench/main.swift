@@ -24,7 +24,7 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--storm-check"
     TableScaleBench.check(clients: clients)
 }
 
-/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, relay, saves, storm, tables, liveness, flood, waits and simulation
+/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, firstchat, relay, saves, storm, tables, liveness, flood, waits and simulation
 /// (the raw round trip always runs); docs/BENCHMARKS.md is written only by a full run.
 let only = ProcessInfo.processInfo.environment["UDPCHAT_BENCH_ONLY"]?.split(separator: ",").map(String.init)
 func wanted(_ name: String) -> Bool { only.map { $0.contains { name.contains($0) } } ?? true }
@@ -56,6 +56,23 @@ do {
                 "\(formatted(100 * pipelined.rate / oneWay, digits: 1))% of raw one-way (target ≥ 50%); \(pipelined.fellBack) fell back to the server")
         }
         memoryServer.stop()
+    }
+
+    if wanted("firstchat") {
+        // Fresh pairs: each one's first chat runs the Noise handshake before it; the second rides the session.
+        let firstServer = try ChildServer(dataDirectory: nil)
+        var first = Samples(), next = Samples()
+        for index in 0..<50 {
+            let pair = try ChatBench(server: firstServer, sender: "f\(index)", recipient: "g\(index)")
+            first.add(try pair.once(0))
+            next.add(try pair.once(1))
+        }
+        firstServer.stop()
+        let extra = first.percentile(0.5) - next.percentile(0.5)
+        report.add(
+            "ChatKit first chat to a new peer p50 / p99 (handshake included)",
+            "\(formatted(first.percentile(0.5), digits: 1)) / \(formatted(first.percentile(0.99), digits: 1)) µs",
+            "\(formatted(extra, digits: 1)) µs more than the pair's next chat (\(formatted(next.percentile(0.5), digits: 1)) µs): \(formatted(extra / rtt.percentile(0.5), digits: 1)) raw RTTs (target ≤ 1 round trip more)")
     }
 
     if wanted("relay") {

@@ -98,17 +98,18 @@ struct PeerSessions {
     /// `inner` sealed with session `index`: the packets to send, the third handshake message first while
     /// the session is unconfirmed. Empty if it could not be encoded or sealed (counted in `sealingFailures`).
     mutating func seal(_ inner: Packet, with index: UInt32) -> [Packet] {
-        guard var session = sessions[index] else { return [] }
-        let sealed: (counter: UInt64, sealed: [UInt8])
+        guard let remoteIndex = sessions[index]?.remoteIndex else { return [] }
+        // The session is changed where it is kept: a copy would copy its replay window at every packet.
+        let sealed: (counter: UInt64, sealed: [UInt8])?
         do {
-            sealed = try session.cipher.seal(inner.encoded(), associatedData: Self.associatedData(receiver: session.remoteIndex))
+            sealed = try sessions[index]?.cipher.seal(inner.encoded(), associatedData: Self.associatedData(receiver: remoteIndex))
         } catch {
             sealingFailures += 1
             return []
         }
-        sessions[index] = session
-        let packet = Packet(id: sealed.counter, message: .sealed(receiver: session.remoteIndex, ciphertext: sealed.sealed))
-        return [session.unconfirmedFinish, packet].compactMap { $0 }
+        guard let sealed else { return [] }
+        let packet = Packet(id: sealed.counter, message: .sealed(receiver: remoteIndex, ciphertext: sealed.sealed))
+        return [sessions[index]?.unconfirmedFinish, packet].compactMap { $0 }
     }
 
     /// Keeps `inner` for `nick` until a session is ready (once, however many addresses it was meant for).
@@ -123,17 +124,17 @@ struct PeerSessions {
     /// A sealed packet from `source`'s session `receiver`, with counter `counter`: the peer and the packet
     /// inside, or nil for anything that does not authenticate or is replayed (counted).
     mutating func open(receiver: UInt32, counter: UInt64, ciphertext: [UInt8], now: Instant) -> (nick: String, inner: Packet)? {
-        guard var session = sessions[receiver], now - session.startedAt < rejectAfter,
-            let plaintext = session.cipher.open(ciphertext, counter: counter, associatedData: Self.associatedData(receiver: receiver)),
+        // No copy of the session is held while its window changes in place (a copy would be copied too).
+        guard let startedAt = sessions[receiver]?.startedAt, let nick = sessions[receiver]?.nick, now - startedAt < rejectAfter,
+            let plaintext = sessions[receiver]?.cipher.open(ciphertext, counter: counter, associatedData: Self.associatedData(receiver: receiver)),
             let inner = Self.decode(plaintext)
         else {
             authenticationFailures += 1
             return nil
         }
-        session.lastHeard = now
-        session.unconfirmedFinish = nil
-        sessions[receiver] = session
-        return (session.nick, inner)
+        sessions[receiver]?.lastHeard = now
+        sessions[receiver]?.unconfirmedFinish = nil
+        return (nick, inner)
     }
 
     // MARK: - Handshakes
