@@ -65,7 +65,7 @@ check "who lists the table" wait_for x "y  127.0.0.1:$((base + 2))  online"
 # above all of it, no stale copy is left behind, and the cursor sits after the last character.
 t resize-window -t chat:x -x 40 -y 40
 sleep 0.3
-long="send y $(printf 'Q%.0s' $(seq 993))"
+long="send y $(printf 'Q%.0s' $(seq 633))"
 t send-keys -t chat:x -l "${long:0:500}"
 t send-keys -t chat:y "send x while the long line is typed" Enter
 t send-keys -t chat:x -l "${long:500}"
@@ -120,7 +120,7 @@ check "and the kept message arrives, once" bash -c "for _ in \$(seq 150); do [ \
 
 # Under an interactive shell: no client port given (a free one is taken and printed); Ctrl-Z suspends
 # with the terminal restored, and `fg` brings the input line back.
-t new-window -t chat -n p "env -i HOME=$work TERM=xterm PS1='$ ' bash --norc --noprofile -i"
+t new-window -t chat -n p "env -i HOME=$work HISTFILE=/dev/null TERM=xterm PS1='$ ' bash --norc --noprofile -i"
 sleep 0.5
 t send-keys -t chat:p "XDG_DATA_HOME=$work/share $bin -c p 127.0.0.1 $base" Enter
 check "without a client port, a free one is taken and printed" wait_for p "client port: "
