@@ -115,7 +115,8 @@ enum WaitsBench {
         a.console.type("send \(peer) gone \(index)")
         waits.append(a.wait(after: mark, started: start) { $0.contains("[Messages received by the server and saved.]") })
 
-        let restarted = try? BenchClient(nick: peer, port: b.port, server: server, identity: b.identity, addressToken: b.addressToken)
+        let restarted = try? BenchClient(
+            nick: peer, port: b.port, server: server, identity: b.identity, prekeys: b.prekeys, addressToken: b.addressToken)
         waits.append(restarted.map { $0.wait(after: 0, started: $0.started) { $0.contains("gone \(index)") } } ?? patience)
         a.kill()
         restarted?.kill()
@@ -130,16 +131,22 @@ final class BenchClient: Sendable {
     let console = RecordingConsole()
     let port: UInt16
     let identity: IdentityKey
+    /// The prekeys its stored messages are sealed to, kept for its next run as `udpchat` keeps them.
+    let prekeys: [Prekey]
     let started: ContinuousClock.Instant
     private let transport: SeverableTransport
     private let token = Locked<[UInt8]>([])
 
     /// Starts a client of `server` as `nick` on `port` (0: any), as udpchat does: with the restart flag,
-    /// and the address token and identity of its last run if given.
-    init(nick: String, port: UInt16, server: Address, identity: IdentityKey? = nil, addressToken: [UInt8] = []) throws {
+    /// and the address token, identity and prekeys of its last run if given.
+    init(
+        nick: String, port: UInt16, server: Address, identity: IdentityKey? = nil, prekeys: [Prekey] = [], addressToken: [UInt8] = []
+    ) throws {
         var config = ClientConfig(nick: nick, server: server)
         self.identity = try identity ?? IdentityKey.generate()
         config.identity = self.identity
+        self.prekeys = try prekeys.isEmpty ? [Prekey(id: 1, privateKey: SecureRandom.bytes(32), createdAtMicroseconds: 0)] : prekeys
+        config.prekeys = self.prekeys
         config.restarted = true
         config.addressToken = addressToken
         let token = token
