@@ -1,5 +1,11 @@
 import ChatKitCrypto
 
+/// A recipient's prekey and the identity key its signature was checked against.
+struct CheckedPrekey: Equatable {
+    var identityKey: [UInt8]
+    var prekey: PublishedPrekey
+}
+
 /// Messages through the server, sealed end to end as `Letter`s: every `save` (stored or relayed) is
 /// sealed to the recipient's signed prekey from its row, and every relayed or stored message is shown
 /// only if the sender's pinned key (or, at a first contact, the key its row names) signed it.
@@ -45,12 +51,17 @@ extension ClientMachine {
 
     /// `chat`'s letter, or nil (told) when the recipient's row has no prekey its key signed.
     private mutating func seal(_ chat: OutgoingChat, row: TableEntry?) -> String? {
+        // A prekey checked once against a key is not checked again for every letter.
+        let checked = checkedPrekeys[chat.recipient]
         guard let identity, let row, let prekey = lookedUpPrekeys[chat.recipient],
-            trustedKey(of: chat.recipient, row: row, proving: { prekey.isValid(nick: chat.recipient, identityKey: $0) }) != nil
+            let key = trustedKey(of: chat.recipient, row: row, proving: { key in
+                checked == CheckedPrekey(identityKey: key, prekey: prekey) || prekey.isValid(nick: chat.recipient, identityKey: key)
+            })
         else {
             show(.problem("<\(chat.recipient)> has no key on the server to seal your message to; message not sent."))
             return nil
         }
+        checkedPrekeys[chat.recipient] = CheckedPrekey(identityKey: key, prekey: prekey)
         do {
             return try Letter.seal(
                 chat.text, envelope: Letter.Envelope(sender: config.nick, recipient: chat.recipient, id: chat.id), to: prekey,

@@ -42,6 +42,8 @@ public struct ClientMachine: Sendable {
     var serverKeys: ServerKeyPin
     /// Prekeys looked up (deltas carry none), by nick: used while the row names the key that signed them.
     var lookedUpPrekeys: [String: PublishedPrekey] = [:]
+    /// The prekey last sealed to, per nick, with the key that signed it: checked once, not per letter.
+    var checkedPrekeys: [String: CheckedPrekey] = [:]
     /// Commands waiting until the client can run them (while it registers, say), in order.
     var heldCommands = FIFOQueue<ClientCommand>()
     var inputEnded = false

@@ -7,20 +7,24 @@ public struct Prekey: Equatable, Sendable {
     /// The prekey's id, as letters name it.
     public var id: UInt32
     /// The 32-byte X25519 private key.
-    public var privateKey: [UInt8]
+    public let privateKey: [UInt8]
     /// When it was made, in microseconds since 1970 (UTC): for rotation and erasure.
     public var createdAtMicroseconds: Int64
+    /// The key pair, made once: every letter opened with this prekey uses it.
+    private let pair: X25519Key?
 
     /// Makes a prekey.
     public init(id: UInt32, privateKey: [UInt8], createdAtMicroseconds: Int64) {
         self.id = id
         self.privateKey = privateKey
         self.createdAtMicroseconds = createdAtMicroseconds
+        pair = try? X25519Key(privateKey: privateKey)
     }
 
     /// The key pair.
     public func keyPair() throws(CryptoError) -> X25519Key {
-        try X25519Key(privateKey: privateKey)
+        if let pair { return pair }
+        return try X25519Key(privateKey: privateKey)
     }
 
     /// The prekey as the row publishes it, signed by `identity` for `nick`.
