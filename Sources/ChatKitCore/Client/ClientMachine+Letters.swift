@@ -14,16 +14,23 @@ extension ClientMachine {
     /// Without a prekey to seal to, nothing goes: the user is told, in one line.
     /// Table deltas carry no prekeys: the recipient's row is looked up first if the client holds none.
     mutating func startSave(_ chat: OutgoingChat, _ reason: SaveReason) {
-        var chat = chat
-        if chat.letter == nil {
-            // One looked up before serves while the key the row names signed it.
-            guard let prekey = lookedUpPrekeys[chat.recipient], let key = replica[chat.recipient]?.identityKey,
-                prekey.isValid(nick: chat.recipient, identityKey: key)
-            else { return startRequest(chat.id, .prekeyLookup(chat, reason)) }
-            guard let letter = seal(chat, row: replica[chat.recipient]) else { return }
-            chat.letter = letter
-        }
-        startRequest(chat.id, .save(chat, reason))
+        if chat.letter != nil { return startRequest(chat.id, .save(chat, reason)) }
+        guard holdsUsablePrekey(for: chat.recipient) else { return startRequest(chat.id, .prekeyLookup(chat, reason)) }
+        sealAndSave(chat, reason, row: replica[chat.recipient])
+    }
+
+    /// Whether a prekey looked up before serves: the key the row names signed it (checked once).
+    private func holdsUsablePrekey(for nick: String) -> Bool {
+        guard let prekey = lookedUpPrekeys[nick], let key = replica[nick]?.identityKey else { return false }
+        return checkedPrekeys[nick] == CheckedPrekey(identityKey: key, prekey: prekey) || prekey.isValid(nick: nick, identityKey: key)
+    }
+
+    /// Seals `chat` (trusting `row` for a first contact) and hands it to the server.
+    private mutating func sealAndSave(_ chat: OutgoingChat, _ reason: SaveReason, row: TableEntry?) {
+        guard let letter = seal(chat, row: row) else { return }
+        var sealed = chat
+        sealed.letter = letter
+        startRequest(chat.id, .save(sealed, reason))
     }
 
     /// The row looked up for a message's prekey: the message is sealed to it and saved, or the user told
@@ -36,10 +43,7 @@ extension ClientMachine {
             // The row is the replica's only if it holds none (deltas keep it current); the prekey is kept.
             if let entry, replica[entry.nick] == nil { replica.learn(entry.listed, now: now) }
             if let prekey = entry?.prekey { lookedUpPrekeys[chat.recipient] = prekey }
-            guard let letter = seal(chat, row: entry) else { return }
-            var sealed = chat
-            sealed.letter = letter
-            startRequest(chat.id, .save(sealed, reason))
+            sealAndSave(chat, reason, row: entry)
         case .noSuchClient:
             show(.problem("<\(chat.recipient)> is not in the client table. Type who to list clients."))
         case .notRegistered where canRegisterAgain:
