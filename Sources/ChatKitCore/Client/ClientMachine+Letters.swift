@@ -33,24 +33,13 @@ extension ClientMachine {
         startRequest(chat.id, .save(sealed, reason))
     }
 
-    /// The row looked up for a message's prekey: the message is sealed to it and saved, or the user told
-    /// in one line why not.
-    mutating func prekeyLookupAnswered(_ id: UInt64, _ chat: OutgoingChat, _ reason: SaveReason, _ outcome: LookupOutcome, _ entry: TableEntry?) {
-        if outcome == .found, entry?.nick != chat.recipient { return drop() }
-        requests.finish(id)
-        switch outcome {
-        case .found:
-            // The row is the replica's only if it holds none (deltas keep it current); the prekey is kept.
-            if let entry, replica[entry.nick] == nil { replica.learn(entry.listed, now: now) }
-            if let prekey = entry?.prekey { lookedUpPrekeys[chat.recipient] = prekey }
-            sealAndSave(chat, reason, row: entry)
-        case .noSuchClient:
-            show(.problem("<\(chat.recipient)> is not in the client table. Type who to list clients."))
-        case .notRegistered where canRegisterAgain:
-            retryAfterRegistering(id, .prekeyLookup(chat, reason))
-        case .notRegistered:
-            show(.problem("The server does not recognise this session; message to <\(chat.recipient)> not sent."))
-        }
+    /// The row looked up for a message's prekey: the message is sealed to it and saved (or the user told
+    /// in one line why not).
+    mutating func prekeyFound(_ entry: TableEntry, for chat: OutgoingChat, _ reason: SaveReason) {
+        // The row is the replica's only if it holds none (deltas keep it current); the prekey is kept.
+        if replica[entry.nick] == nil { replica.learn(entry.listed, now: now) }
+        if let prekey = entry.prekey { lookedUpPrekeys[chat.recipient] = prekey }
+        sealAndSave(chat, reason, row: entry)
     }
 
     /// `chat`'s letter, or nil (told) when the recipient's row has no prekey its key signed.
@@ -100,14 +89,6 @@ extension ClientMachine {
         guard replica.mode == .onDemand else { return !replica.isCaughtUp }
         for nick in unknown where awaitingKeys.askFor(nick) { startRequest(newMessageID(), .keyLookup(nick: nick)) }
         return unknown.contains { nick in requests.requests.values.contains { $0.purpose == .keyLookup(nick: nick) } }
-    }
-
-    /// The row looked up for a letter's sender: learnt if found; the waiting letters are judged again.
-    mutating func keyLookupAnswered(_ id: UInt64, _ nick: String, _ outcome: LookupOutcome, _ entry: TableEntry?) {
-        if outcome == .found, entry?.nick != nick { return drop() }
-        requests.finish(id)
-        if outcome == .found, let entry { learnLookedUp(entry) }
-        judgeAwaitingLetters()
     }
 
     /// A looked-up row: the replica takes it as deltas carry it, and its prekey is kept beside.

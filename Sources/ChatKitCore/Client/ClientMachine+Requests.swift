@@ -13,6 +13,16 @@ extension ClientMachine {
         case keyLookup(nick: String)
         /// A message to save for a nick whose prekey the client does not hold yet: look its row up first.
         case prekeyLookup(OutgoingChat, SaveReason)
+
+        /// The nick a lookup asks the server for; nil for the other requests.
+        var lookedUpNick: String? {
+            switch self {
+            case .lookup(let recipient, _, _): recipient
+            case .keyLookup(let nick): nick
+            case .prekeyLookup(let chat, _): chat.recipient
+            case .register, .deregister, .save, .who: nil
+            }
+        }
     }
 
     /// Starts request `id` for `purpose` and sends it.

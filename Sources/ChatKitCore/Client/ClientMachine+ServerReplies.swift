@@ -139,28 +139,36 @@ extension ClientMachine {
         }
     }
 
+    /// The row asked for by a send to an unknown nick, by a message needing a prekey, or for judging a
+    /// letter's sender: each goes on with it; a send or a save ends in one line if there is none.
     mutating func lookupAnswered(_ id: UInt64, _ outcome: LookupOutcome, _ entry: TableEntry?) {
-        switch requests[id]?.purpose {
-        case .keyLookup(let nick)?: return keyLookupAnswered(id, nick, outcome, entry)
-        case .prekeyLookup(let chat, let reason)?: return prekeyLookupAnswered(id, chat, reason, outcome, entry)
-        default: break
-        }
-        guard let request = requests[id], case .lookup(let recipient, let text, let chatID) = request.purpose else { return drop() }
+        guard let request = requests[id], let asked = request.purpose.lookedUpNick else { return drop() }
         // A "found" without the asked-for row is malformed: drop it and keep asking, so the send still ends
         // in an outcome line.
-        if outcome == .found, entry?.nick != recipient { return drop() }
+        if outcome == .found, entry?.nick != asked { return drop() }
         requests.finish(id)
+        if case .keyLookup = request.purpose {
+            if outcome == .found, let entry { learnLookedUp(entry) }
+            return judgeAwaitingLetters()
+        }
         switch outcome {
         case .found:
             guard let entry else { return }
-            learnLookedUp(entry)
-            send(text, to: replica[recipient] ?? entry, id: chatID)
+            switch request.purpose {
+            case .lookup(let recipient, let text, let chatID):
+                learnLookedUp(entry)
+                send(text, to: replica[recipient] ?? entry, id: chatID)
+            case .prekeyLookup(let chat, let reason):
+                prekeyFound(entry, for: chat, reason)
+            default:
+                break
+            }
         case .noSuchClient:
-            show(.problem("<\(recipient)> is not in the client table. Type who to list clients."))
+            show(.problem("<\(asked)> is not in the client table. Type who to list clients."))
         case .notRegistered where canRegisterAgain:
             retryAfterRegistering(id, request.purpose)
         case .notRegistered:
-            show(.problem("The server does not recognise this session; message to <\(recipient)> not sent."))
+            show(.problem("The server does not recognise this session; message to <\(asked)> not sent."))
         }
     }
 
