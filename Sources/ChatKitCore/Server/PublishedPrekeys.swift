@@ -7,9 +7,11 @@ struct PublishedPrekeys {
 
     subscript(nick: String) -> PublishedPrekey? { published[nick] }
 
-    /// A registration of `nick` with identity `key` offers `prekey`; kept only if `key` signed it.
+    /// A registration of `nick` with identity `key` offers `prekey`; kept only if `key` signed it. The
+    /// prekey already published was checked against the pinned key, so a re-registration offering it
+    /// again costs no signature check (the grant still compares `key` with the pin).
     mutating func offer(_ prekey: PublishedPrekey?, nick: String, key: [UInt8]) {
-        guard let prekey, prekey.isValid(nick: nick, identityKey: key) else { return }
+        guard let prekey, prekey == published[nick] || prekey.isValid(nick: nick, identityKey: key) else { return }
         offered[nick] = (key, prekey)
     }
 
