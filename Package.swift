@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "TransportUnix", targets: ["TransportUnix"]),
         .library(name: "StoreFiles", targets: ["StoreFiles"]),
         .library(name: "StoreMemory", targets: ["StoreMemory"]),
+        .library(name: "StorePostgres", targets: ["StorePostgres"]),
         .library(name: "ChatKitTesting", targets: ["ChatKitTesting"]),
         .library(name: "ChatKitCrypto", targets: ["ChatKitCrypto"]),
         .library(name: "ChatKitTerminal", targets: ["ChatKitTerminal"]),
@@ -36,8 +37,11 @@ let package = Package(
         .target(name: "TransportUnix", dependencies: ["ChatKitCore"]),
         .target(name: "StoreFiles", dependencies: ["ChatKitCore", "ChatKitCrypto"]),
         .target(name: "StoreMemory", dependencies: ["ChatKitCore"]),
+        // The system's PostgreSQL client library (Debian: libpq-dev), for a store several servers share.
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "StorePostgres", dependencies: ["ChatKitCore", "CLibPQ"]),
         .target(name: "ChatKitTerminal", dependencies: ["ChatKitCore"]),
-        .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "ChatKitRuntime", "ChatKitTerminal", "TransportUDP", "StoreFiles"]),
+        .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "ChatKitRuntime", "ChatKitTerminal", "TransportUDP", "StoreFiles", "StorePostgres"]),
         .executableTarget(
             name: "EmbeddedChat", dependencies: ["ChatKitCore", "ChatKitRuntime", "StoreMemory", "TransportUnix"],
             path: "Examples/EmbeddedChat"),
@@ -55,6 +59,7 @@ let package = Package(
         .testTarget(name: "TransportUnixTests", dependencies: ["ChatKitCore", "ChatKitTesting", "TransportUnix"]),
         .testTarget(name: "StoreFilesTests", dependencies: ["ChatKitCore", "ChatKitTesting", "StoreFiles"]),
         .testTarget(name: "StoreMemoryTests", dependencies: ["ChatKitCore", "ChatKitTesting", "StoreMemory"]),
+        .testTarget(name: "StorePostgresTests", dependencies: ["ChatKitCore", "ChatKitTesting", "StorePostgres"]),
         .testTarget(
             name: "ChatKitSimulationTests",
             dependencies: ["ChatKitCore", "ChatKitRuntime", "ChatKitCrypto", "ChatKitTesting", "TransportLoopback", "StoreMemory", "StoreFiles"]),

@@ -105,6 +105,23 @@ public protocol OfflineStore: AnyObject, Sendable {
     func releaseKey(of nick: String) throws(StoreError)
     /// Forgets `nick` whole: its key and every message stored for it (the nickname expired).
     func forget(_ nick: String) throws(StoreError)
+    /// Pins `key` to `nick` unless a key is pinned already, and says which key is pinned now: a store
+    /// shared by several servers decides here, at once, so no two of them give one nick to two keys.
+    func claim(_ key: [UInt8], for nick: String, atMicroseconds microseconds: Int64) throws(StoreError) -> NickClaim
+}
+
+/// What a claim on a nickname found: the key pinned to it now, and whether this claim pinned it.
+public struct NickClaim: Equatable, Sendable {
+    /// The nickname's pinned key (the claimant's own when `isNew`).
+    public var pinned: PinnedKey
+    /// Whether the claim pinned the key (the nickname was free).
+    public var isNew: Bool
+
+    /// Makes a claim's answer.
+    public init(pinned: PinnedKey, isNew: Bool) {
+        self.pinned = pinned
+        self.isNew = isNew
+    }
 }
 
 /// A nickname's pinned public key, and when the nickname was last used (for nick expiry).
@@ -185,6 +202,15 @@ extension OfflineStore {
 
     /// Records when `nick` was last used. By default nothing is kept.
     public func touch(_ nick: String, atMicroseconds microseconds: Int64) throws(StoreError) {}
+
+    /// Pins `key` to `nick` if nothing is pinned to it. By default through `pinnedKeys` and `pin`, which
+    /// is right for a store that one server alone uses.
+    public func claim(_ key: [UInt8], for nick: String, atMicroseconds microseconds: Int64) throws(StoreError) -> NickClaim {
+        if let pinned = try pinnedKeys()[nick] { return NickClaim(pinned: pinned, isNew: false) }
+        try pin(key, for: nick)
+        try touch(nick, atMicroseconds: microseconds)
+        return NickClaim(pinned: PinnedKey(key: key, lastUsedMicroseconds: microseconds), isNew: true)
+    }
 
     /// Forgets `nick`'s key and its stored messages. By default through `releaseKey` and `remove`.
     public func forget(_ nick: String) throws(StoreError) {

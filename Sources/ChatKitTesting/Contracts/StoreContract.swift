@@ -34,6 +34,7 @@ public enum StoreContract {
         case lastUseAndForget = "a nick's last use is kept with its key, and forgetting a nick takes its key and its mail"
         case canonicalEquivalence = "canonically equivalent spellings of a nickname share one mailbox"
         case mailboxLimit = "a full mailbox refuses new messages whole, still accepts retries, and has room after removal"
+        case claim = "a claim pins a free nick and finds the key already pinned to a taken one"
 
         /// The clause in words.
         public var description: String { rawValue }
@@ -57,6 +58,7 @@ public enum StoreContract {
             case .lastUseAndForget: try lastUseAndForget(subject, check)
             case .canonicalEquivalence: try canonicalEquivalence(subject, check)
             case .mailboxLimit: try mailboxLimit(subject, check)
+            case .claim: try claim(subject, check)
             }
         }
     }
@@ -198,5 +200,15 @@ public enum StoreContract {
         try store.remove([messages[0].key], for: "x")
         try check.expect(store.save([messages[3], messages[3]], mailboxLimit: 3).isEmpty, "store.save([messages[3], messages[3]], mailboxLimit: 3).isEmpty")
         try check.expect(reopen().messages(for: "x") == [messages[1], messages[2], messages[3]], "reopen().messages(for: \"x\") == [messages[1], messages[2], messages[3]]")
+    }
+
+    private static func claim(_ subject: Subject, _ check: ClauseCheck) throws {
+        let (store, reopen) = (subject.store, subject.reopen)
+        let (first, second) = (Array(repeating: UInt8(1), count: 32), Array(repeating: UInt8(2), count: 32))
+        let claimed = try store.claim(first, for: "x", atMicroseconds: 1_500_000_000_000_000)
+        try check.expect(claimed.isNew && claimed.pinned.key == first, "the first claim pins its key")
+        let again = try reopen().claim(second, for: "x", atMicroseconds: 1_500_000_000_000_001)
+        try check.expect(!again.isNew && again.pinned.key == first, "a later claim finds the first key")
+        try check.expect(reopen().pinnedKeys()["x"]?.key == first, "the first key stays pinned")
     }
 }

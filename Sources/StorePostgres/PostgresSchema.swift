@@ -1,0 +1,81 @@
+/// The tables and functions the store keeps in PostgreSQL, created when missing (version 1).
+///
+/// Mail writes serialize on one advisory lock, so the counts and byte quotas a save checks are the ones
+/// it commits against, whichever server saves. Names are stored in NFC, so canonically equivalent
+/// spellings meet in one row, as Swift compares strings.
+enum PostgresSchema {
+    /// The advisory lock every transaction that changes mail or usage takes first.
+    static let mailLock: Int64 = 0x4348_4154_4b49_54  // "CHATKIT"
+
+    /// Creates whatever is missing; safe for several servers starting at once (one at a time creates).
+    static let statements: [String] = [
+        """
+        CREATE TABLE IF NOT EXISTS chatkit_messages (
+            seq bigserial PRIMARY KEY,
+            recipient text NOT NULL,
+            sender text NOT NULL,
+            id bigint NOT NULL,
+            saved_at bigint NOT NULL,
+            body bytea NOT NULL,
+            sender_network text,
+            quota_bytes integer NOT NULL,
+            UNIQUE (recipient, sender, id))
+        """,
+        "CREATE INDEX IF NOT EXISTS chatkit_messages_by_network ON chatkit_messages (recipient, sender_network)",
+        "CREATE TABLE IF NOT EXISTS chatkit_usage (share text PRIMARY KEY, bytes bigint NOT NULL)",
+        """
+        CREATE TABLE IF NOT EXISTS chatkit_pins (
+            nick text PRIMARY KEY,
+            key bytea NOT NULL,
+            last_used bigint NOT NULL DEFAULT 0,
+            prekey bytea)
+        """,
+        // The shares a message counts against: its sender's ('n:'), its network's ('w:'), and the total.
+        """
+        CREATE OR REPLACE FUNCTION chatkit_shares(p_sender text, p_network text) RETURNS text[] AS $$
+            SELECT ARRAY['total', 'n:' || p_sender]
+                || CASE WHEN p_network IS NULL THEN ARRAY[]::text[] ELSE ARRAY['w:' || p_network] END
+        $$ LANGUAGE sql IMMUTABLE
+        """,
+        // 0 stored (or already there), 1 mailbox full, 2 over quota.
+        """
+        CREATE OR REPLACE FUNCTION chatkit_save(
+            p_recipient text, p_sender text, p_id bigint, p_saved_at bigint, p_body bytea, p_network text,
+            p_quota integer, per_recipient bigint, per_sender bigint, bytes_per_sender bigint, total_bytes bigint
+        ) RETURNS integer AS $$
+        DECLARE
+            shares text[] := chatkit_shares(p_sender, p_network);
+        BEGIN
+            PERFORM 1 FROM chatkit_messages WHERE recipient = p_recipient AND sender = p_sender AND id = p_id;
+            IF FOUND THEN RETURN 0; END IF;
+            IF (SELECT count(*) FROM chatkit_messages WHERE recipient = p_recipient) >= per_recipient
+                OR (SELECT count(*) FROM chatkit_messages WHERE recipient = p_recipient AND sender = p_sender) >= per_sender
+                OR (p_network IS NOT NULL AND (SELECT count(*) FROM chatkit_messages
+                    WHERE recipient = p_recipient AND sender_network = p_network) >= per_sender)
+            THEN RETURN 1; END IF;
+            IF EXISTS (SELECT 1 FROM unnest(shares[2:]) s LEFT JOIN chatkit_usage u ON u.share = s
+                    WHERE coalesce(u.bytes, 0) + p_quota > bytes_per_sender)
+                OR coalesce((SELECT bytes FROM chatkit_usage WHERE share = 'total'), 0) + p_quota > total_bytes
+            THEN RETURN 2; END IF;
+            INSERT INTO chatkit_messages (recipient, sender, id, saved_at, body, sender_network, quota_bytes)
+                VALUES (p_recipient, p_sender, p_id, p_saved_at, p_body, p_network, p_quota);
+            INSERT INTO chatkit_usage (share, bytes) SELECT s, p_quota FROM unnest(shares) s
+                ON CONFLICT (share) DO UPDATE SET bytes = chatkit_usage.bytes + EXCLUDED.bytes;
+            RETURN 0;
+        END $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE OR REPLACE FUNCTION chatkit_remove(p_recipient text, p_sender text, p_id bigint) RETURNS void AS $$
+        DECLARE
+            removed record;
+        BEGIN
+            DELETE FROM chatkit_messages WHERE recipient = p_recipient AND sender = p_sender AND id = p_id
+                RETURNING sender, sender_network, quota_bytes INTO removed;
+            IF NOT FOUND THEN RETURN; END IF;
+            UPDATE chatkit_usage SET bytes = bytes - removed.quota_bytes
+                WHERE share = ANY(chatkit_shares(removed.sender, removed.sender_network));
+            DELETE FROM chatkit_usage WHERE bytes <= 0;
+        END $$ LANGUAGE plpgsql
+        """,
+    ]
+}

@@ -1,0 +1,51 @@
+import ChatKitCore
+
+/// Pinned keys, prekeys and nick use, in `chatkit_pins`: one row a nickname.
+extension PostgresStore {
+    public func pinnedKeys() throws(StoreError) -> [String: PinnedKey] {
+        var keys: [String: PinnedKey] = [:]
+        for row in try connection.execute("SELECT nick, key, last_used, prekey FROM chatkit_pins").rows {
+            keys[try PostgresRows.text(row, 0)] = PinnedKey(
+                key: try PostgresRows.bytes(row, 1), lastUsedMicroseconds: try PostgresRows.integer(row, 2),
+                prekey: try PostgresRows.optionalBytes(row, 3))
+        }
+        return keys
+    }
+
+    public func pin(_ key: [UInt8], for nick: String) throws(StoreError) {
+        _ = try connection.execute(
+            "INSERT INTO chatkit_pins (nick, key) VALUES ($1, $2) ON CONFLICT (nick) DO UPDATE SET key = EXCLUDED.key",
+            [.text(Self.stored(nick)), .bytes(key)])
+    }
+
+    /// One statement decides: the first claim inserts the row, every later one reads the key it found
+    /// (`xmax = 0` only on a row this statement inserted), so two servers never pin one nick to two keys.
+    public func claim(_ key: [UInt8], for nick: String, atMicroseconds microseconds: Int64) throws(StoreError) -> NickClaim {
+        let result = try connection.execute(
+            """
+            INSERT INTO chatkit_pins (nick, key, last_used) VALUES ($1, $2, $3)
+            ON CONFLICT (nick) DO UPDATE SET nick = chatkit_pins.nick
+            RETURNING key, last_used, prekey, (xmax = 0)
+            """,
+            [.text(Self.stored(nick)), .bytes(key), .integer(microseconds)])
+        guard let row = result.rows.first else { throw .ioFailure("PostgreSQL: a claim returned no row") }
+        let pinned = PinnedKey(
+            key: try PostgresRows.bytes(row, 0), lastUsedMicroseconds: try PostgresRows.integer(row, 1),
+            prekey: try PostgresRows.optionalBytes(row, 2))
+        return NickClaim(pinned: pinned, isNew: try PostgresRows.text(row, 3) == "t")
+    }
+
+    public func touch(_ nick: String, atMicroseconds microseconds: Int64) throws(StoreError) {
+        _ = try connection.execute(
+            "UPDATE chatkit_pins SET last_used = greatest(last_used, $2) WHERE nick = $1",
+            [.text(Self.stored(nick)), .integer(microseconds)])
+    }
+
+    public func keepPrekey(_ prekey: [UInt8], for nick: String) throws(StoreError) {
+        _ = try connection.execute("UPDATE chatkit_pins SET prekey = $2 WHERE nick = $1", [.text(Self.stored(nick)), .bytes(prekey)])
+    }
+
+    public func releaseKey(of nick: String) throws(StoreError) {
+        _ = try connection.execute("DELETE FROM chatkit_pins WHERE nick = $1", [.text(Self.stored(nick))])
+    }
+}
