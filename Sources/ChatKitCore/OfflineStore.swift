@@ -108,6 +108,8 @@ public protocol OfflineStore: AnyObject, Sendable {
     /// Pins `key` to `nick` unless a key is pinned already, and says which key is pinned now: a store
     /// shared by several servers decides here, at once, so no two of them give one nick to two keys.
     func claim(_ key: [UInt8], for nick: String, atMicroseconds microseconds: Int64) throws(StoreError) -> NickClaim
+    /// The key pinned to `nick`, if any: a server sharing the store asks about a nick pinned elsewhere.
+    func pinnedKey(of nick: String) throws(StoreError) -> PinnedKey?
 }
 
 /// What a claim on a nickname found: the key pinned to it now, and whether this claim pinned it.
@@ -210,6 +212,11 @@ extension OfflineStore {
         try pin(key, for: nick)
         try touch(nick, atMicroseconds: microseconds)
         return NickClaim(pinned: PinnedKey(key: key, lastUsedMicroseconds: microseconds), isNew: true)
+    }
+
+    /// The key pinned to `nick`. By default through `pinnedKeys`.
+    public func pinnedKey(of nick: String) throws(StoreError) -> PinnedKey? {
+        try pinnedKeys()[nick]
     }
 
     /// Forgets `nick`'s key and its stored messages. By default through `releaseKey` and `remove`.

@@ -42,6 +42,8 @@ public final class ServerDriver: @unchecked Sendable {
 
     /// Starts serving datagrams.
     public func start() {
+        // A server in a group announces itself at once, not at its first datagram.
+        if lock.withLock({ machine.config.listing != nil }) { handle(.tick) }
         transport.startReceivingBatches { [weak self] datagrams in self?.handle(datagrams.map(ServerEvent.datagram)) }
     }
 
@@ -116,6 +118,29 @@ public final class ServerDriver: @unchecked Sendable {
                     try store.pin(key, for: nick)
                 } catch {
                     log.record(.pinFailed(nick: nick, error: error))
+                }
+            case .claimNick(let nick, let key, let registration):
+                let claim = Result { () throws(StoreError) in
+                    try store.claim(key, for: nick, atMicroseconds: clock.wallClockMicroseconds)
+                }
+                results.append(.claimed(nick: nick, claim, registration: registration))
+            case .fetchPins(let nicks, let event):
+                let pinned = Result { () throws(StoreError) in
+                    var pinned: [String: PinnedKey] = [:]
+                    for nick in nicks { pinned[nick] = try store.pinnedKey(of: nick) }
+                    return pinned
+                }
+                results.append(.pinsFetched(nicks: nicks, pinned, then: event))
+            case .announceServer(let listing):
+                guard let roster = store as? any ServerRoster else { break }
+                let now = clock.wallClockMicroseconds
+                do {
+                    try roster.announce(listing, atMicroseconds: now)
+                    let window = machine.config.rosterInterval * 3
+                    let windowMicroseconds = window.components.seconds * 1_000_000 + window.components.attoseconds / 1_000_000_000_000
+                    results.append(.serversListed(try roster.servers(heardSinceMicroseconds: now - windowMicroseconds)))
+                } catch {
+                    log.record(.rosterFailed(error: error))
                 }
             case .keepPrekey(let nick, let prekey):
                 do {

@@ -25,6 +25,8 @@ public final class MemoryStore: OfflineStore, Sendable {
 
     private let contents = Mutex(Contents())
     private let keys = Mutex<[String: PinnedKey]>([:])
+    /// The servers sharing this store (in a simulation of several), by key: each one's listing and when heard.
+    private let roster = Mutex<[[UInt8]: (listing: ServerListing, heard: Int64)]>([:])
 
     /// An empty store.
     public init() {}
@@ -88,5 +90,21 @@ public final class MemoryStore: OfflineStore, Sendable {
 
     public func releaseKey(of nick: String) throws(StoreError) {
         _ = keys.withLock { $0.removeValue(forKey: nick) }
+    }
+}
+
+/// Simulated servers sharing one store find each other here, as real ones do in PostgreSQL.
+extension MemoryStore: ServerRoster {
+    public func announce(_ listing: ServerListing, atMicroseconds microseconds: Int64) throws(StoreError) {
+        roster.withLock { $0[listing.key] = (listing, microseconds) }
+    }
+
+    public func servers(heardSinceMicroseconds microseconds: Int64) throws(StoreError) -> [ServerListing] {
+        roster.withLock { roster in
+            roster.values.filter { $0.heard >= microseconds }.map(\.listing)
+                .sorted { a, b in
+                    (a.port, a.host) == (b.port, b.host) ? a.key.lexicographicallyPrecedes(b.key) : (a.port, a.host) < (b.port, b.host)
+                }
+        }
     }
 }

@@ -30,6 +30,7 @@ enum PostgresSchema {
             last_used bigint NOT NULL DEFAULT 0,
             prekey bytea)
         """,
+        "CREATE TABLE IF NOT EXISTS chatkit_servers (key bytea PRIMARY KEY, host text NOT NULL, port integer NOT NULL, heard bigint NOT NULL)",
         // The shares a message counts against: its sender's ('n:'), its network's ('w:'), and the total.
         """
         CREATE OR REPLACE FUNCTION chatkit_shares(p_sender text, p_network text) RETURNS text[] AS $$

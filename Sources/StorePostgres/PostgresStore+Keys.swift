@@ -12,6 +12,15 @@ extension PostgresStore {
         return keys
     }
 
+    public func pinnedKey(of nick: String) throws(StoreError) -> PinnedKey? {
+        let result = try connection.execute(
+            "SELECT key, last_used, prekey FROM chatkit_pins WHERE nick = $1", [.text(Self.stored(nick))])
+        guard let row = result.rows.first else { return nil }
+        return PinnedKey(
+            key: try PostgresRows.bytes(row, 0), lastUsedMicroseconds: try PostgresRows.integer(row, 1),
+            prekey: try PostgresRows.optionalBytes(row, 2))
+    }
+
     public func pin(_ key: [UInt8], for nick: String) throws(StoreError) {
         _ = try connection.execute(
             "INSERT INTO chatkit_pins (nick, key) VALUES ($1, $2) ON CONFLICT (nick) DO UPDATE SET key = EXCLUDED.key",

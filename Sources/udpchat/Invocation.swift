@@ -25,6 +25,8 @@ struct ServerOptions: Equatable {
     var limitLoopback = false
     /// `--release-nick`: forget this nick's key (its owner lost it) and exit, instead of serving.
     var releaseNick: String?
+    /// `--database`: a libpq connection URI; servers given the same one share mail, keys and clients.
+    var databaseURI: String?
 }
 
 /// How a client was asked to run.
@@ -53,7 +55,7 @@ enum Invocation: Equatable {
     case version
 
     static let usage = """
-        usage: udpchat -s <server-port> [--data-dir <dir>] [--log-level quiet|info|debug] [--release-nick <nick>] [limits, below]
+        usage: udpchat -s <server-port> [--data-dir <dir>] [--database <uri>] [--log-level quiet|info|debug] [--release-nick <nick>] [limits, below]
                udpchat -c <nick> <server-ip> <server-port> [<client-port>] [--keepalive <seconds>] [--no-color] [--no-timestamps] [--identity <file>] [--fingerprint] [--relay-only]
                udpchat server --port <server-port> [options as for -s]
                udpchat client --nick <nick> --server <server-ip> --server-port <port> [--port <client-port>] [options as for -c]
@@ -70,6 +72,11 @@ enum Invocation: Equatable {
         Server options:
           --data-dir <dir>           where offline messages are kept (default: $XDG_STATE_HOME/udpchat,
                                      else ~/.local/state/udpchat)
+          --database <uri>           keep mail, keys and quotas in PostgreSQL (a libpq URI such as
+                                     postgresql://chat@db.example/chat) instead of --data-dir;
+                                     servers given one database share them, and a client whose
+                                     server falls silent moves to another (the server's own key
+                                     and lock stay in --data-dir)
           --mailbox-limit <n>        messages stored for one recipient at most (default 1000)
           --sender-share <n>         messages one sender may leave in one mailbox (default 250)
           --sender-kib <n>           KiB one sender may have stored, over all mailboxes (default 4096)
@@ -142,6 +149,7 @@ enum Invocation: Equatable {
         "--data-dir": "-s", "--mailbox-limit": "-s", "--sender-share": "-s", "--message-days": "-s",
         "--sender-kib": "-s", "--store-mib": "-s", "--nick-days": "-s",
         "--whole-table-limit": "-s", "--new-nicks-per-minute": "-s", "--log-level": "-s", "--release-nick": "-s",
+        "--database": "-s",
         "--identity": "-c", "--port": "", "--keepalive": "-c",
         "--nick": "client", "--server": "client", "--server-port": "client",
     ]
@@ -213,6 +221,7 @@ enum Invocation: Equatable {
                 options.logLevel = parsed
             }
             options.dataDirectory = flags["--data-dir"] ?? options.dataDirectory
+            options.databaseURI = flags["--database"]
             options.limitLoopback = flags["--limit-loopback"] != nil
             if let nick = flags["--release-nick"] {
                 do {

@@ -3,15 +3,18 @@ import ChatKitRuntime
 import ChatKitTerminal
 import Foundation
 import StoreFiles
+import StorePostgres
 import TransportUDP
 
 /// Runs the server until SIGINT or SIGTERM; returns the exit status.
 func runServer(_ options: ServerOptions) -> Int32 {
-    let store: FileStore
+    let store: any OfflineStore
     let transport: UDPTransport
     let folderLock: ProcessLock
     do {
-        store = try FileStore(directory: options.dataDirectory)
+        // The server's key and lock live in the data folder even when mail lives in the database.
+        let files = try FileStore(directory: options.dataDirectory)
+        store = try options.databaseURI.map { uri throws(StoreError) in try PostgresStore(connecting: uri) } ?? files
         // One server per data folder: two would hand one mailbox to two different people.
         guard let lock = try ProcessLock.acquire(options.dataDirectory + "/.lock") else {
             return fail("another server is using \(options.dataDirectory); stop it, or give this one its own folder with --data-dir")
@@ -37,6 +40,11 @@ func runServer(_ options: ServerOptions) -> Int32 {
     } catch {
         return fail("\(error)")
     }
+    if options.databaseURI != nil, let key = config.identity?.publicKey {
+        // Listed to the other servers' clients at this server's port on the host they reach theirs at.
+        config.sharesStore = true
+        config.listing = ServerListing(host: "", port: options.port, key: key)
+    }
     config.mailboxLimit = options.mailboxLimit
     config.senderShareLimit = options.senderShare
     config.senderByteQuota = options.senderKiB * 1_024
@@ -55,7 +63,7 @@ func runServer(_ options: ServerOptions) -> Int32 {
     let latch = ExitLatch()
     Signals.onInterrupt { _ in latch.exit(with: 0) }
     console.show("server port number: \(options.port)")
-    console.show("offline messages in: \(store.directory)")
+    console.show(options.databaseURI == nil ? "offline messages in: \(options.dataDirectory)" : "offline messages in: the database")
     console.flush()
     driver.start()
     let status = latch.wait()

@@ -14,6 +14,8 @@ final class Simulation {
     let serverAddress = Address(host: "server", port: 6000)
     let store: any OfflineStore
     private(set) var server: ServerDriver?
+    /// The other servers of a group sharing the store (`Simulation+ServerGroup.swift`), by port.
+    var groupServers: [UInt16: ServerDriver] = [:]
     let serverLog = RecordingServerLog()
     /// The client started last under each nickname.
     private(set) var clients: [String: SimulatedClient] = [:]
@@ -127,7 +129,7 @@ final class Simulation {
 
     /// A well-mixed seed for the next server or client. (Stepping seeds by SplitMix's own increment
     /// would make each new generator replay the previous one shifted by one value.)
-    private func nextSeed() -> UInt64 {
+    func nextSeed() -> UInt64 {
         seeds.next()
     }
 }

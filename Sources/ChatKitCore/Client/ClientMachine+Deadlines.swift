@@ -15,16 +15,24 @@ extension ClientMachine {
         }
         for directive in watch.due(now) {
             switch directive {
-            case .keepalive where phase == .online: sendKeepalive()
+            case .keepalive where phase == .online:
+                // An idle client whose server stays silent for the limit moves on too, if it can.
+                if watch.isQuiet, let silence = requests.silence(at: now), silence >= config.serverSilenceLimit, moveToNextServer() {
+                    return
+                }
+                sendKeepalive()
             case .keepalive: watch.stop()
-            case .becameQuiet where phase == .online: show(.serverQuiet)
+            case .becameQuiet where phase == .online:
+                // Quiet keepalives alone are not the verdict (loss makes a few); silence for the limit is.
+                show(.serverQuiet)
             case .becameQuiet: break
             }
         }
         for directive in requests.due(now) {
             switch directive {
-            case .tellSilence: show(.noAnswerYet(from: config.server))
+            case .tellSilence: show(.noAnswerYet(from: server))
             case .giveUp:
+                if moveToNextServer() { return }
                 if !toldServerSilent { show(.serverNotResponding) }
                 let stays = phase == .online && config.staysWhenServerIsSilent
                 keepUntaken(includingWaitingSends: !stays)
@@ -38,7 +46,7 @@ extension ClientMachine {
         }
         for id in requests.dueEchoes(now) {
             guard let request = requests[id] else { continue }
-            transmit(Packet(id: id, message: requestMessage(for: request.purpose)), to: config.server)
+            transmit(Packet(id: id, message: requestMessage(for: request.purpose)), to: server)
         }
     }
 
@@ -47,6 +55,6 @@ extension ClientMachine {
         let id = newMessageID()
         keepaliveIDs.append(id)
         if keepaliveIDs.count > 16 { keepaliveIDs.removeFirst() }
-        transmit(Packet(id: id, message: .keepalive(token: token, tableVersion: replica.version)), to: config.server)
+        transmit(Packet(id: id, message: .keepalive(token: token, tableVersion: replica.version)), to: server)
     }
 }

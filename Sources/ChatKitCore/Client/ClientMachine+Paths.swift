@@ -26,7 +26,7 @@ extension ClientMachine {
         let nonce = newMessageID()
         paths.remember(nonce: nonce, for: peer)
         let padding = Message.punchRequestPadding(asker: config.nick, peer: peer, candidates: config.hostCandidates)
-        transmit(Packet(id: newMessageID(), message: .punchRequest(token: token, peer: peer, nonce: nonce, padding: padding)), to: config.server)
+        transmit(Packet(id: newMessageID(), message: .punchRequest(token: token, peer: peer, nonce: nonce, padding: padding)), to: server)
     }
 
     /// Offers a peer reached through the relay a direct path: our own punch to each of its addresses opens

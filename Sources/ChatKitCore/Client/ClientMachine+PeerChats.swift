@@ -37,6 +37,6 @@ extension ClientMachine {
         }
         guard let text = openLetter(letter, from: sender, id: id) else { return drop() }
         if let notice = inbox.chatArrived(id, from: sender, text: text) { show(notice) }
-        transmit(Packet(id: id, message: .relayedChatAck(token: token)), to: config.server)
+        transmit(Packet(id: id, message: .relayedChatAck(token: token)), to: server)
     }
 }

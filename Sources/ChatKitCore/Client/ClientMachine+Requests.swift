@@ -35,7 +35,7 @@ extension ClientMachine {
     mutating func transmitRequest(_ id: UInt64) {
         guard let request = requests[id] else { return }
         requests.scheduleRetry(id, now: now)
-        transmit(Packet(id: id, message: requestMessage(for: request.purpose)), to: config.server)
+        transmit(Packet(id: id, message: requestMessage(for: request.purpose)), to: server)
     }
 
     /// The message a request for `purpose` sends, with the client's current token.

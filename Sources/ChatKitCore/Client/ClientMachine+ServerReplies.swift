@@ -1,14 +1,14 @@
 /// The server's answers: registration, the table, saves, lookups, `who` pages and stored messages.
 extension ClientMachine {
-    mutating func registrationAnswered(_ id: UInt64, _ outcome: RegisterOutcome, _ newToken: UInt64, cookie: [UInt8], server: ServerProof?) {
+    mutating func registrationAnswered(_ id: UInt64, _ outcome: RegisterOutcome, _ newToken: UInt64, cookie: [UInt8], server proof: ServerProof?) {
         guard case .registering(let requestID, let replied, let quiet) = phase, requestID == id else { return drop() }
         if outcome == .registered || outcome == .reRegistered {
-            switch serverKeys.judge(server, nick: config.nick, requestID: id, token: newToken) {
+            switch serverKeys.judge(proof, nick: config.nick, requestID: id, token: newToken) {
             case .trusted: break
             case .firstContact(let key): emit(.keepServerKey(key))
             case .unproven: return drop()
             case .otherKey:
-                show(.problem("The server at \(config.server) answers with another key than the one pinned at your first contact: someone else answers there. Not registering."))
+                show(.problem("The server at \(server) answers with another key than the one pinned at your first contact: someone else answers there. Not registering."))
                 return exit(code: 1, notice: .exitingAfterFailure)
             }
         }
@@ -101,7 +101,7 @@ extension ClientMachine {
     mutating func sendTableAckIfOwed() {
         guard tableAckOwed else { return }
         tableAckOwed = false
-        transmit(Packet(id: newMessageID(), message: .tableAck(token: token, version: replica.version)), to: config.server)
+        transmit(Packet(id: newMessageID(), message: .tableAck(token: token, version: replica.version)), to: server)
     }
 
     mutating func saveAnswered(_ id: UInt64, _ outcome: SaveOutcome, _ peer: Address?) {
@@ -220,6 +220,6 @@ extension ClientMachine {
             return plain
         }
         for notice in inbox.storedMessagesArrived(opened, utcOffsetSeconds: config.utcOffsetSeconds) { show(notice) }
-        if !refusedFirstTime { transmit(Packet(id: id, message: .offlineAck(token: token)), to: config.server) }
+        if !refusedFirstTime { transmit(Packet(id: id, message: .offlineAck(token: token)), to: server) }
     }
 }

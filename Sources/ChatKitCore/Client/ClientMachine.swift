@@ -40,6 +40,10 @@ public struct ClientMachine: Sendable {
     var unprovenLetters = RecentKeys(capacity: 1_024)
     /// The server's key, pinned at the first welcome: later welcomes must be signed by it.
     var serverKeys: ServerKeyPin
+    /// The server in use: `config.server` until it falls silent and the client moves to another of its group.
+    var server: Address
+    /// The other servers sharing the current one's database, as it last listed them (signed): where to move.
+    var serverGroup: [ServerListing] = []
     /// Prekeys looked up (deltas carry none), by nick: used while the row names the key that signed them.
     var lookedUpPrekeys: [String: PublishedPrekey] = [:]
     /// The prekey last sealed to, per nick, with the key that signed it: checked once, not per letter.
@@ -102,6 +106,7 @@ public struct ClientMachine: Sendable {
             rejectAfter: config.sessionRejectAfter)
         self.pins = PeerKeyPins(config.pinnedKeys)
         self.serverKeys = ServerKeyPin(pinned: config.pinnedServerKey)
+        self.server = config.server
         let drawn = Prekey(id: UInt32(truncatingIfNeeded: random.next()), privateKey: random.bytes(32), createdAtMicroseconds: 0)
         let prekeys = config.prekeys.isEmpty ? [drawn] : config.prekeys
         self.prekeys = prekeys
@@ -193,7 +198,7 @@ public struct ClientMachine: Sendable {
 
     private mutating func start() {
         guard phase == .notStarted else { return }
-        show(.connecting(to: config.server))
+        show(.connecting(to: server))
         beginRegistration()
     }
 
@@ -217,7 +222,7 @@ public struct ClientMachine: Sendable {
     mutating func leave() {
         keepUntaken()
         if phase == .online || isRegisteredWithServer {
-            transmit(Packet(id: newMessageID(), message: .deregister(nick: config.nick, token: token)), to: config.server)
+            transmit(Packet(id: newMessageID(), message: .deregister(nick: config.nick, token: token)), to: server)
         }
         exit(code: 0, notice: .exiting)
     }
@@ -231,7 +236,7 @@ public struct ClientMachine: Sendable {
         } catch {
             return drop()  // counted in `droppedDatagrams`
         }
-        guard datagram.source == config.server else { return receiveFromPeer(packet, datagram.source) }
+        guard datagram.source == server else { return receiveFromPeer(packet, datagram.source) }
         requests.heardFromServer(at: now)
         requests.answered(packet.id, now: now)
         toldServerSilent = false
@@ -252,11 +257,13 @@ public struct ClientMachine: Sendable {
             beginRegistration(quiet: true)
         case .keepaliveReply: break
         case .probe(let probeToken) where token != 0 && probeToken == token && isRegisteredWithServer:
-            transmit(Packet(id: id, message: .probeReply(token: token)), to: config.server)
+            transmit(Packet(id: id, message: .probeReply(token: token)), to: server)
         case .punchOrder(let orderToken, let peer, let nonce, let candidates) where token != 0 && orderToken == token && isRegisteredWithServer:
             punchOrdered(toward: peer, nonce: nonce, candidates: candidates)
         case .relayedChat(let chatToken, let sender, let text) where token != 0 && chatToken == token && isRegisteredWithServer:
             relayedChatArrived(id, from: sender, letter: text)
+        case .serverList(let listToken, let servers, let signature) where token != 0 && listToken == token && isRegisteredWithServer:
+            serverListArrived(servers, signature: signature)
         default: drop()
         }
     }

@@ -60,6 +60,9 @@ public enum Notice: Equatable, Sendable {
     /// `[A message said to be from <x> does not prove it came from them; it is not shown.]`: a relayed or
     /// stored letter that does not open, or that x's key did not sign (tampered, forged, or for an erased prekey).
     case unprovenMessage(from: String)
+    /// `[Server not responding; now using 127.0.0.1:6001.]`: the client moved to another server sharing the
+    /// database, with the same identity.
+    case movedToServer(Address)
     /// Terminal only: after `[Server not responding]`, the client stays; `count` messages wait in the outbox.
     case keptWhileServerSilent(count: Int)
 
@@ -80,6 +83,7 @@ public enum Notice: Equatable, Sendable {
         case .offlineMessage(let from, let savedAt, let text):
             "\(TerminalSafe.text(from)): <\(savedAt)> \(TerminalSafe.text(text))"
         case .serverNotResponding: "[Server not responding]"
+        case .movedToServer(let server): "[Server not responding; now using \(TerminalSafe.text("\(server)")).]"
         case .exitingAfterFailure: "[Exiting]"
         case .exiting: "[exiting]"
         case .problem(let text): "[\(TerminalSafe.text(text))]"

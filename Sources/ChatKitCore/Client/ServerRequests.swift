@@ -140,6 +140,11 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
         lastHeard = now
     }
 
+    /// How long the server has said nothing, if it ever spoke.
+    func silence(at now: Instant) -> Duration? {
+        lastHeard.map { now - $0 }
+    }
+
     /// The server said something: it is alive.
     mutating func heardFromServer(at now: Instant) {
         lastHeard = now

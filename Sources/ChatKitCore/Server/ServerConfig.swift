@@ -91,6 +91,14 @@ public struct ServerConfig: Sendable {
     /// Up to this many rows every client holds the whole table, as the original program does; above it, clients hold
     /// only their own row and the rows they look up, and `who` asks the server.
     public var wholeTableLimit = 256
+    /// Whether other servers share the store (one database): a nickname this server has not pinned is
+    /// claimed in the store before it is granted, so the store decides which key holds it.
+    public var sharesStore = false
+    /// How this server is listed to the clients of the others sharing its store (nil: not listed), and
+    /// how often it announces itself and reads who else is alive; a server unheard for three announces
+    /// is left out.
+    public var listing: ServerListing?
+    public var rosterInterval: Duration = .seconds(2)
 
     /// The limits every save is made under.
     public var mailboxLimits: MailboxLimits {

@@ -12,6 +12,15 @@ public enum ServerEffect: Equatable, Sendable {
     case remove(Set<MessageKey>, recipient: String)
     /// Pin `key` to `nick` durably (its first registration), before the reply goes out.
     case pinKey(nick: String, key: [UInt8])
+    /// Claim `nick` for `key` in a store other servers share, then report `.claimed` with the
+    /// registration that asked, to be handled again once the pinned key is known.
+    case claimNick(nick: String, key: [UInt8], registration: Datagram)
+    /// Read the keys a store shared with other servers pins to `nicks` (ones this server never saw), then
+    /// report `.pinsFetched` with the event that named them, to be handled again.
+    case fetchPins(nicks: [String], then: ServerEvent)
+    /// Announce this server as alive in the shared store's roster, then report `.serversListed` with
+    /// every server heard from lately.
+    case announceServer(ServerListing)
     /// Keep `nick`'s newly published signed prekey durably (best effort: lost, the nick's next
     /// registration publishes it again).
     case keepPrekey(nick: String, prekey: PublishedPrekey)

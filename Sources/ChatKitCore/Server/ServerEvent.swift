@@ -1,11 +1,19 @@
 /// What happens to a server: datagrams, clock ticks and the results of the storage work it asked for.
-public enum ServerEvent: Equatable, Sendable {
+public indirect enum ServerEvent: Equatable, Sendable {
     /// A datagram arrived.
     case datagram(Datagram)
     /// The machine's `nextDeadline` has passed.
     case tick
     /// A `save` effect finished.
     case saved(StoredMessage, StoreOutcome)
+    /// A `claimNick` effect finished: the key now pinned to the nick (or the store's failure), and the
+    /// registration to handle again.
+    case claimed(nick: String, Result<NickClaim, StoreError>, registration: Datagram)
+    /// A `fetchPins` effect finished: the keys pinned to the nicks asked about (those pinned), and the
+    /// event to handle again.
+    case pinsFetched(nicks: [String], Result<[String: PinnedKey], StoreError>, then: ServerEvent)
+    /// An `announceServer` effect finished: the servers heard from lately (this one among them).
+    case serversListed([ServerListing])
     /// A `load` effect finished.
     case loaded(recipient: String, Result<[StoredMessage], StoreError>)
 }

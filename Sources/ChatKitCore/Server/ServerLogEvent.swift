@@ -63,6 +63,10 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
     case refusedKey(nick: String, from: Address)
     /// So many events of `cause` came in the last minute that `count` of them were not logged.
     case heldBack(count: Int, cause: String)
+    /// The servers sharing this one's store changed: `others` are listed to clients now.
+    case serverGroupChanged(others: Int)
+    /// The shared store's roster could not be written or read.
+    case rosterFailed(error: StoreError)
 
     /// The kind of event, as its case name (`registered`, `dropped`, …): the log admits at most 20 lines
     /// a minute of each, since a remote party can cause any of them at will.
@@ -99,6 +103,8 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
         case .refusedNewNick: "refusedNewNick"
         case .refusedKey: "refusedKey"
         case .heldBack: "heldBack"
+        case .serverGroupChanged: "serverGroupChanged"
+        case .rosterFailed: "rosterFailed"
         }
     }
 
@@ -146,10 +152,12 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
         case .dropped(let reason, let total): "dropped datagram from \(reason) (\(total) dropped so far)"
         case .encodingFailed(let kind, let destination): "could not encode a \(kind) message for \(destination)"
         case .pinFailed(let nick, let error): "could not keep the key of \(nick): \(error)"
-        case .serverKeyFailed(let error): "could not sign a welcome with the server's key: \(error)"
+        case .serverKeyFailed(let error): "could not sign with the server's key: \(error)"
         case .refusedKey(let nick, let source): "refused \(nick) from \(source): another key holds it"
         case .refusedNewNick(let nick, let source): "refused \(nick) from \(source): too many new nicknames from that address"
         case .heldBack(let count, let cause): "\(count) more \(cause) line(s) in the last minute were not logged"
+        case .serverGroupChanged(let others): "\(others) other server(s) share the database; clients are told of them"
+        case .rosterFailed(let error): "could not announce this server to the others: \(error)"
         }
     }
 }

@@ -4,7 +4,7 @@ import ChatKitCrypto
 extension ServerMachine {
     mutating func register(
         _ id: UInt64, nick: String, token: UInt64, proof: IdentityProof, candidates: [Address] = [], restarted: Bool = false,
-        prekey: PublishedPrekey? = nil, from source: Address
+        prekey: PublishedPrekey? = nil, from source: Address, datagram: Datagram
     ) {
         guard Nickname.isValidCanonical(nick) else {
             log(.refusedInvalidNick(from: source))
@@ -41,6 +41,9 @@ extension ServerMachine {
         } else if !isExemptFromNewNickLimit(source), !newNicks.admit(source, now: now) {
             log(.refusedNewNick(nick: nick, from: source))
             return reply(id, .registerReply(.tooManyNewNicks, token: 0), to: source)
+        } else if config.sharesStore {
+            // Another server may have pinned it: the shared store decides, then this is handled again.
+            return emit(.claimNick(nick: nick, key: proof.publicKey, registration: datagram))
         }
         // The prekey waits for the grant, published then only if the nick's pinned key signed it.
         prekeys.offer(prekey, nick: nick, key: proof.publicKey)
@@ -76,6 +79,29 @@ extension ServerMachine {
         mark(nick, as: .online(
             requestID: id, address: source, key: proof.publicKey, candidates: usableCandidates(candidates, from: source),
             signsWelcome: !proof.signature.isEmpty))
+    }
+
+    /// The shared store answered a claim: its pinned key becomes this server's, and the registration that
+    /// asked is handled again (now as for a pinned nick, so it must prove the key). A failed store gets
+    /// "checking", and the client retries.
+    mutating func claimFinished(_ nick: String, _ result: Result<NickClaim, StoreError>, registration: Datagram) {
+        switch result {
+        case .success(let claim) where claim.isNew:
+            // Pinned now, for this registration's key: a first registration, as on a server of its own.
+            pins.pin(nick, key: claim.pinned.key, atMicroseconds: wallClockMicroseconds)
+            receive(registration)
+        case .success(let claim):
+            // Pinned through another server: known here as after a restart, so a returning client.
+            restorePins([nick: claim.pinned])
+            receive(registration)
+        case .failure(let error):
+            log(.pinFailed(nick: nick, error: error))
+            do {
+                reply(try Packet(decoding: registration.bytes).id, .registerReply(.checking, token: 0), to: registration.source)
+            } catch {
+                drop("\(registration.source): \(error)")
+            }
+        }
     }
 
     /// Loopback sources are not held to the new-nick limit unless the operator says so: a crowd trying

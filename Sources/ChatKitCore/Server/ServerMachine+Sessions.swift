@@ -40,6 +40,7 @@ extension ServerMachine {
         log(.registered(nick: nick, at: source, returning: record.registrationOutcome == .reRegistered))
         let addressToken = sessions.issueAddressToken(nick, from: addressTokens, now: now, random: &random)
         welcome(id, nick: nick, record.registrationOutcome, token: record.token, addressToken: addressToken, signed: signsWelcome, to: source)
+        sendServerList(to: nick)
         let wasWhole = publisher.mode(forDirectoryOf: directory.count) == .whole
         rowChanged(nick)
         if wasWhole, publisher.mode(forDirectoryOf: directory.count) == .onDemand {

@@ -1,6 +1,6 @@
 /// Offline messages: saved on a sender's request, and handed to the recipient when it is online.
 extension ServerMachine {
-    mutating func save(_ id: UInt64, _ request: SaveRequest, from source: Address) {
+    mutating func save(_ id: UInt64, _ request: SaveRequest, from source: Address, datagram: Datagram) {
         guard let sender = heardFrom(request.token, at: source) else {
             return reply(id, .saveReply(.notRegistered, peer: nil), to: source)
         }
@@ -8,6 +8,7 @@ extension ServerMachine {
             return reply(id, .saveReply(.invalidMessage, peer: nil), to: source)
         }
         guard let recipient = sessions[request.recipient] else {
+            if askStoreAbout(request.recipient, then: datagram) { return }
             return reply(id, .saveReply(.unknownRecipient, peer: nil), to: source)
         }
         let key = MessageKey(sender: sender, id: id)
@@ -85,6 +86,9 @@ extension ServerMachine {
     }
 
     mutating func loadFinished(_ nick: String, _ result: Result<[StoredMessage], StoreError>) {
+        // In a group, senders pinned through another server become known first: the recipient checks
+        // each letter against its sender's key, which its table must carry.
+        if case .success(let loaded) = result, askStoreAbout(loaded.map(\.key.sender), then: .loaded(recipient: nick, result)) { return }
         let messages: [StoredMessage]
         switch result {
         case .success(let loaded):

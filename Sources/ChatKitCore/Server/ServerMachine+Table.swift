@@ -53,11 +53,14 @@ extension ServerMachine {
         if let roundTrip = publisher.acknowledged(version, token: record.token, now: now) { sessions.sampleRoundTrip(nick, roundTrip) }
     }
 
-    mutating func lookup(_ id: UInt64, _ nick: String, token: UInt64, from source: Address) {
+    mutating func lookup(_ id: UInt64, _ nick: String, token: UInt64, from source: Address, datagram: Datagram) {
         guard let asker = heardFrom(token, at: source) else {
             return reply(id, .lookupReply(.notRegistered, entry: nil), to: source)
         }
-        guard let row = directory[nick] else { return reply(id, .lookupReply(.noSuchClient, entry: nil), to: source) }
+        guard let row = directory[nick] else {
+            if askStoreAbout(nick, then: datagram) { return }
+            return reply(id, .lookupReply(.noSuchClient, entry: nil), to: source)
+        }
         publisher.hold(nick, by: asker)
         reply(id, .lookupReply(.found, entry: row), to: source)
     }

@@ -39,6 +39,11 @@ public struct ServerMachine: Sendable {
     var pins = PinnedNicks()
     /// The clients' signed prekeys, published in their rows.
     var prekeys = PublishedPrekeys()
+    /// The other servers sharing the store, and when this one announces itself again.
+    var group: ServerGroup
+    /// The nick whose pin the shared store was just asked about, while its datagram is handled again (so
+    /// it is not asked about twice).
+    var askedStoreAbout: Set<String> = []
     /// When unused nicknames are next looked for (wall clock, microseconds; at most once an hour).
     var nextExpiryCheck: Int64 = 0
     /// Every log line passes one limiter: at most 20 a minute of each cause, so no flood floods the log.
@@ -80,6 +85,7 @@ public struct ServerMachine: Sendable {
         self.rowPacing = RowPacing(burst: config.rowPushBurst, interval: config.rowPushInterval)
         self.registrations = TokenBuckets(perSecond: 1 / max(config.rowPushInterval.seconds, 1e-9), burst: config.rowPushBurst)
         self.punchOrders = PairPacing(interval: config.punchOrderInterval)
+        self.group = ServerGroup(listing: config.listing, interval: config.rosterInterval)
         self.courier = StoredMessageCourier(retryInterval: config.deliveryRetryInterval, attempts: config.deliveryAttempts)
     }
 
@@ -112,7 +118,7 @@ public struct ServerMachine: Sendable {
 
     /// The earliest instant at which the machine wants a `.tick`, if any.
     public var nextDeadline: Instant? {
-        [courier.nextDeadline, probes.nextDeadline, relays.nextDeadline, nextSweep, flushAt, publisher.nextResend, rowPacing.nextDeadline]
+        [courier.nextDeadline, probes.nextDeadline, relays.nextDeadline, nextSweep, flushAt, publisher.nextResend, rowPacing.nextDeadline, group.nextAnnounce]
             .compactMap { $0 }.min()
     }
 
@@ -123,6 +129,14 @@ public struct ServerMachine: Sendable {
         self.wallClockMicroseconds = wallClockMicroseconds
         effects = []
         expireUnusedNicks()
+        dispatch(event)
+        defer { effects = [] }
+        return effects
+    }
+
+    /// Hands `event` to the part that owns it (also for an event handled again, once the shared store
+    /// answered about the nicks it named).
+    mutating func dispatch(_ event: ServerEvent) {
         switch event {
         case .datagram(let datagram): receive(datagram)
         case .tick:
@@ -133,16 +147,18 @@ public struct ServerMachine: Sendable {
             applyWaitingRows()
             flushTableChanges()
             publish(publisher.resendDue(directory, now: now))
+            announceIfDue()
+        case .serversListed(let servers): serversListed(servers)
+        case .pinsFetched(let nicks, let result, let event): pinsFetched(nicks, result, then: event)
         case .saved(let message, let outcome): saveFinished(message, outcome)
         case .loaded(let recipient, let result): loadFinished(recipient, result)
+        case .claimed(let nick, let result, let registration): claimFinished(nick, result, registration: registration)
         }
-        defer { effects = [] }
-        return effects
     }
 
     // MARK: - Datagrams
 
-    private mutating func receive(_ datagram: Datagram) {
+    mutating func receive(_ datagram: Datagram) {
         let packet: Packet
         do {
             packet = try Packet(decoding: datagram.bytes)
@@ -153,16 +169,18 @@ public struct ServerMachine: Sendable {
         let id = packet.id
         switch packet.message {
         case .register(let nick, let token, let proof, let candidates, let restarted, let prekey):
-            register(id, nick: nick, token: token, proof: proof, candidates: candidates, restarted: restarted, prekey: prekey, from: source)
+            register(
+                id, nick: nick, token: token, proof: proof, candidates: candidates, restarted: restarted, prekey: prekey, from: source,
+                datagram: datagram)
         case .deregister(let nick, let token): deregister(id, nick: nick, token: token, from: source)
-        case .save(let request): save(id, request, from: source)
+        case .save(let request): save(id, request, from: source, datagram: datagram)
         case .offlineAck(let token): storedMessagesAcknowledged(id, token: token, from: source)
         case .keepalive(let token, let version): keepalive(id, token: token, version: version, from: source)
         case .tableAck(let token, let version):
             guard let nick = heardFrom(token, at: source) else { return drop("\(source): table acknowledgement from no session") }
             tableAcknowledged(version, by: nick)
         case .probeReply(let token): if heardFrom(token, at: source) == nil { drop("\(source): answer to no probe") }
-        case .lookup(let token, let nick): lookup(id, nick, token: token, from: source)
+        case .lookup(let token, let nick): lookup(id, nick, token: token, from: source, datagram: datagram)
         case .who(let token, let prefix, let after): who(id, prefix: prefix, after: after, token: token, from: source)
         case .punchRequest(let token, let peer, let nonce, _):
             punchRequested(id, token: token, peer: peer, nonce: nonce, requestBytes: datagram.bytes.count, from: source)

@@ -104,6 +104,9 @@ public enum Message: Equatable, Sendable {
     /// Client → client: a packet (a chat, an ACK) sealed with the session whose index at the receiver is
     /// `receiver`. The packet's id is the message counter: the nonce, and the replay window's key.
     case sealed(receiver: UInt32, ciphertext: [UInt8])
+    /// Server → client: the other servers sharing this server's database, for the client holding `token`
+    /// to move to when this one falls silent; signed by this server's key (`ServerListing.signedBytes`).
+    case serverList(token: UInt64, servers: [ServerListing], signature: [UInt8])
 }
 
 /// The one-byte kind code of each message.
@@ -168,6 +171,8 @@ public enum MessageKind: UInt8, CaseIterable, Sendable {
     case handshakeFinish = 0x1E
     /// A packet sealed with a peer session.
     case sealed = 0x1F
+    /// The other servers sharing the database.
+    case serverList = 0x20
 }
 
 extension Message {
@@ -204,6 +209,7 @@ extension Message {
         case .handshakeReply: .handshakeReply
         case .handshakeFinish: .handshakeFinish
         case .sealed: .sealed
+        case .serverList: .serverList
         }
     }
 }

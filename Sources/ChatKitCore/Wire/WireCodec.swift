@@ -144,6 +144,10 @@ extension Message {
         case .sealed(let receiver, let ciphertext):
             writer.u32(receiver)
             writer.raw(ciphertext)
+        case .serverList(let token, let servers, let signature):
+            writer.u64(token)
+            ServerListing.encode(servers, into: &writer)
+            writer.shortBytes(signature)
         }
     }
 
@@ -278,6 +282,10 @@ extension Message {
             let receiver = try reader.u32("receiver index")
             guard reader.remaining >= 16 else { throw .truncated(field: "ciphertext") }
             return .sealed(receiver: receiver, ciphertext: Array(try reader.bytes(reader.remaining, "ciphertext")))
+        case .serverList:
+            let token = try reader.u64("token")
+            let servers = try ServerListing.decodeList(from: &reader)
+            return .serverList(token: token, servers: servers, signature: try reader.shortBytes("signature"))
         }
     }
 }

@@ -164,7 +164,7 @@ public struct DeliveryChecker: Sendable {
             }
         case .noAck, .recipientExists, .recipientOffline, .tableUpdated, .youHaveMessages, .exitingAfterFailure, .exiting,
             .connecting, .presence, .serverQuiet, .serverBack, .noAnswerYet, .keptWhileServerSilent, .resendingOutbox,
-            .peerKeyChanged, .safetyNumber, .keyVerified, .unprovenMessage:
+            .peerKeyChanged, .safetyNumber, .keyVerified, .unprovenMessage, .movedToServer:
             break
         case .problem(let text) where text.hasPrefix("The nickname <") && !process.registered:
             break  // refused at start-up while another newcomer's probe was under way: a clear exit

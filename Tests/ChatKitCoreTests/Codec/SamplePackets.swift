@@ -22,6 +22,12 @@ enum SamplePackets {
         Packet(id: 30, message: .handshakeFinish(receiver: 8, noise: [UInt8](repeating: 0xE3, count: 160))),
         Packet(id: 0, message: .sealed(receiver: .max, ciphertext: [UInt8](repeating: 0xC5, count: 16))),
         Packet(id: 27, message: .saveReply(.relayed, peer: nil)),
+        Packet(
+            id: 31,
+            message: .serverList(
+                token: 42, servers: [ServerListing(host: "", port: 6001, key: [UInt8](repeating: 0xB1, count: 32)),
+                    ServerListing(host: "chat.example", port: 6002, key: [UInt8](repeating: 0xB2, count: 32))],
+                signature: [UInt8](repeating: 0x51, count: 64))),
         Packet(id: 2, message: .registerReply(.registered, token: 42)),
         Packet(id: 3, message: .registerReply(.reRegistered, token: 43)),
         Packet(id: 4, message: .registerReply(.nickInUse, token: 0)),

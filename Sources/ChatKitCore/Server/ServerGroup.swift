@@ -1,0 +1,31 @@
+/// The other servers sharing this server's store, as the roster last said, and when to announce this
+/// one again: what clients are told to move to when this server falls silent.
+struct ServerGroup {
+    /// How this server is listed; nil when it is not in a group.
+    let listing: ServerListing?
+    let interval: Duration
+    /// The others, in the roster's order.
+    private(set) var others: [ServerListing] = []
+    private(set) var nextAnnounce: Instant?
+
+    init(listing: ServerListing?, interval: Duration) {
+        self.listing = listing
+        self.interval = interval
+        nextAnnounce = listing == nil ? nil : .zero
+    }
+
+    /// This server's listing when an announce is due at `now` (the next is scheduled), else nil.
+    mutating func announceDue(_ now: Instant) -> ServerListing? {
+        guard let listing, let at = nextAnnounce, at <= now else { return nil }
+        nextAnnounce = now + interval
+        return listing
+    }
+
+    /// Takes the roster's list (this server left out, by key); true when the others changed.
+    mutating func listed(_ servers: [ServerListing]) -> Bool {
+        let others = Array(servers.filter { $0.key != listing?.key }.prefix(ServerListing.maxListed))
+        guard others != self.others else { return false }
+        self.others = others
+        return true
+    }
+}

@@ -1,0 +1,55 @@
+/// Several servers, one store: this server announces itself in the store's roster, learns the others,
+/// and tells each client it welcomes (and every online client when the group changes) where else to go.
+extension ServerMachine {
+    /// A tick: announce this server when due; the roster's answer comes back as `.serversListed`.
+    mutating func announceIfDue() {
+        if let listing = group.announceDue(now) { emit(.announceServer(listing)) }
+    }
+
+    /// The roster answered: when the others changed, every online client hears the new list.
+    mutating func serversListed(_ servers: [ServerListing]) {
+        guard group.listed(servers) else { return }
+        log(.serverGroupChanged(others: group.others.count))
+        for (nick, record) in sessions.records where record.online { sendServerList(to: nick) }
+    }
+
+    /// In a group, a nick this server never saw may be pinned through another server: true when the
+    /// shared store is asked (the datagram comes back with the answer), false when there is none to ask.
+    mutating func askStoreAbout(_ nick: String, then datagram: Datagram) -> Bool {
+        askStoreAbout([nick], then: .datagram(datagram))
+    }
+
+    /// Asks the shared store about those of `nicks` this server has not pinned, then handles `event`
+    /// again: true when it asked, false when there is none to ask about.
+    mutating func askStoreAbout(_ nicks: [String], then event: ServerEvent) -> Bool {
+        guard config.sharesStore else { return false }
+        let unknown = Set(nicks.filter { pins[$0] == nil && !askedStoreAbout.contains($0) && Nickname.isValidCanonical($0) }).sorted()
+        guard !unknown.isEmpty else { return false }
+        emit(.fetchPins(nicks: unknown, then: event))
+        return true
+    }
+
+    /// The shared store answered: a nick pinned elsewhere becomes known here (offline, as after a
+    /// restart), and the datagram that named it is handled again, without asking twice.
+    mutating func pinsFetched(_ nicks: [String], _ result: Result<[String: PinnedKey], StoreError>, then event: ServerEvent) {
+        switch result {
+        case .success(let pinned): restorePins(pinned)
+        case .failure(let error): log(.pinFailed(nick: nicks.joined(separator: ","), error: error))
+        }
+        askedStoreAbout.formUnion(nicks)
+        dispatch(event)
+        askedStoreAbout.subtract(nicks)
+    }
+
+    /// Sends `nick` the other servers, signed by this server's key for its session; nothing when there
+    /// are none (or no key to sign with).
+    mutating func sendServerList(to nick: String) {
+        guard !group.others.isEmpty, let serverKey, let record = sessions[nick], record.online else { return }
+        do {
+            let signature = try serverKey.sign(ServerListing.signedBytes(group.others, token: record.token))
+            reply(random.nextNonZero(), .serverList(token: record.token, servers: group.others, signature: signature), to: record.address)
+        } catch {
+            log(.serverKeyFailed("\(error)"))
+        }
+    }
+}

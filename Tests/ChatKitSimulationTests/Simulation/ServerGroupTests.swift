@@ -1,0 +1,70 @@
+import ChatKitCore
+import ChatKitCrypto
+import ChatKitTesting
+import Testing
+
+/// Several servers sharing one store: a client whose server dies moves to the next with the same
+/// identity, mail the dead server saved is delivered once through another, and the store alone decides
+/// which key holds a nickname.
+@Suite("Several servers, one store")
+struct ServerGroupTests {
+    /// x and y registered at the main server of a group of three, each told of the other two.
+    static func group() -> Simulation {
+        let sim = Simulation()
+        sim.startServerGroup(otherPorts: [6001, 6002])
+        sim.startClient("x", host: "127.0.0.1", port: 6061)
+        sim.run(for: .milliseconds(100))
+        sim.startClient("y", host: "127.0.0.1", port: 6062)
+        sim.run(for: .seconds(3))  // every server announces itself; the clients are sent the others
+        return sim
+    }
+
+    @Test("mail the killed server saved is delivered once through the next; both clients move there and chat")
+    func failover() throws {
+        let sim = Self.group()
+        sim.type("y", "dereg y", settle: .milliseconds(300))
+        sim.type("x", "send y kept by the first server", settle: .seconds(1))
+        #expect(sim["x"].shown.last == .savedByServer)
+        sim.crashServer()
+        let next = Address(host: sim.serverAddress.host, port: 6001)
+        sim.type("y", "reg y", settle: .seconds(12))
+        #expect(sim["y"].notices.contains(.movedToServer(next)), "\(sim["y"].notices)")
+        #expect(sim["y"].shown.filter { $0.messageText == "kept by the first server" }.count == 1, "\(sim["y"].notices)")
+        #expect(sim["y"].shown.contains(.reRegistered))
+        sim.run(for: .seconds(30))  // x is idle: its keepalives meet silence, and it moves on too
+        #expect(sim["x"].notices.contains(.movedToServer(next)), "\(sim["x"].notices)")
+        sim.type("x", "send y on the next server", settle: .seconds(1))
+        #expect(sim["y"].shown.last == .chat(from: "x", text: "on the next server"))
+        #expect(sim["x"].exitStatus == nil && sim["y"].exitStatus == nil)
+        #expect(try sim.store.messages(for: "y").isEmpty)
+    }
+
+    @Test("a nick pinned at one server cannot be taken at another with another key")
+    func pinnedAcrossServers() throws {
+        let sim = Self.group()
+        let impostor = try IdentityKey(privateKey: [UInt8](repeating: 0x5A, count: 32))
+        let other = Address(host: sim.serverAddress.host, port: 6002)
+        let taker = sim.startClient("x", host: "127.0.0.1", port: 6070) { config in
+            config.server = other
+            config.identity = impostor
+        }
+        sim.run(for: .seconds(1))
+        #expect(taker.shown.first == .problem("The server knows <x> by another key; this identity cannot register it."))
+    }
+
+    @Test("two servers asked for one new nick in the same instant give it to one key: the store decides")
+    func sameInstant() throws {
+        let sim = Simulation()
+        sim.startServerGroup(otherPorts: [6001])
+        let keys = try [0x11, 0x22].map { try IdentityKey(privateKey: [UInt8](repeating: UInt8($0), count: 32)) }
+        let first = sim.startClient("n", host: "127.0.0.1", port: 6061) { $0.identity = keys[0] }
+        let second = sim.startClient("n", host: "127.0.0.1", port: 6062) { config in
+            config.server = Address(host: sim.serverAddress.host, port: 6001)
+            config.identity = keys[1]
+        }
+        sim.run(for: .seconds(1))
+        let welcomed = [first, second].filter { $0.shown.first == .registered }
+        let refused = [first, second].filter { $0.exitStatus == 1 }
+        #expect(welcomed.count == 1 && refused.count == 1, "\(first.shown) \(second.shown)")
+    }
+}
