@@ -38,6 +38,10 @@ enum SessionVectors {
         guard let serverKey = try? IdentityKey(privateKey: [UInt8](repeating: 0x77, count: 32)),
             let serverProof = try? ServerProof.signed(by: serverKey, nick: "x", requestID: 1, token: 0x0102_0304_0506_0708)
         else { return [] }
+        // The same server lists one other of its group (key: 32 bytes of 0x88) at port 6001 of its own host.
+        guard let otherServer = try? IdentityKey(privateKey: [UInt8](repeating: 0x88, count: 32)) else { return [] }
+        let group = [ServerListing(host: "", port: 6001, key: otherServer.publicKey)]
+        guard let groupSignature = try? serverKey.sign(ServerListing.signedBytes(group, token: 0x0102_0304_0506_0708)) else { return [] }
         let save = SaveRequest(token: 0x0102_0304_0506_0708, recipient: "y", reason: .recipientOffline, text: letter)
         let stored = OfflineMessage(key: MessageKey(sender: "x", id: 0x2A), savedAtMicroseconds: 1_497_408_017_501_063, text: letter)
         return [
@@ -49,6 +53,7 @@ enum SessionVectors {
             ("register-reply-signed", Packet(id: 1, message: .registerReply(.registered, token: 0x0102_0304_0506_0708, server: serverProof))),
             ("sealed-save", Packet(id: 0x2A, message: .save(save))),
             ("sealed-offline-batch", Packet(id: 0x2B, message: .offlineBatch(token: 0x0807_0605_0403_0201, messages: [stored]))),
+            ("server-list", Packet(id: 0x60, message: .serverList(token: 0x0102_0304_0506_0708, servers: group, signature: groupSignature))),
         ]
     }()
 }
