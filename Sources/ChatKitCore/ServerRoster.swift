@@ -5,4 +5,20 @@ public protocol ServerRoster: AnyObject, Sendable {
     func announce(_ listing: ServerListing, atMicroseconds microseconds: Int64) throws(StoreError)
     /// The servers announced at or after `microseconds`, in a stable order (by port, then host).
     func servers(heardSinceMicroseconds microseconds: Int64) throws(StoreError) -> [ServerListing]
+    /// Publishes where one of this server's clients is (or that it went offline).
+    func publish(_ row: PresenceRow) throws(StoreError)
+    /// What changed since `cursor` (0 at first): presence rows and recipients of new mail, and the cursor
+    /// to pass next time. Changes are read in the order they were committed.
+    func news(after cursor: GroupCursor) throws(StoreError) -> (news: GroupNews, cursor: GroupCursor)
+}
+
+/// How far a server has read the group's changes: one position in the presence rows, one in the mail.
+public struct GroupCursor: Equatable, Sendable {
+    /// The last presence change read.
+    public var presence: Int64 = 0
+    /// The last stored message read.
+    public var mail: Int64 = 0
+
+    /// Nothing read yet.
+    public init() {}
 }

@@ -20,6 +20,8 @@ public final class ServerDriver: @unchecked Sendable {
     private var wakeup = WakeupTimer()
     private var stopped = false
     private var encoder = PacketEncoder()
+    /// How far this server has read the group's changes in a shared store.
+    private var groupCursor = GroupCursor()
 
     /// Makes a driver; nothing happens until `start`. `log` records every server event of `logLevel`
     /// or below.
@@ -131,6 +133,12 @@ public final class ServerDriver: @unchecked Sendable {
                     return pinned
                 }
                 results.append(.pinsFetched(nicks: nicks, pinned, then: event))
+            case .publishPresence(let row):
+                do {
+                    try (store as? any ServerRoster)?.publish(row)
+                } catch {
+                    log.record(.rosterFailed(error: error))
+                }
             case .announceServer(let listing):
                 guard let roster = store as? any ServerRoster else { break }
                 let now = clock.wallClockMicroseconds
@@ -139,6 +147,9 @@ public final class ServerDriver: @unchecked Sendable {
                     let window = machine.config.rosterInterval * 3
                     let windowMicroseconds = window.components.seconds * 1_000_000 + window.components.attoseconds / 1_000_000_000_000
                     results.append(.serversListed(try roster.servers(heardSinceMicroseconds: now - windowMicroseconds)))
+                    let (news, cursor) = try roster.news(after: groupCursor)
+                    groupCursor = cursor
+                    if news != GroupNews() { results.append(.groupNews(news)) }
                 } catch {
                     log.record(.rosterFailed(error: error))
                 }

@@ -27,6 +27,15 @@ public final class MemoryStore: OfflineStore, Sendable {
     private let keys = Mutex<[String: PinnedKey]>([:])
     /// The servers sharing this store (in a simulation of several), by key: each one's listing and when heard.
     private let roster = Mutex<[[UInt8]: (listing: ServerListing, heard: Int64)]>([:])
+    /// What the group's servers read of each other: presence rows and new mail, each numbered in order.
+    private let groupLog = Mutex(GroupLog())
+
+    /// Changes in the order they happened; the mail log keeps its last 10,000 entries.
+    private struct GroupLog {
+        var presence: [String: (row: PresenceRow, sequence: Int64)] = [:]
+        var mail: [(recipient: String, sequence: Int64)] = []
+        var sequence: Int64 = 0
+    }
 
     /// An empty store.
     public init() {}
@@ -49,6 +58,11 @@ public final class MemoryStore: OfflineStore, Sendable {
                 }
                 // Appended in place, without copying the mailbox.
                 contents.mailboxes[message.recipient, default: Mailbox()].append(message)
+                groupLog.withLock { log in
+                    log.sequence += 1
+                    log.mail.append((message.recipient, log.sequence))
+                    if log.mail.count > 10_000 { log.mail.removeFirst(log.mail.count - 10_000) }
+                }
                 contents.usage.add(message)
             }
             return refused
@@ -105,6 +119,26 @@ extension MemoryStore: ServerRoster {
                 .sorted { a, b in
                     (a.port, a.host) == (b.port, b.host) ? a.key.lexicographicallyPrecedes(b.key) : (a.port, a.host) < (b.port, b.host)
                 }
+        }
+    }
+
+    public func publish(_ row: PresenceRow) throws(StoreError) {
+        groupLog.withLock { log in
+            log.sequence += 1
+            log.presence[row.nick] = (row, log.sequence)
+        }
+    }
+
+    public func news(after cursor: GroupCursor) throws(StoreError) -> (news: GroupNews, cursor: GroupCursor) {
+        groupLog.withLock { log in
+            let presence = log.presence.values.filter { $0.sequence > cursor.presence }.sorted { $0.sequence < $1.sequence }
+            let mail = log.mail.filter { $0.sequence > cursor.mail }
+            var next = cursor
+            next.presence = presence.last?.sequence ?? cursor.presence
+            next.mail = mail.last?.sequence ?? cursor.mail
+            var recipients: [String] = []
+            for entry in mail where !recipients.contains(entry.recipient) { recipients.append(entry.recipient) }
+            return (GroupNews(presence: presence.map(\.row), mailFor: recipients), next)
         }
     }
 }

@@ -6,6 +6,8 @@
 enum PostgresSchema {
     /// The advisory lock every transaction that changes mail or usage takes first.
     static let mailLock: Int64 = 0x4348_4154_4b49_54  // "CHATKIT"
+    /// The advisory lock presence writes take, so they commit in the order of their sequence numbers.
+    static let presenceLock: Int64 = 0x4348_4154_5052_45  // "CHATPRE"
 
     /// Creates whatever is missing; safe for several servers starting at once (one at a time creates).
     static let statements: [String] = [
@@ -31,6 +33,12 @@ enum PostgresSchema {
             prekey bytea)
         """,
         "CREATE TABLE IF NOT EXISTS chatkit_servers (key bytea PRIMARY KEY, host text NOT NULL, port integer NOT NULL, heard bigint NOT NULL)",
+        "CREATE SEQUENCE IF NOT EXISTS chatkit_presence_seq",
+        """
+        CREATE TABLE IF NOT EXISTS chatkit_presence (
+            nick text PRIMARY KEY, server_key bytea NOT NULL, host text NOT NULL, port integer NOT NULL,
+            candidates text NOT NULL, online boolean NOT NULL, seq bigint NOT NULL)
+        """,
         // The shares a message counts against: its sender's ('n:'), its network's ('w:'), and the total.
         """
         CREATE OR REPLACE FUNCTION chatkit_shares(p_sender text, p_network text) RETURNS text[] AS $$

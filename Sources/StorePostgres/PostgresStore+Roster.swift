@@ -22,4 +22,49 @@ extension PostgresStore: ServerRoster {
         }
         return servers
     }
+
+    public func publish(_ row: PresenceRow) throws(StoreError) {
+        let candidates = row.candidates.map { "\($0.host)|\($0.port)" }.joined(separator: ",")
+        try connection.transaction { connection throws(StoreError) in
+            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.presenceLock)])
+            _ = try connection.run(
+                """
+                INSERT INTO chatkit_presence (nick, server_key, host, port, candidates, online, seq)
+                VALUES ($1, $2, $3, $4, $5, $6, nextval('chatkit_presence_seq'))
+                ON CONFLICT (nick) DO UPDATE SET server_key = EXCLUDED.server_key, host = EXCLUDED.host, port = EXCLUDED.port,
+                    candidates = EXCLUDED.candidates, online = EXCLUDED.online, seq = EXCLUDED.seq
+                """,
+                [
+                    .text(Self.stored(row.nick)), .bytes(row.serverKey), .text(row.address.host), .integer(Int64(row.address.port)),
+                    .text(candidates), .text(row.online ? "true" : "false"),
+                ])
+        }
+    }
+
+    public func news(after cursor: GroupCursor) throws(StoreError) -> (news: GroupNews, cursor: GroupCursor) {
+        var next = cursor
+        var news = GroupNews()
+        let presence = try connection.execute(
+            "SELECT nick, server_key, host, port, candidates, online, seq FROM chatkit_presence WHERE seq > $1 ORDER BY seq",
+            [.integer(cursor.presence)])
+        for row in presence.rows {
+            guard let port = UInt16(exactly: try PostgresRows.integer(row, 3)) else { continue }
+            let candidates = try PostgresRows.text(row, 4).split(separator: ",").compactMap { entry -> Address? in
+                let parts = entry.split(separator: "|")
+                guard parts.count == 2, let port = UInt16(parts[1]) else { return nil }
+                return Address(host: String(parts[0]), port: port)
+            }
+            news.presence.append(PresenceRow(
+                nick: try PostgresRows.text(row, 0), address: Address(host: try PostgresRows.text(row, 2), port: port),
+                candidates: candidates, online: try PostgresRows.text(row, 5) == "t", serverKey: try PostgresRows.bytes(row, 1)))
+            next.presence = max(next.presence, try PostgresRows.integer(row, 6))
+        }
+        let mail = try connection.execute(
+            "SELECT recipient, max(seq) FROM chatkit_messages WHERE seq > $1 GROUP BY recipient ORDER BY 2", [.integer(cursor.mail)])
+        for row in mail.rows {
+            news.mailFor.append(try PostgresRows.text(row, 0))
+            next.mail = max(next.mail, try PostgresRows.integer(row, 1))
+        }
+        return (news, next)
+    }
 }

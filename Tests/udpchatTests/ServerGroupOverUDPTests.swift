@@ -3,17 +3,17 @@ import Foundation
 import Testing
 
 /// Three real `udpchat` servers on one throwaway PostgreSQL database, and real clients, over UDP on
-/// 127.0.0.1: a server killed with SIGKILL in mid-conversation, its clients moving on, mail it saved
+/// 127.0.0.1: clients of two servers chatting, a server killed with SIGKILL in mid-conversation, its clients moving on, mail it saved
 /// delivered once through another, a nick pinned at one server refused at another, and the killed
 /// server joining again. Skipped, with one line, where no PostgreSQL can be started.
 @Suite(
     "Several servers over UDP, one PostgreSQL", .serialized,
     .enabled(if: PostgresCluster.isAvailable, "\(PostgresCluster.unavailableReason ?? "")"))
 struct ServerGroupOverUDPTests {
-    @Test("a SIGKILL in mid-conversation: clients move on, saved mail is delivered once, the server joins again")
+    @Test("chats across servers; a SIGKILL in mid-conversation: clients move on, saved mail is delivered once, the server joins again")
     func killOneOfThree() throws {
         let database = try PostgresCluster.shared.get().freshDatabase()
-        let ports = try BinaryEndToEndTests.freePorts(6).map(String.init)
+        let ports = try BinaryEndToEndTests.freePorts(7).map(String.init)
         let folders = try (0..<3).map { _ in try TemporaryFolder() }
         func startServer(_ index: Int) throws -> RunningProcess {
             let server = try RunningProcess(["-s", ports[index], "--data-dir", folders[index].path, "--database", database])
@@ -27,6 +27,13 @@ struct ServerGroupOverUDPTests {
         let y = try RunningProcess(["-c", "y", "127.0.0.1", ports[0], ports[4], "--keepalive", "1"])
         #expect(y.waitFor(line: ">>> [Welcome, You are registered.]"))
         #expect(servers[0].waitFor(containing: "2 other server(s) share the database"))
+        // z registers at the second server; x, at the first, sees it within an announce and chats with it.
+        let z = try RunningProcess(["-c", "z", "127.0.0.1", ports[1], ports[6], "--keepalive", "1"])
+        #expect(z.waitFor(line: ">>> [Welcome, You are registered.]"))
+        #expect(x.waitFor(3, linesContaining: "[Client table updated.]"))
+        x.type("send z across the servers")
+        #expect(z.waitFor(line: ">>> x: across the servers"))
+        #expect(x.waitFor(line: ">>> [Message received by <z>.]"))
 
         // A conversation at the first server, then a message it saves for y, offline.
         x.type("send y hello")
@@ -34,7 +41,7 @@ struct ServerGroupOverUDPTests {
         #expect(x.waitFor(line: ">>> [Message received by <y>.]"))
         y.type("dereg y")
         #expect(y.waitFor(line: ">>> [You are Offline. Bye.]"))
-        #expect(x.waitFor(3, linesContaining: "[Client table updated.]"))
+        #expect(x.waitFor(4, linesContaining: "[Client table updated.]"))
         x.type("send y kept by the first server")
         #expect(x.waitFor(line: ">>> [Messages received by the server and saved.]"))
 
@@ -66,8 +73,8 @@ struct ServerGroupOverUDPTests {
         let w = try RunningProcess(["-c", "w", "127.0.0.1", ports[0], ports[5]])
         #expect(w.waitFor(line: ">>> [Welcome, You are registered.]"))
 
-        for client in [x, y, w] { client.interrupt() }
-        for client in [x, y, w] { #expect(client.waitForExit() == 0) }
+        for client in [x, y, z, w] { client.interrupt() }
+        for client in [x, y, z, w] { #expect(client.waitForExit() == 0) }
         for server in servers {
             server.interrupt()
             #expect(server.waitForExit() == 0)

@@ -18,8 +18,10 @@ public enum ServerEffect: Equatable, Sendable {
     /// Read the keys a store shared with other servers pins to `nicks` (ones this server never saw), then
     /// report `.pinsFetched` with the event that named them, to be handled again.
     case fetchPins(nicks: [String], then: ServerEvent)
+    /// Publish where one of this server's clients is, for the other servers of the group.
+    case publishPresence(PresenceRow)
     /// Announce this server as alive in the shared store's roster, then report `.serversListed` with
-    /// every server heard from lately.
+    /// every server heard from lately, and `.groupNews` with what changed in the group.
     case announceServer(ServerListing)
     /// Keep `nick`'s newly published signed prekey durably (best effort: lost, the nick's next
     /// registration publishes it again).

@@ -14,6 +14,8 @@ public indirect enum ServerEvent: Equatable, Sendable {
     case pinsFetched(nicks: [String], Result<[String: PinnedKey], StoreError>, then: ServerEvent)
     /// An `announceServer` effect finished: the servers heard from lately (this one among them).
     case serversListed([ServerListing])
+    /// What changed in the group since the last announce: other servers' clients, and new mail.
+    case groupNews(GroupNews)
     /// A `load` effect finished.
     case loaded(recipient: String, Result<[StoredMessage], StoreError>)
 }

@@ -7,6 +7,8 @@ struct ServerGroup {
     /// The others, in the roster's order.
     private(set) var others: [ServerListing] = []
     private(set) var nextAnnounce: Instant?
+    /// The other servers' clients, as their presence rows last said, by nickname.
+    private(set) var remote: [String: PresenceRow] = [:]
 
     init(listing: ServerListing?, interval: Duration) {
         self.listing = listing
@@ -19,6 +21,16 @@ struct ServerGroup {
         guard let listing, let at = nextAnnounce, at <= now else { return nil }
         nextAnnounce = now + interval
         return listing
+    }
+
+    /// Takes presence rows read from the store (this server's own left out).
+    mutating func heard(_ rows: [PresenceRow]) {
+        for row in rows where row.serverKey != listing?.key { remote[row.nick] = row }
+    }
+
+    /// Whether `row` is live: online at a server still heard from.
+    func isLive(_ row: PresenceRow) -> Bool {
+        row.online && others.contains { $0.key == row.serverKey }
     }
 
     /// Takes the roster's list (this server left out, by key); true when the others changed.

@@ -6,11 +6,43 @@ extension ServerMachine {
         if let listing = group.announceDue(now) { emit(.announceServer(listing)) }
     }
 
-    /// The roster answered: when the others changed, every online client hears the new list.
+    /// The roster answered: when the others changed, every online client hears the new list, and the
+    /// clients of a server no longer heard go offline in the table.
     mutating func serversListed(_ servers: [ServerListing]) {
         guard group.listed(servers) else { return }
         log(.serverGroupChanged(others: group.others.count))
         for (nick, record) in sessions.records where record.online { sendServerList(to: nick) }
+        showRemoteRows(Array(group.remote.keys))
+    }
+
+    /// The store said what changed in the group: other servers' clients appear in this server's table
+    /// (their keys fetched first when pinned elsewhere), and mail stored for this server's online
+    /// clients, by any server, is delivered.
+    mutating func groupNews(_ news: GroupNews) {
+        if askStoreAbout(news.presence.map(\.nick), then: .groupNews(news)) { return }
+        group.heard(news.presence)
+        showRemoteRows(news.presence.map(\.nick))
+        for nick in news.mailFor where sessions[nick]?.online == true {
+            if courier.start(nick) { emit(.load(recipient: nick)) }
+        }
+    }
+
+    /// Sets the table rows of `nicks` that are other servers' clients (a client of this server's own wins).
+    private mutating func showRemoteRows(_ nicks: [String]) {
+        for nick in Set(nicks).sorted() {
+            guard let row = group.remote[nick], sessions[nick]?.online != true else { continue }
+            let live = group.isLive(row)
+            let current = directory[nick]
+            guard current?.online != live || current?.address != row.address || current?.candidates != row.candidates else { continue }
+            setRow(nick, RowPacing.Row(address: row.address, candidates: live ? row.candidates : [], online: live))
+        }
+    }
+
+    /// In a group, tells the others where `nick`, this server's client, is now.
+    mutating func publishPresence(_ nick: String, online: Bool) {
+        guard let listing = group.listing, let record = sessions[nick] else { return }
+        emit(.publishPresence(PresenceRow(
+            nick: nick, address: record.address, candidates: online ? record.candidates : [], online: online, serverKey: listing.key)))
     }
 
     /// In a group, a nick this server never saw may be pinned through another server: true when the

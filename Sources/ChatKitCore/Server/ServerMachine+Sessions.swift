@@ -41,6 +41,7 @@ extension ServerMachine {
         let addressToken = sessions.issueAddressToken(nick, from: addressTokens, now: now, random: &random)
         welcome(id, nick: nick, record.registrationOutcome, token: record.token, addressToken: addressToken, signed: signsWelcome, to: source)
         sendServerList(to: nick)
+        publishPresence(nick, online: true)
         let wasWhole = publisher.mode(forDirectoryOf: directory.count) == .whole
         rowChanged(nick)
         if wasWhole, publisher.mode(forDirectoryOf: directory.count) == .onDemand {
@@ -67,6 +68,7 @@ extension ServerMachine {
         courier.stop(nick)
         publisher.unsubscribe(nick)
         rowChanged(nick, online: false, address: record.address)
+        publishPresence(nick, online: false)
         if let handOver = probes.sessionClosed(nick) { carryOut([handOver]) }
     }
 

@@ -149,6 +149,7 @@ public struct ServerMachine: Sendable {
             publish(publisher.resendDue(directory, now: now))
             announceIfDue()
         case .serversListed(let servers): serversListed(servers)
+        case .groupNews(let news): groupNews(news)
         case .pinsFetched(let nicks, let result, let event): pinsFetched(nicks, result, then: event)
         case .saved(let message, let outcome): saveFinished(message, outcome)
         case .loaded(let recipient, let result): loadFinished(recipient, result)

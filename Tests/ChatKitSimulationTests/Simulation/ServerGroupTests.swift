@@ -67,4 +67,21 @@ struct ServerGroupTests {
         let refused = [first, second].filter { $0.exitStatus == 1 }
         #expect(welcomed.count == 1 && refused.count == 1, "\(first.shown) \(second.shown)")
     }
+
+    @Test("clients of two live servers see each other, chat directly, and leave each other mail")
+    func acrossServers() {
+        let sim = Self.group()
+        let z = sim.startClient("z", host: "127.0.0.1", port: 6063) { $0.server = Address(host: sim.serverAddress.host, port: 6001) }
+        sim.run(for: .seconds(3))  // each server reads the other's presence rows at its next announce
+        #expect(sim.server?.tableByNick["z"]?.online == true)
+        sim.type("x", "send z hello from the first server", settle: .milliseconds(500))
+        #expect(z.shown.last == .chat(from: "x", text: "hello from the first server"))
+        #expect(sim["x"].shown.last == .delivered(to: "z"))
+        sim.type("z", "dereg z", settle: .seconds(3))
+        #expect(sim.server?.tableByNick["z"]?.online == false)
+        sim.type("x", "send z kept for you", settle: .milliseconds(500))
+        #expect(sim["x"].shown.last == .savedByServer)
+        sim.type("z", "reg z", settle: .seconds(1))
+        #expect(z.shown.filter { $0.messageText == "kept for you" }.count == 1, "\(z.shown)")
+    }
 }

@@ -1,0 +1,38 @@
+/// Where a client of another server of the group is: its row as that server publishes it in the shared
+/// store, so every server's clients see it (and chat with it directly).
+public struct PresenceRow: Equatable, Sendable {
+    /// The client's nickname.
+    public var nick: String
+    /// The address its server sees it at.
+    public var address: Address
+    /// Its host candidates, for peers behind the same router.
+    public var candidates: [Address]
+    /// Whether it is online there.
+    public var online: Bool
+    /// The key of the server it is registered at: a row of a server no longer heard counts as offline.
+    public var serverKey: [UInt8]
+
+    /// Makes a presence row.
+    public init(nick: String, address: Address, candidates: [Address] = [], online: Bool, serverKey: [UInt8]) {
+        self.nick = nick
+        self.address = address
+        self.candidates = candidates
+        self.online = online
+        self.serverKey = serverKey
+    }
+}
+
+/// What a server read from the group's store since it last asked: the rows that changed, and the
+/// recipients for whom mail was stored (by any server).
+public struct GroupNews: Equatable, Sendable {
+    /// Presence rows changed since the last read, oldest first.
+    public var presence: [PresenceRow]
+    /// Nicknames with new stored mail since the last read.
+    public var mailFor: [String]
+
+    /// Makes the news.
+    public init(presence: [PresenceRow] = [], mailFor: [String] = []) {
+        self.presence = presence
+        self.mailFor = mailFor
+    }
+}
