@@ -5,7 +5,8 @@ public protocol ServerRoster: AnyObject, Sendable {
     func announce(_ listing: ServerListing, atMicroseconds microseconds: Int64) throws(StoreError)
     /// The servers announced at or after `microseconds`, in a stable order (by port, then host).
     func servers(heardSinceMicroseconds microseconds: Int64) throws(StoreError) -> [ServerListing]
-    /// Publishes where one of this server's clients is (or that it went offline).
+    /// Publishes where one of this server's clients is (or that it went offline). An offline row replaces
+    /// only a row of the same server: a client that moved on stays online where it went.
     func publish(_ row: PresenceRow) throws(StoreError)
     /// What changed since `cursor` (0 at first): presence rows and recipients of new mail, and the cursor
     /// to pass next time. Changes are read in the order they were committed.

@@ -124,6 +124,8 @@ extension MemoryStore: ServerRoster {
 
     public func publish(_ row: PresenceRow) throws(StoreError) {
         groupLog.withLock { log in
+            // A server's "offline" does not undo another server's "online" (the client moved there).
+            if !row.online, let held = log.presence[row.nick]?.row, held.serverKey != row.serverKey { return }
             log.sequence += 1
             log.presence[row.nick] = (row, log.sequence)
         }

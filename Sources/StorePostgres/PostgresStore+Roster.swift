@@ -33,6 +33,7 @@ extension PostgresStore: ServerRoster {
                 VALUES ($1, $2, $3, $4, $5, $6, nextval('chatkit_presence_seq'))
                 ON CONFLICT (nick) DO UPDATE SET server_key = EXCLUDED.server_key, host = EXCLUDED.host, port = EXCLUDED.port,
                     candidates = EXCLUDED.candidates, online = EXCLUDED.online, seq = EXCLUDED.seq
+                WHERE EXCLUDED.online OR chatkit_presence.server_key = EXCLUDED.server_key
                 """,
                 [
                     .text(Self.stored(row.nick)), .bytes(row.serverKey), .text(row.address.host), .integer(Int64(row.address.port)),

@@ -84,4 +84,26 @@ struct ServerGroupTests {
         sim.type("z", "reg z", settle: .seconds(1))
         #expect(z.shown.filter { $0.messageText == "kept for you" }.count == 1, "\(z.shown)")
     }
+
+    @Test("a client cut off from a live server moves on, and stays online for the group when that server times it out")
+    func oldServerTimesOut() {
+        let sim = Self.group()
+        let second = Address(host: sim.serverAddress.host, port: 6001)
+        let z = sim.startClient("z", host: "127.0.0.1", port: 6063) { $0.server = second }
+        let w = sim.startClient("w", host: "127.0.0.1", port: 6064) { $0.server = Address(host: sim.serverAddress.host, port: 6002) }
+        sim.run(for: .seconds(3))
+        // z and the second server cannot reach each other; the server lives on, and times z out later.
+        let zAddress = z.address
+        sim.network.intercept { packet in
+            (packet.source == zAddress && packet.destination == second) || (packet.source == second && packet.destination == zAddress)
+                ? .drop : .normal
+        }
+        sim.run(for: .seconds(60))  // long past every timeout
+        #expect(z.notices.contains { if case .movedToServer = $0 { true } else { false } })
+        // The third server, where w is, still lists z online: the second's "offline" did not undo it.
+        #expect(sim.groupServers[6002]?.tableByNick["z"]?.online == true)
+        w.console.type("send z still here")
+        sim.run(for: .milliseconds(500))
+        #expect(z.shown.last == .chat(from: "w", text: "still here"), "\(z.shown)")
+    }
 }
