@@ -14,7 +14,7 @@ let package = Package(
                 .product(name: "ChatKitCore", package: "ChatKit"), .product(name: "ChatKitRuntime", package: "ChatKit"),
                 .product(name: "ChatKitCrypto", package: "ChatKit"), .product(name: "ChatKitTesting", package: "ChatKit"),
                 .product(name: "TransportUDP", package: "ChatKit"), .product(name: "StoreFiles", package: "ChatKit"),
-                .product(name: "StoreMemory", package: "ChatKit"),
+                .product(name: "StoreMemory", package: "ChatKit"), .product(name: "StorePostgres", package: "ChatKit"),
             ]),
     ],
     swiftLanguageModes: [.v6]

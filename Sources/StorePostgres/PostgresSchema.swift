@@ -23,8 +23,7 @@ enum PostgresSchema {
             quota_bytes integer NOT NULL,
             UNIQUE (recipient, sender, id))
         """,
-        "CREATE INDEX IF NOT EXISTS chatkit_messages_by_network ON chatkit_messages (recipient, sender_network)",
-        "CREATE TABLE IF NOT EXISTS chatkit_usage (share text PRIMARY KEY, bytes bigint NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS chatkit_usage (share text PRIMARY KEY, bytes bigint NOT NULL)",
         """
         CREATE TABLE IF NOT EXISTS chatkit_pins (
             nick text PRIMARY KEY,
@@ -46,6 +45,16 @@ enum PostgresSchema {
                 || CASE WHEN p_network IS NULL THEN ARRAY[]::text[] ELSE ARRAY['w:' || p_network] END
         $$ LANGUAGE sql IMMUTABLE
         """,
+        // Message counts per mailbox ('m:' recipient) and per share of a mailbox ('s:' recipient, sender
+        // or network), kept beside the mail so a save checks its limits without counting rows.
+        "CREATE TABLE IF NOT EXISTS chatkit_counts (key text PRIMARY KEY, n bigint NOT NULL)",
+        """
+        CREATE OR REPLACE FUNCTION chatkit_count_keys(p_recipient text, p_sender text, p_network text) RETURNS text[] AS $$
+            SELECT ARRAY['m:' || p_recipient, 's:' || p_recipient || E'\\n' || 'n:' || p_sender]
+                || CASE WHEN p_network IS NULL THEN ARRAY[]::text[]
+                   ELSE ARRAY['s:' || p_recipient || E'\\n' || 'w:' || p_network] END
+        $$ LANGUAGE sql IMMUTABLE
+        """,
         // 0 stored (or already there), 1 mailbox full, 2 over quota.
         """
         CREATE OR REPLACE FUNCTION chatkit_save(
@@ -54,13 +63,12 @@ enum PostgresSchema {
         ) RETURNS integer AS $$
         DECLARE
             shares text[] := chatkit_shares(p_sender, p_network);
+            counts text[] := chatkit_count_keys(p_recipient, p_sender, p_network);
         BEGIN
             PERFORM 1 FROM chatkit_messages WHERE recipient = p_recipient AND sender = p_sender AND id = p_id;
             IF FOUND THEN RETURN 0; END IF;
-            IF (SELECT count(*) FROM chatkit_messages WHERE recipient = p_recipient) >= per_recipient
-                OR (SELECT count(*) FROM chatkit_messages WHERE recipient = p_recipient AND sender = p_sender) >= per_sender
-                OR (p_network IS NOT NULL AND (SELECT count(*) FROM chatkit_messages
-                    WHERE recipient = p_recipient AND sender_network = p_network) >= per_sender)
+            IF coalesce((SELECT n FROM chatkit_counts WHERE key = counts[1]), 0) >= per_recipient
+                OR EXISTS (SELECT 1 FROM chatkit_counts WHERE key = ANY(counts[2:]) AND n >= per_sender)
             THEN RETURN 1; END IF;
             IF EXISTS (SELECT 1 FROM unnest(shares[2:]) s LEFT JOIN chatkit_usage u ON u.share = s
                     WHERE coalesce(u.bytes, 0) + p_quota > bytes_per_sender)
@@ -70,6 +78,8 @@ enum PostgresSchema {
                 VALUES (p_recipient, p_sender, p_id, p_saved_at, p_body, p_network, p_quota);
             INSERT INTO chatkit_usage (share, bytes) SELECT s, p_quota FROM unnest(shares) s
                 ON CONFLICT (share) DO UPDATE SET bytes = chatkit_usage.bytes + EXCLUDED.bytes;
+            INSERT INTO chatkit_counts (key, n) SELECT c, 1 FROM unnest(counts) c
+                ON CONFLICT (key) DO UPDATE SET n = chatkit_counts.n + 1;
             RETURN 0;
         END $$ LANGUAGE plpgsql
         """,
@@ -83,7 +93,11 @@ enum PostgresSchema {
             IF NOT FOUND THEN RETURN; END IF;
             UPDATE chatkit_usage SET bytes = bytes - removed.quota_bytes
                 WHERE share = ANY(chatkit_shares(removed.sender, removed.sender_network));
-            DELETE FROM chatkit_usage WHERE bytes <= 0;
+            DELETE FROM chatkit_usage WHERE share = ANY(chatkit_shares(removed.sender, removed.sender_network)) AND bytes <= 0;
+            UPDATE chatkit_counts SET n = n - 1
+                WHERE key = ANY(chatkit_count_keys(p_recipient, removed.sender, removed.sender_network));
+            DELETE FROM chatkit_counts
+                WHERE key = ANY(chatkit_count_keys(p_recipient, removed.sender, removed.sender_network)) AND n <= 0;
         END $$ LANGUAGE plpgsql
         """,
     ]

@@ -5,6 +5,7 @@ import Foundation
 import Glibc
 import StoreFiles
 import StoreMemory
+import StorePostgres
 import TransportUDP
 
 /// A ChatKit server in a child process (this program, run with `--serve`), so its CPU time and peak
@@ -14,7 +15,8 @@ final class ChildServer {
     private let process = Process()
     private let output = Pipe()
 
-    /// Starts a server on a free port; `dataDirectory` nil means the memory store.
+    /// Starts a server on a free port; `dataDirectory` nil means the memory store, and a
+    /// `postgresql://` URI a PostgreSQL store.
     init(dataDirectory: String?) throws {
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
         process.arguments = ["--serve", dataDirectory ?? "memory"]
@@ -56,7 +58,14 @@ final class ChildServer {
     /// The child's side: serve until standard input closes, after printing the port.
     static func serve(store: String) -> Never {
         do {
-            let offlineStore: any OfflineStore = store == "memory" ? MemoryStore() : try FileStore(directory: store)
+            let offlineStore: any OfflineStore
+            if store == "memory" {
+                offlineStore = MemoryStore()
+            } else if store.hasPrefix("postgresql://") {
+                offlineStore = try PostgresStore(connecting: store)
+            } else {
+                offlineStore = try FileStore(directory: store)
+            }
             let transport = try UDPTransport(port: 0, host: "127.0.0.1")
             var config = ServerConfig()
             config.mailboxLimit = 100_000_000

@@ -1,5 +1,6 @@
 import ChatKitCore
 import Foundation
+import ChatKitTesting
 
 // udpchat-bench: measures ChatKit against the raw UDP floor and prints a table; see Report.swift.
 // `--serve <memory|folder>` is the child-process server the benchmark starts itself, and
@@ -111,6 +112,18 @@ do {
         let memorySaves = try SaveBench.run(server: memorySaveServer, count: 40_000)
         report.add("saves, StoreMemory", "\(formatted(memorySaves)) saves/s")
         memorySaveServer.stop()
+        // PostgreSQL in a throwaway cluster on loopback (default settings: each commit waits for the WAL's fsync).
+        switch PostgresCluster.shared {
+        case .success(let cluster):
+            let postgresServer = try ChildServer(dataDirectory: try cluster.freshDatabase())
+            let postgresSaves = try SaveBench.run(server: postgresServer, count: 20_000)
+            report.add(
+                "durable saves, StorePostgres", "\(formatted(postgresSaves)) saves/s",
+                "a throwaway PostgreSQL 15 cluster on loopback; a batch of saves is one transaction, answered after its commit")
+            postgresServer.stop()
+        case .failure(let reason):
+            report.add("durable saves, StorePostgres", "not run", reason.description)
+        }
     }
 
     for count in [1_000, 10_000] where wanted("storm") {
