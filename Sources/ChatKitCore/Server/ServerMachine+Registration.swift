@@ -32,7 +32,7 @@ extension ServerMachine {
             // locks oneself out. That saves the server a signature check per new nick.)
             let record = sessions[nick]
             let isGrantedRetry = record?.online == true && record?.address == source && record?.registrationID == id
-            guard isGrantedRetry || proof.isValid(for: nick) else {
+            guard isGrantedRetry || freshlyClaimed == nick || proof.isValid(for: nick) else {
                 return drop("\(source): registration of \(nick) with a bad signature")
             }
         } else if let held = pins.lookalike(of: nick) {
@@ -87,9 +87,12 @@ extension ServerMachine {
     mutating func claimFinished(_ nick: String, _ result: Result<NickClaim, StoreError>, registration: Datagram) {
         switch result {
         case .success(let claim) where claim.isNew:
-            // Pinned now, for this registration's key: a first registration, as on a server of its own.
+            // Pinned now, for this registration's key: a first registration, which needs no proof, as on
+            // a server of its own.
             pins.pin(nick, key: claim.pinned.key, atMicroseconds: wallClockMicroseconds)
+            freshlyClaimed = nick
             receive(registration)
+            freshlyClaimed = nil
         case .success(let claim):
             // Pinned through another server: known here as after a restart, so a returning client.
             restorePins([nick: claim.pinned])

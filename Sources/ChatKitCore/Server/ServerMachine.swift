@@ -44,6 +44,9 @@ public struct ServerMachine: Sendable {
     /// The nick whose pin the shared store was just asked about, while its datagram is handled again (so
     /// it is not asked about twice).
     var askedStoreAbout: Set<String> = []
+    /// The nick whose registration, handled again, just claimed it in the shared store (a first
+    /// registration, which needs no proof).
+    var freshlyClaimed: String?
     /// When unused nicknames are next looked for (wall clock, microseconds; at most once an hour).
     var nextExpiryCheck: Int64 = 0
     /// Every log line passes one limiter: at most 20 a minute of each cause, so no flood floods the log.
