@@ -26,6 +26,8 @@ extension PostgresStore: ServerRoster {
     public func publish(_ row: PresenceRow) throws(StoreError) {
         let candidates = row.candidates.map { "\($0.host)|\($0.port)" }.joined(separator: ",")
         try connection.transaction { connection throws(StoreError) in
+            // Presence is soft state, published again at the next registration: it need not wait for a flush.
+            _ = try connection.run("SET LOCAL synchronous_commit TO OFF", [])
             _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.presenceLock)])
             _ = try connection.run(
                 """

@@ -1,4 +1,5 @@
 import ChatKitCore
+import ChatKitCrypto
 import ChatKitRuntime
 import ChatKitTesting
 import Foundation
@@ -58,15 +59,6 @@ final class ChildServer {
     /// The child's side: serve until standard input closes, after printing the port.
     static func serve(store: String) -> Never {
         do {
-            let offlineStore: any OfflineStore
-            if store == "memory" {
-                offlineStore = MemoryStore()
-            } else if store.hasPrefix("postgresql://") {
-                offlineStore = try PostgresStore(connecting: store)
-            } else {
-                offlineStore = try FileStore(directory: store)
-            }
-            let transport = try UDPTransport(port: 0, host: "127.0.0.1")
             var config = ServerConfig()
             config.mailboxLimit = 100_000_000
             config.senderShareLimit = 100_000_000  // the save benchmark has one sender
@@ -74,6 +66,21 @@ final class ChildServer {
             config.senderByteQuota = .max  // the save benchmark stores 40,000 messages from one sender
             config.peerServicesPerSecond = 1_000_000  // the relay benchmark relays as fast as it can
             config.peerServicesBurst = 1_000_000
+            let offlineStore: any OfflineStore
+            if store == "memory" {
+                offlineStore = MemoryStore()
+            } else if store.hasPrefix("postgresql://") {
+                offlineStore = try PostgresStore(connecting: store)
+                // A server of a group sharing the database, as `udpchat -s <port> --database <uri>` is.
+                config.identity = try IdentityKey.generate()
+                config.sharesStore = true
+            } else {
+                offlineStore = try FileStore(directory: store)
+            }
+            let transport = try UDPTransport(port: 0, host: "127.0.0.1")
+            if config.sharesStore, let key = config.identity?.publicKey {
+                config.listing = ServerListing(host: "", port: transport.localAddress.port, key: key)
+            }
             let driver = ServerDriver(
                 machine: ServerMachine(config: config), transport: transport, store: offlineStore, clock: SystemClock(),
                 log: DiscardingServerLog())

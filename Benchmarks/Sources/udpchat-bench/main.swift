@@ -126,6 +126,27 @@ do {
         }
     }
 
+    if wanted("ceiling") {
+        // One server on the memory store: more clients until a step no longer holds.
+        for clients in [50_000, 100_000, 200_000, 400_000, 800_000] {
+            let server = try ChildServer(dataDirectory: nil)
+            let result = CeilingBench.run(clients: clients, servers: [server])
+            server.stop()
+            report.add(ceiling: result, servers: "1 server, StoreMemory")
+            if !result.held { break }
+        }
+        // One, two and three servers sharing a PostgreSQL database (each new nick claimed there, durably).
+        if case .success(let cluster) = PostgresCluster.shared {
+            for count in 1...3 {
+                let database = try cluster.freshDatabase()
+                let servers = try (0..<count).map { _ in try ChildServer(dataDirectory: database) }
+                let result = CeilingBench.run(clients: 20_000, servers: servers)
+                servers.forEach { $0.stop() }
+                report.add(ceiling: result, servers: "\(count) server(s), one PostgreSQL")
+            }
+        }
+    }
+
     for count in [1_000, 10_000] where wanted("storm") {
         let stormServer = try ChildServer(dataDirectory: nil)
         let storm = StormBench.run(count: count, server: stormServer)
