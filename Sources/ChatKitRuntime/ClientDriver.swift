@@ -127,4 +127,9 @@ public final class ClientDriver: @unchecked Sendable {
     public var tableByNick: [String: TableEntry] {
         lock.withLock { machine.tableByNick }
     }
+
+    /// The server the client uses now: the one it was given, or another of its group after a failover.
+    public var server: Address {
+        lock.withLock { machine.server }
+    }
 }

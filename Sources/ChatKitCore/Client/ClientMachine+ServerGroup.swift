@@ -9,6 +9,7 @@ extension ClientMachine {
             IdentityKey.verify(signature, of: ServerListing.signedBytes(servers, token: token), publicKey: key)
         else { return drop() }
         serverGroup = servers.filter { $0.address(besides: server) != server && $0.key.count == 32 }
+        watch.triesFastWhileQuiet = !serverGroup.isEmpty
     }
 
     /// Moves to the next server of the group, if there is one: it is pinned by the key the old server
@@ -30,6 +31,8 @@ extension ClientMachine {
         serverKeys = ServerKeyPin(pinned: next.key)
         show(.movedToServer(server))
         requests.forgiveSilence(now)
+        // What waited for the old server goes to the new one once registered there.
+        requests.parkAll()
         watch.stop()
         beginRegistration(quiet: quiet)
         return true

@@ -41,7 +41,7 @@ public struct ClientMachine: Sendable {
     /// The server's key, pinned at the first welcome: later welcomes must be signed by it.
     var serverKeys: ServerKeyPin
     /// The server in use: `config.server` until it falls silent and the client moves to another of its group.
-    var server: Address
+    public internal(set) var server: Address
     /// The other servers sharing the current one's database, as it last listed them (signed): where to move.
     var serverGroup: [ServerListing] = []
     /// Prekeys looked up (deltas carry none), by nick: used while the row names the key that signed them.

@@ -132,6 +132,15 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
         requests[id] = Request(purpose: purpose, startedAt: now, nextTry: nil)
     }
 
+    /// Parks every request: the client moves to another server, and they wait for its registration there.
+    mutating func parkAll() {
+        for id in requests.keys {
+            requests[id]?.nextTry = nil
+            requests[id]?.echoAt = nil
+            requests[id]?.awaitingAnswer = false
+        }
+    }
+
     /// The ids of the parked requests, oldest id first.
     var parked: [UInt64] { requests.filter { $0.value.nextTry == nil }.map(\.key).sorted() }
 

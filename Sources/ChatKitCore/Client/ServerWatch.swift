@@ -19,6 +19,9 @@ struct ServerWatch {
     /// Keepalives sent since the server was last heard from.
     private var unanswered = 0
     private(set) var isQuiet = false
+    /// Whether a quiet server is still tried every `retryInterval` (a client with other servers to move
+    /// to, which must notice the silence limit), rather than every `interval`.
+    var triesFastWhileQuiet = false
 
     init(interval: Duration, retryInterval: Duration = .seconds(1), quietAfter: Int = 6) {
         self.interval = interval
@@ -45,7 +48,7 @@ struct ServerWatch {
         unanswered += 1
         let becameQuiet = !isQuiet && unanswered > quietAfter
         if becameQuiet { isQuiet = true }
-        next = now + (isQuiet ? interval : retryInterval)
+        next = now + (isQuiet && !triesFastWhileQuiet ? interval : retryInterval)
         return becameQuiet ? [.keepalive, .becameQuiet] : [.keepalive]
     }
 

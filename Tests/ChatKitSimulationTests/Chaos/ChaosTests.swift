@@ -18,22 +18,38 @@ struct ChaosTests {
 
     @Test("promises 1–3 hold for every seed")
     func promisesHold() {
+        Self.runSeeds(groupPorts: [])
+    }
+
+    /// A group of three servers on one store: a crash takes down any of them, and clients move on.
+    /// `CHATKIT_CHAOS_GROUP_SEEDS=N` runs N seeds (50 by default).
+    @Test("promises 1–3 hold for every seed with three servers sharing the store")
+    func promisesHoldInAGroup() {
+        let count = Self.environment["CHATKIT_CHAOS_GROUP_SEEDS"].flatMap(Int.init) ?? 50
+        Self.runSeeds(groupPorts: [6001, 6002], seeds: Array(Self.seeds.prefix(count)))
+    }
+
+    static func runSeeds(groupPorts: [UInt16], seeds: [UInt64] = Self.seeds) {
+        let label = groupPorts.isEmpty ? "chaos" : "chaos (three servers)"
         let started = ContinuousClock.now
         var simulated: Duration = .zero
         var sends = 0
         var impostors = 0
         var nicksLost = 0
+        var moves = 0
         var failedSeeds: [UInt64] = []
         var attacks: [String: Int] = [:]
-        for seed in Self.seeds {
+        for seed in seeds {
             var options = ChaosRun.Options()
             if let loss = Self.environment["CHATKIT_CHAOS_MAX_LOSS"].flatMap(Double.init) { options.maxLossRate = loss }
+            options.groupPorts = groupPorts
             let run = ChaosRun(seed: seed, options: options)
             let violations = run.run()
             simulated += run.sim.clock.now - .zero
             sends += run.delivery.sends.count
             impostors += run.impostorCheck.attempts
             nicksLost += run.impostorCheck.nicksLost
+            moves += run.moves
             attacks.merge(run.attacker.counts, uniquingKeysWith: +)
             if !violations.isEmpty {
                 failedSeeds.append(seed)
@@ -43,9 +59,10 @@ struct ChaosTests {
         }
         let real = ContinuousClock.now - started
         let speed = Double(simulated.components.seconds) / max(0.001, Double(real.components.seconds) + Double(real.components.attoseconds) / 1e18)
-        print("chaos: the attacker replayed \(attacks["replay", default: 0]), changed \(attacks["tamper", default: 0]) and forged \(attacks["forge", default: 0]) datagrams, and squatted on \(attacks["squat", default: 0]) ports")
-        print("chaos: \(impostors) impostors started under live holders' nicks, \(nicksLost) took one")
-        print("chaos: \(Self.seeds.count) seeds, \(sends) sends, \(simulated.components.seconds) simulated s in \(real): \(Int(speed)) simulated s per real s")
+        print("\(label): the attacker replayed \(attacks["replay", default: 0]), changed \(attacks["tamper", default: 0]) and forged \(attacks["forge", default: 0]) datagrams, and squatted on \(attacks["squat", default: 0]) ports")
+        if !groupPorts.isEmpty { print("\(label): clients moved to another server \(moves) times") }
+        print("\(label): \(impostors) impostors started under live holders' nicks, \(nicksLost) took one")
+        print("\(label): \(seeds.count) seeds, \(sends) sends, \(simulated.components.seconds) simulated s in \(real): \(Int(speed)) simulated s per real s")
         #expect(failedSeeds.isEmpty, "failing seeds: \(failedSeeds)")
     }
 }

@@ -106,4 +106,14 @@ struct ServerGroupTests {
         sim.run(for: .milliseconds(500))
         #expect(z.shown.last == .chat(from: "w", text: "still here"), "\(z.shown)")
     }
+
+    @Test("a save sent to a server that died is saved by the next one (found by the group chaos, seed 2)")
+    func saveOutstandingAtTheMove() {
+        let sim = Self.group()
+        sim.type("y", "dereg y", settle: .milliseconds(300))
+        sim.crashServer()
+        sim.type("x", "send y sent while the first server is down", settle: .seconds(12))
+        #expect(sim["x"].notices.contains(.movedToServer(Address(host: sim.serverAddress.host, port: 6001))))
+        #expect(sim["x"].shown.last == .savedByServer, "\(sim["x"].shown)")
+    }
 }
