@@ -17,6 +17,7 @@ public final class ClientDriver: @unchecked Sendable {
     private let keepAddressToken: (@Sendable ([UInt8]) -> Void)?
     private let keepPinnedKey: (@Sendable (PeerKeyPin) -> Void)?
     private let keepServerKey: (@Sendable ([UInt8]) -> Void)?
+    private let keepServerGroup: (@Sendable ([ServerListing]) -> Void)?
     private let onExit: @Sendable (Int32) -> Void
     private var wakeup = WakeupTimer()
     private var exitCode: Int32?
@@ -27,17 +28,19 @@ public final class ClientDriver: @unchecked Sendable {
     /// `outbox`, if given, keeps the messages the client could not send when it gives up;
     /// `keepAddressToken`, if given, keeps the server's latest address-validation token for the next start;
     /// `keepPinnedKey`, if given, keeps each peer key pinned or marked verified (`ClientConfig.pinnedKeys`);
-    /// `keepServerKey`, the server's key pinned at its first welcome (`ClientConfig.pinnedServerKey`).
+    /// `keepServerKey`, the server's key pinned at its first welcome (`ClientConfig.pinnedServerKey`);
+    /// `keepServerGroup`, the other servers its list names (`ClientConfig.serverGroup`).
     public init(
         machine: ClientMachine, transport: any Transport, console: any Console, clock: any DriverClock,
         outbox: (any Outbox)? = nil, keepAddressToken: (@Sendable ([UInt8]) -> Void)? = nil,
         keepPinnedKey: (@Sendable (PeerKeyPin) -> Void)? = nil, keepServerKey: (@Sendable ([UInt8]) -> Void)? = nil,
-        onExit: @escaping @Sendable (Int32) -> Void
+        keepServerGroup: (@Sendable ([ServerListing]) -> Void)? = nil, onExit: @escaping @Sendable (Int32) -> Void
     ) {
         self.outbox = outbox
         self.keepAddressToken = keepAddressToken
         self.keepPinnedKey = keepPinnedKey
         self.keepServerKey = keepServerKey
+        self.keepServerGroup = keepServerGroup
         self.machine = machine
         self.transport = transport
         self.console = console
@@ -89,6 +92,7 @@ public final class ClientDriver: @unchecked Sendable {
             case .keepAddressToken(let token): keepAddressToken?(token)
             case .keepPinnedKey(let pin): keepPinnedKey?(pin)
             case .keepServerKey(let key): keepServerKey?(key)
+            case .keepServerGroup(let group): keepServerGroup?(group)
             }
         }
         if !outbox.isEmpty { transport.send(outbox) }

@@ -17,6 +17,23 @@ public struct ServerKeysFolder: Sendable {
         return bytes
     }
 
+    /// The other servers of `server`'s group, as kept from its last list (none if nothing readable).
+    public func group(of server: Address) -> [ServerListing] {
+        guard let name = MailboxFileName.encode("\(server.host):\(server.port)", suffix: ".group"),
+            let bytes = try? PosixFiles.readFile(path + "/" + name)
+        else { return [] }
+        return ServerListing.list(from: bytes) ?? []
+    }
+
+    /// Keeps the other servers of `server`'s group, for a start when `server` is down.
+    public func saveGroup(_ group: [ServerListing], of server: Address) throws(StoreError) {
+        guard let name = MailboxFileName.encode("\(server.host):\(server.port)", suffix: ".group") else {
+            throw .ioFailure("no group file can be named for the server at \(server)")
+        }
+        try PosixFiles.makeDirectories(path)
+        try PosixFiles.replaceFile(path + "/" + name, with: ServerListing.bytes(of: group))
+    }
+
     /// Pins `key` for `server`.
     public func save(_ key: [UInt8], for server: Address) throws(StoreError) {
         guard let name = MailboxFileName.encode("\(server.host):\(server.port)", suffix: ".key"), key.count == 32 else {

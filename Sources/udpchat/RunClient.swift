@@ -60,6 +60,8 @@ func runClient(_ options: ClientOptions) -> Int32 {
     // The server's key, pinned at the first welcome from this address: someone else answering there is caught.
     let serverKeys = ServerKeysFolder(in: Invocation.userDataDirectory + "/servers")
     config.pinnedServerKey = serverKeys.key(for: server)
+    // The other servers of its group, from its last list: where to go if it is down from the start.
+    config.serverGroup = serverKeys.group(of: server)
     // Stored messages are sealed to a signed prekey: rotated weekly, and erased once no stored message
     // can need it (the server's 30-day expiry, plus the week it was current).
     guard let prekeys = PrekeysFolder(in: Invocation.userDataDirectory + "/prekeys", nick: options.nick) else {
@@ -91,6 +93,9 @@ func runClient(_ options: ClientOptions) -> Int32 {
         },
         keepServerKey: { key in
             do { try serverKeys.save(key, for: server) } catch { console.show(.problem("The server's key is not kept: \(error)")) }
+        },
+        keepServerGroup: { group in
+            do { try serverKeys.saveGroup(group, of: server) } catch { console.show(.problem("The server's group is not kept: \(error)")) }
         },
         onExit: { latch.exit(with: $0) })
     Signals.onInterrupt { _ in driver.handle(.interrupt) }

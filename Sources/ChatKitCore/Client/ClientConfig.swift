@@ -72,6 +72,9 @@ public struct ClientConfig: Sendable {
     /// The server's key pinned at the first welcome from this server address (kept by the driver): a
     /// welcome from another key, or not signed by this one, is not taken. Nil: the next welcome pins one.
     public var pinnedServerKey: [UInt8]?
+    /// The other servers of the server's group, as its signed list said in an earlier run (kept by the
+    /// driver): the client can move to them even when its server is down from the start.
+    public var serverGroup: [ServerListing] = []
     /// The peers' identity keys pinned in earlier runs (kept by the driver): a session proving another
     /// key for one of these nicks is warned about.
     public var pinnedKeys: [PeerKeyPin] = []

@@ -17,6 +17,8 @@ public enum ClientEffect: Equatable, Sendable {
     /// Keep this server key, pinned at the first welcome from the server's address, for the next start
     /// (`ClientConfig.pinnedServerKey`).
     case keepServerKey([UInt8])
+    /// Keep the server's group, as its signed list gave it, for the next start (`ClientConfig.serverGroup`).
+    case keepServerGroup([ServerListing])
     /// Keep this address-validation token for the next start (`ClientConfig.addressToken`), so that
     /// start skips the cookie round trip.
     case keepAddressToken([UInt8])

@@ -8,7 +8,10 @@ extension ClientMachine {
         guard let key = serverKeys.pinned,
             IdentityKey.verify(signature, of: ServerListing.signedBytes(servers, token: token), publicKey: key)
         else { return drop() }
-        serverGroup = servers.filter { $0.address(besides: server) != server && $0.key.count == 32 }
+        let group = servers.filter { $0.address(besides: server) != server && $0.key.count == 32 }
+        // The list of the server the user named is kept for the next start (hosts "" mean its host).
+        if server == config.server, group != serverGroup { emit(.keepServerGroup(group)) }
+        serverGroup = group
         watch.triesFastWhileQuiet = !serverGroup.isEmpty
     }
 

@@ -107,6 +107,7 @@ public struct ClientMachine: Sendable {
         self.pins = PeerKeyPins(config.pinnedKeys)
         self.serverKeys = ServerKeyPin(pinned: config.pinnedServerKey)
         self.server = config.server
+        self.serverGroup = config.serverGroup
         let drawn = Prekey(id: UInt32(truncatingIfNeeded: random.next()), privateKey: random.bytes(32), createdAtMicroseconds: 0)
         let prekeys = config.prekeys.isEmpty ? [drawn] : config.prekeys
         self.prekeys = prekeys
@@ -116,6 +117,7 @@ public struct ClientMachine: Sendable {
             interval: config.serverRetryInterval, floor: config.serverRetryFloor, initialWait: config.serverFirstRetry,
             silenceLimit: config.serverSilenceLimit, silenceNotice: config.serverSilenceNotice)
         self.watch = ServerWatch(interval: config.keepaliveInterval)
+        self.watch.triesFastWhileQuiet = !config.serverGroup.isEmpty
         self.paths = PeerPaths(
             refreshInterval: config.pathRefreshInterval, activeFor: config.pathActiveFor, relayFor: config.relayPathLifetime)
     }

@@ -54,6 +54,25 @@ public struct ServerListing: Equatable, Hashable, Sendable {
         return servers
     }
 
+    /// A list's bytes as the wire carries them, for keeping it in a file.
+    public static func bytes(of servers: [ServerListing]) -> [UInt8] {
+        var writer = ByteWriter()
+        encode(servers, into: &writer)
+        return writer.bytes
+    }
+
+    /// A list read back from `bytes(of:)`; nil when the bytes are not one.
+    public static func list(from bytes: [UInt8]) -> [ServerListing]? {
+        var reader = ByteReader(bytes, offset: 0)
+        do {
+            let servers = try decodeList(from: &reader)
+            try reader.expectEnd()
+            return servers
+        } catch {
+            return nil
+        }
+    }
+
     /// The most servers one list carries (it must fit a datagram with its signature).
     public static let maxListed = 8
 }

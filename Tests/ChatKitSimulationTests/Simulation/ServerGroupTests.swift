@@ -116,4 +116,18 @@ struct ServerGroupTests {
         #expect(sim["x"].notices.contains(.movedToServer(Address(host: sim.serverAddress.host, port: 6001))))
         #expect(sim["x"].shown.last == .savedByServer, "\(sim["x"].shown)")
     }
+
+    @Test("a client started while its server is down moves to another of the group it kept from an earlier run")
+    func startedWhileDown() {
+        let sim = Simulation()
+        sim.startServerGroup(otherPorts: [6001])
+        sim.run(for: .seconds(3))
+        let kept = [ServerListing(host: "", port: 6001, key: sim.identity(of: "server 6001")?.publicKey ?? [])]
+        sim.crashServer()
+        let x = sim.startClient("x", host: "127.0.0.1", port: 6061) { $0.serverGroup = kept }
+        sim.run(for: .seconds(12))
+        #expect(x.notices.contains(.movedToServer(Address(host: sim.serverAddress.host, port: 6001))))
+        #expect(x.shown.contains(.registered), "\(x.shown)")
+        #expect(x.exitStatus == nil)
+    }
 }
