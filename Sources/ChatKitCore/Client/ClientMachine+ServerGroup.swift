@@ -19,11 +19,12 @@ extension ClientMachine {
     /// vouched for, the old one goes to the end of the list, and the client registers there quietly.
     /// False when there is nowhere to go (the seed's `[Server not responding]` follows).
     mutating func moveToNextServer() -> Bool {
-        // A registration the user asked for (`reg`) still says its welcome there; an online client's is quiet.
+        // A registration not yet welcomed (the start, a `reg`) says its welcome there; one already
+        // welcomed, or an online client's, is quiet (found by the group chaos, seed 1468).
         let quiet: Bool
         switch phase {
         case .online: quiet = true
-        case .registering(_, _, let wasQuiet): quiet = wasQuiet
+        case .registering(_, let replied, let wasQuiet): quiet = wasQuiet || replied
         case .notStarted, .deregistering, .offline, .exited: return false
         }
         guard !serverGroup.isEmpty else { return false }

@@ -130,4 +130,22 @@ struct ServerGroupTests {
         #expect(x.shown.contains(.registered), "\(x.shown)")
         #expect(x.exitStatus == nil)
     }
+
+    @Test("a registration already welcomed, moved before its table came, is not welcomed twice (found by the group chaos, seed 1468)")
+    func welcomedOnce() {
+        let sim = Simulation()
+        sim.startServerGroup(otherPorts: [6001])
+        sim.run(for: .seconds(3))
+        let kept = [ServerListing(host: "", port: 6001, key: sim.identity(of: "server 6001")?.publicKey ?? [])]
+        // The main server welcomes x, but its tables never arrive; then it dies.
+        let main = sim.serverAddress
+        sim.network.intercept { packet in packet.source == main && packet.bytes.count > 3 && packet.bytes[3] == MessageKind.tableDelta.rawValue ? .drop : .normal }
+        let x = sim.startClient("x", host: "127.0.0.1", port: 6061) { $0.serverGroup = kept }
+        sim.run(for: .milliseconds(300))
+        sim.crashServer()
+        sim.network.intercept(nil)
+        sim.run(for: .seconds(12))
+        #expect(x.notices.contains(.movedToServer(Address(host: main.host, port: 6001))))
+        #expect(x.shown.filter { $0 == .registered || $0 == .reRegistered }.count == 1, "\(x.shown)")
+    }
 }
