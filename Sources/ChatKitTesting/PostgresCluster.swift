@@ -16,12 +16,20 @@ public final class PostgresCluster: Sendable {
     private let binaries: String
     private let runsAsPostgres: Bool
 
-    /// The process's one cluster, started on first use, or why none could be started.
+    /// The process's one cluster, started on first use, or why none could be started (said once, in one
+    /// line on standard error).
     public static let shared: Result<PostgresCluster, Unavailable> = {
         let started = Result { () throws(Unavailable) in try PostgresCluster() }
-        if case .success = started { atexit { PostgresCluster.stopShared() } }
+        switch started {
+        case .success: atexit { PostgresCluster.stopShared() }
+        case .failure(let reason): FileHandle.standardError.write(Data("PostgreSQL tests skipped: \(reason)\n".utf8))
+        }
         return started
     }()
+
+    /// The note a skipped PostgreSQL test carries; the reason itself is printed once when starting fails.
+    /// (A constant, so naming it in a test's trait starts no cluster.)
+    public static let skipNote = "no PostgreSQL cluster could be started here (Debian's postgresql); the reason is printed above"
 
     /// Why no cluster runs: one line for the skipped test's report.
     public struct Unavailable: Error, Sendable, CustomStringConvertible {
@@ -31,12 +39,6 @@ public final class PostgresCluster: Sendable {
 
     /// Whether the shared cluster runs (for `.enabled(if:)`).
     public static var isAvailable: Bool { (try? shared.get()) != nil }
-
-    /// One line saying why PostgreSQL tests are skipped, or nil when they run.
-    public static var unavailableReason: String? {
-        if case .failure(let reason) = shared { return "skipped: no PostgreSQL (\(reason))" }
-        return nil
-    }
 
     private init() throws(Unavailable) {
         guard let initdb = Self.findInitdb() else {

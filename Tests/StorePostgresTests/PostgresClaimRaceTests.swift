@@ -7,7 +7,7 @@ import Testing
 
 /// Two servers' connections claiming the same new nicks at the same instant: the database gives each
 /// nick to exactly one key, and both sides learn the same one.
-@Suite("PostgreSQL store: claims race", .enabled(if: PostgresCluster.isAvailable, "\(PostgresCluster.unavailableReason ?? "")"))
+@Suite("PostgreSQL store: claims race", .enabled(if: PostgresCluster.isAvailable, Comment(rawValue: PostgresCluster.skipNote)))
 struct PostgresClaimRaceTests {
     @Test("two connections claim 200 nicks at once: one key wins each, and both agree which")
     func oneKeyPerNick() throws {

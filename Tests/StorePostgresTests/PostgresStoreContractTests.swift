@@ -4,7 +4,7 @@ import Testing
 
 /// `PostgresStore` keeps the `OfflineStore` contract, clause by clause, each clause in a schema of its own
 /// of the throwaway cluster; "reopening" is a new connection, as a restarted server would make.
-@Suite("PostgreSQL store: the OfflineStore contract", .enabled(if: PostgresCluster.isAvailable, "\(PostgresCluster.unavailableReason ?? "")"))
+@Suite("PostgreSQL store: the OfflineStore contract", .enabled(if: PostgresCluster.isAvailable, Comment(rawValue: PostgresCluster.skipNote)))
 struct PostgresStoreContractTests {
     @Test("each clause holds", arguments: StoreContract.Clause.allCases)
     func clause(_ clause: StoreContract.Clause) throws {

@@ -8,7 +8,7 @@ import Testing
 /// server joining again. Skipped, with one line, where no PostgreSQL can be started.
 @Suite(
     "Several servers over UDP, one PostgreSQL", .serialized,
-    .enabled(if: PostgresCluster.isAvailable, "\(PostgresCluster.unavailableReason ?? "")"))
+    .enabled(if: PostgresCluster.isAvailable, Comment(rawValue: PostgresCluster.skipNote)))
 struct ServerGroupOverUDPTests {
     @Test("chats across servers; a SIGKILL in mid-conversation: clients move on, saved mail is delivered once, the server joins again")
     func killOneOfThree() throws {
