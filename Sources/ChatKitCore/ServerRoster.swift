@@ -8,9 +8,12 @@ public protocol ServerRoster: AnyObject, Sendable {
     /// Publishes where one of this server's clients is (or that it went offline). An offline row replaces
     /// only a row of the same server: a client that moved on stays online where it went.
     func publish(_ row: PresenceRow) throws(StoreError)
-    /// What changed since `cursor` (0 at first): presence rows and recipients of new mail, and the cursor
-    /// to pass next time. Changes are read in the order they were committed.
-    func news(after cursor: GroupCursor) throws(StoreError) -> (news: GroupNews, cursor: GroupCursor)
+    /// Leaves a packet for another server's client (a punch order), for that server's next read.
+    func forward(_ forward: ServerForward) throws(StoreError)
+    /// What changed since `cursor` (0 at first): presence rows, recipients of new mail, and the packets
+    /// forwarded to the server with key `serverKey`; and the cursor to pass next time. Changes are read in
+    /// the order they were committed.
+    func news(after cursor: GroupCursor, for serverKey: [UInt8]) throws(StoreError) -> (news: GroupNews, cursor: GroupCursor)
 }
 
 /// How far a server has read the group's changes: one position in the presence rows, one in the mail.
@@ -19,6 +22,8 @@ public struct GroupCursor: Equatable, Sendable {
     public var presence: Int64 = 0
     /// The last stored message read.
     public var mail: Int64 = 0
+    /// The last forwarded packet read.
+    public var forwards: Int64 = 0
 
     /// Nothing read yet.
     public init() {}

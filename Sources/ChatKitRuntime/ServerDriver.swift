@@ -133,6 +133,12 @@ public final class ServerDriver: @unchecked Sendable {
                     return pinned
                 }
                 results.append(.pinsFetched(nicks: nicks, pinned, then: event))
+            case .forwardToServer(let forward):
+                do {
+                    try (store as? any ServerRoster)?.forward(forward)
+                } catch {
+                    log.record(.rosterFailed(error: error))
+                }
             case .publishPresence(let row):
                 do {
                     try (store as? any ServerRoster)?.publish(row)
@@ -147,7 +153,7 @@ public final class ServerDriver: @unchecked Sendable {
                     let window = machine.config.rosterInterval * 3
                     let windowMicroseconds = window.components.seconds * 1_000_000 + window.components.attoseconds / 1_000_000_000_000
                     results.append(.serversListed(try roster.servers(heardSinceMicroseconds: now - windowMicroseconds)))
-                    let (news, cursor) = try roster.news(after: groupCursor)
+                    let (news, cursor) = try roster.news(after: groupCursor, for: listing.key)
                     groupCursor = cursor
                     if news != GroupNews() { results.append(.groupNews(news)) }
                 } catch {

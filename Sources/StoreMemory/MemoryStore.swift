@@ -34,6 +34,7 @@ public final class MemoryStore: OfflineStore, Sendable {
     private struct GroupLog {
         var presence: [String: (row: PresenceRow, sequence: Int64)] = [:]
         var mail: [(recipient: String, sequence: Int64)] = []
+        var forwards: [(forward: ServerForward, sequence: Int64)] = []
         var sequence: Int64 = 0
     }
 
@@ -131,16 +132,26 @@ extension MemoryStore: ServerRoster {
         }
     }
 
-    public func news(after cursor: GroupCursor) throws(StoreError) -> (news: GroupNews, cursor: GroupCursor) {
+    public func forward(_ forward: ServerForward) throws(StoreError) {
+        groupLog.withLock { log in
+            log.sequence += 1
+            log.forwards.append((forward, log.sequence))
+            if log.forwards.count > 10_000 { log.forwards.removeFirst(log.forwards.count - 10_000) }
+        }
+    }
+
+    public func news(after cursor: GroupCursor, for serverKey: [UInt8]) throws(StoreError) -> (news: GroupNews, cursor: GroupCursor) {
         groupLog.withLock { log in
             let presence = log.presence.values.filter { $0.sequence > cursor.presence }.sorted { $0.sequence < $1.sequence }
             let mail = log.mail.filter { $0.sequence > cursor.mail }
+            let forwards = log.forwards.filter { $0.sequence > cursor.forwards && $0.forward.serverKey == serverKey }
             var next = cursor
             next.presence = presence.last?.sequence ?? cursor.presence
             next.mail = mail.last?.sequence ?? cursor.mail
+            next.forwards = log.forwards.last?.sequence ?? cursor.forwards
             var recipients: [String] = []
             for entry in mail where !recipients.contains(entry.recipient) { recipients.append(entry.recipient) }
-            return (GroupNews(presence: presence.map(\.row), mailFor: recipients), next)
+            return (GroupNews(presence: presence.map(\.row), mailFor: recipients, forwards: forwards.map(\.forward)), next)
         }
     }
 }

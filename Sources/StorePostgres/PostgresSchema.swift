@@ -33,6 +33,12 @@ enum PostgresSchema {
         """,
         "CREATE TABLE IF NOT EXISTS chatkit_servers (key bytea PRIMARY KEY, host text NOT NULL, port integer NOT NULL, heard bigint NOT NULL)",
         "CREATE SEQUENCE IF NOT EXISTS chatkit_presence_seq",
+        // Packets one server leaves for another's client; written under the presence lock, so they too
+        // commit in sequence order, and removed by the server they were for once read.
+        """
+        CREATE TABLE IF NOT EXISTS chatkit_forwards (
+            seq bigserial PRIMARY KEY, to_key bytea NOT NULL, nick text NOT NULL, packet bytea NOT NULL)
+        """,
         """
         CREATE TABLE IF NOT EXISTS chatkit_presence (
             nick text PRIMARY KEY, server_key bytea NOT NULL, host text NOT NULL, port integer NOT NULL,

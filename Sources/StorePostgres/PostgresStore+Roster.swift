@@ -44,7 +44,23 @@ extension PostgresStore: ServerRoster {
         }
     }
 
-    public func news(after cursor: GroupCursor) throws(StoreError) -> (news: GroupNews, cursor: GroupCursor) {
+    public func forward(_ forward: ServerForward) throws(StoreError) {
+        let packet: [UInt8]
+        do {
+            packet = try forward.packet.encoded()
+        } catch {
+            throw .ioFailure("a forwarded packet could not be encoded: \(error)")
+        }
+        try connection.transaction { connection throws(StoreError) in
+            _ = try connection.run("SET LOCAL synchronous_commit TO OFF", [])
+            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.presenceLock)])
+            _ = try connection.run(
+                "INSERT INTO chatkit_forwards (to_key, nick, packet) VALUES ($1, $2, $3)",
+                [.bytes(forward.serverKey), .text(Self.stored(forward.nick)), .bytes(packet)])
+        }
+    }
+
+    public func news(after cursor: GroupCursor, for serverKey: [UInt8]) throws(StoreError) -> (news: GroupNews, cursor: GroupCursor) {
         var next = cursor
         var news = GroupNews()
         let presence = try connection.execute(
@@ -67,6 +83,20 @@ extension PostgresStore: ServerRoster {
         for row in mail.rows {
             news.mailFor.append(try PostgresRows.text(row, 0))
             next.mail = max(next.mail, try PostgresRows.integer(row, 1))
+        }
+        let forwards = try connection.execute(
+            "DELETE FROM chatkit_forwards WHERE to_key = $1 RETURNING seq, nick, packet", [.bytes(serverKey)])
+        // Taken once: a server removes what was left for it as it reads it; oldest first.
+        var taken: [(sequence: Int64, nick: String, packet: [UInt8])] = []
+        for row in forwards.rows {
+            taken.append((try PostgresRows.integer(row, 0), try PostgresRows.text(row, 1), try PostgresRows.bytes(row, 2)))
+        }
+        for entry in taken.sorted(by: { $0.sequence < $1.sequence }) {
+            do {
+                news.forwards.append(ServerForward(serverKey: serverKey, nick: entry.nick, packet: try Packet(decoding: entry.packet)))
+            } catch {
+                continue  // written by a server of another version: nothing this one can send
+            }
         }
         return (news, next)
     }

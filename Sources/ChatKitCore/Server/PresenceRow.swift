@@ -22,17 +22,38 @@ public struct PresenceRow: Equatable, Sendable {
     }
 }
 
-/// What a server read from the group's store since it last asked: the rows that changed, and the
-/// recipients for whom mail was stored (by any server).
+/// A packet one server of a group asks another to send to one of its clients, with that client's token
+/// filled in there (a punch order for a client of another server).
+public struct ServerForward: Equatable, Sendable {
+    /// The key of the server the client is registered at.
+    public var serverKey: [UInt8]
+    /// The client to send it to.
+    public var nick: String
+    /// The packet, its token left 0 for the receiving server to fill.
+    public var packet: Packet
+
+    /// Makes a forward.
+    public init(serverKey: [UInt8], nick: String, packet: Packet) {
+        self.serverKey = serverKey
+        self.nick = nick
+        self.packet = packet
+    }
+}
+
+/// What a server read from the group's store since it last asked: the rows that changed, the
+/// recipients for whom mail was stored (by any server), and the packets other servers forwarded to it.
 public struct GroupNews: Equatable, Sendable {
     /// Presence rows changed since the last read, oldest first.
     public var presence: [PresenceRow]
     /// Nicknames with new stored mail since the last read.
     public var mailFor: [String]
+    /// Packets for this server's clients, oldest first.
+    public var forwards: [ServerForward]
 
     /// Makes the news.
-    public init(presence: [PresenceRow] = [], mailFor: [String] = []) {
+    public init(presence: [PresenceRow] = [], mailFor: [String] = [], forwards: [ServerForward] = []) {
         self.presence = presence
         self.mailFor = mailFor
+        self.forwards = forwards
     }
 }

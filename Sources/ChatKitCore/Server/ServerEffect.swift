@@ -18,6 +18,8 @@ public enum ServerEffect: Equatable, Sendable {
     /// Read the keys a store shared with other servers pins to `nicks` (ones this server never saw), then
     /// report `.pinsFetched` with the event that named them, to be handled again.
     case fetchPins(nicks: [String], then: ServerEvent)
+    /// Leave a packet for a client of another server of the group, which sends it on.
+    case forwardToServer(ServerForward)
     /// Publish where one of this server's clients is, for the other servers of the group.
     case publishPresence(PresenceRow)
     /// Announce this server as alive in the shared store's roster, then report `.serversListed` with

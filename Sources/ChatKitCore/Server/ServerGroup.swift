@@ -28,6 +28,11 @@ struct ServerGroup {
         for row in rows where row.serverKey != listing?.key { remote[row.nick] = row }
     }
 
+    /// `nick`'s row, if it is another server's client online there now.
+    func liveRemote(_ nick: String) -> PresenceRow? {
+        remote[nick].flatMap { isLive($0) ? $0 : nil }
+    }
+
     /// Whether `row` is live: online at a server still heard from.
     func isLive(_ row: PresenceRow) -> Bool {
         row.online && others.contains { $0.key == row.serverKey }

@@ -25,6 +25,16 @@ extension ServerMachine {
         for nick in news.mailFor where sessions[nick]?.online == true {
             if courier.start(nick) { emit(.load(recipient: nick)) }
         }
+        for forward in news.forwards { sendForwarded(forward) }
+    }
+
+    /// Sends a packet another server forwarded to one of this server's clients, with its token: only punch
+    /// orders, and only to a client online here.
+    private mutating func sendForwarded(_ forward: ServerForward) {
+        guard let record = sessions[forward.nick], record.online,
+            case .punchOrder(_, let peer, let nonce, let candidates) = forward.packet.message
+        else { return drop("forwarded \(forward.packet.message.kind) for \(forward.nick), not online here") }
+        reply(forward.packet.id, .punchOrder(token: record.token, peer: peer, nonce: nonce, candidates: candidates), to: record.address)
     }
 
     /// Sets the table rows of `nicks` that are other servers' clients (a client of this server's own wins).

@@ -9,19 +9,27 @@ extension ServerMachine {
         guard let asker = heardFrom(token, at: source), let askerRecord = sessions[asker] else {
             return drop("\(source): punch request from no session")
         }
-        guard peer != asker, let target = sessions[peer], target.online else { return }
+        // The peer is this server's client, or (in a group) another server's, which sends the order on.
+        let target = sessions[peer].flatMap { $0.online ? $0 : nil }
+        let elsewhere = target == nil ? group.liveRemote(peer) : nil
+        guard peer != asker, target != nil || elsewhere != nil else { return }
         guard peerServices.admit(asker, now: now) else { return drop("\(asker): punch requests over the rate") }
         contacts.wrote(asker, to: peer)
         var candidates = [askerRecord.address] + askerRecord.candidates
         while !candidates.isEmpty,
-            Message.punchOrder(token: target.token, peer: asker, nonce: nonce, candidates: candidates).datagramBytes > requestBytes
+            Message.punchOrder(token: target?.token ?? 0, peer: asker, nonce: nonce, candidates: candidates).datagramBytes > requestBytes
         {
             candidates.removeLast()
         }
         guard !candidates.isEmpty else { return drop("\(asker): punch request smaller than its order") }
         guard punchOrders.admit(asker, toward: peer, now: now) else { return }
         statistics.punchOrders += 1
-        reply(id, .punchOrder(token: target.token, peer: asker, nonce: nonce, candidates: candidates), to: target.address)
+        if let target {
+            reply(id, .punchOrder(token: target.token, peer: asker, nonce: nonce, candidates: candidates), to: target.address)
+        } else if let elsewhere {
+            let order = Packet(id: id, message: .punchOrder(token: 0, peer: asker, nonce: nonce, candidates: candidates))
+            emit(.forwardToServer(ServerForward(serverKey: elsewhere.serverKey, nick: peer, packet: order)))
+        }
     }
 
     /// Relays the chat `key` to the online `recipient` (the sender could not reach it directly).

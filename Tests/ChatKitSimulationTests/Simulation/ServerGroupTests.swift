@@ -148,4 +148,21 @@ struct ServerGroupTests {
         #expect(x.notices.contains(.movedToServer(Address(host: main.host, port: 6001))))
         #expect(x.shown.filter { $0 == .registered || $0 == .reRegistered }.count == 1, "\(x.shown)")
     }
+
+    @Test("two clients behind home routers, at two servers, punch through: the punch order crosses servers")
+    func punchAcrossServers() {
+        let sim = Simulation()
+        sim.network.addRouter(publicHost: "203.0.113.1", insideHosts: ["10.1.0.2"], behaviour: .homeRouter)
+        sim.network.addRouter(publicHost: "203.0.113.2", insideHosts: ["10.2.0.2"], behaviour: .homeRouter)
+        sim.startServerGroup(otherPorts: [6001])
+        let x = sim.startClient("x", host: "10.1.0.2", port: 6061)
+        let y = sim.startClient("y", host: "10.2.0.2", port: 6062) { $0.server = Address(host: sim.serverAddress.host, port: 6001) }
+        sim.run(for: .seconds(3))  // each server reads the other's client at its next announce
+        sim.type("x", "send y through the routers", settle: .seconds(5))
+        #expect(y.shown.contains { $0.messageText == "through the routers" }, "\(y.shown)")
+        let before = x.shown.count
+        sim.type("x", "send y and now directly", settle: .seconds(1))
+        #expect(x.shown(after: before) == [.delivered(to: "y")], "\(x.shown(after: before))")
+        #expect(y.shown.last == .chat(from: "x", text: "and now directly"))
+    }
 }
