@@ -75,12 +75,21 @@ extension ServerMachine {
     /// restart), and the datagram that named it is handled again, without asking twice.
     mutating func pinsFetched(_ nicks: [String], _ result: Result<[String: PinnedKey], StoreError>, then event: ServerEvent) {
         switch result {
-        case .success(let pinned): restorePins(pinned)
+        case .success(let pinned): learnPins(pinned)
         case .failure(let error): log(.pinFailed(nick: nicks.joined(separator: ","), error: error))
         }
         askedStoreAbout.formUnion(nicks)
         dispatch(event)
         askedStoreAbout.subtract(nicks)
+    }
+
+    /// Keys pinned through another server become known here, as after a restart, and their new rows go
+    /// to the clients like any change (a client proves a stored letter by its sender's row).
+    mutating func learnPins(_ pinned: [String: PinnedKey]) {
+        let new = pinned.keys.filter { directory[$0] == nil }
+        restorePins(pinned)
+        for nick in new where directory[nick] != nil { publisher.rowChanged(nick) }
+        if !new.isEmpty { scheduleFlush() }
     }
 
     /// Sends `nick` the other servers, signed by this server's key for its session; nothing when there

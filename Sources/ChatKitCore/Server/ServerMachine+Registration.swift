@@ -95,7 +95,7 @@ extension ServerMachine {
             freshlyClaimed = nil
         case .success(let claim):
             // Pinned through another server: known here as after a restart, so a returning client.
-            restorePins([nick: claim.pinned])
+            learnPins([nick: claim.pinned])
             receive(registration)
         case .failure(let error):
             log(.pinFailed(nick: nick, error: error))

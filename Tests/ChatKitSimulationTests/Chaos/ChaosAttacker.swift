@@ -22,11 +22,12 @@ final class ChaosAttacker: Sendable {
     static let capacity = 256
     private let state = Mutex(State())
     private let network: LoopbackNetwork
-    private let server: Address
+    /// The servers' addresses (several in a group): what clients send them is not its to change.
+    private let servers: Set<Address>
 
-    init(network: LoopbackNetwork, server: Address) {
+    init(network: LoopbackNetwork, servers: Set<Address>) {
         self.network = network
-        self.server = server
+        self.servers = servers
         network.intercept { [self] packet in
             if isWorthCapturing(packet) { capture(packet) }
             return .normal
@@ -41,8 +42,8 @@ final class ChaosAttacker: Sendable {
 
     /// Peer traffic (chats, ACKs, handshakes, punches) and the letters the server hands clients.
     private func isWorthCapturing(_ packet: LoopbackPacket) -> Bool {
-        if packet.source != server, packet.destination != server { return true }
-        guard packet.source == server, packet.bytes.count > 3 else { return false }
+        if !servers.contains(packet.source), !servers.contains(packet.destination) { return true }
+        guard servers.contains(packet.source), packet.bytes.count > 3 else { return false }
         return packet.bytes[3] == MessageKind.relayedChat.rawValue || packet.bytes[3] == MessageKind.offlineBatch.rawValue
     }
 

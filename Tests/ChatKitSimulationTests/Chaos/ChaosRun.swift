@@ -94,7 +94,9 @@ final class ChaosRun {
         self.sim = Simulation(seed: seed)
         self.nicks = (0..<options.clients).map { "c\($0)" }
         self.convergence = ConvergenceChecker(limit: options.convergenceLimit)
-        self.attacker = ChaosAttacker(network: sim.network, server: sim.serverAddress)
+        let main = sim.serverAddress
+        let servers = [main] + options.groupPorts.map { Address(host: main.host, port: $0) }
+        self.attacker = ChaosAttacker(network: sim.network, servers: Set(servers))
         self.attackRandom = .seeded(seed ^ 0x4154_5441)
         placeBehindRouters()
     }
