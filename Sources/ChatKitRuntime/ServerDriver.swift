@@ -11,17 +11,19 @@ import Foundation
 /// replies can go out.
 public final class ServerDriver: @unchecked Sendable {
     private let lock = NSLock()
-    private var machine: ServerMachine
+    var machine: ServerMachine
     private let transport: any Transport
     private let store: any OfflineStore
-    private let clock: any DriverClock
-    private let log: any ServerLog
+    /// The store's roster, when it is shared by a group of servers.
+    let roster: (any ServerRoster)?
+    let clock: any DriverClock
+    let log: any ServerLog
     private let logLevel: LogLevel
     private var wakeup = WakeupTimer()
     private var stopped = false
     private var encoder = PacketEncoder()
     /// How far this server has read the group's changes in a shared store.
-    private var groupCursor = GroupCursor()
+    var groupCursor = GroupCursor()
 
     /// Makes a driver; nothing happens until `start`. `log` records every server event of `logLevel`
     /// or below.
@@ -32,6 +34,7 @@ public final class ServerDriver: @unchecked Sendable {
         self.machine = machine
         self.transport = transport
         self.store = store
+        self.roster = store as? any ServerRoster
         self.clock = clock
         self.log = log
         self.logLevel = logLevel
@@ -133,32 +136,8 @@ public final class ServerDriver: @unchecked Sendable {
                     return pinned
                 }
                 results.append(.pinsFetched(nicks: nicks, pinned, then: event))
-            case .forwardToServer(let forward):
-                do {
-                    try (store as? any ServerRoster)?.forward(forward)
-                } catch {
-                    log.record(.rosterFailed(error: error))
-                }
-            case .publishPresence(let row):
-                do {
-                    try (store as? any ServerRoster)?.publish(row)
-                } catch {
-                    log.record(.rosterFailed(error: error))
-                }
-            case .announceServer(let listing):
-                guard let roster = store as? any ServerRoster else { break }
-                let now = clock.wallClockMicroseconds
-                do {
-                    try roster.announce(listing, atMicroseconds: now)
-                    let window = machine.config.rosterInterval * 3
-                    let windowMicroseconds = window.components.seconds * 1_000_000 + window.components.attoseconds / 1_000_000_000_000
-                    results.append(.serversListed(try roster.servers(heardSinceMicroseconds: now - windowMicroseconds)))
-                    let (news, cursor) = try roster.news(after: groupCursor, for: listing.key)
-                    groupCursor = cursor
-                    if news != GroupNews() { results.append(.groupNews(news)) }
-                } catch {
-                    log.record(.rosterFailed(error: error))
-                }
+            case .forwardToServer, .publishPresence, .announceServer:
+                results += performGroupEffect(effect)
             case .keepPrekey(let nick, let prekey):
                 do {
                     try store.keepPrekey(prekey.bytes, for: nick)

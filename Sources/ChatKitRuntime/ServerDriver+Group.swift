@@ -1,0 +1,33 @@
+import ChatKitCore
+
+/// The group's effects, carried out on the store's roster (a store several servers share): forwards,
+/// presence, and the announce that reads who else is alive and what changed. Called with the lock held.
+extension ServerDriver {
+    func performGroupEffect(_ effect: ServerEffect) -> [ServerEvent] {
+        guard let roster else { return [] }
+        do {
+            switch effect {
+            case .forwardToServer(let forward):
+                try roster.forward(forward)
+            case .publishPresence(let row):
+                try roster.publish(row)
+            case .announceServer(let listing):
+                let now = clock.wallClockMicroseconds
+                try roster.announce(listing, atMicroseconds: now)
+                // A server unheard for three announces is no longer listed.
+                let window = machine.config.rosterInterval * 3
+                let windowMicroseconds = window.components.seconds * 1_000_000 + window.components.attoseconds / 1_000_000_000_000
+                var events: [ServerEvent] = [.serversListed(try roster.servers(heardSinceMicroseconds: now - windowMicroseconds))]
+                let (news, cursor) = try roster.news(after: groupCursor, for: listing.key)
+                groupCursor = cursor
+                if news != GroupNews() { events.append(.groupNews(news)) }
+                return events
+            default:
+                break
+            }
+        } catch {
+            log.record(.rosterFailed(error: error))
+        }
+        return []
+    }
+}
