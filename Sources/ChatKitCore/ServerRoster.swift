@@ -14,6 +14,14 @@ public protocol ServerRoster: AnyObject, Sendable {
     /// forwarded to the server with key `serverKey`; and the cursor to pass next time. Changes are read in
     /// the order they were committed.
     func news(after cursor: GroupCursor, for serverKey: [UInt8]) throws(StoreError) -> (news: GroupNews, cursor: GroupCursor)
+    /// Calls `onChange` whenever a server of the group commits news, so it is read at once rather than at
+    /// the next announce. Optional: without it, news waits for the announce.
+    func watchChanges(_ onChange: @escaping @Sendable () -> Void) throws(StoreError)
+}
+
+extension ServerRoster {
+    /// By default nothing is watched: news is read at each announce.
+    public func watchChanges(_ onChange: @escaping @Sendable () -> Void) throws(StoreError) {}
 }
 
 /// How far a server has read the group's changes: one position in the presence rows, one in the mail.

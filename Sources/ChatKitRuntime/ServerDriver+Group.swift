@@ -17,11 +17,10 @@ extension ServerDriver {
                 // A server unheard for three announces is no longer listed.
                 let window = machine.config.rosterInterval * 3
                 let windowMicroseconds = window.components.seconds * 1_000_000 + window.components.attoseconds / 1_000_000_000_000
-                var events: [ServerEvent] = [.serversListed(try roster.servers(heardSinceMicroseconds: now - windowMicroseconds))]
-                let (news, cursor) = try roster.news(after: groupCursor, for: listing.key)
-                groupCursor = cursor
-                if news != GroupNews() { events.append(.groupNews(news)) }
-                return events
+                return [.serversListed(try roster.servers(heardSinceMicroseconds: now - windowMicroseconds))]
+                    + (try readNews(for: listing.key))
+            case .readGroupNews(let serverKey):
+                return try readNews(for: serverKey)
             default:
                 break
             }
@@ -29,5 +28,21 @@ extension ServerDriver {
             log.record(.rosterFailed(error: error))
         }
         return []
+    }
+
+    /// What changed in the group since the last read, as an event (none when nothing did).
+    private func readNews(for serverKey: [UInt8]) throws(StoreError) -> [ServerEvent] {
+        let (news, cursor) = try roster?.news(after: groupCursor, for: serverKey) ?? (GroupNews(), groupCursor)
+        groupCursor = cursor
+        return news == GroupNews() ? [] : [.groupNews(news)]
+    }
+
+    /// A server of a group reads news as soon as the store tells of it (where the store can tell).
+    func watchGroupChanges() {
+        do {
+            try roster?.watchChanges { [weak self] in self?.handle(.groupChanged) }
+        } catch {
+            log.record(.rosterFailed(error: error))
+        }
     }
 }

@@ -48,7 +48,10 @@ public final class ServerDriver: @unchecked Sendable {
     /// Starts serving datagrams.
     public func start() {
         // A server in a group announces itself at once, not at its first datagram.
-        if lock.withLock({ machine.config.listing != nil }) { handle(.tick) }
+        if lock.withLock({ machine.config.listing != nil }) {
+            watchGroupChanges()
+            handle(.tick)
+        }
         transport.startReceivingBatches { [weak self] datagrams in self?.handle(datagrams.map(ServerEvent.datagram)) }
     }
 
@@ -136,7 +139,7 @@ public final class ServerDriver: @unchecked Sendable {
                     return pinned
                 }
                 results.append(.pinsFetched(nicks: nicks, pinned, then: event))
-            case .forwardToServer, .publishPresence, .announceServer:
+            case .forwardToServer, .publishPresence, .announceServer, .readGroupNews:
                 results += performGroupEffect(effect)
             case .keepPrekey(let nick, let prekey):
                 do {

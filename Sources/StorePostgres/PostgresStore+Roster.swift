@@ -41,6 +41,7 @@ extension PostgresStore: ServerRoster {
                     .text(Self.stored(row.nick)), .bytes(row.serverKey), .text(row.address.host), .integer(Int64(row.address.port)),
                     .text(candidates), .text(row.online ? "true" : "false"),
                 ])
+            _ = try connection.run("SELECT pg_notify($1, '')", [.text(channel)])
         }
     }
 
@@ -57,7 +58,19 @@ extension PostgresStore: ServerRoster {
             _ = try connection.run(
                 "INSERT INTO chatkit_forwards (to_key, nick, packet) VALUES ($1, $2, $3)",
                 [.bytes(forward.serverKey), .text(Self.stored(forward.nick)), .bytes(packet)])
+            _ = try connection.run("SELECT pg_notify($1, '')", [.text(channel)])
         }
+    }
+
+    /// Listens on the group's channel (a connection and a thread of its own): every commit that changes
+    /// presence, mail or forwards calls `onChange`, so the group's news crosses servers at once.
+    public func watchChanges(_ onChange: @escaping @Sendable () -> Void) throws(StoreError) {
+        let started = try PostgresListener(conninfo, channel: channel)
+        listener.withLock { current in
+            current?.stop()
+            current = started
+        }
+        started.start(onChange)
     }
 
     public func news(after cursor: GroupCursor, for serverKey: [UInt8]) throws(StoreError) -> (news: GroupNews, cursor: GroupCursor) {

@@ -1,5 +1,6 @@
 import ChatKitCore
 import Foundation
+import Synchronization
 
 /// Offline messages, pinned keys, nick use and quotas in PostgreSQL, so several servers can share them.
 ///
@@ -7,6 +8,12 @@ import Foundation
 /// answered for mail a crash could lose. Claims on nicknames are decided by the database (`claim`).
 public final class PostgresStore: OfflineStore, Sendable {
     let connection: PostgresConnection
+    /// How to connect again, for the listener a server of a group starts (`watchChanges`).
+    let conninfo: String
+    /// The channel the group's writes notify: one per schema, so groups in one database stay apart.
+    let channel: String
+    /// The listener `watchChanges` started, if any.
+    let listener = Mutex<PostgresListener?>(nil)
 
     /// Connects with a libpq connection URI or string, and creates the tables and functions that are
     /// missing, in `schema` if one is given (made if missing), else in the connection's search path.
@@ -19,6 +26,8 @@ public final class PostgresStore: OfflineStore, Sendable {
             setup = ["CREATE SCHEMA IF NOT EXISTS \(schema)", "SET search_path TO \(schema)"]
         }
         connection = try PostgresConnection(conninfo, setup: setup)
+        self.conninfo = conninfo
+        channel = "chatkit_" + (schema ?? "group")
         try connection.transaction { connection throws(StoreError) in
             _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.mailLock)])
             for statement in PostgresSchema.statements { _ = try connection.run(statement, []) }
@@ -47,6 +56,8 @@ public final class PostgresStore: OfflineStore, Sendable {
                 default: throw .ioFailure("PostgreSQL: chatkit_save answered nothing known")
                 }
             }
+            // The group's servers read the new mail now (delivered at commit), not at their next announce.
+            _ = try connection.run("SELECT pg_notify($1, '')", [.text(channel)])
             return refused
         }
     }
@@ -86,6 +97,10 @@ public final class PostgresStore: OfflineStore, Sendable {
                 "SELECT chatkit_remove(recipient, sender, id) FROM chatkit_messages WHERE recipient = $1", [.text(Self.stored(nick))])
             _ = try connection.run("DELETE FROM chatkit_pins WHERE nick = $1", [.text(Self.stored(nick))])
         }
+    }
+
+    deinit {
+        listener.withLock { $0?.stop() }
     }
 
     /// Names as the tables keep them: in NFC, so canonically equivalent spellings are one.

@@ -34,4 +34,15 @@ struct PostgresRosterTests {
         #expect(again == GroupNews(), "read once")
         #expect(try a.news(after: GroupCursor(), for: Self.keyA).news.forwards.isEmpty, "forwards go to their server only")
     }
+
+    @Test("a server watching the group hears of another's commit")
+    func watchHearsCommits() throws {
+        let uri = try PostgresCluster.shared.get().uri
+        let schema = PostgresCluster.freshSchema()
+        let (a, b) = (try PostgresStore(connecting: uri, schema: schema), try PostgresStore(connecting: uri, schema: schema))
+        let told = Inbox<Bool>()
+        try a.watchChanges { told.append(true) }
+        try b.publish(PresenceRow(nick: "x", address: Address(host: "127.0.0.1", port: 7000), online: true, serverKey: Self.keyB))
+        #expect(told.wait { !$0.isEmpty }, "a heard of b's publish")
+    }
 }

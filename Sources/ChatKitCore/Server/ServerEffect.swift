@@ -22,6 +22,8 @@ public enum ServerEffect: Equatable, Sendable {
     case forwardToServer(ServerForward)
     /// Publish where one of this server's clients is, for the other servers of the group.
     case publishPresence(PresenceRow)
+    /// Read what changed in the group (this server's key names its forwards), then report `.groupNews`.
+    case readGroupNews(serverKey: [UInt8])
     /// Announce this server as alive in the shared store's roster, then report `.serversListed` with
     /// every server heard from lately, and `.groupNews` with what changed in the group.
     case announceServer(ServerListing)

@@ -14,8 +14,10 @@ public indirect enum ServerEvent: Equatable, Sendable {
     case pinsFetched(nicks: [String], Result<[String: PinnedKey], StoreError>, then: ServerEvent)
     /// An `announceServer` effect finished: the servers heard from lately (this one among them).
     case serversListed([ServerListing])
-    /// What changed in the group since the last announce: other servers' clients, and new mail.
+    /// What changed in the group since the last read: other servers' clients, new mail, forwards.
     case groupNews(GroupNews)
+    /// The shared store says the group has news (a notification): read it soon.
+    case groupChanged
     /// A `load` effect finished.
     case loaded(recipient: String, Result<[StoredMessage], StoreError>)
 }

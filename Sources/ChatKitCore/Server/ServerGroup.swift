@@ -7,6 +7,11 @@ struct ServerGroup {
     /// The others, in the roster's order.
     private(set) var others: [ServerListing] = []
     private(set) var nextAnnounce: Instant?
+    /// When news the store told of is to be read (at most one read per `newsGap`), if some waits.
+    private(set) var nextNewsRead: Instant?
+    private var lastNewsRead = Instant.zero
+    /// The least time between two reads of news told of by the store, so a burst of writes costs one.
+    static let newsGap: Duration = .milliseconds(50)
     /// The other servers' clients, as their presence rows last said, by nickname.
     private(set) var remote: [String: PresenceRow] = [:]
 
@@ -16,11 +21,26 @@ struct ServerGroup {
         nextAnnounce = listing == nil ? nil : .zero
     }
 
-    /// This server's listing when an announce is due at `now` (the next is scheduled), else nil.
+    /// This server's listing when an announce is due at `now` (the next is scheduled), else nil. An
+    /// announce reads the news too.
     mutating func announceDue(_ now: Instant) -> ServerListing? {
         guard let listing, let at = nextAnnounce, at <= now else { return nil }
         nextAnnounce = now + interval
+        (nextNewsRead, lastNewsRead) = (nil, now)
         return listing
+    }
+
+    /// The store told of news: it is read now, or once `newsGap` has passed since the last read.
+    mutating func told(_ now: Instant) {
+        guard listing != nil, nextNewsRead == nil else { return }
+        nextNewsRead = max(now, lastNewsRead + Self.newsGap)
+    }
+
+    /// Whether a read of news is due at `now` (and then it counts as done).
+    mutating func newsReadDue(_ now: Instant) -> Bool {
+        guard let at = nextNewsRead, at <= now else { return false }
+        (nextNewsRead, lastNewsRead) = (nil, now)
+        return true
     }
 
     /// Takes presence rows read from the store (this server's own left out).

@@ -1,9 +1,20 @@
 /// Several servers, one store: this server announces itself in the store's roster, learns the others,
 /// and tells each client it welcomes (and every online client when the group changes) where else to go.
 extension ServerMachine {
-    /// A tick: announce this server when due; the roster's answer comes back as `.serversListed`.
+    /// A tick: announce this server when due (the roster's answer comes back as `.serversListed`, and the
+    /// news with it), else read news the store told of.
     mutating func announceIfDue() {
-        if let listing = group.announceDue(now) { emit(.announceServer(listing)) }
+        if let listing = group.announceDue(now) {
+            emit(.announceServer(listing))
+        } else if group.newsReadDue(now), let listing = group.listing {
+            emit(.readGroupNews(serverKey: listing.key))
+        }
+    }
+
+    /// The store told of news: read it now, or after the least gap between reads.
+    mutating func groupChanged() {
+        group.told(now)
+        announceIfDue()
     }
 
     /// The roster answered: when the others changed, every online client hears the new list, and the

@@ -121,7 +121,7 @@ public struct ServerMachine: Sendable {
 
     /// The earliest instant at which the machine wants a `.tick`, if any.
     public var nextDeadline: Instant? {
-        [courier.nextDeadline, probes.nextDeadline, relays.nextDeadline, nextSweep, flushAt, publisher.nextResend, rowPacing.nextDeadline, group.nextAnnounce]
+        [courier.nextDeadline, probes.nextDeadline, relays.nextDeadline, nextSweep, flushAt, publisher.nextResend, rowPacing.nextDeadline, group.nextAnnounce, group.nextNewsRead]
             .compactMap { $0 }.min()
     }
 
@@ -153,6 +153,7 @@ public struct ServerMachine: Sendable {
             announceIfDue()
         case .serversListed(let servers): serversListed(servers)
         case .groupNews(let news): groupNews(news)
+        case .groupChanged: groupChanged()
         case .pinsFetched(let nicks, let result, let event): pinsFetched(nicks, result, then: event)
         case .saved(let message, let outcome): saveFinished(message, outcome)
         case .loaded(let recipient, let result): loadFinished(recipient, result)
