@@ -38,11 +38,26 @@ public final class MemoryStore: OfflineStore, Sendable {
         var sequence: Int64 = 0
     }
 
-    /// An empty store.
-    public init() {}
+    /// Who watches the group's changes, and the clock their calls are scheduled on (never made within the
+    /// writer's own call, as PostgreSQL's notifications arrive after the commit).
+    private let watchers = Mutex<[@Sendable () -> Void]>([])
+    private let changesClock: (any DriverClock)?
+
+    /// An empty store. Given a clock, it tells watchers of the group's changes a millisecond after each
+    /// (`watchChanges`), as PostgreSQL's notifications do; without one, watchers are never called.
+    public init(changesOn clock: (any DriverClock)? = nil) {
+        changesClock = clock
+    }
+
+    /// Tells every watcher, a millisecond from now, that the group changed.
+    private func tellWatchers() {
+        guard let clock = changesClock else { return }
+        for watcher in watchers.withLock({ $0 }) { _ = clock.schedule(at: clock.now + .milliseconds(1), watcher) }
+    }
 
     public func save(_ messages: [StoredMessage], limits: MailboxLimits) throws(StoreError) -> [MessageKey: SaveRefusal] {
-        contents.withLock { contents in
+        defer { tellWatchers() }
+        return contents.withLock { contents in
             var refused: [MessageKey: SaveRefusal] = [:]
             for message in messages {
                 if contents.mailboxes[message.recipient]?.keys.contains(message.key) == true { continue }
@@ -124,6 +139,7 @@ extension MemoryStore: ServerRoster {
     }
 
     public func publish(_ row: PresenceRow) throws(StoreError) {
+        defer { tellWatchers() }
         groupLog.withLock { log in
             // A server's "offline" does not undo another server's "online" (the client moved there).
             if !row.online, let held = log.presence[row.nick]?.row, held.serverKey != row.serverKey { return }
@@ -133,6 +149,7 @@ extension MemoryStore: ServerRoster {
     }
 
     public func forward(_ forward: ServerForward) throws(StoreError) {
+        defer { tellWatchers() }
         groupLog.withLock { log in
             log.sequence += 1
             log.forwards.append((forward, log.sequence))
@@ -153,5 +170,9 @@ extension MemoryStore: ServerRoster {
             for entry in mail where !recipients.contains(entry.recipient) { recipients.append(entry.recipient) }
             return (GroupNews(presence: presence.map(\.row), mailFor: recipients, forwards: forwards.map(\.forward)), next)
         }
+    }
+
+    public func watchChanges(_ onChange: @escaping @Sendable () -> Void) throws(StoreError) {
+        watchers.withLock { $0.append(onChange) }
     }
 }

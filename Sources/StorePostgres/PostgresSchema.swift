@@ -37,7 +37,8 @@ enum PostgresSchema {
         // commit in sequence order, and removed by the server they were for once read.
         """
         CREATE TABLE IF NOT EXISTS chatkit_forwards (
-            seq bigserial PRIMARY KEY, to_key bytea NOT NULL, nick text NOT NULL, packet bytea NOT NULL)
+            seq bigserial PRIMARY KEY, to_key bytea NOT NULL, nick text NOT NULL, packet bytea NOT NULL,
+            from_key bytea NOT NULL)
         """,
         """
         CREATE TABLE IF NOT EXISTS chatkit_presence (

@@ -56,8 +56,8 @@ extension PostgresStore: ServerRoster {
             _ = try connection.run("SET LOCAL synchronous_commit TO OFF", [])
             _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.presenceLock)])
             _ = try connection.run(
-                "INSERT INTO chatkit_forwards (to_key, nick, packet) VALUES ($1, $2, $3)",
-                [.bytes(forward.serverKey), .text(Self.stored(forward.nick)), .bytes(packet)])
+                "INSERT INTO chatkit_forwards (to_key, nick, packet, from_key) VALUES ($1, $2, $3, $4)",
+                [.bytes(forward.serverKey), .text(Self.stored(forward.nick)), .bytes(packet), .bytes(forward.origin)])
             _ = try connection.run("SELECT pg_notify($1, '')", [.text(channel)])
         }
     }
@@ -98,15 +98,17 @@ extension PostgresStore: ServerRoster {
             next.mail = max(next.mail, try PostgresRows.integer(row, 1))
         }
         let forwards = try connection.execute(
-            "DELETE FROM chatkit_forwards WHERE to_key = $1 RETURNING seq, nick, packet", [.bytes(serverKey)])
+            "DELETE FROM chatkit_forwards WHERE to_key = $1 RETURNING seq, nick, packet, from_key", [.bytes(serverKey)])
         // Taken once: a server removes what was left for it as it reads it; oldest first.
-        var taken: [(sequence: Int64, nick: String, packet: [UInt8])] = []
+        var taken: [(sequence: Int64, nick: String, packet: [UInt8], origin: [UInt8])] = []
         for row in forwards.rows {
-            taken.append((try PostgresRows.integer(row, 0), try PostgresRows.text(row, 1), try PostgresRows.bytes(row, 2)))
+            taken.append(
+                (try PostgresRows.integer(row, 0), try PostgresRows.text(row, 1), try PostgresRows.bytes(row, 2), try PostgresRows.bytes(row, 3)))
         }
         for entry in taken.sorted(by: { $0.sequence < $1.sequence }) {
             do {
-                news.forwards.append(ServerForward(serverKey: serverKey, nick: entry.nick, packet: try Packet(decoding: entry.packet)))
+                news.forwards.append(
+                    ServerForward(serverKey: serverKey, nick: entry.nick, packet: try Packet(decoding: entry.packet), origin: entry.origin))
             } catch {
                 continue  // written by a server of another version: nothing this one can send
             }

@@ -23,9 +23,10 @@ final class Simulation {
     private(set) var processes: [SimulatedClient] = []
     private var seeds: RandomSource
 
-    init(seed: UInt64 = 1, store: any OfflineStore = MemoryStore(), faults: FaultPlan = FaultPlan()) {
+    /// By default the store is in memory, and tells a group's servers of changes through the virtual clock.
+    init(seed: UInt64 = 1, store: (any OfflineStore)? = nil, faults: FaultPlan = FaultPlan()) {
         self.seeds = .seeded(seed)
-        self.store = store
+        self.store = store ?? MemoryStore(changesOn: clock)
         self.network = LoopbackNetwork(clock: clock, seed: seed)
         network.faults = faults
     }

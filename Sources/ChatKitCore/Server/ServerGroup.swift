@@ -12,6 +12,10 @@ struct ServerGroup {
     private var lastNewsRead = Instant.zero
     /// The least time between two reads of news told of by the store, so a burst of writes costs one.
     static let newsGap: Duration = .milliseconds(50)
+    /// Chats other servers relay through this one, by recipient and id: the server each came from, which
+    /// hears of its acknowledgement. At most `relayedThroughHereLimit` are remembered.
+    var relayedThroughHere: [ServerRelays.RelayKey: [UInt8]] = [:]
+    static let relayedThroughHereLimit = 10_000
     /// The other servers' clients, as their presence rows last said, by nickname.
     private(set) var remote: [String: PresenceRow] = [:]
 

@@ -39,13 +39,26 @@ extension ServerMachine {
         for forward in news.forwards { sendForwarded(forward) }
     }
 
-    /// Sends a packet another server forwarded to one of this server's clients, with its token: only punch
-    /// orders, and only to a client online here.
+    /// Carries out what another server forwarded: a punch order or a relayed chat for a client online
+    /// here goes to it with its token; a relayed chat's acknowledgement ends this server's relay.
     private mutating func sendForwarded(_ forward: ServerForward) {
-        guard let record = sessions[forward.nick], record.online,
-            case .punchOrder(_, let peer, let nonce, let candidates) = forward.packet.message
-        else { return drop("forwarded \(forward.packet.message.kind) for \(forward.nick), not online here") }
-        reply(forward.packet.id, .punchOrder(token: record.token, peer: peer, nonce: nonce, candidates: candidates), to: record.address)
+        let id = forward.packet.id
+        if case .relayedChatAck = forward.packet.message {
+            return carryOut(relays.acknowledged(by: forward.nick, id: id, now: now))
+        }
+        guard let record = sessions[forward.nick], record.online else {
+            return drop("forwarded \(forward.packet.message.kind) for \(forward.nick), not online here")
+        }
+        switch forward.packet.message {
+        case .punchOrder(_, let peer, let nonce, let candidates):
+            reply(id, .punchOrder(token: record.token, peer: peer, nonce: nonce, candidates: candidates), to: record.address)
+        case .relayedChat(_, let sender, let text):
+            if group.relayedThroughHere.count >= ServerGroup.relayedThroughHereLimit { group.relayedThroughHere.removeAll() }
+            group.relayedThroughHere[ServerRelays.RelayKey(recipient: forward.nick, id: id)] = forward.origin
+            reply(id, .relayedChat(token: record.token, from: sender, text: text), to: record.address)
+        default:
+            drop("forwarded \(forward.packet.message.kind) for \(forward.nick): not a kind servers forward")
+        }
     }
 
     /// Sets the table rows of `nicks` that are other servers' clients (a client of this server's own wins).

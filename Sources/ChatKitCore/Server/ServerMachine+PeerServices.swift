@@ -32,8 +32,9 @@ extension ServerMachine {
         }
     }
 
-    /// Relays the chat `key` to the online `recipient` (the sender could not reach it directly).
-    mutating func relay(_ key: MessageKey, _ request: SaveRequest, to recipient: ClientRecord, from source: Address) {
+    /// Relays the chat `key` to the online `recipient` (the sender could not reach it directly), or through
+    /// the server of the group it is online at.
+    mutating func relay(_ key: MessageKey, _ request: SaveRequest, to recipient: ClientRecord, from source: Address, through elsewhere: PresenceRow? = nil) {
         if !relays.isUnderWay(to: recipient.nick, id: key.id) {
             guard peerServices.admit(key.sender, now: now) else { return drop("\(key.sender): relays over the rate") }
         }
@@ -41,14 +42,19 @@ extension ServerMachine {
         // stored within a few round trips on a fast path, and never sooner than 5 × relayMinInterval.
         let interval = retransmissionTimeout(toward: recipient.nick, floor: config.relayMinInterval, cap: config.relayInterval)
         let relay = ServerRelays.Relay(
-            key: key, recipient: recipient.nick, recipientToken: recipient.token, recipientAddress: recipient.address,
-            senderAddress: source, text: request.text, nextAt: now, interval: interval)
+            key: key, recipient: recipient.nick, recipientToken: recipient.token, recipientAddress: elsewhere?.address ?? recipient.address,
+            senderAddress: source, text: request.text, nextAt: now, interval: interval, throughServer: elsewhere?.serverKey)
         if let directive = relays.start(relay, now: now) { carryOut([directive]) }
     }
 
     /// The recipient showed the relayed chat `id`: its sender hears "relayed", and nothing is stored.
     mutating func relayAcknowledged(_ id: UInt64, token: UInt64, from source: Address) {
         guard let nick = heardFrom(token, at: source) else { return drop("\(source): relay acknowledgement from no session") }
+        // A chat another server relayed through this one: its acknowledgement goes back there.
+        if let origin = group.relayedThroughHere.removeValue(forKey: ServerRelays.RelayKey(recipient: nick, id: id)), let listing = group.listing {
+            let ack = Packet(id: id, message: .relayedChatAck(token: 0))
+            return emit(.forwardToServer(ServerForward(serverKey: origin, nick: nick, packet: ack, origin: listing.key)))
+        }
         carryOut(relays.acknowledged(by: nick, id: id, now: now))
     }
 
@@ -64,6 +70,11 @@ extension ServerMachine {
         for directive in directives {
             switch directive {
             case .send(let relay):
+                if let server = relay.throughServer, let listing = group.listing {
+                    let chat = Packet(id: relay.key.id, message: .relayedChat(token: 0, from: relay.key.sender, text: relay.text))
+                    emit(.forwardToServer(ServerForward(serverKey: server, nick: relay.recipient, packet: chat, origin: listing.key)))
+                    continue
+                }
                 let chat = Message.relayedChat(token: relay.recipientToken, from: relay.key.sender, text: relay.text)
                 emit(.send(Packet(id: relay.key.id, message: chat), to: relay.recipientAddress))
             case .acknowledged(let relay):

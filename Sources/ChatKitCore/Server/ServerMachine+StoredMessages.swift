@@ -27,6 +27,11 @@ extension ServerMachine {
                     return relay(key, request, to: recipient, from: source)
                 }
             }
+        } else if request.reason != .recipientOffline, let elsewhere = group.liveRemote(recipient.nick),
+            !intake.wasSaved(key), !intake.isPending(key, for: recipient.nick), !relays.isSilent(recipient.nick)
+        {
+            // Online at another server of the group: the chat is relayed through it.
+            return relay(key, request, to: recipient, from: source, through: elsewhere)
         }
         if intake.wasSaved(key) { return reply(id, .saveReply(.saved, peer: nil), to: source) }
         store(key, for: recipient.nick, text: request.text, answering: source)

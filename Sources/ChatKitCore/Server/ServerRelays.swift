@@ -31,6 +31,9 @@ struct ServerRelays {
         var nextAt: Instant
         /// The pause between its sends: the recipient's retransmission timeout, from its round trips.
         var interval: Duration = .milliseconds(200)
+        /// The key of the server of the group the recipient is registered at, when it is not this one:
+        /// the chat goes through that server.
+        var throughServer: [UInt8]? = nil
     }
 
     /// Chat ids are random 64-bit numbers, so the recipient and the id name one relay.

@@ -165,4 +165,24 @@ struct ServerGroupTests {
         #expect(x.shown(after: before) == [.delivered(to: "y")], "\(x.shown(after: before))")
         #expect(y.shown.last == .chat(from: "x", text: "and now directly"))
     }
+
+    @Test("a chat with no ACK to a client of another server is relayed through that server, not stored")
+    func relayAcrossServers() {
+        let sim = Self.group()
+        let second = Address(host: sim.serverAddress.host, port: 6001)
+        let z = sim.startClient("z", host: "127.0.0.1", port: 6063) { $0.server = second }
+        sim.run(for: .seconds(3))
+        // x cannot reach z directly: everything between them is lost.
+        let (xAddress, zAddress) = (sim["x"].address, z.address)
+        sim.network.intercept { packet in
+            (packet.source == xAddress && packet.destination == zAddress) || (packet.source == zAddress && packet.destination == xAddress)
+                ? .drop : .normal
+        }
+        let before = sim["x"].shown.count
+        sim.type("x", "send z through the second server", settle: .seconds(5))
+        #expect(z.shown.contains(.chat(from: "x", text: "through the second server")), "\(z.shown)")
+        #expect(sim["x"].shown(after: before).contains(.delivered(to: "z")), "\(sim["x"].shown(after: before))")
+        #expect(sim.server?.statistics.chatsRelayed ?? 0 >= 1)
+        #expect(sim.server?.statistics.messagesStored == 0)
+    }
 }
