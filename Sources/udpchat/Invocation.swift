@@ -27,6 +27,9 @@ struct ServerOptions: Equatable {
     var releaseNick: String?
     /// `--database`: a libpq connection URI; servers given the same one share mail, keys and clients.
     var databaseURI: String?
+    /// `--advertise`: the host this server's group lists it at for other servers' clients (default: the
+    /// host those clients reach their own server at, right for servers on one machine).
+    var advertisedHost = ""
 }
 
 /// How a client was asked to run.
@@ -55,7 +58,7 @@ enum Invocation: Equatable {
     case version
 
     static let usage = """
-        usage: udpchat -s <server-port> [--data-dir <dir>] [--database <uri>] [--log-level quiet|info|debug] [--release-nick <nick>] [limits, below]
+        usage: udpchat -s <server-port> [--data-dir <dir>] [--database <uri> [--advertise <host>]] [--log-level quiet|info|debug] [--release-nick <nick>] [limits, below]
                udpchat -c <nick> <server-ip> <server-port> [<client-port>] [--keepalive <seconds>] [--no-color] [--no-timestamps] [--identity <file>] [--fingerprint] [--relay-only]
                udpchat server --port <server-port> [options as for -s]
                udpchat client --nick <nick> --server <server-ip> --server-port <port> [--port <client-port>] [options as for -c]
@@ -77,6 +80,8 @@ enum Invocation: Equatable {
                                      servers given one database share them, and a client whose
                                      server falls silent moves to another (the server's own key
                                      and lock stay in --data-dir)
+          --advertise <host>         with --database: the host other servers' clients reach this
+                                     one at (default: the host they reach their own server at)
           --mailbox-limit <n>        messages stored for one recipient at most (default 1000)
           --sender-share <n>         messages one sender may leave in one mailbox (default 250)
           --sender-kib <n>           KiB one sender may have stored, over all mailboxes (default 4096)
@@ -149,7 +154,7 @@ enum Invocation: Equatable {
         "--data-dir": "-s", "--mailbox-limit": "-s", "--sender-share": "-s", "--message-days": "-s",
         "--sender-kib": "-s", "--store-mib": "-s", "--nick-days": "-s",
         "--whole-table-limit": "-s", "--new-nicks-per-minute": "-s", "--log-level": "-s", "--release-nick": "-s",
-        "--database": "-s",
+        "--database": "-s", "--advertise": "-s",
         "--identity": "-c", "--port": "", "--keepalive": "-c",
         "--nick": "client", "--server": "client", "--server-port": "client",
     ]
@@ -222,6 +227,13 @@ enum Invocation: Equatable {
             }
             options.dataDirectory = flags["--data-dir"] ?? options.dataDirectory
             options.databaseURI = flags["--database"]
+            if let host = flags["--advertise"] {
+                guard options.databaseURI != nil else { throw UsageError(reason: "--advertise needs --database") }
+                guard !host.isEmpty, host.utf8.count <= 255, !host.contains(where: \.isWhitespace) else {
+                    throw UsageError(reason: "--advertise takes a host name or address")
+                }
+                options.advertisedHost = host
+            }
             options.limitLoopback = flags["--limit-loopback"] != nil
             if let nick = flags["--release-nick"] {
                 do {

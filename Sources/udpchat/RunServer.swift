@@ -41,9 +41,10 @@ func runServer(_ options: ServerOptions) -> Int32 {
         return fail("\(error)")
     }
     if options.databaseURI != nil, let key = config.identity?.publicKey {
-        // Listed to the other servers' clients at this server's port on the host they reach theirs at.
+        // Listed to the other servers' clients at this server's port, on `--advertise`'s host, else on the
+        // host they reach theirs at.
         config.sharesStore = true
-        config.listing = ServerListing(host: "", port: options.port, key: key)
+        config.listing = ServerListing(host: options.advertisedHost, port: options.port, key: key)
     }
     config.mailboxLimit = options.mailboxLimit
     config.senderShareLimit = options.senderShare

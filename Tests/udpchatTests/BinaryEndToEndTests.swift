@@ -92,7 +92,7 @@ struct BinaryEndToEndTests {
         }
         let help = try RunningProcess(["--help"])
         #expect(help.waitForExit() == 0)
-        #expect(help.printed.first == "usage: udpchat -s <server-port> [--data-dir <dir>] [--database <uri>] [--log-level quiet|info|debug] [--release-nick <nick>] [limits, below]")
+        #expect(help.printed.first == "usage: udpchat -s <server-port> [--data-dir <dir>] [--database <uri> [--advertise <host>]] [--log-level quiet|info|debug] [--release-nick <nick>] [limits, below]")
     }
 
     @Test("a client whose server never answers gives up after 8 s of silence with status 1")

@@ -31,8 +31,17 @@ struct InvocationTests {
         ["server"], ["server", "--port", "80"], ["client", "--nick", "x"], ["-s", "6000", "--log-level", "loud"],
         ["-s", "6000", "--no-color"], ["-c", "x", "h", "6000", "6001", "--log-level", "info"], ["-s", "6000", "--frob"],
         ["-s", "6000", "--whole-table-limit", "-1"], ["-c", "x", "h", "6000", "6001", "--whole-table-limit", "9"],
+        ["-s", "6000", "--advertise", "chat.example"], ["-s", "6000", "--database", "postgresql://db/chat", "--advertise", ""],
     ])
     func usageErrors(_ arguments: [String]) {
         #expect(throws: Invocation.UsageError.self) { try Invocation(arguments: arguments) }
+    }
+
+    @Test("--database and --advertise reach the server's options")
+    func databaseOptions() throws {
+        let invocation = try Invocation(arguments: ["-s", "6000", "--database", "postgresql://db/chat", "--advertise", "chat.example"])
+        guard case .server(let options) = invocation else { return Issue.record("not a server: \(invocation)") }
+        #expect(options.databaseURI == "postgresql://db/chat")
+        #expect(options.advertisedHost == "chat.example")
     }
 }
