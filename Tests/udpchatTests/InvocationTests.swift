@@ -40,7 +40,10 @@ struct InvocationTests {
     @Test("--database and --advertise reach the server's options")
     func databaseOptions() throws {
         let invocation = try Invocation(arguments: ["-s", "6000", "--database", "postgresql://db/chat", "--advertise", "chat.example"])
-        guard case .server(let options) = invocation else { return Issue.record("not a server: \(invocation)") }
+        guard case .server(let options) = invocation else {
+            Issue.record("not a server: \(invocation)")
+            return
+        }
         #expect(options.databaseURI == "postgresql://db/chat")
         #expect(options.advertisedHost == "chat.example")
     }
