@@ -16,11 +16,8 @@ final class PostgresConnection: @unchecked Sendable {
         guard let handle = PQconnectdb(conninfo) else { throw .ioFailure("PostgreSQL: out of memory") }
         self.handle = handle
         self.setup = setup
-        guard PQstatus(handle) == CONNECTION_OK else {
-            let reason = Self.lastError(of: handle)
-            PQfinish(handle)
-            throw .ioFailure("PostgreSQL: \(reason)")
-        }
+        // On a throw from here on, deinit finishes the connection (every field is set).
+        guard PQstatus(handle) == CONNECTION_OK else { throw .ioFailure("PostgreSQL: \(Self.lastError(of: handle))") }
         // Notices ("relation already exists, skipping") are not the user's business.
         _ = PQsetNoticeProcessor(handle, { _, _ in }, nil)
         for statement in setup { _ = try run(statement, []) }

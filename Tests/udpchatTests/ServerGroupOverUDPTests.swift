@@ -81,4 +81,15 @@ struct ServerGroupOverUDPTests {
         }
         withExtendedLifetime(folders) {}
     }
+
+    @Test("a database that cannot be reached, or a URI that is not one, is one clear line and exit status 1")
+    func unreachableDatabase() throws {
+        let folder = try TemporaryFolder()
+        let port = String(try BinaryEndToEndTests.freePorts(1)[0])
+        for uri in ["postgresql://nobody@127.0.0.1:1/nothing", "not a uri at all"] {
+            let server = try RunningProcess(["-s", port, "--data-dir", folder.path, "--database", uri])
+            #expect(server.waitForExit() == 1, "\(server.printed)")
+            #expect(server.printed.count == 1 && server.printed.first?.hasPrefix("udpchat: storage failed: PostgreSQL: ") == true, "\(server.printed)")
+        }
+    }
 }
