@@ -75,7 +75,12 @@ extension ClientMachine {
                 IdentityKey.verify(opened.signature, of: opened.signedBytes, publicKey: $0)
             }) != nil
         else {
-            if unprovenLetters.insert(MessageKey(sender: sender, id: id)) { show(.unprovenMessage(from: sender)) }
+            let key = MessageKey(sender: sender, id: id)
+            if unprovenLetters.insert(key) {
+                show(.unprovenMessage(from: sender))
+                if firstRefusals.count >= 1_024 { firstRefusals = firstRefusals.filter { now - $0.value < .seconds(10) } }
+                firstRefusals[key] = now
+            }
             return nil
         }
         return opened.text

@@ -210,7 +210,10 @@ extension ClientMachine {
         var refusedFirstTime = false
         let opened = messages.compactMap { message -> OfflineMessage? in
             guard !inbox.hasShown(message.key) else { return nil }
+            // Refused before by a delivery of its own, not by a duplicate of this one (found by the group
+            // chaos, seed 1620: a changed batch and its duplicate cost the genuine letter).
             let refusedBefore = unprovenLetters.contains(message.key)
+                && firstRefusals[message.key].map { now - $0 >= Self.refusalGap } ?? true
             guard let text = openLetter(message.text, from: message.key.sender, id: message.key.id) else {
                 refusedFirstTime = refusedFirstTime || !refusedBefore
                 return nil

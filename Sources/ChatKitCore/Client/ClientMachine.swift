@@ -38,6 +38,11 @@ public struct ClientMachine: Sendable {
     var awaitingKeys = LettersAwaitingKeys()
     /// Letters already refused as unproven, so a resent one is not told about again.
     var unprovenLetters = RecentKeys(capacity: 1_024)
+    /// When each letter was first refused: a copy refused again counts only once the server could have
+    /// sent it again (`refusalGap` later), not a duplicate of the same datagram arriving with it.
+    var firstRefusals: [MessageKey: Instant] = [:]
+    /// Less than the server's least pause between deliveries (100 ms), more than duplicates' spread.
+    static let refusalGap: Duration = .milliseconds(50)
     /// The server's key, pinned at the first welcome: later welcomes must be signed by it.
     var serverKeys: ServerKeyPin
     /// The server in use: `config.server` until it falls silent and the client moves to another of its group.

@@ -53,6 +53,28 @@ struct SealedLettersTests {
         #expect(!recorder.carried("a secret for later"))
     }
 
+    @Test("a stored batch changed on the way, arriving twice at once, does not cost the genuine letter (group chaos, seed 1620)")
+    func changedBatchAndItsDuplicate() {
+        let sim = OriginalSessionTests.registered(["x", "y"])
+        sim.type("y", "dereg y")
+        sim.type("x", "send y kept whole", settle: .seconds(1))
+        let (server, yAddress, network) = (sim.serverAddress, sim["y"].address, sim.network)
+        // The first batch for y is lost, and a changed copy of it arrives twice, together.
+        let changed = Mutex(false)
+        sim.network.intercept { packet in
+            guard packet.source == server, packet.destination == yAddress, packet.bytes.count > 40,
+                packet.bytes[3] == MessageKind.offlineBatch.rawValue, changed.withLock({ first in defer { first = true }; return !first })
+            else { return .normal }
+            var bytes = packet.bytes
+            bytes[bytes.count - 10] ^= 0x01
+            network.inject(bytes, from: server, to: yAddress)
+            network.inject(bytes, from: server, to: yAddress)
+            return .drop
+        }
+        sim.type("y", "reg y", settle: .seconds(3))
+        #expect(sim["y"].shown.contains { Self.isOffline($0, from: "x", "kept whole") }, "\(sim["y"].shown)")
+    }
+
     @Test("a relayed chat is a letter too: the server passes on what it cannot read, and y shows it once")
     func relayedChatIsSealed() {
         let sim = OriginalSessionTests.registered(["x", "y"])
