@@ -25,7 +25,7 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--storm-check"
     TableScaleBench.check(clients: clients)
 }
 
-/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, firstchat, relay, saves, storm, tables, liveness, flood, waits and simulation
+/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, firstchat, relay, saves, ceiling, crossing, storm, tables, liveness, flood, waits and simulation
 /// (the raw round trip always runs); docs/BENCHMARKS.md is written only by a full run.
 let only = ProcessInfo.processInfo.environment["UDPCHAT_BENCH_ONLY"]?.split(separator: ",").map(String.init)
 func wanted(_ name: String) -> Bool { only.map { $0.contains { name.contains($0) } } ?? true }
@@ -144,6 +144,26 @@ do {
                 servers.forEach { $0.stop() }
                 report.add(ceiling: result, servers: "\(count) server(s), one PostgreSQL")
             }
+        }
+    }
+
+    if wanted("crossing") {
+        let title = "a new client's row reaching another server's client, p50 / p99 / max"
+        switch PostgresCluster.shared {
+        case .success(let cluster):
+            let database = try cluster.freshDatabase()
+            let (first, second) = (try ChildServer(dataDirectory: database), try ChildServer(dataDirectory: database))
+            let samples = try CrossingBench.run(first: first, second: second)
+            first.stop()
+            second.stop()
+            report.add(
+                title,
+                "\(formatted(samples.percentile(0.5) / 1_000, digits: 2)) / \(formatted(samples.percentile(0.99) / 1_000, digits: 2)) / "
+                    + "\(formatted(samples.percentile(1) / 1_000, digits: 2)) ms",
+                "two servers on one PostgreSQL; from the newcomer's welcome at one to the table change at the other's client "
+                    + "(a commit, its NOTIFY, a read of the news); 100 newcomers")
+        case .failure(let reason):
+            report.add(title, "not run", reason.description)
         }
     }
 

@@ -11,7 +11,7 @@ struct ServerGroup {
     private(set) var nextNewsRead: Instant?
     private var lastNewsRead = Instant.zero
     /// The least time between two reads of news told of by the store, so a burst of writes costs one.
-    static let newsGap: Duration = .milliseconds(50)
+    static let newsGap: Duration = .milliseconds(10)
     /// Chats other servers relay through this one, by recipient and id: the server each came from, which
     /// hears of its acknowledgement. At most `relayedThroughHereLimit` are remembered.
     var relayedThroughHere: [ServerRelays.RelayKey: [UInt8]] = [:]
