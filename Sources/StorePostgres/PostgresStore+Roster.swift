@@ -25,10 +25,8 @@ extension PostgresStore: ServerRoster {
 
     public func publish(_ row: PresenceRow) throws(StoreError) {
         let candidates = row.candidates.map { "\($0.host)|\($0.port)" }.joined(separator: ",")
-        try connection.transaction { connection throws(StoreError) in
-            // Presence is soft state, published again at the next registration: it need not wait for a flush.
-            _ = try connection.run("SET LOCAL synchronous_commit TO OFF", [])
-            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.presenceLock)])
+        // Presence is soft state, published again at the next registration: it need not wait for a flush.
+        try write(holding: PostgresSchema.presenceLock, notifies: true, durable: false) { connection throws(StoreError) in
             _ = try connection.run(
                 """
                 INSERT INTO chatkit_presence (nick, server_key, host, port, candidates, online, seq)
@@ -41,7 +39,6 @@ extension PostgresStore: ServerRoster {
                     .text(Self.stored(row.nick)), .bytes(row.serverKey), .text(row.address.host), .integer(Int64(row.address.port)),
                     .text(candidates), .text(row.online ? "true" : "false"),
                 ])
-            _ = try connection.run("SELECT pg_notify($1, '')", [.text(channel)])
         }
     }
 
@@ -52,13 +49,10 @@ extension PostgresStore: ServerRoster {
         } catch {
             throw .ioFailure("a forwarded packet could not be encoded: \(error)")
         }
-        try connection.transaction { connection throws(StoreError) in
-            _ = try connection.run("SET LOCAL synchronous_commit TO OFF", [])
-            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.presenceLock)])
+        try write(holding: PostgresSchema.presenceLock, notifies: true, durable: false) { connection throws(StoreError) in
             _ = try connection.run(
                 "INSERT INTO chatkit_forwards (to_key, nick, packet, from_key) VALUES ($1, $2, $3, $4)",
                 [.bytes(forward.serverKey), .text(Self.stored(forward.nick)), .bytes(packet), .bytes(forward.origin)])
-            _ = try connection.run("SELECT pg_notify($1, '')", [.text(channel)])
         }
     }
 

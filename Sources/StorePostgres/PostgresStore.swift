@@ -28,15 +28,14 @@ public final class PostgresStore: OfflineStore, Sendable {
         connection = try PostgresConnection(conninfo, setup: setup)
         self.conninfo = conninfo
         channel = "chatkit_" + (schema ?? "group")
-        try connection.transaction { connection throws(StoreError) in
-            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.mailLock)])
+        try write(holding: PostgresSchema.mailLock) { connection throws(StoreError) in
             for statement in PostgresSchema.statements { _ = try connection.run(statement, []) }
         }
     }
 
     public func save(_ messages: [StoredMessage], limits: MailboxLimits) throws(StoreError) -> [MessageKey: SaveRefusal] {
-        try connection.transaction { connection throws(StoreError) in
-            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.mailLock)])
+        // The group's servers read the new mail at once (the notification goes out at commit).
+        try write(holding: PostgresSchema.mailLock, notifies: true) { connection throws(StoreError) in
             var refused: [MessageKey: SaveRefusal] = [:]
             for message in messages {
                 let outcome = try connection.run(
@@ -56,8 +55,6 @@ public final class PostgresStore: OfflineStore, Sendable {
                 default: throw .ioFailure("PostgreSQL: chatkit_save answered nothing known")
                 }
             }
-            // The group's servers read the new mail now (delivered at commit), not at their next announce.
-            _ = try connection.run("SELECT pg_notify($1, '')", [.text(channel)])
             return refused
         }
     }
@@ -80,8 +77,7 @@ public final class PostgresStore: OfflineStore, Sendable {
 
     public func remove(_ keys: Set<MessageKey>, for recipient: String) throws(StoreError) {
         guard !keys.isEmpty else { return }
-        try connection.transaction { connection throws(StoreError) in
-            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.mailLock)])
+        try write(holding: PostgresSchema.mailLock) { connection throws(StoreError) in
             for key in keys {
                 _ = try connection.run(
                     "SELECT chatkit_remove($1, $2, $3)",
@@ -91,8 +87,7 @@ public final class PostgresStore: OfflineStore, Sendable {
     }
 
     public func forget(_ nick: String) throws(StoreError) {
-        try connection.transaction { connection throws(StoreError) in
-            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.mailLock)])
+        try write(holding: PostgresSchema.mailLock) { connection throws(StoreError) in
             _ = try connection.run(
                 "SELECT chatkit_remove(recipient, sender, id) FROM chatkit_messages WHERE recipient = $1", [.text(Self.stored(nick))])
             _ = try connection.run("DELETE FROM chatkit_pins WHERE nick = $1", [.text(Self.stored(nick))])
@@ -101,6 +96,21 @@ public final class PostgresStore: OfflineStore, Sendable {
 
     deinit {
         listener.withLock { $0?.stop() }
+    }
+
+    /// Runs `body` in one transaction holding advisory lock `lock`, so writes under one lock commit in
+    /// order. `notifies`: the group's listeners hear of it at commit. Not `durable`: the commit does not
+    /// wait for the WAL flush (soft state, written again soon).
+    func write<T>(
+        holding lock: Int64, notifies: Bool = false, durable: Bool = true, _ body: (PostgresConnection) throws(StoreError) -> T
+    ) throws(StoreError) -> T {
+        try connection.transaction { connection throws(StoreError) in
+            if !durable { _ = try connection.run("SET LOCAL synchronous_commit TO OFF", []) }
+            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(lock)])
+            let result = try body(connection)
+            if notifies { _ = try connection.run("SELECT pg_notify($1, '')", [.text(channel)]) }
+            return result
+        }
     }
 
     /// Names as the tables keep them: in NFC, so canonically equivalent spellings are one.

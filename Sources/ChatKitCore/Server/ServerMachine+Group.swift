@@ -72,6 +72,12 @@ extension ServerMachine {
         }
     }
 
+    /// Leaves `packet` for `nick`, a client of the server with key `serverKey`, naming this server as
+    /// its origin (where a relayed chat's acknowledgement comes back to).
+    mutating func forward(_ packet: Packet, for nick: String, at serverKey: [UInt8]) {
+        emit(.forwardToServer(ServerForward(serverKey: serverKey, nick: nick, packet: packet, origin: group.listing?.key ?? [])))
+    }
+
     /// In a group, tells the others where `nick`, this server's client, is now.
     mutating func publishPresence(_ nick: String, online: Bool) {
         guard let listing = group.listing, let record = sessions[nick] else { return }

@@ -27,8 +27,7 @@ extension ServerMachine {
         if let target {
             reply(id, .punchOrder(token: target.token, peer: asker, nonce: nonce, candidates: candidates), to: target.address)
         } else if let elsewhere {
-            let order = Packet(id: id, message: .punchOrder(token: 0, peer: asker, nonce: nonce, candidates: candidates))
-            emit(.forwardToServer(ServerForward(serverKey: elsewhere.serverKey, nick: peer, packet: order)))
+            forward(Packet(id: id, message: .punchOrder(token: 0, peer: asker, nonce: nonce, candidates: candidates)), for: peer, at: elsewhere.serverKey)
         }
     }
 
@@ -51,9 +50,8 @@ extension ServerMachine {
     mutating func relayAcknowledged(_ id: UInt64, token: UInt64, from source: Address) {
         guard let nick = heardFrom(token, at: source) else { return drop("\(source): relay acknowledgement from no session") }
         // A chat another server relayed through this one: its acknowledgement goes back there.
-        if let origin = group.relayedThroughHere.removeValue(forKey: ServerRelays.RelayKey(recipient: nick, id: id)), let listing = group.listing {
-            let ack = Packet(id: id, message: .relayedChatAck(token: 0))
-            return emit(.forwardToServer(ServerForward(serverKey: origin, nick: nick, packet: ack, origin: listing.key)))
+        if let origin = group.relayedThroughHere.removeValue(forKey: ServerRelays.RelayKey(recipient: nick, id: id)) {
+            return forward(Packet(id: id, message: .relayedChatAck(token: 0)), for: nick, at: origin)
         }
         carryOut(relays.acknowledged(by: nick, id: id, now: now))
     }
@@ -70,9 +68,8 @@ extension ServerMachine {
         for directive in directives {
             switch directive {
             case .send(let relay):
-                if let server = relay.throughServer, let listing = group.listing {
-                    let chat = Packet(id: relay.key.id, message: .relayedChat(token: 0, from: relay.key.sender, text: relay.text))
-                    emit(.forwardToServer(ServerForward(serverKey: server, nick: relay.recipient, packet: chat, origin: listing.key)))
+                if let server = relay.throughServer {
+                    forward(Packet(id: relay.key.id, message: .relayedChat(token: 0, from: relay.key.sender, text: relay.text)), for: relay.recipient, at: server)
                     continue
                 }
                 let chat = Message.relayedChat(token: relay.recipientToken, from: relay.key.sender, text: relay.text)
