@@ -6,10 +6,19 @@
 /// makes it alive. At 30% loss each way a probe round trip fails 51% of the time; 20 probes all fail
 /// about once in 700,000.
 struct HolderProbes {
-    /// Someone at another address wants the nickname.
+    /// Someone at another address wants the nickname: a newcomer at this server, or at another server
+    /// of the group, which asked this one to probe its holder.
     struct Takeover: Equatable {
+        /// Where the newcomer waits for the verdict.
+        enum Newcomer: Equatable {
+            /// At this server, at this address.
+            case here(Address)
+            /// At the group's server with this key, which hears the verdict through the store.
+            case atServer([UInt8])
+        }
+
         var requestID: UInt64
-        var requester: Address
+        var newcomer: Newcomer
     }
 
     /// What the probes ask the machine to do.

@@ -47,9 +47,22 @@ struct ServerGroup {
         return true
     }
 
-    /// Takes presence rows read from the store (this server's own left out).
+    /// Takes presence rows read from the store. A row of this server's own replaces another server's
+    /// for the nick (the store holds one row a nick): that row is then no longer current.
     mutating func heard(_ rows: [PresenceRow]) {
-        for row in rows where row.serverKey != listing?.key { remote[row.nick] = row }
+        for row in rows { remote[row.nick] = row.serverKey == listing?.key ? nil : row }
+    }
+
+    /// Whether any of `rows` was written by a server not listed here: one that started (or came back)
+    /// since the last announce, which the roster lists now.
+    func writtenByUnlisted(_ rows: [PresenceRow]) -> Bool {
+        rows.contains { row in row.serverKey != listing?.key && !others.contains { $0.key == row.serverKey } }
+    }
+
+    /// Announces (and so lists the others) at the next tick rather than at the interval.
+    mutating func announceSoon(_ now: Instant) {
+        guard listing != nil else { return }
+        nextAnnounce = min(nextAnnounce ?? now, now)
     }
 
     /// `nick`'s row, if it is another server's client online there now.

@@ -31,7 +31,15 @@ extension ServerMachine {
     /// clients, by any server, is delivered.
     mutating func groupNews(_ news: GroupNews) {
         if askStoreAbout(news.presence.map(\.nick), then: .groupNews(news)) { return }
+        // A row from a server not listed here: it came back since the last announce, and its clients
+        // count as online only once it is listed again (found by the group chaos, seed 1135).
+        if group.writtenByUnlisted(news.presence) {
+            group.announceSoon(now)
+            announceIfDue()
+        }
         group.heard(news.presence)
+        // Used at another server is used: a nick must not expire here while its owner uses it there.
+        for row in news.presence where row.serverKey != group.listing?.key { pins.touch(row.nick, atMicroseconds: wallClockMicroseconds) }
         showRemoteRows(news.presence.map(\.nick))
         for nick in news.mailFor where sessions[nick]?.online == true {
             if courier.start(nick) { emit(.load(recipient: nick)) }
@@ -40,11 +48,15 @@ extension ServerMachine {
     }
 
     /// Carries out what another server forwarded: a punch order or a relayed chat for a client online
-    /// here goes to it with its token; a relayed chat's acknowledgement ends this server's relay.
+    /// here goes to it with its token; a probe asks this server to probe its client for a newcomer there;
+    /// a relayed chat's acknowledgement ends this server's relay, and "in use" refuses a newcomer here.
     private mutating func sendForwarded(_ forward: ServerForward) {
         let id = forward.packet.id
-        if case .relayedChatAck = forward.packet.message {
-            return carryOut(relays.acknowledged(by: forward.nick, id: id, now: now))
+        switch forward.packet.message {
+        case .relayedChatAck: return carryOut(relays.acknowledged(by: forward.nick, id: id, now: now))
+        case .registerReply(.nickInUse, _, _, _): return holderAnsweredAtServer(forward.nick, id)
+        case .probe: return probeForServer(forward.nick, id, asker: forward.origin)
+        default: break
         }
         guard let record = sessions[forward.nick], record.online else {
             return drop("forwarded \(forward.packet.message.kind) for \(forward.nick), not online here")
@@ -105,7 +117,14 @@ extension ServerMachine {
     /// restart), and the datagram that named it is handled again, without asking twice.
     mutating func pinsFetched(_ nicks: [String], _ result: Result<[String: PinnedKey], StoreError>, then event: ServerEvent) {
         switch result {
-        case .success(let pinned): learnPins(pinned)
+        case .success(let pinned):
+            // A nick pinned here that the store pins to another key, or to none, was released through
+            // another server: the store's answer wins (asked only before refusing a key).
+            for nick in nicks where pins[nick] != nil && pins[nick] != pinned[nick]?.key && sessions[nick]?.online != true {
+                pins.forget(nick)
+                prekeys.forget(nick)
+            }
+            learnPins(pinned)
         case .failure(let error): log(.pinFailed(nick: nicks.joined(separator: ","), error: error))
         }
         askedStoreAbout.formUnion(nicks)

@@ -9,12 +9,13 @@ extension ServerMachine {
     }
 
     /// At most once an hour of wall-clock time, forgets the nicknames unused for the nick lifetime.
-    /// Online ones are in use, whatever their last mark says.
+    /// Online ones are in use, whatever their last mark says, here or at another server of the group
+    /// (whose clients' comings and goings mark their nicks used here too).
     mutating func expireUnusedNicks() {
         guard wallClockMicroseconds >= nextExpiryCheck else { return }
         nextExpiryCheck = wallClockMicroseconds + 3_600 * 1_000_000
         let cutoff = wallClockMicroseconds - config.nickLifetime.components.seconds * 1_000_000
-        for nick in pins.unused(before: cutoff) where sessions[nick]?.online != true {
+        for nick in pins.unused(before: cutoff) where sessions[nick]?.online != true && group.liveRemote(nick) == nil {
             mark(nick, as: .expired)
         }
     }

@@ -23,6 +23,13 @@ extension ServerMachine {
         }
         if let pinned = pins[nick] {
             guard Digest.constantTimeEqual(pinned, proof.publicKey) else {
+                // In a group the operator may have released the nick at another server: the store
+                // decides before a refusal (at most once per new-nick allowance of the source).
+                if config.sharesStore, sessions[nick]?.online != true, !askedStoreAbout.contains(nick),
+                    isExemptFromNewNickLimit(source) || newNicks.admit(source, now: now)
+                {
+                    return emit(.fetchPins(nicks: [nick], then: .datagram(datagram)))
+                }
                 log(.refusedKey(nick: nick, from: source))
                 return reply(id, .registerReply(.keyMismatch, token: 0), to: source)
             }
@@ -69,6 +76,9 @@ extension ServerMachine {
             if record.address != source, !holderIsAsking, !restartedHere {
                 return probeForTakeover(record, id, from: source)
             }
+        } else if let row = group.liveRemote(nick), row.address != source, !(restarted && row.address.host == source.host) {
+            // Online at another server of the group, from another address: that server probes it.
+            return probeAtHoldersServer(row, id, from: source)
         }
         // Each registration of a known nick sends it the whole table again: a burst of 3, then one a
         // second, so churn cannot make the server send more than it is sent. Later ones hear "checking"

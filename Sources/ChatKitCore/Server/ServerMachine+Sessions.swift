@@ -29,6 +29,7 @@ extension ServerMachine {
     /// nick's first registration pins `key` to it, durably, before the answer goes out.
     private mutating func open(_ nick: String, requestID id: UInt64, at source: Address, key: [UInt8]?, candidates: [Address], signsWelcome: Bool) {
         probes.cancel(nick)
+        groupTakeovers.ended(nick)
         if pins[nick] == nil, let key {
             pins.pin(nick, key: key, atMicroseconds: wallClockMicroseconds)
             emit(.pinKey(nick: nick, key: key))
@@ -83,6 +84,7 @@ extension ServerMachine {
         contacts.forget(nick)
         courier.stop(nick)
         probes.cancel(nick)
+        groupTakeovers.ended(nick)
         emit(.forgetNick(nick: nick))
     }
 }

@@ -1,12 +1,13 @@
 /// The takeover rule, whole: a nickname whose holder seems online changes hands only after the holder
 /// leaves every one of its probes unanswered (`HolderProbes` counts them), or goes offline meanwhile.
-/// A sign of life from the holder ends the round, and the newcomer is refused.
+/// A sign of life from the holder ends the round, and the newcomer is refused. In a group the holder's
+/// own server probes it, asked through the store by the newcomer's server (`GroupTakeovers` waits).
 extension ServerMachine {
     /// Someone at another address wants a nickname whose holder seems online: probe the holder, and
     /// tell the newcomer to keep asking until the verdict.
     mutating func probeForTakeover(_ record: ClientRecord, _ id: UInt64, from source: Address) {
-        let takeover = HolderProbes.Takeover(requestID: id, requester: source)
-        if let pending = probes[record.nick]?.takeover, pending.requester != source {
+        let takeover = HolderProbes.Takeover(requestID: id, newcomer: .here(source))
+        if let pending = probes[record.nick]?.takeover, pending.newcomer != takeover.newcomer {
             log(.refusedWhileProbing(nick: record.nick, from: source, holder: record.address))
             return reply(id, .registerReply(.nickInUse, token: 0), to: source)
         }
@@ -15,6 +16,46 @@ extension ServerMachine {
         }
         startProbe(of: record, takeover: takeover)
         reply(id, .registerReply(.checking, token: 0), to: source)
+    }
+
+    /// Someone wants a nickname whose holder is online at another server of the group: that server is
+    /// asked (through the store) to probe it, and the newcomer keeps asking until the verdict: "in use"
+    /// coming back, or the holder's row going offline, after which its next retry gets the nickname.
+    mutating func probeAtHoldersServer(_ row: PresenceRow, _ id: UInt64, from source: Address) {
+        switch groupTakeovers.registering(row.nick, requestID: id, requester: source, holderServer: row.serverKey, now: now) {
+        case .ask(let waiting):
+            log(.probingHolder(nick: row.nick, holder: row.address, newcomer: source))
+            forward(Packet(id: waiting.requestID, message: .probe(token: 0)), for: row.nick, at: row.serverKey)
+        case .wait:
+            break
+        case .busy:
+            log(.refusedWhileProbing(nick: row.nick, from: source, holder: row.address))
+            return reply(id, .registerReply(.nickInUse, token: 0), to: source)
+        }
+        reply(id, .registerReply(.checking, token: 0), to: source)
+    }
+
+    /// Another server of the group asks this one to probe `nick`'s holder for a newcomer of its own. A
+    /// round already waited on by another newcomer answers "in use" at once; a nick not online here (a
+    /// row left from before a restart) is published offline, which lets the newcomer have it.
+    mutating func probeForServer(_ nick: String, _ id: UInt64, asker: [UInt8]) {
+        guard let record = sessions[nick], record.online else {
+            guard let listing = group.listing else { return }
+            let address = sessions[nick]?.address ?? SessionTable.noAddress
+            return emit(.publishPresence(PresenceRow(nick: nick, address: address, candidates: [], online: false, serverKey: listing.key)))
+        }
+        let takeover = HolderProbes.Takeover(requestID: id, newcomer: .atServer(asker))
+        if let pending = probes[nick]?.takeover, pending.newcomer != takeover.newcomer {
+            return forward(Packet(id: id, message: .registerReply(.nickInUse, token: 0)), for: nick, at: asker)
+        }
+        startProbe(of: record, takeover: takeover)
+    }
+
+    /// The holder's server said its holder answered: the newcomer waiting here is refused.
+    mutating func holderAnsweredAtServer(_ nick: String, _ id: UInt64) {
+        guard let waiting = groupTakeovers.holderAnswered(nick, requestID: id) else { return }
+        log(.refusedLiveHolder(nick: nick, from: waiting.requester))
+        reply(id, .registerReply(.nickInUse, token: 0), to: waiting.requester)
     }
 
     /// Probes `record`'s holder, every retransmission timeout toward it; a newcomer may wait for the verdict.
@@ -31,28 +72,38 @@ extension ServerMachine {
     }
 
     /// Carries out what the probes decided: probes go out; a holder silent to every probe is gone (its
-    /// nickname goes to the newcomer waiting, if any); a holder that answered keeps it, and the newcomer
-    /// is refused; a holder that went offline meanwhile leaves it to the newcomer.
+    /// nickname goes to the newcomer waiting here, if any; a newcomer at another server gets it once
+    /// the offline row reaches it); a holder that answered keeps it, and the newcomer is refused; a
+    /// holder that went offline meanwhile leaves it to the newcomer.
     mutating func carryOut(_ directives: [HolderProbes.Directive]) {
         for directive in directives {
             switch directive {
             case .probe(let token, let holder, let id):
                 emit(.send(Packet(id: id, message: .probe(token: token)), to: holder))
             case .silent(let nick, let probe) where sessions[nick]?.token == probe.token && sessions[nick]?.online == true:
-                log(.holderSilent(nick: nick, probes: config.probeAttempts, newcomer: probe.takeover?.requester))
-                if let takeover = probe.takeover {
-                    mark(nick, as: .online(requestID: takeover.requestID, address: takeover.requester))
+                if let takeover = probe.takeover, case .here(let requester) = takeover.newcomer {
+                    log(.holderSilent(nick: nick, probes: config.probeAttempts, newcomer: requester))
+                    mark(nick, as: .online(requestID: takeover.requestID, address: requester))
                 } else {
+                    log(.holderSilent(nick: nick, probes: config.probeAttempts, newcomer: nil))
                     mark(nick, as: .offline(deregistered: false))
                 }
             case .silent:
                 break  // the session ended or changed meanwhile: the verdict is moot
             case .answered(let nick, let probe):
                 guard let takeover = probe.takeover else { continue }
-                log(.refusedLiveHolder(nick: nick, from: takeover.requester))
-                reply(takeover.requestID, .registerReply(.nickInUse, token: 0), to: takeover.requester)
+                let refusal = Packet(id: takeover.requestID, message: .registerReply(.nickInUse, token: 0))
+                switch takeover.newcomer {
+                case .here(let requester):
+                    log(.refusedLiveHolder(nick: nick, from: requester))
+                    emit(.send(refusal, to: requester))
+                case .atServer(let asker):
+                    forward(refusal, for: nick, at: asker)
+                }
             case .holderLeft(let nick, let takeover):
-                mark(nick, as: .online(requestID: takeover.requestID, address: takeover.requester))
+                // A newcomer at another server sees the offline row this closing published.
+                guard case .here(let requester) = takeover.newcomer else { continue }
+                mark(nick, as: .online(requestID: takeover.requestID, address: requester))
             }
         }
     }

@@ -41,6 +41,8 @@ public struct ServerMachine: Sendable {
     var prekeys = PublishedPrekeys()
     /// The other servers sharing the store, and when this one announces itself again.
     var group: ServerGroup
+    /// Newcomers waiting for another server of the group to probe their nickname's holder.
+    var groupTakeovers = GroupTakeovers()
     /// The nick whose pin the shared store was just asked about, while its datagram is handled again (so
     /// it is not asked about twice).
     var askedStoreAbout: Set<String> = []

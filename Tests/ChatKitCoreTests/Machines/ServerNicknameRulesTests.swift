@@ -92,4 +92,23 @@ struct ServerNicknameRulesTests {
         server.keys["x"] = nil  // a new owner, a new key
         #expect(Self.outcome(server.asks(for: "x", id: 4, from: ServerMachineRulesTests.newcomer)) == .registered)
     }
+
+    @Test("in a group, a nick its owner uses at another server does not expire here")
+    func usedElsewhereDoesNotExpire() {
+        let day: Int64 = 86_400 * 1_000_000
+        var server = Harness { config in
+            config.nickLifetime = .seconds(180 * 86_400)
+            config.sharesStore = true
+            config.listing = ServerListing(host: "", port: 6000, key: [UInt8](repeating: 1, count: 32))
+        }
+        server.wallClock = 1_700_000_000_000_000
+        server.machine.restorePins(["x": PinnedKey(key: [UInt8](repeating: 7, count: 32), lastUsedMicroseconds: server.wallClock)])
+        server.wallClock += 179 * day
+        let elsewhere = PresenceRow(nick: "x", address: ServerMachineRulesTests.x, online: false, serverKey: [UInt8](repeating: 2, count: 32))
+        _ = server.machine.handle(.groupNews(GroupNews(presence: [elsewhere])), at: server.now, wallClockMicroseconds: server.wallClock)
+        server.wallClock += 2 * day
+        #expect(!server.machine.handle(.tick, at: server.now, wallClockMicroseconds: server.wallClock).contains(.forgetNick(nick: "x")))
+        server.wallClock += 180 * day
+        #expect(server.machine.handle(.tick, at: server.now, wallClockMicroseconds: server.wallClock).contains(.forgetNick(nick: "x")))
+    }
 }

@@ -1,4 +1,5 @@
 import ChatKitCore
+import Foundation
 import ChatKitRuntime
 import ChatKitTesting
 
@@ -92,6 +93,7 @@ final class ChaosRun {
         self.options = options
         self.random = .seeded(seed)
         self.sim = Simulation(seed: seed)
+        if ProcessInfo.processInfo.environment["CHATKIT_CHAOS_DEBUG"] != nil { sim.logLevel = .debug }
         self.nicks = (0..<options.clients).map { "c\($0)" }
         self.convergence = ConvergenceChecker(limit: options.convergenceLimit)
         let main = sim.serverAddress
@@ -268,15 +270,19 @@ final class ChaosRun {
         let live = nicks.compactMap { current[$0] }.filter {
             delivery.processes[$0]?.isIdle == true && delivery.processes[$0]?.deregistered == false
         }
-        // In a group, probes of a holder do not cross servers (a known gap, docs/PROTOCOL.md): not judged.
-        guard !live.isEmpty, serverRestartAt == nil, sim.server != nil, options.groupPorts.isEmpty else { return }
+        guard !live.isEmpty, serverRestartAt == nil, sim.server != nil else { return }
         let holder = live[Int(random.next() % UInt64(live.count))]
         let nick = processes[holder].nick
         // Only a nickname the server knows as the holder's (not one a restarted server forgot) is at stake.
         guard let row = sim.server?.tableByNick[nick], row.online, row.address == processes[holder].client.address else {
             return
         }
-        let client = sim.startClient(nick, host: "impostor-\(nick)", port: nextPort)
+        // In a group, at any server: the holder's own server probes it for the impostor's.
+        let ports = [sim.serverAddress.port] + options.groupPorts
+        let port = ports[Int(random.next() % UInt64(ports.count))]
+        let client = sim.startClient(nick, host: "impostor-\(nick)", port: nextPort) {
+            $0.server = Address(host: self.sim.serverAddress.host, port: port)
+        }
         nextPort += 1
         impostorCheck.impostorStarted()
         // Impostors are numbered apart from the scenario's processes.
@@ -485,7 +491,7 @@ final class ChaosRun {
             lines += process.client.lines.map { "    " + $0 }
         }
         lines.append("server log:")
-        lines += sim.serverLog.lines.suffix(200).map { "    " + $0 }
+        lines += sim.serverLog.lines.suffix(ProcessInfo.processInfo.environment["CHATKIT_CHAOS_DEBUG"] != nil ? 100_000 : 200).map { "    " + $0 }
         return lines.joined(separator: "\n")
     }
 }

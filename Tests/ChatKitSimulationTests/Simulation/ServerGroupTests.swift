@@ -52,6 +52,88 @@ struct ServerGroupTests {
         #expect(taker.shown.first == .problem("The server knows <x> by another key; this identity cannot register it."))
     }
 
+    @Test("a second process of x at another server is refused while x answers its own server's probes")
+    func liveHolderKeepsItsNickAcrossServers() {
+        let sim = Self.group()
+        let other = Address(host: sim.serverAddress.host, port: 6002)
+        let first = sim["x"]
+        let second = sim.startClient("x", host: "10.9.0.1", port: 6070) { $0.server = other }
+        sim.run(for: .seconds(8))
+        #expect(second.shown.first == .problem("The nickname <x> is already in use by another online client."), "\(second.shown)")
+        #expect(sim.server?.tableByNick["x"]?.address == first.address)
+        #expect(sim.groupServers[6002]?.tableByNick["x"]?.address == first.address)
+        sim.type("y", "send x still yours", settle: .milliseconds(500))
+        #expect(first.shown.last == .chat(from: "y", text: "still yours"))
+    }
+
+    @Test("a holder silent to its server's probes loses its nick to a newcomer at another server")
+    func silentHolderLosesItsNickAcrossServers() {
+        let sim = Self.group()
+        let other = Address(host: sim.serverAddress.host, port: 6002)
+        sim.network.setHost("127.0.0.1", up: false)  // x (and y) fall silent; their server lives on
+        let second = sim.startClient("x", host: "10.9.0.1", port: 6070) { $0.server = other }
+        sim.run(for: .seconds(10))
+        #expect(second.shown.first == .reRegistered, "\(second.shown)")
+        #expect(sim.groupServers[6002]?.tableByNick["x"]?.address == second.address)
+    }
+
+    @Test("a row left online by a server that restarted without its client keeps no newcomer waiting")
+    func staleRowAfterRestart() {
+        let sim = Self.group()
+        let z = sim.startClient("z", host: "127.0.0.1", port: 6063) { $0.server = Address(host: sim.serverAddress.host, port: 6001) }
+        sim.run(for: .seconds(3))
+        z.crash()
+        sim.crashGroupServer(port: 6001)
+        sim.startGroupServer(port: 6001)  // it forgets z; z's row in the store still says online there
+        sim.run(for: .seconds(1))
+        let again = sim.startClient("z", host: "10.9.0.1", port: 6070)
+        sim.run(for: .seconds(3))
+        #expect(again.shown.first == .reRegistered, "\(again.shown)")
+    }
+
+    @Test("a client that left another server for this one, then went offline here, is not shown online at the old one (found by the group chaos, seed 1024)")
+    func ownRowReplacesAnotherServers() {
+        let sim = Self.group()
+        let z = sim.startClient("z", host: "127.0.0.1", port: 6063) { $0.server = Address(host: sim.serverAddress.host, port: 6001) }
+        sim.run(for: .seconds(3))
+        z.crash()
+        let again = sim.startClient("z", host: "127.0.0.1", port: 6064) { $0.restarted = true }  // here, at the main server
+        sim.run(for: .seconds(1))
+        #expect(again.shown.first == .reRegistered, "\(again.shown)")
+        sim.type("z", "dereg z", settle: .seconds(3))
+        #expect(sim.server?.tableByNick["z"]?.online == false)
+        #expect(sim.groupServers[6002]?.tableByNick["z"]?.online == false)
+    }
+
+    @Test("a nick the operator released is free at every server of the group at once, not after their restart")
+    func releasedAcrossServers() throws {
+        let sim = Self.group()
+        sim.type("x", "dereg x", settle: .milliseconds(300))
+        #expect(sim.groupServers[6002]?.tableByNick["x"] != nil, "the third server knows x's key")
+        try sim.store.releaseKey(of: "x")  // as `udpchat -s 6000 --database … --release-nick x` does
+        let newOwner = try IdentityKey(privateKey: [UInt8](repeating: 0x5B, count: 32))
+        let owner = sim.startClient("x", host: "127.0.0.1", port: 6070) { config in
+            config.server = Address(host: sim.serverAddress.host, port: 6002)
+            config.identity = newOwner
+        }
+        sim.run(for: .seconds(1))
+        #expect(owner.shown.first == .registered || owner.shown.first == .reRegistered, "\(owner.shown)")
+    }
+
+    @Test("a server that came back is listed again as soon as its clients' rows arrive, so their nicks are protected at once (found by the group chaos, seed 1135)")
+    func cameBackServerListedAtOnce() {
+        let sim = Self.group()
+        sim.crashServer()
+        sim.run(for: .seconds(8))  // the others no longer list it
+        sim.startServer(config: sim.groupConfig(port: sim.serverAddress.port))
+        let w = sim.startClient("w", host: "127.0.0.1", port: 6065)
+        sim.run(for: .milliseconds(200))
+        #expect(w.shown.first == .registered)
+        let second = sim.startClient("w", host: "10.9.0.1", port: 6070) { $0.server = Address(host: sim.serverAddress.host, port: 6001) }
+        sim.run(for: .seconds(6))
+        #expect(second.shown.first == .problem("The nickname <w> is already in use by another online client."), "\(second.shown)")
+    }
+
     @Test("two servers asked for one new nick in the same instant give it to one key: the store decides")
     func sameInstant() throws {
         let sim = Simulation()
