@@ -3,7 +3,7 @@ import Glibc
 
 /// An exclusive lock on a file, held while this process runs (`flock`): a second process learns that the
 /// first is still there, and the kernel releases the lock however the holder ends, SIGKILL included.
-/// The server locks its data folder with one; a client, its (server, nick).
+/// The server locks its data folder with one; a client, its (server, nick), and shares its identity's.
 public final class ProcessLock: Sendable {
     private let descriptor: Int32
 
@@ -29,11 +29,38 @@ public final class ProcessLock: Sendable {
         return ProcessLock(descriptor: descriptor)
     }
 
+    /// Takes a shared lock at `path`, held by every process of one identity while it runs; `alone` when
+    /// no other process held it (so this one is a restart, or the first). A few milliseconds of waiting
+    /// cover another process of the identity that is taking it at the same moment.
+    public static func share(_ path: String) throws(StoreError) -> (lock: ProcessLock, alone: Bool) {
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try PosixFiles.makeDirectories(String(path[..<slash])) }
+        let descriptor = try PosixFiles.openFile(path, O_RDWR | O_CREAT)
+        let lock = ProcessLock(descriptor: descriptor)
+        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
+            guard flock(descriptor, LOCK_SH) == 0 else { throw PosixFiles.failure("flock", path, errno) }
+            return (lock, true)
+        }
+        for _ in 0..<100 {
+            if flock(descriptor, LOCK_SH | LOCK_NB) == 0 { return (lock, false) }
+            guard errno == EWOULDBLOCK else { throw PosixFiles.failure("flock", path, errno) }
+            usleep(1_000)
+        }
+        return (lock, false)
+    }
+
     /// The lock file of a client of `server` as `nick` with the identity whose fingerprint is
     /// `fingerprint`, in `directory`: one user's processes share it; another identity (another person)
     /// has its own.
     public static func clientPath(in directory: String, server: Address, nick: String, fingerprint: String) -> String? {
         let identity = fingerprint.filter { $0 != ":" }.prefix(16)
         return MailboxFileName.encode(server: server, nick: nick, suffix: "-\(identity).lock").map { directory + "/" + $0 }
+    }
+
+    /// The lock file of `nick` with the identity `fingerprint` at any server, in `directory`: every process
+    /// of that identity on this host shares it (`share`), so one that finds another there (at another
+    /// server of a group) knows it is not a restart, and its server probes the other first.
+    public static func identityPath(in directory: String, nick: String, fingerprint: String) -> String? {
+        let identity = fingerprint.filter { $0 != ":" }.prefix(16)
+        return MailboxFileName.encode(nick, suffix: "-\(identity).identity.lock").map { directory + "/" + $0 }
     }
 }

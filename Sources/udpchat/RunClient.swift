@@ -28,8 +28,11 @@ func runClient(_ options: ClientOptions) -> Int32 {
         return 0
     }
     // One process per (server, nick) on this host: while it runs it holds this lock. A new process that
-    // finds it free knows the last one is gone, so the server may hand it the nick at once.
+    // finds it free, and no other process sharing the identity's lock, knows the last one is gone, so the
+    // server may hand it the nick at once. With one of the same identity running at another server (of a
+    // group, say), this one is no restart, and the servers probe that one first.
     let lock: ProcessLock
+    let identityLock: ProcessLock?
     let tokenFile: AddressTokenFile
     do {
         guard let key = config.identity,
@@ -39,11 +42,12 @@ func runClient(_ options: ClientOptions) -> Int32 {
         }
         guard let held = try ProcessLock.acquire(path) else { return fail("\(options.nick) is already running here") }
         lock = held
+        let identityPath = ProcessLock.identityPath(in: Invocation.runtimeDirectory, nick: options.nick, fingerprint: key.fingerprint)
+        (identityLock, config.restarted) = try identityPath.map { path throws(StoreError) in try ProcessLock.share(path) } ?? (nil, false)
         tokenFile = AddressTokenFile(path: String(path.dropLast(".lock".count)) + ".token")
     } catch {
         return fail("\(error)")
     }
-    config.restarted = true
     config.addressToken = tokenFile.load()
     let transport: UDPTransport
     do {
@@ -104,6 +108,6 @@ func runClient(_ options: ClientOptions) -> Int32 {
     console.flush()
     terminal?.close()
     transport.close()
-    withExtendedLifetime(lock) {}
+    withExtendedLifetime((lock, identityLock)) {}
     return status
 }

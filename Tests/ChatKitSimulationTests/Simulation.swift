@@ -65,6 +65,9 @@ final class Simulation {
         let address = Address(host: host ?? "host-\(nick)", port: port)
         // As `udpchat` offers its local-network interface addresses (never loopback) as host candidates.
         if address.isLocalNetwork, !address.host.hasPrefix("127.") { config.hostCandidates = [address] }
+        // As `udpchat` decides from its identity's shared lock: a restart when no other process of this
+        // nick runs on this host (at any server).
+        config.restarted = !processes.contains { $0.nick == nick && $0.address.host == address.host && $0.isRunning }
         configure(&config)
         let client = SimulatedClient(nick: nick, address: address, config: config, network: network, clock: clock)
         clients[nick] = client
@@ -143,6 +146,7 @@ final class SimulatedClient: Sendable {
     let driver: ClientDriver
     let transport: LoopbackTransport
     private let exit = ExitRecord()
+    private let crashed = Mutex(false)
 
     init(nick: String, address: Address, config: ClientConfig, network: LoopbackNetwork, clock: VirtualClock) {
         self.nick = nick
@@ -173,8 +177,12 @@ final class SimulatedClient: Sendable {
 
     /// Stops the client without a word to anyone, as a crash or a pulled cable would.
     func crash() {
+        crashed.withLock { $0 = true }
         transport.close()
     }
+
+    /// Whether the process still runs: neither exited nor crashed.
+    var isRunning: Bool { exitStatus == nil && !crashed.withLock { $0 } }
 }
 
 /// The exit status a client reported, shared with its driver's exit callback.

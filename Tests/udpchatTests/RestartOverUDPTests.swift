@@ -10,15 +10,16 @@ struct RestartOverUDPTests {
     @Test("a client killed with SIGKILL and started again on a new port is welcomed back at once, with its stored message")
     func killedClientComesBackAtOnce() throws {
         let folder = try TemporaryFolder()
-        let (server, x, y) = try BinaryEndToEndTests.startServerAndClients(in: folder)
+        // A nick no other test runs meanwhile: a process of the same identity elsewhere makes this no restart.
+        let (server, x, y) = try BinaryEndToEndTests.startServerAndClients(in: folder, xNick: "killed")
         let port = server.printed.first { $0.hasPrefix("server port number: ") }.map { String($0.dropFirst("server port number: ".count)) } ?? ""
         #expect(y.waitFor(2, linesContaining: "[Client table updated.]"))
         x.kill()
         #expect(x.waitForExit() != 0)
-        y.type("send x are you back?")
+        y.type("send killed are you back?")
         #expect(y.waitFor(line: ">>> [Messages received by the server and saved.]"))
         let started = ContinuousClock.now
-        let again = try RunningProcess(["-c", "x", "127.0.0.1", port])
+        let again = try RunningProcess(["-c", "killed", "127.0.0.1", port])
         #expect(again.waitFor(containing: "> are you back?", timeout: .seconds(3)))
         let waited = ContinuousClock.now - started
         #expect(waited < .seconds(2), "welcomed and shown its message after \(waited), not after 4 s of probes")

@@ -10,7 +10,7 @@ import Testing
     "Several servers over UDP, one PostgreSQL", .serialized,
     .enabled(if: PostgresCluster.isAvailable, Comment(rawValue: PostgresCluster.skipNote)))
 struct ServerGroupOverUDPTests {
-    @Test("chats across servers; a SIGKILL in mid-conversation: clients move on, saved mail is delivered once, the server joins again")
+    @Test("chats across servers; a SIGKILL in mid-conversation: clients move on, saved mail is delivered once, a live nick is kept, the server joins again")
     func killOneOfThree() throws {
         let database = try PostgresCluster.shared.get().freshDatabase()
         let ports = try BinaryEndToEndTests.freePorts(7).map(String.init)
@@ -60,8 +60,14 @@ struct ServerGroupOverUDPTests {
         #expect(y.waitFor(line: ">>> x: on the next server"))
         #expect(y.printed.filter { $0.hasSuffix("> kept by the first server") }.count == 1)
 
-        // x's nick is pinned in the database: another key cannot take it at the other server.
+        // A second process of x (the same key) at the other server waits while x's own server probes x,
+        // and is refused: x answers.
         let other = 3 - next
+        let second = try RunningProcess(["-c", "x", "127.0.0.1", ports[other], ports[5]])
+        #expect(second.waitFor(line: ">>> [The nickname <x> is already in use by another online client.]"), "\(second.printed)")
+        #expect(second.waitForExit() == 1)
+
+        // x's nick is pinned in the database: another key cannot take it at the other server.
         let otherKey = folders[other].path + "/another.key"
         let taker = try RunningProcess(["-c", "x", "127.0.0.1", ports[other], ports[5], "--identity", otherKey])
         #expect(taker.waitFor(line: ">>> [The server knows <x> by another key; this identity cannot register it.]"))

@@ -280,7 +280,10 @@ final class ChaosRun {
         // In a group, at any server: the holder's own server probes it for the impostor's.
         let ports = [sim.serverAddress.port] + options.groupPorts
         let port = ports[Int(random.next() % UInt64(ports.count))]
-        let client = sim.startClient(nick, host: "impostor-\(nick)", port: nextPort) {
+        // From another host, or (a third of the time) the holder's own: the same user starting the
+        // program twice, which is no restart while the holder runs.
+        let host = random.next() % 3 == 0 ? processes[holder].client.address.host : "impostor-\(nick)"
+        let client = sim.startClient(nick, host: host, port: nextPort) {
             $0.server = Address(host: self.sim.serverAddress.host, port: port)
         }
         nextPort += 1

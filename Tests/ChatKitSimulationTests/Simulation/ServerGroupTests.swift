@@ -66,6 +66,19 @@ struct ServerGroupTests {
         #expect(first.shown.last == .chat(from: "y", text: "still yours"))
     }
 
+    @Test("the same user's second process on x's own host, at another server, is no restart: x answers, and it is refused")
+    func secondProcessOnTheSameHost() {
+        let sim = Self.group()
+        let first = sim["x"]
+        let second = sim.startClient("x", host: first.address.host, port: 6070) { config in
+            config.server = Address(host: sim.serverAddress.host, port: 6001)
+            #expect(!config.restarted, "x still runs on this host")
+        }
+        sim.run(for: .seconds(8))
+        #expect(second.shown.first == .problem("The nickname <x> is already in use by another online client."), "\(second.shown)")
+        #expect(sim.groupServers[6001]?.tableByNick["x"]?.address == first.address)
+    }
+
     @Test("a holder silent to its server's probes loses its nick to a newcomer at another server")
     func silentHolderLosesItsNickAcrossServers() {
         let sim = Self.group()
