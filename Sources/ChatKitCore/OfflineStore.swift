@@ -108,6 +108,9 @@ public protocol OfflineStore: AnyObject, Sendable {
     /// Pins `key` to `nick` unless a key is pinned already, and says which key is pinned now: a store
     /// shared by several servers decides here, at once, so no two of them give one nick to two keys.
     func claim(_ key: [UInt8], for nick: String, atMicroseconds microseconds: Int64) throws(StoreError) -> NickClaim
+    /// Claims several nicks as `claim` does, each answer in the order asked: a shared store makes them one
+    /// durable write, so a burst of new nicks costs one flush, not one each.
+    func claim(_ claims: [(nick: String, key: [UInt8])], atMicroseconds microseconds: Int64) throws(StoreError) -> [NickClaim]
     /// The key pinned to `nick`, if any: a server sharing the store asks about a nick pinned elsewhere.
     func pinnedKey(of nick: String) throws(StoreError) -> PinnedKey?
 }
@@ -212,6 +215,13 @@ extension OfflineStore {
         try pin(key, for: nick)
         try touch(nick, atMicroseconds: microseconds)
         return NickClaim(pinned: PinnedKey(key: key, lastUsedMicroseconds: microseconds), isNew: true)
+    }
+
+    /// Claims each nick in turn. By default one `claim` each.
+    public func claim(_ claims: [(nick: String, key: [UInt8])], atMicroseconds microseconds: Int64) throws(StoreError) -> [NickClaim] {
+        var answers: [NickClaim] = []
+        for claim in claims { answers.append(try self.claim(claim.key, for: claim.nick, atMicroseconds: microseconds)) }
+        return answers
     }
 
     /// The key pinned to `nick`. By default through `pinnedKeys`.

@@ -8,6 +8,8 @@ public protocol ServerRoster: AnyObject, Sendable {
     /// Publishes where one of this server's clients is (or that it went offline). An offline row replaces
     /// only a row of the same server: a client that moved on stays online where it went.
     func publish(_ row: PresenceRow) throws(StoreError)
+    /// Publishes several rows as `publish` does, in order: a shared store makes them one write.
+    func publish(_ rows: [PresenceRow]) throws(StoreError)
     /// Leaves a packet for another server's client (a punch order), for that server's next read.
     func forward(_ forward: ServerForward) throws(StoreError)
     /// What changed since `cursor` (0 at first): presence rows, recipients of new mail, and the packets
@@ -20,6 +22,11 @@ public protocol ServerRoster: AnyObject, Sendable {
 }
 
 extension ServerRoster {
+    /// Publishes each row in turn. By default one `publish` each.
+    public func publish(_ rows: [PresenceRow]) throws(StoreError) {
+        for row in rows { try publish(row) }
+    }
+
     /// By default nothing is watched: news is read at each announce.
     public func watchChanges(_ onChange: @escaping @Sendable () -> Void) throws(StoreError) {}
 }

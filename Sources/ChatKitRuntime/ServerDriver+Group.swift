@@ -1,7 +1,7 @@
 import ChatKitCore
 
 /// The group's effects, carried out on the store's roster (a store several servers share): forwards,
-/// presence, and the announce that reads who else is alive and what changed. Called with the lock held.
+/// presence (gathered per batch), and the announce that reads who else is alive and what changed. Called with the lock held.
 extension ServerDriver {
     func performGroupEffect(_ effect: ServerEffect) -> [ServerEvent] {
         guard let roster else { return [] }
@@ -9,8 +9,6 @@ extension ServerDriver {
             switch effect {
             case .forwardToServer(let forward):
                 try roster.forward(forward)
-            case .publishPresence(let row):
-                try roster.publish(row)
             case .announceServer(let listing):
                 let now = clock.wallClockMicroseconds
                 try roster.announce(listing, atMicroseconds: now)
@@ -28,6 +26,18 @@ extension ServerDriver {
             log.record(.rosterFailed(error: error))
         }
         return []
+    }
+
+    /// Publishes the batch's presence rows in one write (soft state: a failure is logged, and the next
+    /// registration publishes again).
+    func publishPresence(_ rows: inout [PresenceRow]) {
+        defer { rows = [] }
+        guard let roster, !rows.isEmpty else { return }
+        do {
+            try roster.publish(rows)
+        } catch {
+            log.record(.rosterFailed(error: error))
+        }
     }
 
     /// What changed in the group since the last read, as an event (none when nothing did).

@@ -78,35 +78,46 @@ public final class ServerDriver: @unchecked Sendable {
         guard !stopped else { return }
         if events.contains(.tick) { wakeup.fired() }
         var pending = events[...]
-        var outbox: [OutgoingDatagram] = []
-        var saves: [StoredMessage] = []
-        var limits = MailboxLimits.none
+        var work = BatchWork()
         while true {
             while let event = pending.popFirst() {
                 let effects = machine.handle(event, at: clock.now, wallClockMicroseconds: clock.wallClockMicroseconds)
-                pending += perform(effects, outbox: &outbox, saves: &saves, limits: &limits)
+                pending += perform(effects, into: &work)
             }
             // Replies that wait for nothing go out before the durable write, not after it.
-            if !outbox.isEmpty { transport.send(outbox) }
-            outbox = []
-            guard !saves.isEmpty else { break }
-            pending += commit(&saves, limits: &limits)
+            if !work.outbox.isEmpty { transport.send(work.outbox) }
+            work.outbox = []
+            publishPresence(&work.presence)
+            if !work.claims.isEmpty {
+                pending += settleClaims(&work.claims)
+                continue
+            }
+            guard !work.saves.isEmpty else { break }
+            pending += commit(&work)
         }
         log.flush()
         wakeup.arm(at: machine.nextDeadline, on: clock) { [weak self] in self?.handle(.tick) }
     }
 
-    /// Carries out effects; datagrams are gathered to go out together and saves for one durable write,
-    /// other storage work is done now and its results returned as events.
-    private func perform(
-        _ effects: [ServerEffect], outbox: inout [OutgoingDatagram], saves: inout [StoredMessage], limits: inout MailboxLimits
-    ) -> [ServerEvent] {
+    /// What a batch of events gathers to do at once: datagrams to send together, saves for one durable
+    /// write, claims on new nicks for one, presence rows for one.
+    struct BatchWork {
+        var outbox: [OutgoingDatagram] = []
+        var saves: [StoredMessage] = []
+        var limits = MailboxLimits.none
+        var claims: [(nick: String, key: [UInt8], registration: Datagram)] = []
+        var presence: [PresenceRow] = []
+    }
+
+    /// Carries out effects; datagrams, saves, claims and presence are gathered into `work` to be done
+    /// together, other storage work is done now and its results returned as events.
+    private func perform(_ effects: [ServerEffect], into work: inout BatchWork) -> [ServerEvent] {
         var results: [ServerEvent] = []
         for effect in effects {
             switch effect {
             case .send(let packet, let destination):
                 switch encoder.datagram(packet, to: destination) {
-                case .success(let datagram): outbox.append(datagram)
+                case .success(let datagram): work.outbox.append(datagram)
                 case .failure(let failure): log.record(.encodingFailed(kind: failure.kind, destination: failure.destination))
                 }
             case .log(let event) where event.level <= logLevel:
@@ -114,12 +125,12 @@ public final class ServerDriver: @unchecked Sendable {
             case .log:
                 break
             case .save(let message, let limit):
-                saves.append(message)
-                limits = limits.tightened(by: limit)
+                work.saves.append(message)
+                work.limits = work.limits.tightened(by: limit)
             case .load(let recipient):
                 // Saves still waiting for the batch's durable write go first, so what is loaded has them:
                 // a recipient may come back online in the very batch that saved a message for it.
-                results += commit(&saves, limits: &limits)
+                results += commit(&work)
                 results.append(.loaded(recipient: recipient, Result { () throws(StoreError) in try store.messages(for: recipient) }))
             case .pinKey(let nick, let key):
                 do {
@@ -128,10 +139,7 @@ public final class ServerDriver: @unchecked Sendable {
                     log.record(.pinFailed(nick: nick, error: error))
                 }
             case .claimNick(let nick, let key, let registration):
-                let claim = Result { () throws(StoreError) in
-                    try store.claim(key, for: nick, atMicroseconds: clock.wallClockMicroseconds)
-                }
-                results.append(.claimed(nick: nick, claim, registration: registration))
+                work.claims.append((nick, key, registration))
             case .fetchPins(let nicks, let event):
                 let pinned = Result { () throws(StoreError) in
                     var pinned: [String: PinnedKey] = [:]
@@ -139,7 +147,9 @@ public final class ServerDriver: @unchecked Sendable {
                     return pinned
                 }
                 results.append(.pinsFetched(nicks: nicks, pinned, then: event))
-            case .forwardToServer, .publishPresence, .announceServer, .readGroupNews:
+            case .publishPresence(let row):
+                work.presence.append(row)
+            case .forwardToServer, .announceServer, .readGroupNews:
                 results += performGroupEffect(effect)
             case .keepPrekey(let nick, let prekey):
                 do {
@@ -166,17 +176,29 @@ public final class ServerDriver: @unchecked Sendable {
         return results
     }
 
-    /// Stores all the batch's saves in one call and reports each one's outcome.
-    /// Gathering starts afresh afterwards: `saves` is emptied and `limits` reset.
-    private func commit(_ saves: inout [StoredMessage], limits: inout MailboxLimits) -> [ServerEvent] {
-        defer {
-            saves = []
-            limits = .none
-        }
-        guard !saves.isEmpty else { return [] }
+    /// Claims the batch's new nicks in one call (one durable write in a shared store), and hands each
+    /// registration back with its answer.
+    private func settleClaims(_ claims: inout [(nick: String, key: [UInt8], registration: Datagram)]) -> [ServerEvent] {
+        defer { claims = [] }
         do {
-            let refused = try store.save(saves, limits: limits)
-            return saves.map { save in
+            let answers = try store.claim(claims.map { ($0.nick, $0.key) }, atMicroseconds: clock.wallClockMicroseconds)
+            return zip(claims, answers).map { claim, answer in .claimed(nick: claim.nick, .success(answer), registration: claim.registration) }
+        } catch {
+            return claims.map { .claimed(nick: $0.nick, .failure(error), registration: $0.registration) }
+        }
+    }
+
+    /// Stores all the batch's saves in one call and reports each one's outcome.
+    /// Gathering starts afresh afterwards: the saves are emptied and the limits reset.
+    private func commit(_ work: inout BatchWork) -> [ServerEvent] {
+        defer {
+            work.saves = []
+            work.limits = .none
+        }
+        guard !work.saves.isEmpty else { return [] }
+        do {
+            let refused = try store.save(work.saves, limits: work.limits)
+            return work.saves.map { save in
                 switch refused[save.key] {
                 case .mailboxFull: .saved(save, .mailboxFull)
                 case .overQuota: .saved(save, .overQuota)
@@ -184,7 +206,7 @@ public final class ServerDriver: @unchecked Sendable {
                 }
             }
         } catch {
-            return saves.map { .saved($0, .failed(error)) }
+            return work.saves.map { .saved($0, .failed(error)) }
         }
     }
 

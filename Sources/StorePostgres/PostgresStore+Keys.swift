@@ -30,13 +30,31 @@ extension PostgresStore {
     /// One statement decides: the first claim inserts the row, every later one reads the key it found
     /// (`xmax = 0` only on a row this statement inserted), so two servers never pin one nick to two keys.
     public func claim(_ key: [UInt8], for nick: String, atMicroseconds microseconds: Int64) throws(StoreError) -> NickClaim {
-        let result = try connection.execute(
-            """
-            INSERT INTO chatkit_pins (nick, key, last_used) VALUES ($1, $2, $3)
-            ON CONFLICT (nick) DO UPDATE SET nick = chatkit_pins.nick
-            RETURNING key, last_used, prekey, (xmax = 0)
-            """,
-            [.text(Self.stored(nick)), .bytes(key), .integer(microseconds)])
+        try Self.claimAnswer(connection.execute(Self.claimStatement, Self.claimParameters(key, nick, microseconds)))
+    }
+
+    /// The claims in one transaction: one commit, one flush, for a burst of new nicks.
+    public func claim(_ claims: [(nick: String, key: [UInt8])], atMicroseconds microseconds: Int64) throws(StoreError) -> [NickClaim] {
+        try connection.transaction { connection throws(StoreError) in
+            var answers: [NickClaim] = []
+            for claim in claims {
+                answers.append(try Self.claimAnswer(connection.run(Self.claimStatement, Self.claimParameters(claim.key, claim.nick, microseconds))))
+            }
+            return answers
+        }
+    }
+
+    private static let claimStatement = """
+        INSERT INTO chatkit_pins (nick, key, last_used) VALUES ($1, $2, $3)
+        ON CONFLICT (nick) DO UPDATE SET nick = chatkit_pins.nick
+        RETURNING key, last_used, prekey, (xmax = 0)
+        """
+
+    private static func claimParameters(_ key: [UInt8], _ nick: String, _ microseconds: Int64) -> [PostgresValue] {
+        [.text(stored(nick)), .bytes(key), .integer(microseconds)]
+    }
+
+    private static func claimAnswer(_ result: PostgresRows) throws(StoreError) -> NickClaim {
         guard let row = result.rows.first else { throw .ioFailure("PostgreSQL: a claim returned no row") }
         let pinned = PinnedKey(
             key: try PostgresRows.bytes(row, 0), lastUsedMicroseconds: try PostgresRows.integer(row, 1),
@@ -44,14 +62,20 @@ extension PostgresStore {
         return NickClaim(pinned: pinned, isNew: try PostgresRows.text(row, 3) == "t")
     }
 
+    /// Best effort (a lost touch only makes the nick look older): the commit does not wait for the flush.
     public func touch(_ nick: String, atMicroseconds microseconds: Int64) throws(StoreError) {
-        _ = try connection.execute(
-            "UPDATE chatkit_pins SET last_used = greatest(last_used, $2) WHERE nick = $1",
-            [.text(Self.stored(nick)), .integer(microseconds)])
+        try write(durable: false) { connection throws(StoreError) in
+            _ = try connection.run(
+                "UPDATE chatkit_pins SET last_used = greatest(last_used, $2) WHERE nick = $1",
+                [.text(Self.stored(nick)), .integer(microseconds)])
+        }
     }
 
+    /// Soft state, sent again with every registration: the commit does not wait for the flush.
     public func keepPrekey(_ prekey: [UInt8], for nick: String) throws(StoreError) {
-        _ = try connection.execute("UPDATE chatkit_pins SET prekey = $2 WHERE nick = $1", [.text(Self.stored(nick)), .bytes(prekey)])
+        try write(durable: false) { connection throws(StoreError) in
+            _ = try connection.run("UPDATE chatkit_pins SET prekey = $2 WHERE nick = $1", [.text(Self.stored(nick)), .bytes(prekey)])
+        }
     }
 
     public func releaseKey(of nick: String) throws(StoreError) {

@@ -24,22 +24,32 @@ extension PostgresStore: ServerRoster {
     }
 
     public func publish(_ row: PresenceRow) throws(StoreError) {
-        let candidates = row.candidates.map { "\($0.host)|\($0.port)" }.joined(separator: ",")
-        // Presence is soft state, published again at the next registration: it need not wait for a flush.
+        try publish([row])
+    }
+
+    /// The rows in one transaction, with one notification. Presence is soft state, published again at the
+    /// next registration: it need not wait for a flush.
+    public func publish(_ rows: [PresenceRow]) throws(StoreError) {
+        guard !rows.isEmpty else { return }
         try write(holding: PostgresSchema.presenceLock, notifies: true, durable: false) { connection throws(StoreError) in
-            _ = try connection.run(
-                """
-                INSERT INTO chatkit_presence (nick, server_key, host, port, candidates, online, seq)
-                VALUES ($1, $2, $3, $4, $5, $6, nextval('chatkit_presence_seq'))
-                ON CONFLICT (nick) DO UPDATE SET server_key = EXCLUDED.server_key, host = EXCLUDED.host, port = EXCLUDED.port,
-                    candidates = EXCLUDED.candidates, online = EXCLUDED.online, seq = EXCLUDED.seq
-                WHERE EXCLUDED.online OR chatkit_presence.server_key = EXCLUDED.server_key
-                """,
-                [
-                    .text(Self.stored(row.nick)), .bytes(row.serverKey), .text(row.address.host), .integer(Int64(row.address.port)),
-                    .text(candidates), .text(row.online ? "true" : "false"),
-                ])
+            for row in rows { try Self.publish(row, on: connection) }
         }
+    }
+
+    private static func publish(_ row: PresenceRow, on connection: PostgresConnection) throws(StoreError) {
+        let candidates = row.candidates.map { "\($0.host)|\($0.port)" }.joined(separator: ",")
+        _ = try connection.run(
+            """
+            INSERT INTO chatkit_presence (nick, server_key, host, port, candidates, online, seq)
+            VALUES ($1, $2, $3, $4, $5, $6, nextval('chatkit_presence_seq'))
+            ON CONFLICT (nick) DO UPDATE SET server_key = EXCLUDED.server_key, host = EXCLUDED.host, port = EXCLUDED.port,
+                candidates = EXCLUDED.candidates, online = EXCLUDED.online, seq = EXCLUDED.seq
+            WHERE EXCLUDED.online OR chatkit_presence.server_key = EXCLUDED.server_key
+            """,
+            [
+                .text(stored(row.nick)), .bytes(row.serverKey), .text(row.address.host), .integer(Int64(row.address.port)),
+                .text(candidates), .text(row.online ? "true" : "false"),
+            ])
     }
 
     public func forward(_ forward: ServerForward) throws(StoreError) {

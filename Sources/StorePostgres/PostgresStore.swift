@@ -98,15 +98,15 @@ public final class PostgresStore: OfflineStore, Sendable {
         listener.withLock { $0?.stop() }
     }
 
-    /// Runs `body` in one transaction holding advisory lock `lock`, so writes under one lock commit in
-    /// order. `notifies`: the group's listeners hear of it at commit. Not `durable`: the commit does not
-    /// wait for the WAL flush (soft state, written again soon).
+    /// Runs `body` in one transaction, holding advisory lock `lock` if given, so writes under one lock
+    /// commit in order. `notifies`: the group's listeners hear of it at commit. Not `durable`: the commit
+    /// does not wait for the WAL flush (soft state, written again soon).
     func write<T>(
-        holding lock: Int64, notifies: Bool = false, durable: Bool = true, _ body: (PostgresConnection) throws(StoreError) -> T
+        holding lock: Int64? = nil, notifies: Bool = false, durable: Bool = true, _ body: (PostgresConnection) throws(StoreError) -> T
     ) throws(StoreError) -> T {
         try connection.transaction { connection throws(StoreError) in
             if !durable { _ = try connection.run("SET LOCAL synchronous_commit TO OFF", []) }
-            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(lock)])
+            if let lock { _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(lock)]) }
             let result = try body(connection)
             if notifies { _ = try connection.run("SELECT pg_notify($1, '')", [.text(channel)]) }
             return result

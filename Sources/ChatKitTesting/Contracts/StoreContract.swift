@@ -34,7 +34,7 @@ public enum StoreContract {
         case lastUseAndForget = "a nick's last use is kept with its key, and forgetting a nick takes its key and its mail"
         case canonicalEquivalence = "canonically equivalent spellings of a nickname share one mailbox"
         case mailboxLimit = "a full mailbox refuses new messages whole, still accepts retries, and has room after removal"
-        case claim = "a claim pins a free nick and finds the key already pinned to a taken one"
+        case claim = "a claim pins a free nick and finds the key already pinned to a taken one, alone or in a batch"
 
         /// The clause in words.
         public var description: String { rawValue }
@@ -210,5 +210,11 @@ public enum StoreContract {
         let again = try reopen().claim(second, for: "x", atMicroseconds: 1_500_000_000_000_001)
         try check.expect(!again.isNew && again.pinned.key == first, "a later claim finds the first key")
         try check.expect(reopen().pinnedKeys()["x"]?.key == first, "the first key stays pinned")
+        // Several at once, as a server claims a batch's new nicks: each answered in order, the first of
+        // two claims on one nick winning.
+        let answers = try store.claim([("y", first), ("z", second), ("y", second), ("x", second)], atMicroseconds: 1_500_000_000_000_002)
+        try check.expect(answers.map(\.isNew) == [true, true, false, false], "a batch of claims pins the free nicks only")
+        try check.expect(answers.map(\.pinned.key) == [first, second, first, first], "each claim in a batch finds the key pinned")
+        try check.expect(reopen().pinnedKeys()["z"]?.key == second, "a batch's claims stay pinned")
     }
 }
