@@ -150,6 +150,8 @@ public final class ServerDriver: @unchecked Sendable {
             case .publishPresence(let row):
                 work.presence.append(row)
             case .forwardToServer, .announceServer, .readGroupNews:
+                // This server's rows go first, so news read now is newer than every grant made here.
+                publishPresence(&work.presence)
                 results += performGroupEffect(effect)
             case .keepPrekey(let nick, let prekey):
                 do {

@@ -65,6 +65,9 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
     case heldBack(count: Int, cause: String)
     /// The servers sharing this one's store changed: `others` are listed to clients now.
     case serverGroupChanged(others: Int)
+    /// `nick`, online here, registered since at another server of the group (at `address`): its session
+    /// here ends.
+    case movedToAnotherServer(nick: String, at: Address)
     /// The shared store's roster could not be written or read.
     case rosterFailed(error: StoreError)
 
@@ -104,6 +107,7 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
         case .refusedKey: "refusedKey"
         case .heldBack: "heldBack"
         case .serverGroupChanged: "serverGroupChanged"
+        case .movedToAnotherServer: "movedToAnotherServer"
         case .rosterFailed: "rosterFailed"
         }
     }
@@ -157,6 +161,7 @@ public enum ServerLogEvent: Equatable, Sendable, CustomStringConvertible {
         case .refusedNewNick(let nick, let source): "refused \(nick) from \(source): too many new nicknames from that address"
         case .heldBack(let count, let cause): "\(count) more \(cause) line(s) in the last minute were not logged"
         case .serverGroupChanged(let others): "\(others) other server(s) share the database; clients are told of them"
+        case .movedToAnotherServer(let nick, let address): "\(nick) registered at another server, from \(address); its session here ends"
         case .rosterFailed(let error): "could not announce this server to the others: \(error)"
         }
     }

@@ -38,8 +38,16 @@ extension ServerMachine {
             announceIfDue()
         }
         group.heard(news.presence)
-        // Used at another server is used: a nick must not expire here while its owner uses it there.
-        for row in news.presence where row.serverKey != group.listing?.key { pins.touch(row.nick, atMicroseconds: wallClockMicroseconds) }
+        for row in news.presence where row.serverKey != group.listing?.key {
+            // Used at another server is used: a nick must not expire here while its owner uses it there.
+            pins.touch(row.nick, atMicroseconds: wallClockMicroseconds)
+            // Online there, registered after every grant here (news is read after this server's rows are
+            // written): a session here is stale, its process gone or moved (found by the group chaos, seed 1231).
+            if row.online, let record = sessions[row.nick], record.online {
+                log(.movedToAnotherServer(nick: row.nick, at: row.address))
+                mark(row.nick, as: .offline(deregistered: false))
+            }
+        }
         showRemoteRows(news.presence.map(\.nick))
         for nick in news.mailFor where sessions[nick]?.online == true {
             if courier.start(nick) { emit(.load(recipient: nick)) }

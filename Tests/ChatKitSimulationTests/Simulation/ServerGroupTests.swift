@@ -79,6 +79,22 @@ struct ServerGroupTests {
         #expect(sim.groupServers[6001]?.tableByNick["x"]?.address == first.address)
     }
 
+    @Test("a process restarted at another server ends its dead predecessor's session at the old one, so a later second process is probed against the live one (found by the group chaos, seed 1231)")
+    func restartElsewhereEndsTheOldSession() {
+        let sim = Self.group()
+        let second = Address(host: sim.serverAddress.host, port: 6001)
+        let z = sim.startClient("z", host: "10.5.0.1", port: 6063) { $0.server = second }
+        sim.run(for: .seconds(3))
+        z.crash()  // the second server does not notice yet
+        let again = sim.startClient("z", host: "10.5.0.1", port: 6064)  // a restart, at the main server
+        sim.run(for: .seconds(1))
+        #expect(again.shown.first == .reRegistered, "\(again.shown)")
+        #expect(sim.groupServers[6001]?.tableByNick["z"]?.address == again.address, "the old session ended")
+        let third = sim.startClient("z", host: "10.5.0.1", port: 6065) { $0.server = second }
+        sim.run(for: .seconds(8))
+        #expect(third.shown.first == .problem("The nickname <z> is already in use by another online client."), "\(third.shown)")
+    }
+
     @Test("a holder silent to its server's probes loses its nick to a newcomer at another server")
     func silentHolderLosesItsNickAcrossServers() {
         let sim = Self.group()
