@@ -135,14 +135,18 @@ do {
             report.add(ceiling: result, servers: "1 server, StoreMemory")
             if !result.held { break }
         }
-        // One, two and three servers sharing a PostgreSQL database (each new nick claimed there, durably).
+        // One, two and three servers sharing a PostgreSQL database (each new nick claimed there, durably):
+        // more clients until a step no longer holds.
         if case .success(let cluster) = PostgresCluster.shared {
             for count in 1...3 {
-                let database = try cluster.freshDatabase()
-                let servers = try (0..<count).map { _ in try ChildServer(dataDirectory: database) }
-                let result = CeilingBench.run(clients: 20_000, servers: servers)
-                servers.forEach { $0.stop() }
-                report.add(ceiling: result, servers: "\(count) server(s), one PostgreSQL")
+                for clients in [25_000, 50_000, 100_000, 200_000, 400_000] {
+                    let database = try cluster.freshDatabase()
+                    let servers = try (0..<count).map { _ in try ChildServer(dataDirectory: database) }
+                    let result = CeilingBench.run(clients: clients, servers: servers)
+                    servers.forEach { $0.stop() }
+                    report.add(ceiling: result, servers: "\(count) server(s), one PostgreSQL")
+                    if !result.held { break }
+                }
             }
         }
     }
