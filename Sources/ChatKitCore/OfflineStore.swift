@@ -113,6 +113,9 @@ public protocol OfflineStore: AnyObject, Sendable {
     func claim(_ claims: [(nick: String, key: [UInt8])], atMicroseconds microseconds: Int64) throws(StoreError) -> [NickClaim]
     /// The key pinned to `nick`, if any: a server sharing the store asks about a nick pinned elsewhere.
     func pinnedKey(of nick: String) throws(StoreError) -> PinnedKey?
+    /// The keys pinned to those of `nicks` that have one, by nick: a shared store answers in one query
+    /// (a server learning a group's rows asks about many at once).
+    func pinnedKeys(of nicks: [String]) throws(StoreError) -> [String: PinnedKey]
 }
 
 /// What a claim on a nickname found: the key pinned to it now, and whether this claim pinned it.
@@ -227,6 +230,13 @@ extension OfflineStore {
     /// The key pinned to `nick`. By default through `pinnedKeys`.
     public func pinnedKey(of nick: String) throws(StoreError) -> PinnedKey? {
         try pinnedKeys()[nick]
+    }
+
+    /// The keys pinned to `nicks`. By default one `pinnedKey(of:)` each.
+    public func pinnedKeys(of nicks: [String]) throws(StoreError) -> [String: PinnedKey] {
+        var pinned: [String: PinnedKey] = [:]
+        for nick in nicks { pinned[nick] = try pinnedKey(of: nick) }
+        return pinned
     }
 
     /// Forgets `nick`'s key and its stored messages. By default through `releaseKey` and `remove`.

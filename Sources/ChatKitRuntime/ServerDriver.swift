@@ -141,11 +141,7 @@ public final class ServerDriver: @unchecked Sendable {
             case .claimNick(let nick, let key, let registration):
                 work.claims.append((nick, key, registration))
             case .fetchPins(let nicks, let event):
-                let pinned = Result { () throws(StoreError) in
-                    var pinned: [String: PinnedKey] = [:]
-                    for nick in nicks { pinned[nick] = try store.pinnedKey(of: nick) }
-                    return pinned
-                }
+                let pinned = Result { () throws(StoreError) in try store.pinnedKeys(of: nicks) }
                 results.append(.pinsFetched(nicks: nicks, pinned, then: event))
             case .publishPresence(let row):
                 work.presence.append(row)

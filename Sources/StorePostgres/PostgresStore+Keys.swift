@@ -21,6 +21,26 @@ extension PostgresStore {
             prekey: try PostgresRows.optionalBytes(row, 2))
     }
 
+    /// One query per thousand nicks, the nicks joined by the unit separator (no valid nickname holds a
+    /// control character).
+    public func pinnedKeys(of nicks: [String]) throws(StoreError) -> [String: PinnedKey] {
+        let byStored = Dictionary(nicks.map { (Self.stored($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let stored = byStored.keys.filter { !$0.contains("\u{1F}") }.sorted()
+        var pinned: [String: PinnedKey] = [:]
+        for start in stride(from: 0, to: stored.count, by: 1_000) {
+            let chunk = stored[start..<min(start + 1_000, stored.count)].joined(separator: "\u{1F}")
+            let result = try connection.execute(
+                "SELECT nick, key, last_used, prekey FROM chatkit_pins WHERE nick = ANY(string_to_array($1, chr(31)))", [.text(chunk)])
+            for row in result.rows {
+                guard let nick = byStored[try PostgresRows.text(row, 0)] else { continue }
+                pinned[nick] = PinnedKey(
+                    key: try PostgresRows.bytes(row, 1), lastUsedMicroseconds: try PostgresRows.integer(row, 2),
+                    prekey: try PostgresRows.optionalBytes(row, 3))
+            }
+        }
+        return pinned
+    }
+
     public func pin(_ key: [UInt8], for nick: String) throws(StoreError) {
         _ = try connection.execute(
             "INSERT INTO chatkit_pins (nick, key) VALUES ($1, $2) ON CONFLICT (nick) DO UPDATE SET key = EXCLUDED.key",

@@ -216,5 +216,7 @@ public enum StoreContract {
         try check.expect(answers.map(\.isNew) == [true, true, false, false], "a batch of claims pins the free nicks only")
         try check.expect(answers.map(\.pinned.key) == [first, second, first, first], "each claim in a batch finds the key pinned")
         try check.expect(reopen().pinnedKeys()["z"]?.key == second, "a batch's claims stay pinned")
+        let asked = try reopen().pinnedKeys(of: ["x", "z", "nobody"])
+        try check.expect(asked.mapValues(\.key) == ["x": first, "z": second], "the keys of several nicks, asked at once")
     }
 }
