@@ -45,6 +45,10 @@ enum PostgresSchema {
             nick text PRIMARY KEY, server_key bytea NOT NULL, host text NOT NULL, port integer NOT NULL,
             candidates text NOT NULL, online boolean NOT NULL, seq bigint NOT NULL)
         """,
+        // Each read of the news asks for the rows changed since a sequence number: without this, every
+        // read scans every row (found by the group ceiling: 200,000 clients, reads up to 100 a second).
+        "CREATE INDEX IF NOT EXISTS chatkit_presence_by_seq ON chatkit_presence (seq)",
+        "CREATE INDEX IF NOT EXISTS chatkit_forwards_by_server ON chatkit_forwards (to_key)",
         // The shares a message counts against: its sender's ('n:'), its network's ('w:'), and the total.
         """
         CREATE OR REPLACE FUNCTION chatkit_shares(p_sender text, p_network text) RETURNS text[] AS $$

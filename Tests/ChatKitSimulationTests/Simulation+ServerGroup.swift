@@ -14,15 +14,19 @@ extension Simulation {
         return config
     }
 
-    /// Starts the main server and the others of a group, at `serverAddress`'s host.
-    func startServerGroup(otherPorts: [UInt16]) {
-        startServer(config: groupConfig(port: serverAddress.port))
-        for port in otherPorts { startGroupServer(port: port) }
+    /// Starts the main server and the others of a group, at `serverAddress`'s host, each configured by
+    /// `configure` too.
+    func startServerGroup(otherPorts: [UInt16], configure: (inout ServerConfig) -> Void = { _ in }) {
+        var config = groupConfig(port: serverAddress.port)
+        configure(&config)
+        startServer(config: config)
+        for port in otherPorts { startGroupServer(port: port, configure: configure) }
     }
 
     /// Starts (or restarts) another server of the group at `port`.
-    func startGroupServer(port: UInt16) {
+    func startGroupServer(port: UInt16, configure: (inout ServerConfig) -> Void = { _ in }) {
         var config = groupConfig(port: port)
+        configure(&config)
         config.random = .seeded(nextSeed())
         let driver = ServerDriver(
             machine: ServerMachine(config: config), transport: network.bind(Address(host: serverAddress.host, port: port)),

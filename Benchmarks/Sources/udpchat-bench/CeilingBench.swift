@@ -72,12 +72,22 @@ enum CeilingBench {
             send(sessions[index], .tableAck(token: delta.token, version: sessions[index].version), id: 0)
         }
 
-        // Registration, 2,000 at a time, each retried every 2 s until welcomed.
+        // Registration, 2,000 at a time, each retried every 2 s until welcomed. A welcomed client sends its
+        // keepalive every 10 s from then on, as `udpchat` does (unmeasured until the steady state): a
+        // registration phase longer than the server's silence limit (35 s) must not time the first out.
         let registrationStart = ContinuousClock.now
         var registered = 0
         var next = 0
         var sentAt: [Int: ContinuousClock.Instant] = [:]
+        var keepalivesDue: [(at: ContinuousClock.Instant, index: Int)] = []
+        var dueCursor = 0
         while registered < count, ContinuousClock.now - registrationStart < .seconds(300) {
+            while dueCursor < keepalivesDue.count, keepalivesDue[dueCursor].at <= .now {
+                let index = keepalivesDue[dueCursor].index
+                send(sessions[index], .keepalive(token: sessions[index].token, tableVersion: sessions[index].version), id: 0)
+                keepalivesDue.append((.now + .seconds(10), index))
+                dueCursor += 1
+            }
             while next < count, sentAt.count < 2_000 {
                 register(next)
                 sentAt[next] = .now
@@ -101,6 +111,7 @@ enum CeilingBench {
                     byToken[token] = index
                     sentAt[index] = nil
                     registered += 1
+                    keepalivesDue.append((.now + .seconds(10), index))
                 default:
                     acknowledgeTables(packet)
                 }

@@ -25,7 +25,7 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--storm-check"
     TableScaleBench.check(clients: clients)
 }
 
-/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, firstchat, relay, saves, ceiling, crossing, storm, tables, liveness, flood, waits and simulation
+/// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, firstchat, relay, saves, ceiling (group-ceiling: the groups' steps alone), crossing, storm, tables, liveness, flood, waits and simulation
 /// (the raw round trip always runs); docs/BENCHMARKS.md is written only by a full run.
 let only = ProcessInfo.processInfo.environment["UDPCHAT_BENCH_ONLY"]?.split(separator: ",").map(String.init)
 func wanted(_ name: String) -> Bool { only.map { $0.contains { name.contains($0) } } ?? true }
@@ -135,10 +135,14 @@ do {
             report.add(ceiling: result, servers: "1 server, StoreMemory")
             if !result.held { break }
         }
+    }
+    if wanted("group-ceiling") {
         // One, two and three servers sharing a PostgreSQL database (each new nick claimed there, durably):
         // more clients until a step no longer holds.
         if case .success(let cluster) = PostgresCluster.shared {
-            for count in 1...3 {
+            // UDPCHAT_BENCH_GROUP_SIZES=2,3 measures only groups of those sizes.
+            let sizes = ProcessInfo.processInfo.environment["UDPCHAT_BENCH_GROUP_SIZES"]?.split(separator: ",").compactMap { Int($0) } ?? [1, 2, 3]
+            for count in sizes {
                 for clients in [25_000, 50_000, 100_000, 200_000, 400_000] {
                     let database = try cluster.freshDatabase()
                     let servers = try (0..<count).map { _ in try ChildServer(dataDirectory: database) }

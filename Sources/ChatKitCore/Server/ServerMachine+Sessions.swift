@@ -43,12 +43,8 @@ extension ServerMachine {
         welcome(id, nick: nick, record.registrationOutcome, token: record.token, addressToken: addressToken, signed: signsWelcome, to: source)
         sendServerList(to: nick)
         publishPresence(nick, online: true)
-        let wasWhole = publisher.mode(forDirectoryOf: directory.count) == .whole
         rowChanged(nick)
-        if wasWhole, publisher.mode(forDirectoryOf: directory.count) == .onDemand {
-            log(.switchedToOnDemand(rows: directory.count, limit: config.wholeTableLimit))
-            publisher.switchToOnDemand()
-        }
+        switchToOnDemandIfDue()
         publisher.subscribe(nick, address: source, token: record.token, mode: publisher.mode(forDirectoryOf: directory.count))
         scheduleFlush()
         relays.heard(from: nick)

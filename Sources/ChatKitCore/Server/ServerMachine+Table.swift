@@ -27,9 +27,19 @@ extension ServerMachine {
         if flushAt == nil { flushAt = now + config.tableFlushDelay }
     }
 
+    /// Once the table has grown past the whole-table limit, every client holding it whole switches to
+    /// on-demand. It may grow by a registration here, or by rows learned from the other servers of a
+    /// group (found by the group ceiling benchmark: clients that registered first held 200,000 rows).
+    mutating func switchToOnDemandIfDue() {
+        guard publisher.hasWholeTableSubscribers, publisher.mode(forDirectoryOf: directory.count) == .onDemand else { return }
+        log(.switchedToOnDemand(rows: directory.count, limit: config.wholeTableLimit))
+        publisher.switchToOnDemand()
+    }
+
     mutating func flushTableChanges() {
         guard let due = flushAt, due <= now else { return }
         flushAt = nil
+        switchToOnDemandIfDue()
         publish(publisher.flush(directory, now: now) { sessions[$0]?.roundTrip.measuredTimeout(floor: config.tableResendFloor) })
         // Stored messages that waited for their recipient's first table follow it in the same burst.
         for nick in courier.awaitingTable.sorted() where publisher.hasSentTable(nick) {

@@ -89,6 +89,9 @@ struct TablePublisher {
         holders[row, default: []].insert(subscriber)
     }
 
+    /// Whether any subscriber holds the whole table.
+    var hasWholeTableSubscribers: Bool { !wholeTableSubscribers.isEmpty }
+
     /// Every whole-table subscriber switches to on-demand mode: the directory grew past the limit.
     mutating func switchToOnDemand() {
         for nick in wholeTableSubscribers {

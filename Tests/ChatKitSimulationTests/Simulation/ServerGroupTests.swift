@@ -163,6 +163,23 @@ struct ServerGroupTests {
         #expect(second.shown.first == .problem("The nickname <w> is already in use by another online client."), "\(second.shown)")
     }
 
+    @Test("a server whose table grows past the whole-table limit through other servers' rows switches its clients to on-demand (found by the group ceiling benchmark)")
+    func remoteRowsSwitchToOnDemand() {
+        let sim = Simulation()
+        sim.startServerGroup(otherPorts: [6001]) { $0.wholeTableLimit = 4 }
+        let second = Address(host: sim.serverAddress.host, port: 6001)
+        sim.startClient("z", host: "127.0.0.1", port: 6070) { $0.server = second }
+        sim.run(for: .seconds(1))
+        #expect(sim.groupServers[6001]?.rowsHeld(by: "z")?.count == 1, "z holds the whole table of one row")
+        for index in 0..<6 {
+            sim.startClient("c\(index)", host: "127.0.0.1", port: UInt16(6080 + index))
+            sim.run(for: .milliseconds(100))
+        }
+        sim.run(for: .seconds(3))
+        #expect(sim.groupServers[6001]?.tableByNick.count == 7)
+        #expect(sim.groupServers[6001]?.rowsHeld(by: "z") == ["z"], "z holds its own row, on demand")
+    }
+
     @Test("two servers asked for one new nick in the same instant give it to one key: the store decides")
     func sameInstant() throws {
         let sim = Simulation()
