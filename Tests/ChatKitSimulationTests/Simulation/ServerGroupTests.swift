@@ -19,6 +19,15 @@ struct ServerGroupTests {
         return sim
     }
 
+    /// The group, with z registered at the second server (port 6001) from `host`, once every server has
+    /// read the others' rows.
+    static func groupWithZ(host: String = "127.0.0.1") -> (Simulation, SimulatedClient) {
+        let sim = group()
+        let z = sim.startClient("z", host: host, port: 6063) { $0.server = Address(host: sim.serverAddress.host, port: 6001) }
+        sim.run(for: .seconds(3))
+        return (sim, z)
+    }
+
     @Test("mail the killed server saved is delivered once through the next; both clients move there and chat")
     func failover() throws {
         let sim = Self.group()
@@ -81,10 +90,8 @@ struct ServerGroupTests {
 
     @Test("a process restarted at another server ends its dead predecessor's session at the old one, so a later second process is probed against the live one (found by the group chaos, seed 1231)")
     func restartElsewhereEndsTheOldSession() {
-        let sim = Self.group()
+        let (sim, z) = Self.groupWithZ(host: "10.5.0.1")
         let second = Address(host: sim.serverAddress.host, port: 6001)
-        let z = sim.startClient("z", host: "10.5.0.1", port: 6063) { $0.server = second }
-        sim.run(for: .seconds(3))
         z.crash()  // the second server does not notice yet
         let again = sim.startClient("z", host: "10.5.0.1", port: 6064)  // a restart, at the main server
         sim.run(for: .seconds(1))
@@ -108,9 +115,7 @@ struct ServerGroupTests {
 
     @Test("a row left online by a server that restarted without its client keeps no newcomer waiting")
     func staleRowAfterRestart() {
-        let sim = Self.group()
-        let z = sim.startClient("z", host: "127.0.0.1", port: 6063) { $0.server = Address(host: sim.serverAddress.host, port: 6001) }
-        sim.run(for: .seconds(3))
+        let (sim, z) = Self.groupWithZ()
         z.crash()
         sim.crashGroupServer(port: 6001)
         sim.startGroupServer(port: 6001)  // it forgets z; z's row in the store still says online there
@@ -122,9 +127,7 @@ struct ServerGroupTests {
 
     @Test("a client that left another server for this one, then went offline here, is not shown online at the old one (found by the group chaos, seed 1024)")
     func ownRowReplacesAnotherServers() {
-        let sim = Self.group()
-        let z = sim.startClient("z", host: "127.0.0.1", port: 6063) { $0.server = Address(host: sim.serverAddress.host, port: 6001) }
-        sim.run(for: .seconds(3))
+        let (sim, z) = Self.groupWithZ()
         z.crash()
         let again = sim.startClient("z", host: "127.0.0.1", port: 6064) { $0.restarted = true }  // here, at the main server
         sim.run(for: .seconds(1))
@@ -296,10 +299,7 @@ struct ServerGroupTests {
 
     @Test("a chat with no ACK to a client of another server is relayed through that server, not stored")
     func relayAcrossServers() {
-        let sim = Self.group()
-        let second = Address(host: sim.serverAddress.host, port: 6001)
-        let z = sim.startClient("z", host: "127.0.0.1", port: 6063) { $0.server = second }
-        sim.run(for: .seconds(3))
+        let (sim, z) = Self.groupWithZ()
         // x cannot reach z directly: everything between them is lost.
         let (xAddress, zAddress) = (sim["x"].address, z.address)
         sim.network.intercept { packet in
