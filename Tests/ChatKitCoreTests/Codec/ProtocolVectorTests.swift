@@ -61,6 +61,8 @@ struct ProtocolVectorTests {
         "keepalive-reply": Packet(id: 0x30, message: .keepaliveReply(.alive, tableVersion: 4)),
         "probe": Packet(id: 0x31, message: .probe(token: token)),
         "probe-reply": Packet(id: 0x31, message: .probeReply(token: token)),
+        "forwarded-probe": Packet(id: 0x61, message: .probe(token: 0)),
+        "forwarded-in-use": Packet(id: 0x61, message: .registerReply(.nickInUse, token: 0)),
         "table-delta": Packet(
             id: 0x12,
             message: .tableDelta(
