@@ -18,8 +18,7 @@ public final class ProcessLock: Sendable {
     /// Takes the lock at `path`, making the file and its folders (mode 0700) first; nil when another
     /// process holds it.
     public static func acquire(_ path: String) throws(StoreError) -> ProcessLock? {
-        if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try PosixFiles.makeDirectories(String(path[..<slash])) }
-        let descriptor = try PosixFiles.openFile(path, O_RDWR | O_CREAT)
+        let descriptor = try openLockFile(path)
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             close(descriptor)
@@ -33,8 +32,7 @@ public final class ProcessLock: Sendable {
     /// no other process held it (so this one is a restart, or the first). A few milliseconds of waiting
     /// cover another process of the identity that is taking it at the same moment.
     public static func share(_ path: String) throws(StoreError) -> (lock: ProcessLock, alone: Bool) {
-        if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try PosixFiles.makeDirectories(String(path[..<slash])) }
-        let descriptor = try PosixFiles.openFile(path, O_RDWR | O_CREAT)
+        let descriptor = try openLockFile(path)
         let lock = ProcessLock(descriptor: descriptor)
         if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
             guard flock(descriptor, LOCK_SH) == 0 else { throw PosixFiles.failure("flock", path, errno) }
@@ -48,19 +46,28 @@ public final class ProcessLock: Sendable {
         return (lock, false)
     }
 
+    /// Opens the lock file at `path`, making it and its folders (mode 0700) first.
+    private static func openLockFile(_ path: String) throws(StoreError) -> Int32 {
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try PosixFiles.makeDirectories(String(path[..<slash])) }
+        return try PosixFiles.openFile(path, O_RDWR | O_CREAT)
+    }
+
     /// The lock file of a client of `server` as `nick` with the identity whose fingerprint is
     /// `fingerprint`, in `directory`: one user's processes share it; another identity (another person)
     /// has its own.
     public static func clientPath(in directory: String, server: Address, nick: String, fingerprint: String) -> String? {
-        let identity = fingerprint.filter { $0 != ":" }.prefix(16)
-        return MailboxFileName.encode(server: server, nick: nick, suffix: "-\(identity).lock").map { directory + "/" + $0 }
+        MailboxFileName.encode(server: server, nick: nick, suffix: "-\(identityName(fingerprint)).lock").map { directory + "/" + $0 }
     }
 
     /// The lock file of `nick` with the identity `fingerprint` at any server, in `directory`: every process
     /// of that identity on this host shares it (`share`), so one that finds another there (at another
     /// server of a group) knows it is not a restart, and its server probes the other first.
     public static func identityPath(in directory: String, nick: String, fingerprint: String) -> String? {
-        let identity = fingerprint.filter { $0 != ":" }.prefix(16)
-        return MailboxFileName.encode(nick, suffix: "-\(identity).identity.lock").map { directory + "/" + $0 }
+        MailboxFileName.encode(nick, suffix: "-\(identityName(fingerprint)).identity.lock").map { directory + "/" + $0 }
+    }
+
+    /// An identity as lock file names carry it: the first 16 hex digits of its fingerprint.
+    private static func identityName(_ fingerprint: String) -> String {
+        String(fingerprint.filter { $0 != ":" }.prefix(16))
     }
 }

@@ -5,9 +5,7 @@ extension PostgresStore {
     public func pinnedKeys() throws(StoreError) -> [String: PinnedKey] {
         var keys: [String: PinnedKey] = [:]
         for row in try connection.execute("SELECT nick, key, last_used, prekey FROM chatkit_pins").rows {
-            keys[try PostgresRows.text(row, 0)] = PinnedKey(
-                key: try PostgresRows.bytes(row, 1), lastUsedMicroseconds: try PostgresRows.integer(row, 2),
-                prekey: try PostgresRows.optionalBytes(row, 3))
+            keys[try PostgresRows.text(row, 0)] = try Self.pinnedKey(row, from: 1)
         }
         return keys
     }
@@ -16,9 +14,14 @@ extension PostgresStore {
         let result = try connection.execute(
             "SELECT key, last_used, prekey FROM chatkit_pins WHERE nick = $1", [.text(Self.stored(nick))])
         guard let row = result.rows.first else { return nil }
-        return PinnedKey(
-            key: try PostgresRows.bytes(row, 0), lastUsedMicroseconds: try PostgresRows.integer(row, 1),
-            prekey: try PostgresRows.optionalBytes(row, 2))
+        return try Self.pinnedKey(row, from: 0)
+    }
+
+    /// The key, last use and prekey that a query returns from `column` on.
+    private static func pinnedKey(_ row: [String?], from column: Int) throws(StoreError) -> PinnedKey {
+        PinnedKey(
+            key: try PostgresRows.bytes(row, column), lastUsedMicroseconds: try PostgresRows.integer(row, column + 1),
+            prekey: try PostgresRows.optionalBytes(row, column + 2))
     }
 
     /// One query per thousand nicks, the nicks joined by the unit separator (no valid nickname holds a
@@ -33,9 +36,7 @@ extension PostgresStore {
                 "SELECT nick, key, last_used, prekey FROM chatkit_pins WHERE nick = ANY(string_to_array($1, chr(31)))", [.text(chunk)])
             for row in result.rows {
                 guard let nick = byStored[try PostgresRows.text(row, 0)] else { continue }
-                pinned[nick] = PinnedKey(
-                    key: try PostgresRows.bytes(row, 1), lastUsedMicroseconds: try PostgresRows.integer(row, 2),
-                    prekey: try PostgresRows.optionalBytes(row, 3))
+                pinned[nick] = try Self.pinnedKey(row, from: 1)
             }
         }
         return pinned
@@ -76,10 +77,7 @@ extension PostgresStore {
 
     private static func claimAnswer(_ result: PostgresRows) throws(StoreError) -> NickClaim {
         guard let row = result.rows.first else { throw .ioFailure("PostgreSQL: a claim returned no row") }
-        let pinned = PinnedKey(
-            key: try PostgresRows.bytes(row, 0), lastUsedMicroseconds: try PostgresRows.integer(row, 1),
-            prekey: try PostgresRows.optionalBytes(row, 2))
-        return NickClaim(pinned: pinned, isNew: try PostgresRows.text(row, 3) == "t")
+        return NickClaim(pinned: try pinnedKey(row, from: 0), isNew: try PostgresRows.text(row, 3) == "t")
     }
 
     /// Best effort (a lost touch only makes the nick look older): the commit does not wait for the flush.

@@ -14,11 +14,11 @@ struct GroupTakeovers {
     enum Step: Equatable {
         /// Ask the holder's server to probe (again): nothing is asked for this nickname, or the last
         /// question went unanswered for `answerWait`.
-        case ask(Waiting)
+        case ask
         /// A question is out: keep the newcomer waiting.
         case wait
         /// Another newcomer waits for this nickname already: this one is refused, as at one server.
-        case busy(Waiting)
+        case busy
     }
 
     /// How long an asked server gets to answer before it is asked again: a whole round of probes (20
@@ -29,12 +29,11 @@ struct GroupTakeovers {
     /// The newcomer at `requester` registers `nick`, whose holder is online at the server `holderServer`.
     mutating func registering(_ nick: String, requestID: UInt64, requester: Address, holderServer: [UInt8], now: Instant) -> Step {
         if let current = waiting[nick], now - current.askedAt < Self.answerWait {
-            if current.requester != requester { return .busy(current) }
+            if current.requester != requester { return .busy }
             if current.holderServer == holderServer { return .wait }
         }
-        let asked = Waiting(requestID: requestID, requester: requester, holderServer: holderServer, askedAt: now)
-        waiting[nick] = asked
-        return .ask(asked)
+        waiting[nick] = Waiting(requestID: requestID, requester: requester, holderServer: holderServer, askedAt: now)
+        return .ask
     }
 
     /// The holder's server answered request `requestID` for `nick`: the holder is alive. The newcomer it

@@ -19,6 +19,11 @@ struct HolderProbes {
 
         var requestID: UInt64
         var newcomer: Newcomer
+
+        /// The newcomer's address when it waits at this server.
+        var requesterHere: Address? {
+            if case .here(let address) = newcomer { address } else { nil }
+        }
     }
 
     /// What the probes ask the machine to do.

@@ -62,7 +62,7 @@ struct ServerGroup {
     /// Announces (and so lists the others) at the next tick rather than at the interval.
     mutating func announceSoon(_ now: Instant) {
         guard listing != nil else { return }
-        nextAnnounce = min(nextAnnounce ?? now, now)
+        nextAnnounce = now
     }
 
     /// `nick`'s row, if it is another server's client online there now.

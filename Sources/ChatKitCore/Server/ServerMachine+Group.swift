@@ -98,11 +98,14 @@ extension ServerMachine {
         emit(.forwardToServer(ServerForward(serverKey: serverKey, nick: nick, packet: packet, origin: group.listing?.key ?? [])))
     }
 
-    /// In a group, tells the others where `nick`, this server's client, is now.
+    /// In a group, tells the others where `nick`, this server's client, is now. An offline row needs no
+    /// session here (one left in the store from before a restart, say).
     mutating func publishPresence(_ nick: String, online: Bool) {
-        guard let listing = group.listing, let record = sessions[nick] else { return }
+        guard let listing = group.listing else { return }
+        let record = sessions[nick]
         emit(.publishPresence(PresenceRow(
-            nick: nick, address: record.address, candidates: online ? record.candidates : [], online: online, serverKey: listing.key)))
+            nick: nick, address: record?.address ?? SessionTable.noAddress, candidates: online ? record?.candidates ?? [] : [],
+            online: online, serverKey: listing.key)))
     }
 
     /// In a group, a nick this server never saw may be pinned through another server: true when the

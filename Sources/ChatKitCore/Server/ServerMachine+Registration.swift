@@ -25,9 +25,7 @@ extension ServerMachine {
             guard Digest.constantTimeEqual(pinned, proof.publicKey) else {
                 // In a group the operator may have released the nick at another server: the store
                 // decides before a refusal (at most once per new-nick allowance of the source).
-                if config.sharesStore, sessions[nick]?.online != true, !askedStoreAbout.contains(nick),
-                    isExemptFromNewNickLimit(source) || newNicks.admit(source, now: now)
-                {
+                if config.sharesStore, sessions[nick]?.online != true, !askedStoreAbout.contains(nick), admitsNewNick(from: source) {
                     return emit(.fetchPins(nicks: [nick], then: .datagram(datagram)))
                 }
                 log(.refusedKey(nick: nick, from: source))
@@ -45,7 +43,7 @@ extension ServerMachine {
         } else if let held = pins.lookalike(of: nick) {
             log(.refusedLookalike(nick: nick, held: held, from: source))
             return reply(id, .registerReply(.lookalikeNick, token: 0), to: source)
-        } else if !isExemptFromNewNickLimit(source), !newNicks.admit(source, now: now) {
+        } else if !admitsNewNick(from: source) {
             log(.refusedNewNick(nick: nick, from: source))
             return reply(id, .registerReply(.tooManyNewNicks, token: 0), to: source)
         } else if config.sharesStore {
@@ -117,10 +115,11 @@ extension ServerMachine {
         }
     }
 
-    /// Loopback sources are not held to the new-nick limit unless the operator says so: a crowd trying
-    /// the chat on the server's own machine shares one address.
-    func isExemptFromNewNickLimit(_ source: Address) -> Bool {
-        source.isLoopback && !config.limitNewNicksFromLoopback
+    /// Whether `source` may register one more new nick now (and that one is counted). Loopback sources
+    /// are not held to the new-nick limit unless the operator says so: a crowd trying the chat on the
+    /// server's own machine shares one address.
+    mutating func admitsNewNick(from source: Address) -> Bool {
+        (source.isLoopback && !config.limitNewNicksFromLoopback) || newNicks.admit(source, now: now)
     }
 
     /// The host candidates worth passing to peers: local-network addresses only (never a public victim),

@@ -23,9 +23,9 @@ extension ServerMachine {
     /// coming back, or the holder's row going offline, after which its next retry gets the nickname.
     mutating func probeAtHoldersServer(_ row: PresenceRow, _ id: UInt64, from source: Address) {
         switch groupTakeovers.registering(row.nick, requestID: id, requester: source, holderServer: row.serverKey, now: now) {
-        case .ask(let waiting):
+        case .ask:
             log(.probingHolder(nick: row.nick, holder: row.address, newcomer: source))
-            forward(Packet(id: waiting.requestID, message: .probe(token: 0)), for: row.nick, at: row.serverKey)
+            forward(Packet(id: id, message: .probe(token: 0)), for: row.nick, at: row.serverKey)
         case .wait:
             break
         case .busy:
@@ -39,11 +39,7 @@ extension ServerMachine {
     /// round already waited on by another newcomer answers "in use" at once; a nick not online here (a
     /// row left from before a restart) is published offline, which lets the newcomer have it.
     mutating func probeForServer(_ nick: String, _ id: UInt64, asker: [UInt8]) {
-        guard let record = sessions[nick], record.online else {
-            guard let listing = group.listing else { return }
-            let address = sessions[nick]?.address ?? SessionTable.noAddress
-            return emit(.publishPresence(PresenceRow(nick: nick, address: address, candidates: [], online: false, serverKey: listing.key)))
-        }
+        guard let record = sessions[nick], record.online else { return publishPresence(nick, online: false) }
         let takeover = HolderProbes.Takeover(requestID: id, newcomer: .atServer(asker))
         if let pending = probes[nick]?.takeover, pending.newcomer != takeover.newcomer {
             return forward(Packet(id: id, message: .registerReply(.nickInUse, token: 0)), for: nick, at: asker)
@@ -81,11 +77,10 @@ extension ServerMachine {
             case .probe(let token, let holder, let id):
                 emit(.send(Packet(id: id, message: .probe(token: token)), to: holder))
             case .silent(let nick, let probe) where sessions[nick]?.token == probe.token && sessions[nick]?.online == true:
-                if let takeover = probe.takeover, case .here(let requester) = takeover.newcomer {
-                    log(.holderSilent(nick: nick, probes: config.probeAttempts, newcomer: requester))
+                log(.holderSilent(nick: nick, probes: config.probeAttempts, newcomer: probe.takeover?.requesterHere))
+                if let takeover = probe.takeover, let requester = takeover.requesterHere {
                     mark(nick, as: .online(requestID: takeover.requestID, address: requester))
                 } else {
-                    log(.holderSilent(nick: nick, probes: config.probeAttempts, newcomer: nil))
                     mark(nick, as: .offline(deregistered: false))
                 }
             case .silent:
@@ -102,7 +97,7 @@ extension ServerMachine {
                 }
             case .holderLeft(let nick, let takeover):
                 // A newcomer at another server sees the offline row this closing published.
-                guard case .here(let requester) = takeover.newcomer else { continue }
+                guard let requester = takeover.requesterHere else { continue }
                 mark(nick, as: .online(requestID: takeover.requestID, address: requester))
             }
         }
