@@ -9,12 +9,11 @@ extension ClientMachine {
     /// heard from since `quietSince` (a resend: the peer may have restarted) too, and the packet waits for
     /// it as well.
     mutating func sendSealed(_ inner: Packet, to nick: String, at address: Address, quietSince: Instant? = nil) {
-        if let index = sessions.usable(for: nick, now: now) {
-            let sealed = sessions.seal(inner, with: index)
-            if sealed.isEmpty { show(.problem("A message for <\(nick)> could not be sealed; it goes to the server instead.")) }
-            for packet in sealed { transmit(packet, to: address) }
-            if sessions.isDueForRekey(nick, now: now) { startHandshake(with: nick, at: address) }
-            guard let quietSince, sessions.isQuiet(nick, since: quietSince) else { return }
+        if let sealed = sessions.sealOnCurrent(inner, for: nick, now: now) {
+            if sealed.packets.isEmpty { show(.problem("A message for <\(nick)> could not be sealed; it goes to the server instead.")) }
+            for packet in sealed.packets { transmit(packet, to: address) }
+            if sealed.isDueForRekey { startHandshake(with: nick, at: address) }
+            guard let quietSince, sealed.lastHeard < quietSince else { return }
         }
         sessions.hold(inner, for: nick)
         startHandshake(with: nick, at: address)

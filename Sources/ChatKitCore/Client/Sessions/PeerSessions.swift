@@ -54,24 +54,30 @@ struct PeerSessions {
         self.rejectAfter = rejectAfter
     }
 
-    /// The index of the session to seal `nick`'s packets with now, if one is young enough.
-    func usable(for nick: String, now: Instant) -> UInt32? {
-        guard let index = current[nick], let session = sessions[index], now - session.startedAt < rejectAfter else { return nil }
-        return index
+    /// What sealing a packet on the current session came to.
+    struct Sealed {
+        /// The packets to send: the third handshake message first while the session is unconfirmed. Empty
+        /// if the packet could not be encoded or sealed (counted in `sealingFailures`).
+        let packets: [Packet]
+        /// The session is old enough to be replaced by a new handshake, and none runs yet.
+        let isDueForRekey: Bool
+        /// When an authenticated packet last came on the session.
+        let lastHeard: Instant
     }
 
-    /// Whether the session in use with `nick` is old enough to be replaced by a new handshake (and none
-    /// runs yet).
-    func isDueForRekey(_ nick: String, now: Instant) -> Bool {
-        guard handshakes.initiating(nick, now: now) == nil, let index = current[nick], let session = sessions[index] else { return false }
-        return now - session.startedAt >= rekeyAfter
-    }
-
-    /// Whether nothing authenticated came from `nick` on the session in use since `since`: the peer may
-    /// have restarted and lost it.
-    func isQuiet(_ nick: String, since: Instant) -> Bool {
-        guard let index = current[nick], let session = sessions[index] else { return true }
-        return session.lastHeard < since
+    /// `inner` sealed for `nick` on the current session, or nil if there is none young enough to use. One
+    /// look-up of the nick and one of the session, since this runs for every chat and ACK.
+    mutating func sealOnCurrent(_ inner: Packet, for nick: String, now: Instant) -> Sealed? {
+        guard let index = current[nick] else { return nil }
+        let (rejectAfter, rekeyAfter) = (rejectAfter, rekeyAfter)
+        let outcome = inPlace(index) { session -> (packets: [Packet]?, isOld: Bool, lastHeard: Instant)? in
+            guard now - session.startedAt < rejectAfter else { return nil }
+            return (Self.seal(inner, on: &session), now - session.startedAt >= rekeyAfter, session.lastHeard)
+        }
+        guard let outcome = outcome ?? nil else { return nil }
+        if outcome.packets == nil { sealingFailures += 1 }
+        let isDueForRekey = outcome.isOld && handshakes.initiating(nick, now: now) == nil
+        return Sealed(packets: outcome.packets ?? [], isDueForRekey: isDueForRekey, lastHeard: outcome.lastHeard)
     }
 
     /// Closes the session just set up with `nick` (its key was not the one the server names): packets
@@ -85,9 +91,9 @@ struct PeerSessions {
 
     /// Whether a session with `nick` was heard from since `since`: its path is proved, and a plain punch
     /// may not move it.
-    func isLive(_ nick: String, since: Instant) -> Bool {
-        guard let index = current[nick], let session = sessions[index] else { return false }
-        return session.lastHeard >= since
+    mutating func isLive(_ nick: String, since: Instant) -> Bool {
+        guard let index = current[nick] else { return false }
+        return inPlace(index) { $0.lastHeard >= since } ?? false
     }
 
     /// The peer's proved identity key on the current session, if any.
@@ -95,21 +101,15 @@ struct PeerSessions {
         current[nick].flatMap { sessions[$0]?.identity }
     }
 
-    /// `inner` sealed with session `index`: the packets to send, the third handshake message first while
-    /// the session is unconfirmed. Empty if it could not be encoded or sealed (counted in `sealingFailures`).
-    mutating func seal(_ inner: Packet, with index: UInt32) -> [Packet] {
-        guard let remoteIndex = sessions[index]?.remoteIndex else { return [] }
-        // The session is changed where it is kept: a copy would copy its replay window at every packet.
-        let sealed: (counter: UInt64, sealed: [UInt8])?
-        do {
-            sealed = try sessions[index]?.cipher.seal(inner.encoded(), associatedData: Self.associatedData(receiver: remoteIndex))
-        } catch {
-            sealingFailures += 1
-            return []
-        }
-        guard let sealed else { return [] }
-        let packet = Packet(id: sealed.counter, message: .sealed(receiver: remoteIndex, ciphertext: sealed.sealed))
-        return [sessions[index]?.unconfirmedFinish, packet].compactMap { $0 }
+    /// `inner` sealed on `session`: the packets to send, the third handshake message first while the
+    /// session is unconfirmed; nil if it could not be encoded or sealed.
+    private static func seal(_ inner: Packet, on session: inout Session) -> [Packet]? {
+        guard let plaintext = try? inner.encoded(),
+            let sealed = try? session.cipher.seal(plaintext, associatedData: associatedData(receiver: session.remoteIndex))
+        else { return nil }
+        let packet = Packet(id: sealed.counter, message: .sealed(receiver: session.remoteIndex, ciphertext: sealed.sealed))
+        guard let finish = session.unconfirmedFinish else { return [packet] }
+        return [finish, packet]
     }
 
     /// Keeps `inner` for `nick` until a session is ready (once, however many addresses it was meant for).
@@ -124,17 +124,21 @@ struct PeerSessions {
     /// A sealed packet from `source`'s session `receiver`, with counter `counter`: the peer and the packet
     /// inside, or nil for anything that does not authenticate or is replayed (counted).
     mutating func open(receiver: UInt32, counter: UInt64, ciphertext: [UInt8], now: Instant) -> (nick: String, inner: Packet)? {
-        // No copy of the session is held while its window changes in place (a copy would be copied too).
-        guard let startedAt = sessions[receiver]?.startedAt, let nick = sessions[receiver]?.nick, now - startedAt < rejectAfter,
-            let plaintext = sessions[receiver]?.cipher.open(ciphertext, counter: counter, associatedData: Self.associatedData(receiver: receiver)),
-            let inner = Self.decode(plaintext)
-        else {
+        let rejectAfter = rejectAfter
+        let opened = inPlace(receiver) { session -> (nick: String, inner: Packet)? in
+            guard now - session.startedAt < rejectAfter,
+                let plaintext = session.cipher.open(ciphertext, counter: counter, associatedData: Self.associatedData(receiver: receiver)),
+                let inner = Self.decode(plaintext)
+            else { return nil }
+            session.lastHeard = now
+            if session.unconfirmedFinish != nil { session.unconfirmedFinish = nil }
+            return (session.nick, inner)
+        }
+        guard let opened = opened ?? nil else {
             authenticationFailures += 1
             return nil
         }
-        sessions[receiver]?.lastHeard = now
-        sessions[receiver]?.unconfirmedFinish = nil
-        return (nick, inner)
+        return opened
     }
 
     // MARK: - Handshakes
@@ -186,7 +190,11 @@ struct PeerSessions {
         var flushed: [Packet] = []
         for inner in waiting.removeValue(forKey: nick) ?? [] {
             // The third message goes once, ahead of everything sealed.
-            flushed += seal(inner, with: localIndex).filter { $0.message.kind == .sealed }
+            guard let packets = inPlace(localIndex, { Self.seal(inner, on: &$0) }) ?? nil else {
+                sealingFailures += 1
+                continue
+            }
+            flushed += packets.filter { $0.message.kind == .sealed }
         }
         return (Completion(nick: nick, identity: result.identity, finish: finish), flushed)
     }
@@ -199,10 +207,17 @@ struct PeerSessions {
         handshakes.removeAll()
     }
 
+    /// `body` run on session `index` where it is kept, or nil if there is none. Dictionary's getter would
+    /// copy the whole session (a retain of each of its parts) at every packet; `values`' accessor does not.
+    private mutating func inPlace<Result>(_ index: UInt32, _ body: (inout Session) -> Result) -> Result? {
+        guard let position = sessions.index(forKey: index) else { return nil }
+        return body(&sessions.values[position])
+    }
+
     /// `drawn`, or the next index after it that no session or handshake uses (never 0).
     private func freeIndex(_ drawn: UInt32) -> UInt32 {
         var index = drawn
-        while index == 0 || sessions[index] != nil || handshakes.uses(index) { index &+= 1 }
+        while index == 0 || sessions.index(forKey: index) != nil || handshakes.uses(index) { index &+= 1 }
         return index
     }
 
