@@ -24,36 +24,54 @@ final class AEADContext: @unchecked Sendable {
 
     deinit { EVP_CIPHER_CTX_free(context) }
 
-    /// `plaintext` sealed with nonce `counter`: the ciphertext, then the 16-byte tag.
-    func seal(_ plaintext: [UInt8], counter: UInt64, associatedData: [UInt8]) throws(CryptoError) -> [UInt8] {
-        let nonce = ChaChaPoly.nonce(counter)
-        var output = [UInt8](repeating: 0, count: plaintext.count + ChaChaPoly.tagLength)
+    /// The name of the tag's parameter (`OSSL_CIPHER_PARAM_AEAD_TAG`), kept in static storage: a
+    /// parameter holds the pointer to its name.
+    private static let tagParameter: StaticString = "tag"
+
+    /// Reads the 16-byte tag from the context into `tag` (or gives it to the context to check) through
+    /// one `OSSL_PARAM`, built on the stack: `EVP_CIPHER_CTX_ctrl` builds the same parameter itself, at
+    /// several times the cost.
+    private func exchangeTag(_ tag: UnsafeMutableRawPointer, reading: Bool) -> Bool {
+        let name = UnsafeRawPointer(Self.tagParameter.utf8Start).assumingMemoryBound(to: CChar.self)
+        var parameters = (OSSL_PARAM_construct_octet_string(name, tag, ChaChaPoly.tagLength), OSSL_PARAM_construct_end())
+        return withUnsafeMutableBytes(of: &parameters) { raw in
+            let list = raw.baseAddress?.assumingMemoryBound(to: OSSL_PARAM.self)
+            return (reading ? EVP_CIPHER_CTX_get_params(context, list) : EVP_CIPHER_CTX_set_params(context, list)) == 1
+        }
+    }
+
+    /// `plaintext` sealed with nonce `counter`: the ciphertext, then the 16-byte tag. The plaintext's own
+    /// buffer becomes the result when no one else holds it, so a message is not copied to be sealed.
+    func seal(_ plaintext: consuming [UInt8], counter: UInt64, associatedData: [UInt8]) throws(CryptoError) -> [UInt8] {
+        var buffer = plaintext
+        let bodyLength = buffer.count
         var length: Int32 = 0
-        guard sealing, EVP_EncryptInit_ex(context, nil, nil, nil, nonce) == 1,
+        guard sealing, ChaChaPoly.withNonce(counter, { EVP_EncryptInit_ex(context, nil, nil, nil, $0) }) == 1,
             associatedData.isEmpty || EVP_EncryptUpdate(context, nil, &length, associatedData, Int32(associatedData.count)) == 1
         else { throw CryptoError("EVP_EncryptInit_ex(ChaCha20-Poly1305)") }
-        let sealed = output.withUnsafeMutableBufferPointer { buffer -> Bool in
+        buffer.append(contentsOf: repeatElement(0, count: ChaChaPoly.tagLength))
+        let sealed = buffer.withUnsafeMutableBufferPointer { buffer -> Bool in
             guard let base = buffer.baseAddress else { return false }
             var written: Int32 = 0
-            if !plaintext.isEmpty {
-                guard EVP_EncryptUpdate(context, base, &written, plaintext, Int32(plaintext.count)) == 1 else { return false }
+            // ChaCha20 is a stream cipher: libcrypto encrypts in place.
+            if bodyLength > 0 {
+                guard EVP_EncryptUpdate(context, base, &written, base, Int32(bodyLength)) == 1 else { return false }
             }
             var final: Int32 = 0
             guard EVP_EncryptFinal_ex(context, base + Int(written), &final) == 1 else { return false }
-            return EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, Int32(ChaChaPoly.tagLength), base + plaintext.count) == 1
+            return exchangeTag(base + bodyLength, reading: true)
         }
         guard sealed else { throw CryptoError("EVP_EncryptUpdate(ChaCha20-Poly1305)") }
-        return output
+        return buffer
     }
 
     /// The plaintext of `sealed` (ciphertext then tag) under nonce `counter`, or nil if it does not authenticate.
     func open(_ sealed: [UInt8], counter: UInt64, associatedData: [UInt8]) -> [UInt8]? {
         guard !sealing, sealed.count >= ChaChaPoly.tagLength else { return nil }
-        let nonce = ChaChaPoly.nonce(counter)
         let bodyLength = sealed.count - ChaChaPoly.tagLength
         var output = [UInt8](repeating: 0, count: bodyLength)
         var length: Int32 = 0
-        guard EVP_DecryptInit_ex(context, nil, nil, nil, nonce) == 1,
+        guard ChaChaPoly.withNonce(counter, { EVP_DecryptInit_ex(context, nil, nil, nil, $0) }) == 1,
             associatedData.isEmpty || EVP_DecryptUpdate(context, nil, &length, associatedData, Int32(associatedData.count)) == 1
         else { return nil }
         let opened = sealed.withUnsafeBufferPointer { input -> Bool in
@@ -66,10 +84,13 @@ final class AEADContext: @unchecked Sendable {
                     }
                 }
                 let tag = UnsafeMutableRawPointer(mutating: inputBase + bodyLength)
-                guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(ChaChaPoly.tagLength), tag) == 1 else { return false }
+                guard exchangeTag(tag, reading: false) else { return false }
+                // ChaCha20-Poly1305 writes nothing at the end: this only checks the tag.
                 var final: Int32 = 0
-                var scratch = [UInt8](repeating: 0, count: 16)
-                return EVP_DecryptFinal_ex(context, &scratch, &final) == 1
+                var scratch: (UInt64, UInt64) = (0, 0)
+                return withUnsafeMutableBytes(of: &scratch) { raw in
+                    EVP_DecryptFinal_ex(context, raw.baseAddress?.assumingMemoryBound(to: UInt8.self), &final) == 1
+                }
             }
         }
         return opened ? output : nil

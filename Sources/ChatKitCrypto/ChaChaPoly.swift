@@ -22,10 +22,14 @@ public enum ChaChaPoly {
         return context.open(sealed, counter: counter, associatedData: associatedData)
     }
 
-    /// Noise's nonce for `counter`: 4 zero bytes, then the counter little-endian.
-    static func nonce(_ counter: UInt64) -> [UInt8] {
-        var nonce = [UInt8](repeating: 0, count: 12)
-        for index in 0..<8 { nonce[4 + index] = UInt8(truncatingIfNeeded: counter >> (8 * UInt64(index))) }
-        return nonce
+    /// `body` given Noise's nonce for `counter` (4 zero bytes, then the counter little-endian), kept on
+    /// the stack: a message's nonce costs no allocation.
+    static func withNonce<Result>(_ counter: UInt64, _ body: (UnsafePointer<UInt8>) -> Result) -> Result {
+        var nonce: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &nonce) { raw in
+            raw.storeBytes(of: counter.littleEndian, toByteOffset: 4, as: UInt64.self)
+            // A 16-byte local always has an address.
+            return body(raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
     }
 }

@@ -30,7 +30,7 @@ public struct SessionCipher: Sendable {
     }
 
     /// `plaintext` sealed with the next counter, which is returned to travel with it in the clear.
-    public mutating func seal(_ plaintext: [UInt8], associatedData: [UInt8]) throws(CryptoError) -> (counter: UInt64, sealed: [UInt8]) {
+    public mutating func seal(_ plaintext: consuming [UInt8], associatedData: [UInt8]) throws(CryptoError) -> (counter: UInt64, sealed: [UInt8]) {
         let counter = nextCounter
         let sealed = try sender.seal(plaintext, counter: counter, associatedData: associatedData)
         nextCounter += 1
