@@ -41,7 +41,7 @@ struct ChatsInFlight {
     var isEmpty: Bool { awaitingAck.isEmpty }
     /// Whether the chat with `id` still awaits its ACK.
     func contains(_ id: UInt64) -> Bool { awaitingAck[id] != nil }
-    var nextDeadline: Instant? { [ackDeadlines.earliest, retransmits.earliest].compactMap { $0 }.min() }
+    var nextDeadline: Instant? { Instant.earliest(ackDeadlines.earliest, retransmits.earliest) }
 
     /// Records `chat` as sent now; returns it with its deadlines set.
     mutating func send(_ chat: OutgoingChat, now: Instant, ackTimeout: Duration, retransmitAfter: Duration) -> OutgoingChat {

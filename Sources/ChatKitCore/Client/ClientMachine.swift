@@ -125,12 +125,17 @@ public struct ClientMachine: Sendable {
         self.watch.triesFastWhileQuiet = !config.serverGroup.isEmpty
         self.paths = PeerPaths(
             refreshInterval: config.pathRefreshInterval, activeFor: config.pathActiveFor, relayFor: config.relayPathLifetime)
+        self.nextDeadline = earliestDeadline
     }
 
-    /// The earliest instant at which the machine wants a `.tick`, if any.
-    /// It may be earlier than needed (for a chat ACKed meanwhile); a `.tick` then does nothing.
-    public var nextDeadline: Instant? {
-        [chats.nextDeadline, requests.nextDeadline, watch.next, phase == .online ? paths.nextRefresh : nil].compactMap { $0 }.min()
+    /// The earliest instant at which the machine wants a `.tick`, if any, as of the last batch handled.
+    /// It may be earlier than needed (for a chat ACKed meanwhile); a `.tick` then does nothing. Stored,
+    /// not computed: a driver reading a computed property of the machine it keeps copies the whole machine.
+    public private(set) var nextDeadline: Instant?
+
+    /// The earliest deadline of the machine's parts now.
+    private var earliestDeadline: Instant? {
+        Instant.earliest(chats.nextDeadline, requests.nextDeadline, watch.next, phase == .online ? paths.nextRefresh : nil)
     }
 
     /// True once the machine has asked to exit; it ignores every later event.
@@ -160,6 +165,7 @@ public struct ClientMachine: Sendable {
         all += effects
         effects = []
         announceNicknames(after: &all)
+        nextDeadline = earliestDeadline
         return all
     }
 

@@ -71,7 +71,7 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
     }
 
     var isEmpty: Bool { requests.isEmpty }
-    var nextDeadline: Instant? { [retries.earliest, echoes.earliest].compactMap { $0 }.min() }
+    var nextDeadline: Instant? { Instant.earliest(retries.earliest, echoes.earliest) }
 
     subscript(id: UInt64) -> Request? { requests[id] }
 

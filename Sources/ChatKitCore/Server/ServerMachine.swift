@@ -92,6 +92,7 @@ public struct ServerMachine: Sendable {
         self.punchOrders = PairPacing(interval: config.punchOrderInterval)
         self.group = ServerGroup(listing: config.listing, interval: config.rosterInterval)
         self.courier = StoredMessageCourier(retryInterval: config.deliveryRetryInterval, attempts: config.deliveryAttempts)
+        self.nextDeadline = earliestDeadline
     }
 
     /// Restores the keys pinned by an earlier run (the driver reads them from the store at start). Each
@@ -106,6 +107,7 @@ public struct ServerMachine: Sendable {
             sessions.restoreOffline(nick, now: now)
             directory.set(nick, address: SessionTable.noAddress, identityKey: pins[nick], prekey: prekeys[nick], online: false)
         }
+        nextDeadline = earliestDeadline
     }
 
     /// The client table as clients get it (`TableEntry.listed`), sorted by nickname.
@@ -121,10 +123,16 @@ public struct ServerMachine: Sendable {
         return subscriber.mode == .whole ? Set(directory.rows.keys) : subscriber.held
     }
 
-    /// The earliest instant at which the machine wants a `.tick`, if any.
-    public var nextDeadline: Instant? {
-        [courier.nextDeadline, probes.nextDeadline, relays.nextDeadline, nextSweep, flushAt, publisher.nextResend, rowPacing.nextDeadline, group.nextAnnounce, group.nextNewsRead]
-            .compactMap { $0 }.min()
+    /// The earliest instant at which the machine wants a `.tick`, if any, as of the last event handled.
+    /// Stored, not computed: a driver reading a computed property of the machine it keeps copies the
+    /// whole machine.
+    public private(set) var nextDeadline: Instant?
+
+    /// The earliest deadline of the machine's parts now.
+    private var earliestDeadline: Instant? {
+        Instant.earliest(
+            courier.nextDeadline, probes.nextDeadline, relays.nextDeadline, nextSweep, flushAt, publisher.nextResend,
+            rowPacing.nextDeadline, group.nextAnnounce, group.nextNewsRead)
     }
 
     /// Handles one event at monotonic time `now` (wall-clock time `wallClockMicroseconds`) and returns the
@@ -136,6 +144,7 @@ public struct ServerMachine: Sendable {
         expireUnusedNicks()
         dispatch(event)
         defer { effects = [] }
+        nextDeadline = earliestDeadline
         return effects
     }
 

@@ -86,3 +86,16 @@ struct TerminalSafeTests {
         #expect(Notice.chat(from: "x", text: "plain héllo 用户").text == "x: plain héllo 用户")
     }
 }
+
+@Suite("Instants")
+struct InstantTests {
+    @Test("the earliest of a machine's deadlines ignores those not set")
+    func earliest() {
+        let (early, late) = (Instant(nanoseconds: 5), Instant(nanoseconds: 9))
+        #expect(Instant.earliest() == nil)
+        #expect(Instant.earliest(nil, nil) == nil)
+        #expect(Instant.earliest(late, nil, early) == early)
+        #expect(Instant.earliest(nil, late) == late)
+        #expect(Instant.earliest(early, early) == early)
+    }
+}
