@@ -45,8 +45,9 @@ public enum ClientCommand: Equatable, Sendable {
 
     /// Parses one typed line. The message text of `send` is kept as typed after the nickname.
     public init(parsing line: String) {
-        // Scalars rather than characters: the same whitespace rules, without grapheme breaking.
-        let isSpace: (Unicode.Scalar) -> Bool = { $0.properties.isWhitespace }
+        // Scalars rather than characters: the same whitespace rules, without grapheme breaking. ASCII is
+        // answered without the Unicode property tables (tab to carriage return, and space).
+        let isSpace: (Unicode.Scalar) -> Bool = { $0.isASCII ? $0 == " " || (0x09...0x0D).contains($0.value) : $0.properties.isWhitespace }
         let trimmed = line.unicodeScalars.drop(while: isSpace)
         guard !trimmed.isEmpty else {
             self = .nothing

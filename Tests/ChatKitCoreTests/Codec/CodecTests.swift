@@ -66,6 +66,24 @@ struct CodecTests {
         }
     }
 
+    @Test(
+        "a string's bytes must be valid UTF-8, however they fail",
+        arguments: [[0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xF4, 0x90, 0x80, 0x80], [0x61, 0x80]] as [[UInt8]])
+    func invalidUTF8(_ bad: [UInt8]) {
+        // A length, then the bytes: an overlong form, a surrogate, a cut sequence, past U+10FFFF, a lone
+        // continuation byte.
+        var reader = ByteReader([0, UInt8(bad.count)] + bad)
+        #expect(throws: WireError.invalidUTF8(field: "text")) { try reader.string("text") }
+    }
+
+    @Test("valid UTF-8 reads back as it was, U+FFFD's own bytes included")
+    func validUTF8() throws {
+        for text in ["", "hello", "Zoë", "用户", "\u{FFFD}", "a\u{FFFD}b", "🙂"] {
+            var reader = ByteReader([0, UInt8(text.utf8.count)] + Array(text.utf8))
+            #expect(try reader.string("text") == text)
+        }
+    }
+
     @Test("bad field values are errors")
     func fieldErrors() throws {
         var outcome = try Packet(id: 1, message: .registerReply(.registered, token: 1)).encoded()
