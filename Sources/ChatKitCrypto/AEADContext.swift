@@ -32,8 +32,7 @@ final class AEADContext: @unchecked Sendable {
     /// one `OSSL_PARAM`, built on the stack: `EVP_CIPHER_CTX_ctrl` builds the same parameter itself, at
     /// several times the cost.
     private func exchangeTag(_ tag: UnsafeMutableRawPointer, reading: Bool) -> Bool {
-        let name = UnsafeRawPointer(Self.tagParameter.utf8Start).assumingMemoryBound(to: CChar.self)
-        var parameters = (OSSL_PARAM_construct_octet_string(name, tag, ChaChaPoly.tagLength), OSSL_PARAM_construct_end())
+        var parameters = (OSSL_PARAM_construct_octet_string(Self.tagParameter.pointer, tag, ChaChaPoly.tagLength), OSSL_PARAM_construct_end())
         return withUnsafeMutableBytes(of: &parameters) { raw in
             let list = raw.baseAddress?.assumingMemoryBound(to: OSSL_PARAM.self)
             return (reading ? EVP_CIPHER_CTX_get_params(context, list) : EVP_CIPHER_CTX_set_params(context, list)) == 1

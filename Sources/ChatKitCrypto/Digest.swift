@@ -6,7 +6,7 @@ public enum Digest {
     public static func sha256(_ data: [UInt8]) throws(CryptoError) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        guard EVP_Digest(data, data.count, &output, &length, EVP_sha256(), nil) == 1, length == 32 else {
+        guard EVP_Digest(data, data.count, &output, &length, Fetched.sha256, nil) == 1, length == 32 else {
             throw CryptoError("EVP_Digest")
         }
         return output

@@ -36,16 +36,19 @@ struct PeerHandshakes {
     static let initiationLifetime: Duration = .seconds(5)
 
     let nick: String
-    let identity: IdentityKey?
     let staticKey: X25519Key?
+    /// Our payload in every handshake: the identity key's signature over the nick and the static key,
+    /// which never change, so it is signed once (an Ed25519 signature costs tens of microseconds, on the
+    /// first chat's path twice).
+    private let proof: SessionProof?
     private var pending: [UInt32: Pending] = [:]
     private var initiated: [String: UInt32] = [:]
     private var answering: [UInt32] = []
 
     init(nick: String, identity: IdentityKey?, staticKey: X25519Key?) {
         self.nick = nick
-        self.identity = identity
         self.staticKey = staticKey
+        self.proof = staticKey.flatMap { staticKey in identity.flatMap { try? SessionProof.make(nick: nick, staticKey: staticKey.publicKey, identity: $0) } }
     }
 
     /// Whether `index` is taken by a handshake.
@@ -80,12 +83,11 @@ struct PeerHandshakes {
         if let repeated = pending.values.first(where: { $0.nick == peer && $0.remoteIndex == sender && $0.firstMessage == noise }) {
             return repeated.packet
         }
-        guard let staticKey, let identity, let ephemeralKey = try? X25519Key(privateKey: ephemeral),
+        guard let staticKey, let proof, let ephemeralKey = try? X25519Key(privateKey: ephemeral),
             var state = try? NoiseHandshake(
                 role: .responder, prologue: SessionProof.prologue(initiator: peer, responder: nick),
                 staticKey: staticKey, ephemeral: ephemeralKey),
             (try? state.readMessage(noise)) != nil,
-            let proof = try? SessionProof.make(nick: nick, staticKey: staticKey.publicKey, identity: identity),
             let reply = try? state.writeMessage(payload: proof.bytes)
         else { return nil }
         let packet = Packet(id: UInt64(index), message: .handshakeReply(sender: index, receiver: sender, noise: reply))
@@ -98,10 +100,9 @@ struct PeerHandshakes {
     /// The initiator reads the reply to its handshake `receiver`; nil unless it authenticates and proves
     /// the peer's identity for the nick it meant to reach.
     mutating func readReply(sender: UInt32, receiver: UInt32, noise: [UInt8]) -> Finished? {
-        guard var entry = pending[receiver], entry.remoteIndex == 0, let staticKey, let identity,
+        guard var entry = pending[receiver], entry.remoteIndex == 0, let proof,
             let payload = try? entry.state.readMessage(noise),
             let result = Self.result(entry.nick, entry.state, payload),
-            let proof = try? SessionProof.make(nick: nick, staticKey: staticKey.publicKey, identity: identity),
             let finish = try? entry.state.writeMessage(payload: proof.bytes),
             let cipher = try? SessionCipher(entry.state)
         else { return nil }
