@@ -1,25 +1,27 @@
 import CCrypto
 
-/// One direction of a session's ChaCha20-Poly1305, keyed once: each message then only sets its nonce,
-/// instead of making, keying and freeing a libcrypto context (which costs more than sealing a chat).
-/// The nonce is Noise's: 4 zero bytes, then the 64-bit counter little-endian.
+/// One direction of a session's AEAD, keyed once: each message then only sets its nonce, instead of
+/// making, keying and freeing a libcrypto context (which costs more than sealing a chat). The nonce is
+/// Noise's for the algorithm (`AEADAlgorithm.withNonce`).
 final class AEADContext: @unchecked Sendable {
     // One machine uses a session at a time (its driver's lock), so the context is never used concurrently.
     private let context: OpaquePointer
     private let sealing: Bool
+    private let algorithm: AEADAlgorithm
 
-    /// A context that seals (or, with `sealing` false, opens) with `key`.
-    init(key: [UInt8], sealing: Bool) throws(CryptoError) {
-        guard key.count == 32 else { throw CryptoError("a ChaCha20-Poly1305 key has 32 bytes") }
+    /// A context that seals (or, with `sealing` false, opens) with `key` and `algorithm`.
+    init(key: [UInt8], sealing: Bool, algorithm: AEADAlgorithm) throws(CryptoError) {
+        guard key.count == 32 else { throw CryptoError("an AEAD key has 32 bytes") }
         guard let context = EVP_CIPHER_CTX_new() else { throw CryptoError("EVP_CIPHER_CTX_new") }
         let keyed = sealing
-            ? EVP_EncryptInit_ex(context, Fetched.chaChaPoly, nil, key, nil) : EVP_DecryptInit_ex(context, Fetched.chaChaPoly, nil, key, nil)
+            ? EVP_EncryptInit_ex(context, algorithm.cipher, nil, key, nil) : EVP_DecryptInit_ex(context, algorithm.cipher, nil, key, nil)
         guard keyed == 1 else {
             EVP_CIPHER_CTX_free(context)
-            throw CryptoError("EVP_CipherInit_ex(ChaCha20-Poly1305)")
+            throw CryptoError("EVP_CipherInit_ex(\(algorithm.noiseName))")
         }
         self.context = context
         self.sealing = sealing
+        self.algorithm = algorithm
     }
 
     deinit { EVP_CIPHER_CTX_free(context) }
@@ -32,7 +34,7 @@ final class AEADContext: @unchecked Sendable {
     /// one `OSSL_PARAM`, built on the stack: `EVP_CIPHER_CTX_ctrl` builds the same parameter itself, at
     /// several times the cost.
     private func exchangeTag(_ tag: UnsafeMutableRawPointer, reading: Bool) -> Bool {
-        var parameters = (OSSL_PARAM_construct_octet_string(Self.tagParameter.pointer, tag, ChaChaPoly.tagLength), OSSL_PARAM_construct_end())
+        var parameters = (OSSL_PARAM_construct_octet_string(Self.tagParameter.pointer, tag, AEADAlgorithm.tagLength), OSSL_PARAM_construct_end())
         return withUnsafeMutableBytes(of: &parameters) { raw in
             let list = raw.baseAddress?.assumingMemoryBound(to: OSSL_PARAM.self)
             return (reading ? EVP_CIPHER_CTX_get_params(context, list) : EVP_CIPHER_CTX_set_params(context, list)) == 1
@@ -45,14 +47,14 @@ final class AEADContext: @unchecked Sendable {
         var buffer = plaintext
         let bodyLength = buffer.count
         var length: Int32 = 0
-        guard sealing, ChaChaPoly.withNonce(counter, { EVP_EncryptInit_ex(context, nil, nil, nil, $0) }) == 1,
+        guard sealing, algorithm.withNonce(counter, { EVP_EncryptInit_ex(context, nil, nil, nil, $0) }) == 1,
             associatedData.isEmpty || EVP_EncryptUpdate(context, nil, &length, associatedData, Int32(associatedData.count)) == 1
-        else { throw CryptoError("EVP_EncryptInit_ex(ChaCha20-Poly1305)") }
-        buffer.append(contentsOf: repeatElement(0, count: ChaChaPoly.tagLength))
+        else { throw CryptoError("EVP_EncryptInit_ex(\(algorithm.noiseName))") }
+        buffer.append(contentsOf: repeatElement(0, count: AEADAlgorithm.tagLength))
         let sealed = buffer.withUnsafeMutableBufferPointer { buffer -> Bool in
             guard let base = buffer.baseAddress else { return false }
             var written: Int32 = 0
-            // ChaCha20 is a stream cipher: libcrypto encrypts in place.
+            // Both are stream ciphers (ChaCha20, AES in counter mode): libcrypto encrypts in place.
             if bodyLength > 0 {
                 guard EVP_EncryptUpdate(context, base, &written, base, Int32(bodyLength)) == 1 else { return false }
             }
@@ -60,17 +62,17 @@ final class AEADContext: @unchecked Sendable {
             guard EVP_EncryptFinal_ex(context, base + Int(written), &final) == 1 else { return false }
             return exchangeTag(base + bodyLength, reading: true)
         }
-        guard sealed else { throw CryptoError("EVP_EncryptUpdate(ChaCha20-Poly1305)") }
+        guard sealed else { throw CryptoError("EVP_EncryptUpdate(\(algorithm.noiseName))") }
         return buffer
     }
 
     /// The plaintext of `sealed` (ciphertext then tag) under nonce `counter`, or nil if it does not authenticate.
     func open(_ sealed: [UInt8], counter: UInt64, associatedData: [UInt8]) -> [UInt8]? {
-        guard !sealing, sealed.count >= ChaChaPoly.tagLength else { return nil }
-        let bodyLength = sealed.count - ChaChaPoly.tagLength
+        guard !sealing, sealed.count >= AEADAlgorithm.tagLength else { return nil }
+        let bodyLength = sealed.count - AEADAlgorithm.tagLength
         var output = [UInt8](repeating: 0, count: bodyLength)
         var length: Int32 = 0
-        guard ChaChaPoly.withNonce(counter, { EVP_DecryptInit_ex(context, nil, nil, nil, $0) }) == 1,
+        guard algorithm.withNonce(counter, { EVP_DecryptInit_ex(context, nil, nil, nil, $0) }) == 1,
             associatedData.isEmpty || EVP_DecryptUpdate(context, nil, &length, associatedData, Int32(associatedData.count)) == 1
         else { return nil }
         let opened = sealed.withUnsafeBufferPointer { input -> Bool in
@@ -84,7 +86,7 @@ final class AEADContext: @unchecked Sendable {
                 }
                 let tag = UnsafeMutableRawPointer(mutating: inputBase + bodyLength)
                 guard exchangeTag(tag, reading: false) else { return false }
-                // ChaCha20-Poly1305 writes nothing at the end: this only checks the tag.
+                // Neither AEAD writes anything at the end: this only checks the tag.
                 var final: Int32 = 0
                 var scratch: (UInt64, UInt64) = (0, 0)
                 return withUnsafeMutableBytes(of: &scratch) { raw in

@@ -1,4 +1,4 @@
-/// One side of a `Noise_XX_25519_ChaChaPoly_SHA256` handshake (the Noise Protocol Framework, rev. 34):
+/// One side of a `Noise_XX_25519_<cipher>_SHA256` handshake (the Noise Protocol Framework, rev. 34):
 ///
 ///     -> e
 ///     <- e, ee, s, es
@@ -6,17 +6,22 @@
 ///
 /// Both static keys travel encrypted, and each side learns the other's; `split()` then gives the two
 /// transport keys. A value: a message that fails leaves the state as it was, so a forgery costs nothing.
+/// Peers run it with AES-256-GCM (`Noise_XX_25519_AESGCM_SHA256`); the ChaCha20-Poly1305 form is checked
+/// against the cacophony vector.
 public struct NoiseHandshake: Sendable {
     /// Which side this is.
     public enum Role: Sendable { case initiator, responder }
 
-    /// The protocol name, hashed into every handshake (exactly 32 bytes, so it is `h` itself).
-    public static let protocolName = "Noise_XX_25519_ChaChaPoly_SHA256"
+    /// The protocol name, the start of every handshake's hash (Noise §5.2: `h` is the name padded with
+    /// zeros to 32 bytes, or its SHA-256 if longer).
+    public var protocolName: String { "Noise_XX_25519_\(cipher.noiseName)_SHA256" }
     /// How many messages the pattern has.
     public static let messageCount = 3
 
     /// This side's role.
     public let role: Role
+    /// The AEAD of the handshake and of the session it sets up.
+    public let cipher: AEADAlgorithm
     private let staticKey: X25519Key
     private let ephemeral: X25519Key
     private var chainingKey: [UInt8]
@@ -31,13 +36,20 @@ public struct NoiseHandshake: Sendable {
 
     /// Starts a handshake: `prologue` binds context both sides must agree on; `ephemeral` is fresh per
     /// handshake (drawn by the caller, so simulations stay deterministic).
-    public init(role: Role, prologue: [UInt8], staticKey: X25519Key, ephemeral: X25519Key) throws(NoiseError) {
+    public init(role: Role, prologue: [UInt8], staticKey: X25519Key, ephemeral: X25519Key, cipher: AEADAlgorithm) throws(NoiseError) {
         self.role = role
+        self.cipher = cipher
         self.staticKey = staticKey
         self.ephemeral = ephemeral
-        let name = Array(Self.protocolName.utf8)
-        self.hash = name
-        self.chainingKey = name
+        self.hash = []
+        self.chainingKey = []
+        let name = Array(protocolName.utf8)
+        if name.count <= 32 {
+            hash = name + [UInt8](repeating: 0, count: 32 - name.count)
+        } else {
+            do { hash = try Digest.sha256(name) } catch { throw .crypto(error) }
+        }
+        chainingKey = hash
         try mixHash(prologue)
     }
 
@@ -88,11 +100,11 @@ public struct NoiseHandshake: Sendable {
             next.remoteEphemeral = try Self.take(32, from: &rest)
             try next.mixHash(next.remoteEphemeral)
             try next.mixKey(next.dh(ephemeral, next.remoteEphemeral))
-            let remoteStatic = try next.decryptAndHash(Self.take(32 + ChaChaPoly.tagLength, from: &rest))
+            let remoteStatic = try next.decryptAndHash(Self.take(32 + AEADAlgorithm.tagLength, from: &rest))
             next.remoteStaticKey = remoteStatic
             try next.mixKey(next.dh(ephemeral, remoteStatic))
         default:
-            let remoteStatic = try next.decryptAndHash(Self.take(32 + ChaChaPoly.tagLength, from: &rest))
+            let remoteStatic = try next.decryptAndHash(Self.take(32 + AEADAlgorithm.tagLength, from: &rest))
             next.remoteStaticKey = remoteStatic
             try next.mixKey(next.dh(ephemeral, remoteStatic))
         }
@@ -129,7 +141,7 @@ public struct NoiseHandshake: Sendable {
             return plaintext
         }
         let ciphertext: [UInt8]
-        do { ciphertext = try ChaChaPoly.seal(plaintext, key: key, counter: nonce, associatedData: hash) } catch {
+        do { ciphertext = try cipher.seal(plaintext, key: key, counter: nonce, associatedData: hash) } catch {
             throw .crypto(error)
         }
         nonce += 1
@@ -142,7 +154,7 @@ public struct NoiseHandshake: Sendable {
             try mixHash(ciphertext)
             return ciphertext
         }
-        guard let plaintext = ChaChaPoly.open(ciphertext, key: key, counter: nonce, associatedData: hash) else {
+        guard let plaintext = cipher.open(ciphertext, key: key, counter: nonce, associatedData: hash) else {
             throw .decryptionFailed
         }
         nonce += 1

@@ -17,16 +17,16 @@ public struct SessionCipher: Sendable {
         case .responder: (keys.responderToInitiator, keys.initiatorToResponder)
         }
         do {
-            try self.init(sendKey: sendKey, receiveKey: receiveKey)
+            try self.init(sendKey: sendKey, receiveKey: receiveKey, algorithm: handshake.cipher)
         } catch {
             throw NoiseError.crypto(error)
         }
     }
 
     /// A cipher from raw keys (test vectors).
-    public init(sendKey: [UInt8], receiveKey: [UInt8]) throws(CryptoError) {
-        sender = try AEADContext(key: sendKey, sealing: true)
-        receiver = try AEADContext(key: receiveKey, sealing: false)
+    public init(sendKey: [UInt8], receiveKey: [UInt8], algorithm: AEADAlgorithm) throws(CryptoError) {
+        sender = try AEADContext(key: sendKey, sealing: true, algorithm: algorithm)
+        receiver = try AEADContext(key: receiveKey, sealing: false, algorithm: algorithm)
     }
 
     /// `plaintext` sealed with the next counter, which is returned to travel with it in the clear.

@@ -11,5 +11,5 @@ public enum WireLimits {
     /// Most chat ids one `chat-acks` carries, sealed: header, count, then 8 bytes each, inside a `sealed`.
     public static let maxAcksPerDatagram = (maxDatagramBytes - sealingOverheadBytes - headerBytes - 2) / 8
     /// The protocol version this build speaks.
-    public static let version: UInt8 = 11
+    public static let version: UInt8 = 12
 }

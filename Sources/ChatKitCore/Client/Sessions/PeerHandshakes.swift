@@ -30,6 +30,9 @@ struct PeerHandshakes {
         let firstMessage: [UInt8]
     }
 
+    /// The AEAD of peer sessions: AES-256-GCM, about half the cost of ChaCha20-Poly1305 per message on
+    /// processors with AES instructions (docs/BENCHMARKS.md).
+    static let cipher = AEADAlgorithm.aesGCM
     /// Most handshakes answered at once.
     static let maxAnswering = 64
     /// How long a handshake this client started is repeated before a fresh one replaces it.
@@ -66,7 +69,7 @@ struct PeerHandshakes {
         guard let staticKey, let ephemeralKey = try? X25519Key(privateKey: ephemeral),
             var state = try? NoiseHandshake(
                 role: .initiator, prologue: SessionProof.prologue(initiator: nick, responder: peer),
-                staticKey: staticKey, ephemeral: ephemeralKey),
+                staticKey: staticKey, ephemeral: ephemeralKey, cipher: Self.cipher),
             let first = try? state.writeMessage()
         else { return nil }
         let padding = max(0, Self.replyBytes - Message.handshakeInit(from: nick, sender: index, noise: first).datagramBytes)
@@ -86,7 +89,7 @@ struct PeerHandshakes {
         guard let staticKey, let proof, let ephemeralKey = try? X25519Key(privateKey: ephemeral),
             var state = try? NoiseHandshake(
                 role: .responder, prologue: SessionProof.prologue(initiator: peer, responder: nick),
-                staticKey: staticKey, ephemeral: ephemeralKey),
+                staticKey: staticKey, ephemeral: ephemeralKey, cipher: Self.cipher),
             (try? state.readMessage(noise)) != nil,
             let reply = try? state.writeMessage(payload: proof.bytes)
         else { return nil }
