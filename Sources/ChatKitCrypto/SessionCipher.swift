@@ -16,7 +16,7 @@ public struct SessionCipher: Sendable {
         case .initiator: (keys.initiatorToResponder, keys.responderToInitiator)
         case .responder: (keys.responderToInitiator, keys.initiatorToResponder)
         }
-        do {
+        do throws(CryptoError) {
             try self.init(sendKey: sendKey, receiveKey: receiveKey, algorithm: handshake.cipher)
         } catch {
             throw NoiseError.crypto(error)
