@@ -13,12 +13,6 @@ public struct MessageKey: Hashable, Sendable {
         self.sender = sender
         self.id = id
     }
-
-    /// Hashes the id alone: ids are random 64-bit numbers, so this spreads keys as well as hashing the
-    /// sender's nickname too, at a fraction of the cost (equality still compares both).
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(id)
-    }
 }
 
 /// A message the server keeps for a recipient who is offline.
