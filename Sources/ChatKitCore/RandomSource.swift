@@ -1,7 +1,8 @@
 /// Where a state machine gets random numbers: the system's generator in production, a seeded one in
 /// simulations so every run can be replayed.
 public enum RandomSource: Sendable {
-    /// The operating system's cryptographic generator.
+    /// A cryptographic generator: libcrypto's, which the operating system seeds, drawn in blocks
+    /// (`RandomPool`).
     case system
     /// A deterministic SplitMix64 sequence from the given state.
     case seeded(UInt64)
@@ -10,8 +11,7 @@ public enum RandomSource: Sendable {
     public mutating func next() -> UInt64 {
         switch self {
         case .system:
-            var generator = SystemRandomNumberGenerator()
-            return generator.next()
+            return RandomPool.next()
         case .seeded(let state):
             let advanced = state &+ 0x9E37_79B9_7F4A_7C15
             self = .seeded(advanced)

@@ -99,3 +99,15 @@ struct InstantTests {
         #expect(Instant.earliest(early, early) == early)
     }
 }
+
+@Suite("Random sources")
+struct RandomSourceTests {
+    @Test("the system source, drawn in blocks, gives no value twice across several blocks, and no zero")
+    func systemSourceAcrossBlocks() {
+        var random = RandomSource.system
+        let values = (0..<2_000).map { _ in random.next() }
+        #expect(Set(values).count == values.count)
+        #expect(!values.contains(0))
+        #expect((0..<100).map { _ in random.nextNonZero() }.allSatisfy { $0 != 0 })
+    }
+}
