@@ -70,14 +70,13 @@ struct PeerSessions {
     mutating func sealOnCurrent(_ inner: Packet, for nick: String, now: Instant) -> Sealed? {
         guard let index = current[nick] else { return nil }
         let (rejectAfter, rekeyAfter) = (rejectAfter, rekeyAfter)
-        let outcome = inPlace(index) { session -> (packets: [Packet]?, isOld: Bool, lastHeard: Instant)? in
+        let outcome = inPlace(index) { session -> (sealing: Result<[Packet], SealingFailure>, isOld: Bool, lastHeard: Instant)? in
             guard now - session.startedAt < rejectAfter else { return nil }
             return (Self.seal(inner, on: &session), now - session.startedAt >= rekeyAfter, session.lastHeard)
         }
         guard let outcome = outcome ?? nil else { return nil }
-        if outcome.packets == nil { sealingFailures += 1 }
         let isDueForRekey = outcome.isOld && handshakes.initiating(nick, now: now) == nil
-        return Sealed(packets: outcome.packets ?? [], isDueForRekey: isDueForRekey, lastHeard: outcome.lastHeard)
+        return Sealed(packets: packets(outcome.sealing), isDueForRekey: isDueForRekey, lastHeard: outcome.lastHeard)
     }
 
     /// Closes the session just set up with `nick` (its key was not the one the server names): packets
@@ -101,15 +100,36 @@ struct PeerSessions {
         current[nick].flatMap { sessions[$0]?.identity }
     }
 
+    /// Why a packet could not be sealed: it did not encode (too big, say), or libcrypto failed.
+    enum SealingFailure: Error {
+        case encoding(WireError)
+        case crypto(CryptoError)
+    }
+
     /// `inner` sealed on `session`: the packets to send, the third handshake message first while the
-    /// session is unconfirmed; nil if it could not be encoded or sealed.
-    private static func seal(_ inner: Packet, on session: inout Session) -> [Packet]? {
-        guard let plaintext = try? inner.encoded(),
-            let sealed = try? session.cipher.seal(plaintext, associatedData: associatedData(receiver: session.remoteIndex))
-        else { return nil }
+    /// session is unconfirmed.
+    private static func seal(_ inner: Packet, on session: inout Session) -> Result<[Packet], SealingFailure> {
+        let plaintext: [UInt8]
+        do { plaintext = try inner.encoded() } catch { return .failure(.encoding(error)) }
+        let sealed: (counter: UInt64, sealed: [UInt8])
+        do {
+            sealed = try session.cipher.seal(plaintext, associatedData: associatedData(receiver: session.remoteIndex))
+        } catch {
+            return .failure(.crypto(error))
+        }
         let packet = Packet(id: sealed.counter, message: .sealed(receiver: session.remoteIndex, ciphertext: sealed.sealed))
-        guard let finish = session.unconfirmedFinish else { return [packet] }
-        return [finish, packet]
+        guard let finish = session.unconfirmedFinish else { return .success([packet]) }
+        return .success([finish, packet])
+    }
+
+    /// The packets a sealing gave; none for a failure, which is counted in `sealingFailures`.
+    private mutating func packets(_ sealing: Result<[Packet], SealingFailure>) -> [Packet] {
+        switch sealing {
+        case .success(let packets): return packets
+        case .failure:
+            sealingFailures += 1
+            return []
+        }
     }
 
     /// Keeps `inner` for `nick` until a session is ready (once, however many addresses it was meant for).
@@ -190,11 +210,8 @@ struct PeerSessions {
         var flushed: [Packet] = []
         for inner in waiting.removeValue(forKey: nick) ?? [] {
             // The third message goes once, ahead of everything sealed.
-            guard let packets = inPlace(localIndex, { Self.seal(inner, on: &$0) }) ?? nil else {
-                sealingFailures += 1
-                continue
-            }
-            flushed += packets.filter { $0.message.kind == .sealed }
+            guard let sealing = inPlace(localIndex, { Self.seal(inner, on: &$0) }) else { continue }
+            flushed += packets(sealing).filter { $0.message.kind == .sealed }
         }
         return (Completion(nick: nick, identity: result.identity, finish: finish), flushed)
     }
