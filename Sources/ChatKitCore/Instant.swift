@@ -27,8 +27,8 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var description: String { "t+\(Double(nanoseconds) / 1e9)s" }
 
-    /// The earliest of the deadlines that are set, if any: how a machine folds its parts' deadlines,
-    /// without the array (and its allocation) that `compactMap { $0 }.min()` would make at every event.
+    /// The earliest of the deadlines that are set, if any: how a machine folds its parts' deadlines, in
+    /// one pass, without the filtered array that `compactMap { $0 }.min()` would make at every event.
     public static func earliest(_ deadlines: Instant?...) -> Instant? {
         var earliest: Instant?
         for case let deadline? in deadlines where earliest.map({ deadline < $0 }) ?? true { earliest = deadline }

@@ -14,7 +14,7 @@ public struct NoiseHandshake: Sendable {
 
     /// The protocol name, the start of every handshake's hash (Noise §5.2: `h` is the name padded with
     /// zeros to 32 bytes, or its SHA-256 if longer).
-    public var protocolName: String { "Noise_XX_25519_\(cipher.noiseName)_SHA256" }
+    public var protocolName: String { Self.protocolName(cipher) }
     /// How many messages the pattern has.
     public static let messageCount = 3
 
@@ -41,15 +41,9 @@ public struct NoiseHandshake: Sendable {
         self.cipher = cipher
         self.staticKey = staticKey
         self.ephemeral = ephemeral
-        self.hash = []
-        self.chainingKey = []
-        let name = Array(protocolName.utf8)
-        if name.count <= 32 {
-            hash = name + [UInt8](repeating: 0, count: 32 - name.count)
-        } else {
-            do { hash = try Digest.sha256(name) } catch { throw .crypto(error) }
-        }
-        chainingKey = hash
+        let initial = try Self.initialHash(Array(Self.protocolName(cipher).utf8))
+        self.hash = initial
+        self.chainingKey = initial
         try mixHash(prologue)
     }
 
@@ -123,6 +117,14 @@ public struct NoiseHandshake: Sendable {
     }
 
     // MARK: - The symmetric state (Noise §5.2)
+
+    private static func protocolName(_ cipher: AEADAlgorithm) -> String { "Noise_XX_25519_\(cipher.noiseName)_SHA256" }
+
+    /// `h` and `ck` at the start: the name padded with zeros to 32 bytes, or its SHA-256 if longer.
+    private static func initialHash(_ name: [UInt8]) throws(NoiseError) -> [UInt8] {
+        guard name.count > 32 else { return name + [UInt8](repeating: 0, count: 32 - name.count) }
+        do { return try Digest.sha256(name) } catch { throw .crypto(error) }
+    }
 
     private mutating func mixHash(_ data: [UInt8]) throws(NoiseError) {
         do { hash = try Digest.sha256(hash + data) } catch { throw .crypto(error) }
