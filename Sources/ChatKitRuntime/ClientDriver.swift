@@ -76,7 +76,7 @@ public final class ClientDriver: @unchecked Sendable {
         guard exitCode == nil else { return }
         var outbox: [OutgoingDatagram] = []
         var notices: [Notice] = []
-        if events.contains(.tick) { wakeup.fired() }
+        if events.contains(where: \.isTick) { wakeup.fired() }
         var nicknames: [String]?
         for effect in machine.handle(events, at: clock.now) {
             switch effect {

@@ -76,7 +76,7 @@ public final class ServerDriver: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !stopped else { return }
-        if events.contains(.tick) { wakeup.fired() }
+        if events.contains(where: \.isTick) { wakeup.fired() }
         var pending = events[...]
         var work = BatchWork()
         while true {

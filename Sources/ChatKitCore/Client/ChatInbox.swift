@@ -35,15 +35,17 @@ struct ChatInbox {
 
     /// The held ACKs as packets, per peer: a plain `chatAck` for one chat, `chatAcks` for more.
     mutating func takeHeldAcks(newID: () -> UInt64) -> [(packet: Packet, peer: PeerEndpoint)] {
+        let held = heldAcks.takeAll()
         var packets: [(packet: Packet, peer: PeerEndpoint)] = []
-        for (peer, ids) in heldAcks.takeAll() {
+        packets.reserveCapacity(held.count)
+        for (peer, ids) in held {
             var start = 0
             while start < ids.count {
-                let group = Array(ids[start..<min(start + WireLimits.maxAcksPerDatagram, ids.count)])
-                let packet = group.count == 1
-                    ? Packet(id: group[0], message: .chatAck) : Packet(id: newID(), message: .chatAcks(ids: group))
+                let end = min(start + WireLimits.maxAcksPerDatagram, ids.count)
+                let packet = end - start == 1
+                    ? Packet(id: ids[start], message: .chatAck) : Packet(id: newID(), message: .chatAcks(ids: Array(ids[start..<end])))
                 packets.append((packet, peer))
-                start += group.count
+                start = end
             }
         }
         return packets

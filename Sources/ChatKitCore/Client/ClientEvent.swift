@@ -14,4 +14,9 @@ public enum ClientEvent: Equatable, Sendable {
     case datagram(Datagram)
     /// The machine's `nextDeadline` has passed.
     case tick
+
+    /// Whether this is `.tick`: matched by case, so a batch of datagrams is not compared byte by byte.
+    public var isTick: Bool {
+        if case .tick = self { true } else { false }
+    }
 }

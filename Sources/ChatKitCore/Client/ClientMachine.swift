@@ -151,22 +151,20 @@ public struct ClientMachine: Sendable {
     /// and returns the effects to carry out, in order. Chats from one peer are acknowledged together, with
     /// one datagram at the end, and so are tables; a change in the nicknames held ends the list.
     public mutating func handle(_ events: [ClientEvent], at now: Instant) -> [ClientEffect] {
-        guard phase != .exited, let first = events.first else { return [] }
-        // The first event's effects start the list: a batch of one (most events) copies nothing.
-        var all = apply(first, at: now)
-        for event in events.dropFirst() { all += apply(event, at: now) }
+        guard phase != .exited, !events.isEmpty else { return [] }
+        // Every event of the batch appends to the one list, which is handed over whole at the end.
+        effects = []
+        for event in events { apply(event, at: now) }
         if inbox.holdsAcks {
-            effects = []
             for (packet, peer) in inbox.takeHeldAcks(newID: { random.nextNonZero() }) {
                 sendSealed(packet, to: peer.nick, at: peer.address)
             }
         }
         sendTableAckIfOwed()
-        all += effects
-        effects = []
-        announceNicknames(after: &all)
+        announceNicknames()
         nextDeadline = earliestDeadline
-        return all
+        defer { effects = [] }
+        return effects
     }
 
     /// Handles one event at time `now`, as a batch of one: the same path, and the same acknowledgements.
@@ -174,22 +172,26 @@ public struct ClientMachine: Sendable {
         handle([event], at: now)
     }
 
-    /// Appends `.nicknamesChanged` to `effects` when the nicknames held changed: checked only when the
-    /// table was updated or grew or shrank, since sorting it per batch of chats is what a pipelined stream
-    /// cannot afford.
-    private mutating func announceNicknames(after effects: inout [ClientEffect]) {
-        guard replica.rows.count != announcedNicknames.count || effects.contains(.show(.tableUpdated)) else { return }
+    /// Appends `.nicknamesChanged` when the nicknames held changed: checked only when the table was
+    /// updated or grew or shrank, since sorting it per batch of chats is what a pipelined stream cannot
+    /// afford.
+    private mutating func announceNicknames() {
+        guard replica.rows.count != announcedNicknames.count || effects.contains(where: Self.isTableUpdate) else { return }
         let nicknames = replica.rows.keys.sorted()
         guard nicknames != announcedNicknames else { return }
         announcedNicknames = nicknames
         effects.append(.nicknamesChanged(nicknames))
     }
 
-    /// Carries out one event of a batch; acknowledgements wait for the batch's end.
-    private mutating func apply(_ event: ClientEvent, at now: Instant) -> [ClientEffect] {
-        guard phase != .exited else { return [] }
+    /// Whether `effect` shows `[Client table updated.]`: matched by case, not by building and comparing effects.
+    private static func isTableUpdate(_ effect: ClientEffect) -> Bool {
+        if case .show(.tableUpdated) = effect { true } else { false }
+    }
+
+    /// Carries out one event of a batch, appending to `effects`; acknowledgements wait for the batch's end.
+    private mutating func apply(_ event: ClientEvent, at now: Instant) {
+        guard phase != .exited else { return }
         self.now = now
-        effects = []
         switch event {
         case .start: start()
         case .line(let line) where !inputEnded: heldCommands.append(ClientCommand(parsing: line))
@@ -203,8 +205,6 @@ public struct ClientMachine: Sendable {
         runHeldCommands()
         pruneOutbox()
         finishIfInputEndedAndSettled()
-        defer { effects = [] }
-        return effects
     }
 
     // MARK: - Lifecycle

@@ -1,26 +1,40 @@
 /// Chat acknowledgements held back while a batch of events is handled, so that a burst of chats from
 /// one peer is answered with one datagram instead of one per chat.
 struct HeldAcks {
-    private var peers: [PeerEndpoint] = []
-    private var ids: [PeerEndpoint: [UInt64]] = [:]
+    /// The held ids, by peer in the order of their first chat.
+    private var held: [(peer: PeerEndpoint, ids: [UInt64])] = []
+    /// Each peer's place in `held`, kept only once more peers than `scannedPeers` hold ACKs: a batch
+    /// usually holds one or two, found faster by looking than by hashing nicks and addresses.
+    private var places: [PeerEndpoint: Int] = [:]
+    private static let scannedPeers = 8
 
     /// Holds the acknowledgement of chat `id` for `peer`.
     mutating func add(_ id: UInt64, for peer: PeerEndpoint) {
-        if ids[peer] == nil { peers.append(peer) }
-        ids[peer, default: []].append(id)
+        if let place = place(of: peer) {
+            held[place].ids.append(id)
+            return
+        }
+        held.append((peer, [id]))
+        guard held.count > Self.scannedPeers else { return }
+        if places.isEmpty {
+            for (place, entry) in held.enumerated() { places[entry.peer] = place }
+        } else {
+            places[peer] = held.count - 1
+        }
+    }
+
+    private func place(of peer: PeerEndpoint) -> Int? {
+        held.count > Self.scannedPeers ? places[peer] : held.lastIndex { $0.peer == peer }
     }
 
     /// Whether nothing is held.
-    var isEmpty: Bool { peers.isEmpty }
+    var isEmpty: Bool { held.isEmpty }
 
-    /// Every held acknowledgement, by peer in the order of their first chat, and forgets them (keeping the
-    /// storage for the next batch).
+    /// Every held acknowledgement, by peer in the order of their first chat, and forgets them.
     mutating func takeAll() -> [(peer: PeerEndpoint, ids: [UInt64])] {
-        defer {
-            peers.removeAll(keepingCapacity: true)
-            ids.removeAll(keepingCapacity: true)
-        }
-        return peers.map { ($0, ids[$0] ?? []) }
+        if !places.isEmpty { places = [:] }
+        defer { held = [] }
+        return held
     }
 }
 

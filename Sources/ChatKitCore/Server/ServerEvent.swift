@@ -20,6 +20,11 @@ public indirect enum ServerEvent: Equatable, Sendable {
     case groupChanged
     /// A `load` effect finished.
     case loaded(recipient: String, Result<[StoredMessage], StoreError>)
+
+    /// Whether this is `.tick`: matched by case, so a batch of datagrams is not compared byte by byte.
+    public var isTick: Bool {
+        if case .tick = self { true } else { false }
+    }
 }
 
 /// What became of one message the server asked to store.

@@ -103,6 +103,24 @@ struct ClientPartsTests {
         #expect(acks.count == 1 && acks.first?.packet == Packet(id: 99, message: .chatAcks(ids: [1, 2])))
     }
 
+    @Test("HeldAcks: ACKs grouped per peer in the order of their first chat, past the peers it finds by looking")
+    func heldAcksManyPeers() {
+        var inbox = ChatInbox(remembered: 10)
+        let peers = (0..<12).map { PeerEndpoint(nick: "p\($0)", address: Address(host: "10.0.0.\($0)", port: 4000)) }
+        for (index, peer) in peers.enumerated() { inbox.holdAck(UInt64(100 + index), for: peer) }
+        for (index, peer) in peers.enumerated().reversed() where index % 3 == 0 { inbox.holdAck(UInt64(200 + index), for: peer) }
+        let acks = inbox.takeHeldAcks(newID: { 7 })
+        #expect(acks.map(\.peer) == peers)
+        for (index, ack) in acks.enumerated() {
+            let expected = index % 3 == 0
+                ? Packet(id: 7, message: .chatAcks(ids: [UInt64(100 + index), UInt64(200 + index)])) : Packet(id: UInt64(100 + index), message: .chatAck)
+            #expect(ack.packet == expected)
+        }
+        #expect(!inbox.holdsAcks && inbox.takeHeldAcks(newID: { 7 }).isEmpty, "taking them forgets them")
+        inbox.holdAck(1, for: peers[11])
+        #expect(inbox.takeHeldAcks(newID: { 7 }).map(\.peer) == [peers[11]], "a later batch starts afresh")
+    }
+
     @Test("ServerWatch: a keepalive every 10 s; unanswered, tried every second; quiet after 7 tries, then every 10 s")
     func serverWatch() {
         var watch = ServerWatch(interval: .seconds(10))
