@@ -27,9 +27,17 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var description: String { "t+\(Double(nanoseconds) / 1e9)s" }
 
-    /// The earliest of the deadlines that are set, if any: how a machine folds its parts' deadlines, in
-    /// one pass, without the filtered array that `compactMap { $0 }.min()` would make at every event.
-    public static func earliest(_ deadlines: Instant?...) -> Instant? {
+    /// The earlier of two deadlines, either of which may be unset: the machines fold their parts'
+    /// deadlines with it after every batch, before the batch's datagrams go out, so it makes no array.
+    public static func earliest(_ first: Instant?, _ second: Instant?) -> Instant? {
+        guard let first else { return second }
+        guard let second else { return first }
+        return second < first ? second : first
+    }
+
+    /// The earliest of the deadlines that are set, if any, in one pass, without the filtered array that
+    /// `compactMap { $0 }.min()` would make (a variadic list is an array still: hot paths use the pair).
+    public static func earliest(of deadlines: Instant?...) -> Instant? {
         var earliest: Instant?
         for case let deadline? in deadlines where earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
         return earliest

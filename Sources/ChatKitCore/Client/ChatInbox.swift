@@ -25,7 +25,7 @@ struct ChatInbox {
         seen.contains(key)
     }
 
-    /// Holds the ACK of chat `id` for `peer` until `takeHeldAcks`.
+    /// Holds the ACK of chat `id` for `peer` until the batch ends (`heldAckPeers`, `forgetHeldAcks`).
     mutating func holdAck(_ id: UInt64, for peer: PeerEndpoint) {
         heldAcks.add(id, for: peer)
     }
@@ -33,22 +33,12 @@ struct ChatInbox {
     /// Whether any ACK is held.
     var holdsAcks: Bool { !heldAcks.isEmpty }
 
-    /// The held ACKs as packets, per peer: a plain `chatAck` for one chat, `chatAcks` for more.
-    mutating func takeHeldAcks(newID: () -> UInt64) -> [(packet: Packet, peer: PeerEndpoint)] {
-        let held = heldAcks.takeAll()
-        var packets: [(packet: Packet, peer: PeerEndpoint)] = []
-        packets.reserveCapacity(held.count)
-        for (peer, ids) in held {
-            var start = 0
-            while start < ids.count {
-                let end = min(start + WireLimits.maxAcksPerDatagram, ids.count)
-                let packet = end - start == 1
-                    ? Packet(id: ids[start], message: .chatAck) : Packet(id: newID(), message: .chatAcks(ids: Array(ids[start..<end])))
-                packets.append((packet, peer))
-                start = end
-            }
-        }
-        return packets
+    /// The held ACKs, by peer in the order of their first chat; `forgetHeldAcks` clears them.
+    var heldAckPeers: [HeldAck] { heldAcks.peers }
+
+    /// Forgets the held ACKs once sent, keeping their storage for the next batch.
+    mutating func forgetHeldAcks() {
+        heldAcks.removeAll()
     }
 
     /// Stored messages arrived; returns what to show: "You have messages" once per registration, then

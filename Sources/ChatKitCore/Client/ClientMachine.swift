@@ -135,7 +135,8 @@ public struct ClientMachine: Sendable {
 
     /// The earliest deadline of the machine's parts now.
     private var earliestDeadline: Instant? {
-        Instant.earliest(chats.nextDeadline, requests.nextDeadline, watch.next, phase == .online ? paths.nextRefresh : nil)
+        let refresh: Instant? = if case .online = phase { paths.nextRefresh } else { nil }
+        return Instant.earliest(Instant.earliest(chats.nextDeadline, requests.nextDeadline), Instant.earliest(watch.next, refresh))
     }
 
     /// True once the machine has asked to exit; it ignores every later event.
@@ -155,16 +156,24 @@ public struct ClientMachine: Sendable {
         // Every event of the batch appends to the one list, which is handed over whole at the end.
         effects = []
         for event in events { apply(event, at: now) }
-        if inbox.holdsAcks {
-            for (packet, peer) in inbox.takeHeldAcks(newID: { random.nextNonZero() }) {
-                sendSealed(packet, to: peer.nick, at: peer.address)
-            }
-        }
+        if inbox.holdsAcks { sendHeldAcks() }
         sendTableAckIfOwed()
         announceNicknames()
         nextDeadline = earliestDeadline
         defer { effects = [] }
         return effects
+    }
+
+    /// Sends the ACKs held while the batch was handled, one datagram per peer for most batches.
+    private mutating func sendHeldAcks() {
+        for held in inbox.heldAckPeers {
+            if held.later.isEmpty {
+                sendSealed(Packet(id: held.first, message: .chatAck), to: held.peer.nick, at: held.peer.address)
+            } else {
+                for packet in held.packets(newID: { random.nextNonZero() }) { sendSealed(packet, to: held.peer.nick, at: held.peer.address) }
+            }
+        }
+        inbox.forgetHeldAcks()
     }
 
     /// Handles one event at time `now`, as a batch of one: the same path, and the same acknowledgements.

@@ -1,9 +1,9 @@
 /// Chat acknowledgements held back while a batch of events is handled, so that a burst of chats from
 /// one peer is answered with one datagram instead of one per chat.
 struct HeldAcks {
-    /// The held ids, by peer in the order of their first chat.
-    private var held: [(peer: PeerEndpoint, ids: [UInt64])] = []
-    /// Each peer's place in `held`, kept only once more peers than `scannedPeers` hold ACKs: a batch
+    /// The held ids, by peer in the order of their first chat. Kept between batches, with its storage.
+    private(set) var peers: [HeldAck] = []
+    /// Each peer's place in `peers`, kept only once more peers than `scannedPeers` hold ACKs: a batch
     /// usually holds one or two, found faster by looking than by hashing nicks and addresses.
     private var places: [PeerEndpoint: Int] = [:]
     private static let scannedPeers = 8
@@ -11,30 +11,53 @@ struct HeldAcks {
     /// Holds the acknowledgement of chat `id` for `peer`.
     mutating func add(_ id: UInt64, for peer: PeerEndpoint) {
         if let place = place(of: peer) {
-            held[place].ids.append(id)
+            peers[place].later.append(id)
             return
         }
-        held.append((peer, [id]))
-        guard held.count > Self.scannedPeers else { return }
+        peers.append(HeldAck(peer: peer, first: id))
+        guard peers.count > Self.scannedPeers else { return }
         if places.isEmpty {
-            for (place, entry) in held.enumerated() { places[entry.peer] = place }
+            for (place, held) in peers.enumerated() { places[held.peer] = place }
         } else {
-            places[peer] = held.count - 1
+            places[peer] = peers.count - 1
         }
     }
 
     private func place(of peer: PeerEndpoint) -> Int? {
-        held.count > Self.scannedPeers ? places[peer] : held.lastIndex { $0.peer == peer }
+        peers.count > Self.scannedPeers ? places[peer] : peers.lastIndex { $0.peer == peer }
     }
 
     /// Whether nothing is held.
-    var isEmpty: Bool { held.isEmpty }
+    var isEmpty: Bool { peers.isEmpty }
 
-    /// Every held acknowledgement, by peer in the order of their first chat, and forgets them.
-    mutating func takeAll() -> [(peer: PeerEndpoint, ids: [UInt64])] {
-        if !places.isEmpty { places = [:] }
-        defer { held = [] }
-        return held
+    /// Forgets every held acknowledgement, keeping the storage for the next batch.
+    mutating func removeAll() {
+        peers.removeAll(keepingCapacity: true)
+        if !places.isEmpty { places.removeAll(keepingCapacity: true) }
+    }
+}
+
+/// The chats of one peer to acknowledge: the first one's id, and any after it, without an array for the
+/// usual single chat.
+struct HeldAck {
+    var peer: PeerEndpoint
+    var first: UInt64
+    var later: [UInt64] = []
+
+    /// The acknowledgements to send: a plain `chatAck` for one chat, `chatAcks` (with an id from `newID`)
+    /// for more, at most `WireLimits.maxAcksPerDatagram` ids each; a single id left over is a plain one.
+    func packets(newID: () -> UInt64) -> [Packet] {
+        guard !later.isEmpty else { return [Packet(id: first, message: .chatAck)] }
+        let ids = [first] + later
+        var packets: [Packet] = []
+        var start = 0
+        while start < ids.count {
+            let end = min(start + WireLimits.maxAcksPerDatagram, ids.count)
+            packets.append(
+                end - start == 1 ? Packet(id: ids[start], message: .chatAck) : Packet(id: newID(), message: .chatAcks(ids: Array(ids[start..<end]))))
+            start = end
+        }
+        return packets
     }
 }
 

@@ -30,7 +30,7 @@ struct BackoffSchedule {
     }
 
     /// The earliest deadline queued, stale or not.
-    var earliest: Instant? { levels.compactMap(\.earliest).min() }
+    var earliest: Instant? { levels.reduce(nil) { Instant.earliest($0, $1.earliest) } }
 
     /// Schedules `id`'s next retry one first delay from now: something new was sent, so the back-off
     /// starts again (as each CoAP confirmable message has its own timer). A retry already due sooner is

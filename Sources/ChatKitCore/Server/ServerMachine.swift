@@ -131,7 +131,7 @@ public struct ServerMachine: Sendable {
     /// The earliest deadline of the machine's parts now.
     private var earliestDeadline: Instant? {
         Instant.earliest(
-            courier.nextDeadline, probes.nextDeadline, relays.nextDeadline, nextSweep, flushAt, publisher.nextResend,
+            of: courier.nextDeadline, probes.nextDeadline, relays.nextDeadline, nextSweep, flushAt, publisher.nextResend,
             rowPacing.nextDeadline, group.nextAnnounce, group.nextNewsRead)
     }
 

@@ -92,11 +92,12 @@ struct InstantTests {
     @Test("the earliest of a machine's deadlines ignores those not set")
     func earliest() {
         let (early, late) = (Instant(nanoseconds: 5), Instant(nanoseconds: 9))
-        #expect(Instant.earliest() == nil)
+        #expect(Instant.earliest(of: nil, nil, nil) == nil)
         #expect(Instant.earliest(nil, nil) == nil)
-        #expect(Instant.earliest(late, nil, early) == early)
+        #expect(Instant.earliest(of: late, nil, early) == early)
         #expect(Instant.earliest(nil, late) == late)
         #expect(Instant.earliest(early, early) == early)
+        #expect(Instant.earliest(late, early) == early && Instant.earliest(early, nil) == early)
     }
 }
 

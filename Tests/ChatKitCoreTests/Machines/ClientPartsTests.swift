@@ -99,8 +99,8 @@ struct ClientPartsTests {
         #expect(again.isEmpty)
         inbox.holdAck(1, for: PeerEndpoint(nick: "y", address: Self.y))
         inbox.holdAck(2, for: PeerEndpoint(nick: "y", address: Self.y))
-        let acks = inbox.takeHeldAcks(newID: { 99 })
-        #expect(acks.count == 1 && acks.first?.packet == Packet(id: 99, message: .chatAcks(ids: [1, 2])))
+        let acks = inbox.heldAckPeers.flatMap { $0.packets(newID: { 99 }) }
+        #expect(acks == [Packet(id: 99, message: .chatAcks(ids: [1, 2]))])
     }
 
     @Test("HeldAcks: ACKs grouped per peer in the order of their first chat, past the peers it finds by looking")
@@ -109,16 +109,31 @@ struct ClientPartsTests {
         let peers = (0..<12).map { PeerEndpoint(nick: "p\($0)", address: Address(host: "10.0.0.\($0)", port: 4000)) }
         for (index, peer) in peers.enumerated() { inbox.holdAck(UInt64(100 + index), for: peer) }
         for (index, peer) in peers.enumerated().reversed() where index % 3 == 0 { inbox.holdAck(UInt64(200 + index), for: peer) }
-        let acks = inbox.takeHeldAcks(newID: { 7 })
-        #expect(acks.map(\.peer) == peers)
-        for (index, ack) in acks.enumerated() {
+        let held = inbox.heldAckPeers
+        #expect(held.map(\.peer) == peers)
+        for (index, ack) in held.enumerated() {
             let expected = index % 3 == 0
                 ? Packet(id: 7, message: .chatAcks(ids: [UInt64(100 + index), UInt64(200 + index)])) : Packet(id: UInt64(100 + index), message: .chatAck)
-            #expect(ack.packet == expected)
+            #expect(ack.packets(newID: { 7 }) == [expected])
         }
-        #expect(!inbox.holdsAcks && inbox.takeHeldAcks(newID: { 7 }).isEmpty, "taking them forgets them")
+        inbox.forgetHeldAcks()
+        #expect(!inbox.holdsAcks && inbox.heldAckPeers.isEmpty, "forgetting them clears them")
         inbox.holdAck(1, for: peers[11])
-        #expect(inbox.takeHeldAcks(newID: { 7 }).map(\.peer) == [peers[11]], "a later batch starts afresh")
+        #expect(inbox.heldAckPeers.map(\.peer) == [peers[11]], "a later batch starts afresh")
+    }
+
+    @Test("HeldAck: at most the datagram's limit of ids per chatAcks; a single id left over is a plain chatAck")
+    func heldAckGroups() {
+        let peer = PeerEndpoint(nick: "y", address: Self.y)
+        let ids = (1...UInt64(WireLimits.maxAcksPerDatagram + 1))
+        let held = HeldAck(peer: peer, first: 1, later: Array(ids.dropFirst()))
+        var next: UInt64 = 500
+        let packets = held.packets(newID: { next += 1; return next })
+        #expect(packets == [
+            Packet(id: 501, message: .chatAcks(ids: Array(ids.prefix(WireLimits.maxAcksPerDatagram)))),
+            Packet(id: ids.last ?? 0, message: .chatAck),
+        ])
+        #expect(HeldAck(peer: peer, first: 9).packets(newID: { 0 }) == [Packet(id: 9, message: .chatAck)])
     }
 
     @Test("ServerWatch: a keepalive every 10 s; unanswered, tried every second; quiet after 7 tries, then every 10 s")
