@@ -17,8 +17,13 @@ final class ChildServer {
     private let output = Pipe()
 
     /// Starts a server on a free port; `dataDirectory` nil means the memory store, and a
-    /// `postgresql://` URI a PostgreSQL store.
+    /// `postgresql://` URI a PostgreSQL store. With `UDPCHAT_BENCH_SERVER_PORT` set, it starts none and
+    /// uses the one already serving on that loopback port (valgrind cannot start the child).
     init(dataDirectory: String?) throws {
+        if let running = ProcessInfo.processInfo.environment["UDPCHAT_BENCH_SERVER_PORT"].flatMap(UInt16.init) {
+            port = running
+            return
+        }
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
         process.arguments = ["--serve", dataDirectory ?? "memory"]
         process.standardOutput = output
@@ -51,7 +56,9 @@ final class ChildServer {
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
     }
 
+    /// Stops the child, if this started one.
     func stop() {
+        guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }

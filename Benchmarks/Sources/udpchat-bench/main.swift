@@ -27,6 +27,7 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--storm-check"
 
 /// `UDPCHAT_BENCH_ONLY=latency,storm` runs only those of latency, pipelined, firstchat, relay, saves, ceiling (group-ceiling: the groups' steps alone), crossing, storm, tables, liveness, flood, waits and simulation
 /// (the raw round trip always runs); docs/BENCHMARKS.md is written only by a full run.
+/// `UDPCHAT_BENCH_LATENCY_ROUNDS` sets how many send→ACK round trips are measured (5,000; 200 more warm up).
 let only = ProcessInfo.processInfo.environment["UDPCHAT_BENCH_ONLY"]?.split(separator: ",").map(String.init)
 func wanted(_ name: String) -> Bool { only.map { $0.contains { name.contains($0) } } ?? true }
 
@@ -44,7 +45,8 @@ do {
         let memoryServer = try ChildServer(dataDirectory: nil)
         let chat = try ChatBench(server: memoryServer)
         if wanted("latency") {
-            let latency = try chat.latency(iterations: 5_000)
+            let rounds = ProcessInfo.processInfo.environment["UDPCHAT_BENCH_LATENCY_ROUNDS"].flatMap { Int($0) } ?? 5_000
+            let latency = try chat.latency(iterations: rounds)
             let p50 = latency.percentile(0.5)
             report.add(
                 "ChatKit send→ACK p50 / p99", "\(formatted(p50, digits: 1)) / \(formatted(latency.percentile(0.99), digits: 1)) µs",
