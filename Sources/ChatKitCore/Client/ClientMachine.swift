@@ -167,7 +167,7 @@ public struct ClientMachine: Sendable {
     /// Sends the ACKs held while the batch was handled, one datagram per peer for most batches.
     private mutating func sendHeldAcks() {
         for held in inbox.heldAckPeers {
-            if held.later.isEmpty {
+            if held.later.isEmpty {  // one chat, the usual batch: no packet list to build
                 sendSealed(Packet(id: held.first, message: .chatAck), to: held.peer.nick, at: held.peer.address)
             } else {
                 for packet in held.packets(newID: { random.nextNonZero() }) { sendSealed(packet, to: held.peer.nick, at: held.peer.address) }
