@@ -39,4 +39,16 @@ extension ClientMachine {
         if let notice = inbox.chatArrived(id, from: sender, text: text) { show(notice) }
         transmit(Packet(id: id, message: .relayedChatAck(token: token)), to: server)
     }
+
+    /// Sends the ACKs held while the batch was handled, one datagram per peer for most batches.
+    mutating func sendHeldAcks() {
+        for held in inbox.heldAckPeers {
+            if held.later.isEmpty {  // one chat, the usual batch: no packet list to build
+                sendSealed(Packet(id: held.first, message: .chatAck), to: held.peer.nick, at: held.peer.address)
+            } else {
+                for packet in held.packets(newID: { newMessageID() }) { sendSealed(packet, to: held.peer.nick, at: held.peer.address) }
+            }
+        }
+        inbox.forgetHeldAcks()
+    }
 }

@@ -164,18 +164,6 @@ public struct ClientMachine: Sendable {
         return effects
     }
 
-    /// Sends the ACKs held while the batch was handled, one datagram per peer for most batches.
-    private mutating func sendHeldAcks() {
-        for held in inbox.heldAckPeers {
-            if held.later.isEmpty {  // one chat, the usual batch: no packet list to build
-                sendSealed(Packet(id: held.first, message: .chatAck), to: held.peer.nick, at: held.peer.address)
-            } else {
-                for packet in held.packets(newID: { random.nextNonZero() }) { sendSealed(packet, to: held.peer.nick, at: held.peer.address) }
-            }
-        }
-        inbox.forgetHeldAcks()
-    }
-
     /// Handles one event at time `now`, as a batch of one: the same path, and the same acknowledgements.
     public mutating func handle(_ event: ClientEvent, at now: Instant) -> [ClientEffect] {
         handle([event], at: now)
