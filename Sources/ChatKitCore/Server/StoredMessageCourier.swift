@@ -55,6 +55,9 @@ struct StoredMessageCourier {
     let retryInterval: Duration
     let attempts: Int
     private(set) var deliveries: [String: Delivery] = [:]
+    /// When each batch in flight is tried next, by recipient: the earliest costs nothing to read, however
+    /// many deliveries are under way (a stale entry, for a batch acknowledged or moved, is skipped).
+    private var tries = KeyedDeadlineQueue<String>()
     /// Online clients whose delivery was given up; it starts again at their next sign of life.
     private var stalled: Set<String> = []
     /// Recipients whose loaded messages wait for their first table to be sent.
@@ -65,7 +68,9 @@ struct StoredMessageCourier {
         self.attempts = attempts
     }
 
-    var nextDeadline: Instant? { deliveries.values.compactMap { $0.inFlight?.nextTry }.min() }
+    /// The earliest try queued; it may be earlier than needed (a batch acknowledged meanwhile), and a tick
+    /// then finds nothing due.
+    var nextDeadline: Instant? { tries.earliest }
 
     /// Starts (or restarts) delivery to `nick`: returns true when its mailbox must be loaded.
     mutating func start(_ nick: String) -> Bool {
@@ -89,6 +94,7 @@ struct StoredMessageCourier {
     mutating func hurry(_ nick: String, now: Instant) {
         guard let batch = deliveries[nick]?.inFlight, batch.nextTry > now else { return }
         deliveries[nick]?.inFlight?.nextTry = now
+        tries.schedule(nick, at: now)
     }
 
     /// `nick` has a new session: any delivery to the old one is dropped, and the mailbox is read afresh
@@ -101,6 +107,7 @@ struct StoredMessageCourier {
     /// `nick` went offline: its delivery stops until it registers again.
     mutating func stop(_ nick: String) {
         deliveries[nick] = nil
+        tries.forget(nick)
         awaitingTable.remove(nick)
         stalled.remove(nick)
     }
@@ -131,15 +138,23 @@ struct StoredMessageCourier {
         return sendNext(to: nick, recipient, newID: newID, now: now)
     }
 
-    /// Batches due for another try; deliveries out of tries stall until the recipient's next sign of life.
+    /// Batches due for another try, earliest first; deliveries out of tries stall until the recipient's
+    /// next sign of life. A recipient not online now is looked at again after `retryInterval`.
     mutating func retry(_ now: Instant, recipient: (String) -> Recipient?) -> [Directive] {
         var directives: [Directive] = []
-        for nick in deliveries.keys.sorted() {
-            guard let batch = deliveries[nick]?.inFlight, batch.nextTry <= now, let destination = recipient(nick) else {
+        for (_, nick) in tries.popDue(now) {
+            guard let batch = deliveries[nick]?.inFlight else {
+                if deliveries[nick] == nil { tries.forget(nick) }
+                continue
+            }
+            guard batch.nextTry <= now else { continue }  // moved later: queued again already
+            guard let destination = recipient(nick) else {
+                tries.schedule(nick, at: now + retryInterval)
                 continue
             }
             if batch.attemptsMade >= attempts {
                 deliveries[nick] = nil
+                tries.forget(nick)
                 stalled.insert(nick)
                 directives.append(.stalled(recipient: nick))
                 continue
@@ -148,6 +163,7 @@ struct StoredMessageCourier {
             let wait = min(retryInterval, max(destination.retryAfter, batch.wait * 2))
             deliveries[nick]?.inFlight?.wait = wait
             deliveries[nick]?.inFlight?.nextTry = now + wait
+            tries.schedule(nick, at: now + wait)
             if let batch = deliveries[nick]?.inFlight { directives.append(.send(batch, to: destination.address)) }
         }
         return directives
@@ -195,6 +211,7 @@ struct StoredMessageCourier {
             wait: recipient.retryAfter)
         delivery.inFlight = inFlight
         deliveries[nick] = delivery
+        tries.schedule(nick, at: inFlight.nextTry)
         return [.send(inFlight, to: recipient.address)]
     }
 }

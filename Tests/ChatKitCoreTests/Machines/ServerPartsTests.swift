@@ -106,6 +106,36 @@ struct ServerPartsTests {
         #expect(done == [.delivered([message.key], recipient: "x")])
     }
 
+    @Test("StoredMessageCourier: the next try is the earliest batch's, without a scan; a hurried batch goes at once; one whose recipient is not online waits a retry interval")
+    func courierTries() {
+        var courier = StoredMessageCourier(retryInterval: .milliseconds(500), attempts: 5)
+        func recipient(_ retry: Int) -> StoredMessageCourier.Recipient {
+            .init(address: Address(host: "10.0.0.\(retry)", port: 4000), token: UInt64(retry), hasTable: true, retryAfter: .milliseconds(retry))
+        }
+        func sentBatches(_ directives: [StoredMessageCourier.Directive]) -> [UInt64] {
+            directives.compactMap { directive -> UInt64? in if case .send(let batch, _) = directive { batch.id } else { nil } }
+        }
+        for retry in [300, 100, 200] {
+            let nick = "n\(retry)"
+            _ = courier.start(nick)
+            let message = StoredMessage(recipient: nick, key: MessageKey(sender: "y", id: UInt64(retry)), savedAtMicroseconds: 0, text: "hi")
+            #expect(courier.loaded(nick, [message], to: recipient(retry), newID: { UInt64(retry) }, now: .zero).count == 1)
+        }
+        #expect(courier.nextDeadline == .zero + .milliseconds(100))
+        let acked = courier.acknowledged(100, by: "n100", recipient: recipient(100), newID: { 1 }, now: .zero + .milliseconds(50))
+        #expect(acked?.first == .delivered([MessageKey(sender: "y", id: 100)], recipient: "n100"))
+        #expect(courier.retry(.zero + .milliseconds(100)) { _ in nil }.isEmpty, "an acknowledged batch's try is stale")
+        courier.hurry("n300", now: .zero + .milliseconds(120))
+        let hurried = courier.retry(.zero + .milliseconds(120)) { recipient(Int($0.dropFirst()) ?? 0) }
+        #expect(sentBatches(hurried) == [300], "the hurried batch goes at once")
+        let offline = courier.retry(.zero + .milliseconds(200)) { _ in nil }
+        #expect(offline.isEmpty, "n200 is not online: looked at again after 500 ms")
+        let stale = courier.retry(.zero + .milliseconds(300)) { recipient(Int($0.dropFirst()) ?? 0) }
+        #expect(stale.isEmpty && courier.nextDeadline == .zero + .milliseconds(620), "n300's first try was moved: its old time finds nothing")
+        let back = courier.retry(.zero + .milliseconds(700)) { recipient(Int($0.dropFirst()) ?? 0) }
+        #expect(sentBatches(back) == [300, 200], "n300's second try (doubled to 500 ms) and n200's, earliest first")
+    }
+
     @Test("SessionTable: a token speaks for its nick only from the session's address, and only while online")
     func sessions() {
         var sessions = SessionTable()
