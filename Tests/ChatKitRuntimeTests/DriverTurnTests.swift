@@ -1,0 +1,65 @@
+import Dispatch
+import Synchronization
+import Testing
+
+@testable import ChatKitRuntime
+
+/// `DriverTurn`: one batch at a time, in order, and no thread waits for another.
+@Suite("Driver turn")
+struct DriverTurnTests {
+    /// The batches run, in order.
+    final class Runs: Sendable {
+        let batches = Mutex<[[Int]]>([])
+        func record(_ batch: [Int]) { batches.withLock { $0.append(batch) } }
+        var all: [[Int]] { batches.withLock { $0 } }
+    }
+
+    @Test("a thread that finds the turn taken leaves its events and returns; the holder runs them next, in order")
+    func busyTurnTakesTheEvents() {
+        let turn = DriverTurn<Int>()
+        let runs = Runs()
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        let run: @Sendable ([Int]) -> Void = { batch in
+            runs.record(batch)
+            if batch == [1] {
+                entered.signal()
+                release.wait()
+            }
+        }
+        DispatchQueue.global().async {
+            turn.handle([1], run: run)
+            finished.signal()
+        }
+        entered.wait()
+        turn.handle([2], run: run)  // returns at once: the other thread holds the turn
+        turn.handle([3, 4], run: run)
+        #expect(runs.all == [[1]], "nothing left runs before the holder's batch ends")
+        release.signal()
+        finished.wait()
+        #expect(runs.all == [[1], [2, 3, 4]], "what was left ran as one batch, in the order it was left")
+    }
+
+    @Test("events handed in from inside a batch run after it, on the same thread, instead of deadlocking")
+    func reentrantEventsRunAfterTheBatch() {
+        let turn = DriverTurn<Int>()
+        let runs = Runs()
+        func run(_ batch: [Int]) {
+            runs.record(batch)
+            if batch == [1] { turn.handle([2], run: run) }
+        }
+        turn.handle([1], run: run)
+        #expect(runs.all == [[1], [2]])
+    }
+
+    @Test("a read with the turn free runs nothing and gives the value")
+    func readWithTheTurnFree() {
+        let turn = DriverTurn<Int>()
+        let runs = Runs()
+        #expect(turn.read({ 42 }, run: runs.record) == 42)
+        #expect(runs.all.isEmpty)
+        turn.handle([7], run: runs.record)
+        #expect(runs.all == [[7]], "the read gave the turn back")
+    }
+}
