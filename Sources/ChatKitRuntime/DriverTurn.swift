@@ -1,42 +1,79 @@
 import Foundation
 import Synchronization
 
-/// Lets one thread at a time run a driver's machine, and no thread wait for another: a thread that finds
-/// the turn taken leaves its events and returns, and the thread holding the turn runs them before leaving.
+/// Lets one thread at a time run a driver's machine, without a thread waiting for another in the usual
+/// case: a thread that finds the turn taken leaves its events and returns, and the thread holding the turn
+/// runs them before leaving.
 ///
 /// A lock made the peer's reply wait whenever the thread holding it was preempted, at the end of a
-/// `sendto` that woke the peer (docs/BENCHMARKS.md, "#18's residual"). Events still run one batch at a time,
-/// in the order they were left, so the machine sees the same sequence a lock would give it.
+/// `sendto` that woke the peer (docs/BENCHMARKS.md, "#18's residual"). Batches still run one at a time, and
+/// what a thread left runs before anything it hands in later. At most `waitingLimit` events wait: past
+/// that, a thread waits for the turn as it would for a lock, so a flood of datagrams cannot grow the queue
+/// without bound or keep the thread inside (a console's reader, say) running other threads' work.
 final class DriverTurn<Event: Sendable>: Sendable {
+    /// How many events may wait for the thread inside before a thread that brings more waits for the turn.
+    let waitingLimit: Int
     private let taken = Atomic<Bool>(false)
     private let hasWaiting = Atomic<Bool>(false)
     private let waiting = Mutex<[Event]>([])
+    private let blockedThreads = Atomic<Int>(0)
+    private let turnFreed = NSCondition()
 
-    /// Runs `events` with `run` now, on this thread, or leaves them for the thread holding the turn, which
-    /// runs them (with `run` too) before it leaves. Whoever holds the turn also runs what is left meanwhile.
+    /// A turn nobody holds; `waitingLimit` bounds the events left for the thread inside.
+    init(waitingLimit: Int = 256) {
+        self.waitingLimit = waitingLimit
+    }
+
+    /// Runs `events` with `run` on this thread if the turn is free. Otherwise leaves them for the thread
+    /// holding it, which runs them (with its own `run`) before leaving, or, when `waitingLimit` events are
+    /// already waiting, waits for the turn. Whoever holds the turn also runs what is left meanwhile.
     func handle(_ events: [Event], run: ([Event]) -> Void) {
-        if take() {
-            run(events)
-        } else {
-            waiting.withLock { $0 += events }
-            hasWaiting.store(true, ordering: .sequentiallyConsistent)
-            // The holder may have left before it saw the flag: then the turn is free for this thread.
-            guard take() else { return }
+        if take() { return runInOrder(events, run) }
+        let left = waiting.withLock { queue in
+            guard queue.count < waitingLimit else { return false }
+            queue += events
+            return true
         }
-        runWaitingAndLeave(run)
+        guard left else {
+            waitForTurn()
+            return runInOrder(events, run)
+        }
+        hasWaiting.store(true, ordering: .sequentiallyConsistent)
+        // The holder may have left before it saw the flag: then the turn is free for this thread.
+        if take() { runWaitingAndLeave(run) }
     }
 
     /// Waits for the turn to read the machine, then leaves as `handle` does, running what was left meanwhile.
-    /// For reads only (tests, embedders): it yields the processor while another thread holds the turn.
     func read<Value>(_ body: () -> Value, run: ([Event]) -> Void) -> Value {
-        while !take() { sched_yield() }
+        waitForTurn()
         let value = body()
         runWaitingAndLeave(run)
         return value
     }
 
+    /// Threads waiting for the turn because the queue was full (for tests).
+    var waitingThreads: Int { blockedThreads.load(ordering: .sequentiallyConsistent) }
+
     private func take() -> Bool {
         taken.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged
+    }
+
+    private func waitForTurn() {
+        blockedThreads.add(1, ordering: .sequentiallyConsistent)
+        turnFreed.lock()
+        while !take() { turnFreed.wait() }
+        turnFreed.unlock()
+        blockedThreads.subtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// With the turn held: runs `events`, after whatever was left before them, then leaves.
+    private func runInOrder(_ events: [Event], _ run: ([Event]) -> Void) {
+        if hasWaiting.load(ordering: .sequentiallyConsistent) {
+            waiting.withLock { $0 += events }
+        } else {
+            run(events)
+        }
+        runWaitingAndLeave(run)
     }
 
     /// Runs every batch left for the turn, then gives it up; takes it back if a batch was left between
@@ -52,6 +89,11 @@ final class DriverTurn<Event: Sendable>: Sendable {
                 if !batch.isEmpty { run(batch) }
             }
             taken.store(false, ordering: .sequentiallyConsistent)
+            if blockedThreads.load(ordering: .sequentiallyConsistent) > 0 {
+                turnFreed.lock()
+                turnFreed.broadcast()
+                turnFreed.unlock()
+            }
         } while hasWaiting.load(ordering: .sequentiallyConsistent) && take()
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
@@ -39,6 +40,38 @@ struct DriverTurnTests {
         release.signal()
         finished.wait()
         #expect(runs.all == [[1], [2, 3, 4]], "what was left ran as one batch, in the order it was left")
+    }
+
+    @Test("past its limit of waiting events, a thread waits for the turn, and its events run after those left before")
+    func fullQueueWaitsForTheTurn() {
+        let turn = DriverTurn<Int>(waitingLimit: 1)
+        let runs = Runs()
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        let run: @Sendable ([Int]) -> Void = { batch in
+            runs.record(batch)
+            if batch == [1] {
+                entered.signal()
+                release.wait()
+            }
+        }
+        DispatchQueue.global().async {
+            turn.handle([1], run: run)
+            finished.signal()
+        }
+        entered.wait()
+        turn.handle([2], run: run)  // left: the queue had room for it
+        DispatchQueue.global().async {
+            turn.handle([3], run: run)  // the queue is full: this thread waits for the turn
+            finished.signal()
+        }
+        while turn.waitingThreads == 0 { sched_yield() }
+        #expect(runs.all == [[1]])
+        release.signal()
+        finished.wait()
+        finished.wait()
+        #expect(runs.all == [[1], [2], [3]], "the waiting thread ran its events itself, after those left before")
     }
 
     @Test("events handed in from inside a batch run after it, on the same thread, instead of deadlocking")
