@@ -7,19 +7,28 @@ import Synchronization
 ///
 /// A lock made the peer's reply wait whenever the thread holding it was preempted, at the end of a
 /// `sendto` that woke the peer (docs/BENCHMARKS.md, "#18's residual"). Batches still run one at a time, and
-/// what a thread left runs before anything it hands in later. At most `waitingLimit` events wait: past
-/// that, a thread waits for the turn as it would for a lock, so a flood of datagrams cannot grow the queue
-/// without bound or keep the thread inside (a console's reader, say) running other threads' work.
+/// what a thread left runs before anything it hands in later. A thread inside runs at most `waitingLimit`
+/// events for others: past that, a thread waits for the turn as it would for a lock, so a flood of
+/// datagrams can neither grow the queue without bound nor keep the thread inside (a console's reader, say)
+/// running other threads' work.
 final class DriverTurn<Event: Sendable>: Sendable {
-    /// How many events may wait for the thread inside before a thread that brings more waits for the turn.
+    /// How many events the thread inside runs for others in one turn; a thread that would leave more waits.
     let waitingLimit: Int
     private let taken = Atomic<Bool>(false)
     private let hasWaiting = Atomic<Bool>(false)
-    private let waiting = Mutex<[Event]>([])
+    private let waiting = Mutex<Waiting>(Waiting())
+    /// Whether the holder has run events left by others in this turn (so their count needs resetting).
+    private let ranForOthers = Atomic<Bool>(false)
     private let blockedThreads = Atomic<Int>(0)
     private let turnFreed = NSCondition()
 
-    /// A turn nobody holds; `waitingLimit` bounds the events left for the thread inside.
+    /// The events left for the thread inside, and how many it has run for others in this turn.
+    private struct Waiting {
+        var events: [Event] = []
+        var runForOthers = 0
+    }
+
+    /// A turn nobody holds; `waitingLimit` bounds the events the thread inside runs for others.
     init(waitingLimit: Int = 256) {
         self.waitingLimit = waitingLimit
     }
@@ -29,9 +38,9 @@ final class DriverTurn<Event: Sendable>: Sendable {
     /// already waiting, waits for the turn. Whoever holds the turn also runs what is left meanwhile.
     func handle(_ events: [Event], run: ([Event]) -> Void) {
         if take() { return runInOrder(events, run) }
-        let left = waiting.withLock { queue in
-            guard queue.count < waitingLimit else { return false }
-            queue += events
+        let left = waiting.withLock { waiting in
+            guard waiting.events.count + waiting.runForOthers < waitingLimit else { return false }
+            waiting.events += events
             return true
         }
         guard left else {
@@ -69,7 +78,7 @@ final class DriverTurn<Event: Sendable>: Sendable {
     /// With the turn held: runs `events`, after whatever was left before them, then leaves.
     private func runInOrder(_ events: [Event], _ run: ([Event]) -> Void) {
         if hasWaiting.load(ordering: .sequentiallyConsistent) {
-            waiting.withLock { $0 += events }
+            waiting.withLock { $0.events += events }
         } else {
             run(events)
         }
@@ -82,11 +91,19 @@ final class DriverTurn<Event: Sendable>: Sendable {
         repeat {
             while hasWaiting.load(ordering: .sequentiallyConsistent) {
                 hasWaiting.store(false, ordering: .sequentiallyConsistent)
-                let batch = waiting.withLock { events in
-                    defer { events = [] }
-                    return events
+                let batch = waiting.withLock { waiting in
+                    defer { waiting.events = [] }
+                    waiting.runForOthers += waiting.events.count
+                    return waiting.events
                 }
-                if !batch.isEmpty { run(batch) }
+                if !batch.isEmpty {
+                    ranForOthers.store(true, ordering: .relaxed)
+                    run(batch)
+                }
+            }
+            if ranForOthers.load(ordering: .relaxed) {
+                ranForOthers.store(false, ordering: .relaxed)
+                waiting.withLock { $0.runForOthers = 0 }
             }
             taken.store(false, ordering: .sequentiallyConsistent)
             if blockedThreads.load(ordering: .sequentiallyConsistent) > 0 {

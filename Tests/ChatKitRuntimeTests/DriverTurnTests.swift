@@ -8,6 +8,11 @@ import Testing
 /// `DriverTurn`: one batch at a time, in order, and no thread waits for another.
 @Suite("Driver turn")
 struct DriverTurnTests {
+    /// Runs `body` on a thread of its own: a blocked Dispatch worker could leave the pool without one.
+    func onNewThread(_ body: @escaping @Sendable () -> Void) {
+        Thread(block: body).start()
+    }
+
     /// The batches run, in order.
     final class Runs: Sendable {
         let batches = Mutex<[[Int]]>([])
@@ -29,7 +34,7 @@ struct DriverTurnTests {
                 release.wait()
             }
         }
-        DispatchQueue.global().async {
+        onNewThread {
             turn.handle([1], run: run)
             finished.signal()
         }
@@ -56,13 +61,13 @@ struct DriverTurnTests {
                 release.wait()
             }
         }
-        DispatchQueue.global().async {
+        onNewThread {
             turn.handle([1], run: run)
             finished.signal()
         }
         entered.wait()
         turn.handle([2], run: run)  // left: the queue had room for it
-        DispatchQueue.global().async {
+        onNewThread {
             turn.handle([3], run: run)  // the queue is full: this thread waits for the turn
             finished.signal()
         }
@@ -72,6 +77,40 @@ struct DriverTurnTests {
         finished.wait()
         finished.wait()
         #expect(runs.all == [[1], [2], [3]], "the waiting thread ran its events itself, after those left before")
+    }
+
+    @Test("the thread inside runs at most its limit of events for others in one turn; past it, threads wait")
+    func workForOthersIsBounded() {
+        let turn = DriverTurn<Int>(waitingLimit: 2)
+        let runs = Runs()
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        let run: @Sendable ([Int]) -> Void = { batch in
+            runs.record(batch)
+            if batch == [1] || batch == [2] {
+                entered.signal()
+                release.wait()
+            }
+        }
+        onNewThread {
+            turn.handle([1], run: run)
+            finished.signal()
+        }
+        entered.wait()
+        turn.handle([2], run: run)  // left: nothing run for others yet
+        release.signal()
+        entered.wait()  // the holder runs [2] for this thread: one event of its two
+        turn.handle([3], run: run)  // left: one run, none waiting
+        onNewThread {
+            turn.handle([4], run: run)  // one run and one waiting: this thread waits for the turn
+            finished.signal()
+        }
+        while turn.waitingThreads == 0 { sched_yield() }
+        release.signal()
+        finished.wait()
+        finished.wait()
+        #expect(runs.all == [[1], [2], [3], [4]])
     }
 
     @Test("events handed in from inside a batch run after it, on the same thread, instead of deadlocking")
