@@ -1,16 +1,14 @@
 import ChatKitCore
 import Foundation
 
-// @unchecked: every mutable field is touched only by the thread holding `turn` (a `DriverTurn`, not a
-// Mutex, because the machine, a large value, is mutated in place while effects call out to the transport
-// and console, and because no thread should wait for another).
+// @unchecked: every mutable field is touched only with `lock` held. An NSLock rather than a Mutex because
+// the machine (a large value) is mutated in place while effects call out to the transport and console.
 /// Runs a `ClientMachine` on a transport, a console and a clock: one per client process.
 ///
-/// Every input (datagram, typed line, end of input, Ctrl-C, timer) goes through `handle`, which runs one
-/// batch at a time whichever thread delivers it: a thread that finds the driver busy leaves its events to
-/// the thread inside (`DriverTurn`), so `handle` may return before they have run.
+/// Every input (datagram, typed line, end of input, Ctrl-C, timer) goes through `handle`, which is
+/// serialized by a lock, so the machine sees one event at a time whichever thread delivers it.
 public final class ClientDriver: @unchecked Sendable {
-    private let turn = DriverTurn<ClientEvent>()
+    private let lock = NSLock()
     private var machine: ClientMachine
     private let transport: any Transport
     private let console: any Console
@@ -71,19 +69,10 @@ public final class ClientDriver: @unchecked Sendable {
 
     /// Feeds events that arrived together to the machine, in order, and carries out what it asks: the
     /// batch's datagrams go out together first (a peer waiting for an ACK should not wait for this side's
-    /// output), then its lines are shown and the console is flushed once. If another thread is inside,
-    /// the events are left to it and run right after its batch.
+    /// output), then its lines are shown and the console is flushed once.
     public func handle(_ events: [ClientEvent]) {
-        turn.handle(events, run: run)
-    }
-
-    /// The machine's value, read with the turn held.
-    private func read<Value>(_ body: () -> Value) -> Value {
-        turn.read(body, run: run)
-    }
-
-    /// Runs one batch: called only by the thread holding the turn.
-    private func run(_ events: [ClientEvent]) {
+        lock.lock()
+        defer { lock.unlock() }
         guard exitCode == nil else { return }
         var outbox: [OutgoingDatagram] = []
         var notices: [Notice] = []
@@ -120,31 +109,31 @@ public final class ClientDriver: @unchecked Sendable {
 
     /// Packets the machine asked to send that could not be encoded (each also shown as a problem).
     public var encodingFailures: Int {
-        read { encoder.failures }
+        lock.withLock { encoder.failures }
     }
 
     /// Packets from peers that failed authentication or were replays, dropped without a reply.
     public var peerAuthenticationFailures: Int {
-        read { machine.peerAuthenticationFailures }
+        lock.withLock { machine.peerAuthenticationFailures }
     }
 
     /// The exit status, once the client has decided to leave.
     public var exitStatus: Int32? {
-        read { exitCode }
+        lock.withLock { exitCode }
     }
 
     /// The client table as the client currently knows it.
     public var tableEntries: [TableEntry] {
-        read { machine.tableEntries }
+        lock.withLock { machine.tableEntries }
     }
 
     /// The client table by nickname, without sorting: cheap enough to compare thousands of tables.
     public var tableByNick: [String: TableEntry] {
-        read { machine.tableByNick }
+        lock.withLock { machine.tableByNick }
     }
 
     /// The server the client uses now: the one it was given, or another of its group after a failover.
     public var server: Address {
-        read { machine.server }
+        lock.withLock { machine.server }
     }
 }
