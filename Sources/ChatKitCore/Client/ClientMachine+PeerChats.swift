@@ -43,8 +43,8 @@ extension ClientMachine {
     /// Sends the ACKs held while the batch was handled, one datagram per peer for most batches.
     mutating func sendHeldAcks() {
         for held in inbox.heldAckPeers {
-            if held.later.isEmpty {  // one chat, the usual batch: no packet list to build
-                sendSealed(Packet(id: held.first, message: .chatAck), to: held.peer.nick, at: held.peer.address)
+            if let single = held.single {  // one chat, the usual batch: no packet list to build
+                sendSealed(single, to: held.peer.nick, at: held.peer.address)
             } else {
                 for packet in held.packets(newID: { newMessageID() }) { sendSealed(packet, to: held.peer.nick, at: held.peer.address) }
             }

@@ -44,21 +44,26 @@ struct HeldAck {
     var first: UInt64
     var later: [UInt64] = []
 
+    /// The one plain `chatAck` (the chat's own id) when a single chat is held, the usual batch; nil for more.
+    var single: Packet? { later.isEmpty ? Self.plainAck(first) : nil }
+
     /// The acknowledgements to send: a plain `chatAck` for one chat, `chatAcks` (with an id from `newID`)
     /// for more, at most `WireLimits.maxAcksPerDatagram` ids each; a single id left over is a plain one.
     func packets(newID: () -> UInt64) -> [Packet] {
-        guard !later.isEmpty else { return [Packet(id: first, message: .chatAck)] }
+        if let single { return [single] }
         let ids = [first] + later
         var packets: [Packet] = []
         var start = 0
         while start < ids.count {
             let end = min(start + WireLimits.maxAcksPerDatagram, ids.count)
-            packets.append(
-                end - start == 1 ? Packet(id: ids[start], message: .chatAck) : Packet(id: newID(), message: .chatAcks(ids: Array(ids[start..<end]))))
+            packets.append(end - start == 1 ? Self.plainAck(ids[start]) : Packet(id: newID(), message: .chatAcks(ids: Array(ids[start..<end]))))
             start = end
         }
         return packets
     }
+
+    /// The ACK of one chat: the chat's own id, `chatAck`.
+    private static func plainAck(_ id: UInt64) -> Packet { Packet(id: id, message: .chatAck) }
 }
 
 /// A peer and the address its chat came from: where its ACK goes, sealed with its session.
