@@ -9,8 +9,8 @@ command -v tmux >/dev/null || { echo "tmux is not installed" >&2; exit 1; }
 bin=$PWD/.build/debug/udpchat
 work=$(mktemp -d)
 export XDG_DATA_HOME=$work/share  # keys and outboxes stay in the test's folder
-socket=chatkit-test-$$
-t() { tmux -L "$socket" "$@"; }
+socket=$work/tmux.sock  # in the test's folder, so nothing is left in /tmp
+t() { tmux -S "$socket" "$@"; }
 cleanup() { t kill-server 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -34,7 +34,7 @@ t new-window -t chat -n y "$bin -c y 127.0.0.1 $base $((base + 2))"
 check "y registers" wait_for y "[Welcome, You are registered.]"
 t new-window -t chat -n x "bash -c '$bin -c x 127.0.0.1 $base $((base + 1)); echo \$? > $work/x-exit; stty -a > $work/stty-after'"
 check "x registers" wait_for x "[Welcome, You are registered.]"
-check "a terminal shows 'connecting…' first" bash -c "tmux -L $socket capture-pane -p -t chat:x | grep -v '^\s*\$' | head -n 1 | grep -qF 'connecting to 127.0.0.1:$base…'"
+check "a terminal shows 'connecting…' first" bash -c "tmux -S $socket capture-pane -p -t chat:x | grep -v '^\s*\$' | head -n 1 | grep -qF 'connecting to 127.0.0.1:$base…'"
 check "and who joined, after the table update" wait_for y "x joined"
 sleep 0.3
 
@@ -45,9 +45,9 @@ t send-keys -t chat:y "send x message while you type" Enter
 t send-keys -t chat:y "send x and another one" Enter
 check "messages arrive while typing" wait_for x "y: and another one"
 check "the half-typed line is whole and last" test "$(screen x | tail -n 1)" = ">>> send y half-typ"
-check "messages print above it, in order, each with its time" bash -c "screen() { tmux -L $socket capture-pane -p -t chat:x | grep -v '^\s*\$'; }; screen | tail -n 3 | head -n 2 | sed -E 's/^>>> [0-9]{2}:[0-9]{2} />>> /' | diff - <(printf '>>> y: message while you type\n>>> y: and another one\n')"
-check "the time is HH:MM" bash -c "tmux -L $socket capture-pane -p -t chat:x | grep -qE '^>>> [0-9]{2}:[0-9]{2} y: and another one'"
-check "no stray escape codes on screen" bash -c "! tmux -L $socket capture-pane -p -t chat:x | grep -q '\[K\|\[[0-9]*D'"
+check "messages print above it, in order, each with its time" bash -c "screen() { tmux -S $socket capture-pane -p -t chat:x | grep -v '^\s*\$'; }; screen | tail -n 3 | head -n 2 | sed -E 's/^>>> [0-9]{2}:[0-9]{2} />>> /' | diff - <(printf '>>> y: message while you type\n>>> y: and another one\n')"
+check "the time is HH:MM" bash -c "tmux -S $socket capture-pane -p -t chat:x | grep -qE '^>>> [0-9]{2}:[0-9]{2} y: and another one'"
+check "no stray escape codes on screen" bash -c "! tmux -S $socket capture-pane -p -t chat:x | grep -q '\[K\|\[[0-9]*D'"
 
 t send-keys -t chat:x "ed" Enter
 check "finishing the line sends it" wait_for y "x: half-typed"
@@ -57,7 +57,7 @@ check "and the sender sees the ACK" wait_for x "[Message received by <y>.]"
 t send-keys -t chat:x "send y helo" Left "l" Enter
 check "← and insert edit the line" wait_for y "x: hello"
 t send-keys -t chat:x Up
-check "↑ recalls the last line" bash -c "sleep 0.3; tmux -L $socket capture-pane -p -t chat:x | grep -v '^\s*\$' | tail -n 1 | grep -qx '>>> send y hello'"
+check "↑ recalls the last line" bash -c "sleep 0.3; tmux -S $socket capture-pane -p -t chat:x | grep -v '^\s*\$' | tail -n 1 | grep -qx '>>> send y hello'"
 t send-keys -t chat:x C-u "who" Enter
 check "who lists the table" wait_for x "y  127.0.0.1:$((base + 2))  online"
 
@@ -72,11 +72,11 @@ t send-keys -t chat:x -l "${long:500}"
 sleep 0.5
 check "the message arrived above the long line" wait_for x "y: while the long line"
 check "exactly one copy of the long line is on screen" test "$(screen x | grep -c '^>>> send y QQQQ')" = 1
-check "the long line is the last thing on screen, whole" bash -c "tmux -L $socket capture-pane -p -J -t chat:x | sed -e 's/[[:space:]]*\$//' | grep -v '^\$' | tail -n 1 | grep -qx '>>> $long'"
+check "the long line is the last thing on screen, whole" bash -c "tmux -S $socket capture-pane -p -J -t chat:x | sed -e 's/[[:space:]]*\$//' | grep -v '^\$' | tail -n 1 | grep -qx '>>> $long'"
 check "the cursor is after its last character" test "$(t display -p -t chat:x '#{cursor_x}')" = $(( (4 + ${#long}) % 40 ))
 t send-keys -t chat:x Home
 sleep 0.2
-check "Home puts the cursor after the prompt on the line's first row" bash -c "[ \"\$(tmux -L $socket display -p -t chat:x '#{cursor_x}')\" = 4 ] && tmux -L $socket capture-pane -p -t chat:x | sed -n \"\$((\$(tmux -L $socket display -p -t chat:x '#{cursor_y}') + 1))p\" | grep -q '^>>> send y QQ'"
+check "Home puts the cursor after the prompt on the line's first row" bash -c "[ \"\$(tmux -S $socket display -p -t chat:x '#{cursor_x}')\" = 4 ] && tmux -S $socket capture-pane -p -t chat:x | sed -n \"\$((\$(tmux -S $socket display -p -t chat:x '#{cursor_y}') + 1))p\" | grep -q '^>>> send y QQ'"
 t resize-window -t chat:x -x 60 -y 40
 sleep 0.3
 t send-keys -t chat:x End
@@ -116,7 +116,7 @@ t new-window -t chat -n server2 "$bin -s $base --data-dir $work/data"
 check "y sees the server answer again" wait_for y "[The server answers again.]" 25
 t new-window -t chat -n z2 "XDG_DATA_HOME=$work/share $bin -c z 127.0.0.1 $base $((base + 3))"
 check "z's next start sends the kept message and says so" wait_for z2 "[Sending 1 message kept from last time" 10
-check "and the kept message arrives, once" bash -c "for _ in \$(seq 150); do [ \"\$(tmux -L $socket capture-pane -p -J -t chat:y | grep -c 'z: .*kept for later')\" = 1 ] && exit 0; sleep 0.1; done; exit 1"
+check "and the kept message arrives, once" bash -c "for _ in \$(seq 150); do [ \"\$(tmux -S $socket capture-pane -p -J -t chat:y | grep -c 'z: .*kept for later')\" = 1 ] && exit 0; sleep 0.1; done; exit 1"
 
 # Under an interactive shell: no client port given (a free one is taken and printed); Ctrl-Z suspends
 # with the terminal restored, and `fg` brings the input line back.
@@ -130,7 +130,7 @@ check "Ctrl-Z suspends the client" wait_for p "Stopped"
 t send-keys -t chat:p "stty -a > $work/stty-suspended" Enter
 check "with the terminal back in canonical mode" bash -c "sleep 0.5; grep -qw icanon '$work/stty-suspended'"
 t send-keys -t chat:p "fg" Enter
-check "fg brings the half-typed line back" bash -c "for _ in \$(seq 50); do tmux -L $socket capture-pane -p -J -t chat:p | sed -e 's/[[:space:]]*\$//' | grep -v '^\$' | tail -n 1 | grep -qx '>>> send y typed before' && exit 0; sleep 0.1; done; exit 1"
+check "fg brings the half-typed line back" bash -c "for _ in \$(seq 50); do tmux -S $socket capture-pane -p -J -t chat:p | sed -e 's/[[:space:]]*\$//' | grep -v '^\$' | tail -n 1 | grep -qx '>>> send y typed before' && exit 0; sleep 0.1; done; exit 1"
 t send-keys -t chat:p Enter
 check "and it still works" wait_for y "p: typed before"
 
