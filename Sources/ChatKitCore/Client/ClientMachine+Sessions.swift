@@ -19,6 +19,12 @@ extension ClientMachine {
         startHandshake(with: nick, at: address)
     }
 
+    /// Makes the next handshake's ephemeral key if none waits: at the start and at each tick, between
+    /// chats, so neither side of a first chat spends a scalar multiplication on it.
+    mutating func prepareSpareEphemeral() {
+        if sessions.needsSpareEphemeral { sessions.prepareSpareEphemeral(seed: newKeySeed()) }
+    }
+
     /// Sends the first handshake message toward `nick` at `address` (the same one again while it runs).
     mutating func startHandshake(with nick: String, at address: Address) {
         if let packet = sessions.handshakes.initiating(nick, now: now) { return transmit(packet, to: address) }

@@ -126,6 +126,7 @@ public struct ClientMachine: Sendable {
         self.paths = PeerPaths(
             refreshInterval: config.pathRefreshInterval, activeFor: config.pathActiveFor, relayFor: config.relayPathLifetime)
         self.nextDeadline = earliestDeadline
+        prepareSpareEphemeral()
     }
 
     /// The earliest instant at which the machine wants a `.tick`, if any, as of the last batch handled.

@@ -179,3 +179,47 @@ struct ServerKeyPinTests {
         #expect(pin.pinned == nil)
     }
 }
+
+/// The ephemeral key a client makes ahead, between chats, so a first chat does not wait for it.
+@Suite("Session parts: the spare ephemeral key")
+struct SpareEphemeralTests {
+    @Test("a spare ephemeral key made ahead serves the next handshake, started or answered, once; then one is made on the spot")
+    func spareEphemeral() throws {
+        let spare = [UInt8](repeating: 0x33, count: 32), seed = [UInt8](repeating: 0x34, count: 32)
+        let spareKey = try X25519Key(privateKey: spare), seedKey = try X25519Key(privateKey: seed)
+        var x = PeerHandshakes(nick: "x", identity: SessionPartsTests.x, staticKey: SessionVectors.key(0x11))
+        #expect(x.needsSpare)
+        x.prepareSpare(seed: spare)
+        #expect(!x.needsSpare)
+        let started = x.initiate(with: "y", index: 1, ephemeral: seed, now: .zero)
+        let first = try #require(started)
+        guard case .handshakeInit(_, _, let noise, _) = first.message else { Issue.record("not an init"); return }
+        #expect(noise == spareKey.publicKey, "the init carries the spare key, not one made from the seed")
+        #expect(x.needsSpare, "a spare serves one handshake")
+        let restarted = x.initiate(with: "z", index: 2, ephemeral: seed, now: .zero)
+        let second = try #require(restarted)
+        guard case .handshakeInit(_, _, let later, _) = second.message else { Issue.record("not an init"); return }
+        #expect(later == seedKey.publicKey, "with no spare, the key is made from the seed")
+
+        var y = PeerHandshakes(nick: "y", identity: SessionPartsTests.y, staticKey: SessionVectors.key(0x22))
+        y.prepareSpare(seed: seed)
+        let answered = y.answer(from: "x", sender: 1, noise: noise, index: 3, ephemeral: spare, now: .zero)
+        let reply = try #require(answered)
+        guard case .handshakeReply(_, _, let answer) = reply.message else { Issue.record("not a reply"); return }
+        #expect(Array(answer.prefix(32)) == seedKey.publicKey, "the reply carries the responder's spare key")
+        #expect(y.needsSpare)
+        #expect(x.readReply(sender: 3, receiver: 1, noise: answer) != nil, "a handshake on spare keys completes")
+    }
+
+    @Test("a client makes its spare ephemeral key at the start and again at the next tick after a handshake used it")
+    func clientKeepsASpare() {
+        var config = ClientConfig(nick: "x", server: Address(host: "127.0.0.1", port: 9000))
+        config.random = .seeded(1)
+        var machine = ClientMachine(config: config)
+        #expect(!machine.sessions.needsSpareEphemeral)
+        _ = machine.sessions.initiate(with: "y", index: 1, ephemeral: [UInt8](repeating: 0x34, count: 32), now: .zero)
+        #expect(machine.sessions.needsSpareEphemeral)
+        _ = machine.handle(.tick, at: .zero)
+        #expect(!machine.sessions.needsSpareEphemeral)
+    }
+}

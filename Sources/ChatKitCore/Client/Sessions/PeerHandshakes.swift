@@ -44,6 +44,9 @@ struct PeerHandshakes {
     /// which never change, so it is signed once (an Ed25519 signature costs tens of microseconds, on the
     /// first chat's path twice).
     private let proof: SessionProof?
+    /// An ephemeral key made ahead, between chats: making one costs a scalar multiplication (tens of
+    /// microseconds), so the next handshake, started or answered, takes this one instead.
+    private var spareEphemeral: X25519Key?
     private var pending: [UInt32: Pending] = [:]
     private var initiated: [String: UInt32] = [:]
     private var answering: [UInt32] = []
@@ -52,6 +55,20 @@ struct PeerHandshakes {
         self.nick = nick
         self.staticKey = staticKey
         self.proof = staticKey.flatMap { staticKey in identity.flatMap { try? SessionProof.make(nick: nick, staticKey: staticKey.publicKey, identity: $0) } }
+    }
+
+    /// Whether no spare ephemeral key waits, so `prepareSpare(seed:)` has one to make.
+    var needsSpare: Bool { staticKey != nil && spareEphemeral == nil }
+
+    /// Makes the spare ephemeral key from 32 fresh bytes; used once, by the next handshake, then gone.
+    mutating func prepareSpare(seed: [UInt8]) {
+        spareEphemeral = try? X25519Key(privateKey: seed)
+    }
+
+    /// The spare ephemeral key if one waits (it is used up), else one made from `seed` now.
+    private mutating func ephemeralKey(seed: [UInt8]) -> X25519Key? {
+        defer { spareEphemeral = nil }
+        return spareEphemeral ?? (try? X25519Key(privateKey: seed))
     }
 
     /// Whether `index` is taken by a handshake.
@@ -66,7 +83,7 @@ struct PeerHandshakes {
 
     /// Starts a handshake with `nick`; its first message, padded to the size of the reply it asks for.
     mutating func initiate(with peer: String, index: UInt32, ephemeral: [UInt8], now: Instant) -> Packet? {
-        guard let staticKey, let ephemeralKey = try? X25519Key(privateKey: ephemeral),
+        guard let staticKey, let ephemeralKey = ephemeralKey(seed: ephemeral),
             var state = try? NoiseHandshake(
                 role: .initiator, prologue: SessionProof.prologue(initiator: nick, responder: peer),
                 staticKey: staticKey, ephemeral: ephemeralKey, cipher: Self.cipher),
@@ -86,7 +103,7 @@ struct PeerHandshakes {
         if let repeated = pending.values.first(where: { $0.nick == peer && $0.remoteIndex == sender && $0.firstMessage == noise }) {
             return repeated.packet
         }
-        guard let staticKey, let proof, let ephemeralKey = try? X25519Key(privateKey: ephemeral),
+        guard let staticKey, let proof, let ephemeralKey = ephemeralKey(seed: ephemeral),
             var state = try? NoiseHandshake(
                 role: .responder, prologue: SessionProof.prologue(initiator: peer, responder: nick),
                 staticKey: staticKey, ephemeral: ephemeralKey, cipher: Self.cipher),

@@ -163,6 +163,14 @@ struct PeerSessions {
 
     // MARK: - Handshakes
 
+    /// Whether the next handshake's ephemeral key is still to be made (`prepareSpareEphemeral(seed:)`).
+    var needsSpareEphemeral: Bool { handshakes.needsSpare }
+
+    /// Makes the next handshake's ephemeral key ahead from `seed`, so a first chat does not wait for it.
+    mutating func prepareSpareEphemeral(seed: [UInt8]) {
+        handshakes.prepareSpare(seed: seed)
+    }
+
     /// Starts (or repeats) a handshake with `nick`: the first message to send. Nil if no key is available.
     mutating func initiate(with nick: String, index: UInt32, ephemeral: [UInt8], now: Instant) -> Packet? {
         if let packet = handshakes.initiating(nick, now: now) { return packet }
