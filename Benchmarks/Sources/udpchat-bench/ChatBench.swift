@@ -41,7 +41,7 @@ struct ChatBench {
             transport: try UDPTransport(port: 0, host: "127.0.0.1"), console: xConsole, clock: SystemClock(), onExit: { _ in })
         x.start()
         guard xTables.wait(for: 1, timeout: .seconds(5)), yTables.wait(for: tablesBefore + 2, timeout: .seconds(5)) else {
-            throw BenchError.timedOut("x registering")
+            throw BenchError.timedOut("x registering: x tables \(xTables.value), y tables \(yTables.value), before \(tablesBefore)")
         }
     }
 
