@@ -49,6 +49,7 @@ public enum RegistrationStorm {
         for index in 0..<count {
             var config = ClientConfig(nick: "n\(index)", server: serverAddress)
             config.random = .seeded(seed &+ UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15)
+            config.makesEphemeralKeysAhead = false  // these clients register and never chat
             let host = "10.\(index / 65_536).\(index / 256 % 256).\(index % 256)"
             let client = ClientDriver(
                 machine: ClientMachine(config: config), transport: network.bind(Address(host: host, port: 6061)),

@@ -55,6 +55,10 @@ public struct ClientConfig: Sendable {
     public var utcOffsetSeconds = 0
     /// Where message ids come from; seeded in simulations.
     public var random: RandomSource = .system
+    /// Whether the next handshake's ephemeral key is made ahead, between chats, so a first chat waits for
+    /// one scalar multiplication less on each side. A simulation of thousands of clients that never chat
+    /// turns it off: about 32 µs and 0.7 KiB a client.
+    public var makesEphemeralKeysAhead = true
     /// How many received message keys are remembered to hide duplicates.
     public var rememberedMessages = 100_000
     /// The client's Ed25519 identity for this server and nick; nil draws one from `random` (for

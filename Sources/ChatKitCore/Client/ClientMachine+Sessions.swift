@@ -22,7 +22,7 @@ extension ClientMachine {
     /// Makes the next handshake's ephemeral key if none waits: at the start and at each tick, between
     /// chats, so neither side of a first chat spends a scalar multiplication on it.
     mutating func prepareSpareEphemeral() {
-        if sessions.needsSpareEphemeral { sessions.prepareSpareEphemeral(seed: newKeySeed()) }
+        if config.makesEphemeralKeysAhead, sessions.needsSpareEphemeral { sessions.prepareSpareEphemeral(seed: newKeySeed()) }
     }
 
     /// Sends the first handshake message toward `nick` at `address` (the same one again while it runs).

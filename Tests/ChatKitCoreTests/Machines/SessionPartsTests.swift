@@ -211,7 +211,7 @@ struct SpareEphemeralTests {
         #expect(x.readReply(sender: 3, receiver: 1, noise: answer) != nil, "a handshake on spare keys completes")
     }
 
-    @Test("a client makes its spare ephemeral key at the start and again at the next tick after a handshake used it")
+    @Test("a client makes its spare ephemeral key at the start and again at the next tick after a handshake used it, unless told not to")
     func clientKeepsASpare() {
         var config = ClientConfig(nick: "x", server: Address(host: "127.0.0.1", port: 9000))
         config.random = .seeded(1)
@@ -221,5 +221,11 @@ struct SpareEphemeralTests {
         #expect(machine.sessions.needsSpareEphemeral)
         _ = machine.handle(.tick, at: .zero)
         #expect(!machine.sessions.needsSpareEphemeral)
+
+        config.makesEphemeralKeysAhead = false
+        var storming = ClientMachine(config: config)
+        #expect(storming.sessions.needsSpareEphemeral, "turned off, nothing is made ahead")
+        _ = storming.handle(.tick, at: .zero)
+        #expect(storming.sessions.needsSpareEphemeral)
     }
 }
