@@ -19,8 +19,8 @@ extension ClientMachine {
         startHandshake(with: nick, at: address)
     }
 
-    /// Makes the next handshake's ephemeral key if none waits: at the start and at each tick, between
-    /// chats, so neither side of a first chat spends a scalar multiplication on it.
+    /// Makes the next handshake's ephemeral key if none waits: when the machine is made and at each tick,
+    /// between chats, so neither side of a first chat spends a scalar multiplication on it.
     mutating func prepareSpareEphemeral() {
         if config.makesEphemeralKeysAhead, sessions.needsSpareEphemeral { sessions.prepareSpareEphemeral(seed: newKeySeed()) }
     }
