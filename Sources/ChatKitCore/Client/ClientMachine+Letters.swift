@@ -6,6 +6,13 @@ struct CheckedPrekey: Equatable {
     var prekey: PublishedPrekey
 }
 
+/// A letter refused as unproven, as it came: a copy changed on the way differs from one changed where
+/// it is kept, which comes back the same every time.
+struct RefusedCopy {
+    var letter: String
+    var at: Instant
+}
+
 /// Messages through the server, sealed end to end as `Letter`s: every `save` (stored or relayed) is
 /// sealed to the recipient's signed prekey from its row, and every relayed or stored message is shown
 /// only if the sender's pinned key (or, at a first contact, the key its row names) signed it.
@@ -76,10 +83,11 @@ extension ClientMachine {
             }) != nil
         else {
             let key = MessageKey(sender: sender, id: id)
-            if unprovenLetters.insert(key) {
-                show(.unprovenMessage(from: sender))
-                if firstRefusals.count >= 1_024 { firstRefusals = firstRefusals.filter { now - $0.value < .seconds(10) } }
-                firstRefusals[key] = now
+            if unprovenLetters.insert(key) { show(.unprovenMessage(from: sender)) }
+            if refusedCopies[key]?.letter != letter {
+                if refusedCopies.count >= 1_024 { refusedCopies = refusedCopies.filter { now - $0.value.at < .seconds(10) } }
+                if refusedCopies.count >= 1_024 { refusedCopies = [:] }  // a flood: held to 1,024 however fast
+                refusedCopies[key] = RefusedCopy(letter: letter, at: now)
             }
             return nil
         }

@@ -206,14 +206,16 @@ extension ClientMachine {
         }
         // Each opened and checked first: only what its sender's key signed is shown. A batch with a letter
         // refused for the first time is not acknowledged (a copy changed on the way must not cost the
-        // genuine one); refused again, it was changed where it is kept, and the batch is acknowledged.
+        // genuine one); refused again as the very same text, it was changed where it is kept, and the
+        // batch is acknowledged.
         var refusedFirstTime = false
         let opened = messages.compactMap { message -> OfflineMessage? in
             guard !inbox.hasShown(message.key) else { return nil }
             // Refused before by a delivery of its own, not by a duplicate of this one (found by the group
-            // chaos, seed 1620: a changed batch and its duplicate cost the genuine letter).
+            // chaos, seed 1620: a changed batch and its duplicate cost the genuine letter), and as the same
+            // text (seed 7326: two copies, each changed on the way elsewhere, cost it too).
             let refusedBefore = unprovenLetters.contains(message.key)
-                && firstRefusals[message.key].map { now - $0 >= Self.refusalGap } ?? true
+                && refusedCopies[message.key].map { now - $0.at >= Self.refusalGap && $0.letter == message.text } ?? true
             guard let text = openLetter(message.text, from: message.key.sender, id: message.key.id) else {
                 refusedFirstTime = refusedFirstTime || !refusedBefore
                 return nil

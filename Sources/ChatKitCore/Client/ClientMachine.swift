@@ -38,9 +38,9 @@ public struct ClientMachine: Sendable {
     var awaitingKeys = LettersAwaitingKeys()
     /// Letters already refused as unproven, so a resent one is not told about again.
     var unprovenLetters = RecentKeys(capacity: 1_024)
-    /// When each letter was first refused: a copy refused again counts only once the server could have
-    /// sent it again (`refusalGap` later), not a duplicate of the same datagram arriving with it.
-    var firstRefusals: [MessageKey: Instant] = [:]
+    /// The copy of each letter refused last, and when: a copy refused again counts as changed where it is
+    /// kept only if it is the same text, sent again (`refusalGap` later), not a duplicate arriving with it.
+    var refusedCopies: [MessageKey: RefusedCopy] = [:]
     /// Less than the server's least pause between deliveries (100 ms), more than duplicates' spread.
     static let refusalGap: Duration = .milliseconds(50)
     /// The server's key, pinned at the first welcome: later welcomes must be signed by it.

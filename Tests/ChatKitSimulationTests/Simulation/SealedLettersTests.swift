@@ -75,6 +75,36 @@ struct SealedLettersTests {
         #expect(sim["y"].shown.contains { Self.isOffline($0, from: "x", "kept whole") }, "\(sim["y"].shown)")
     }
 
+    @Test("a stored batch changed on the way twice, each time elsewhere, does not cost the genuine letter (group chaos, seed 7326)")
+    func batchChangedTwiceOnTheWay() throws {
+        let sim = OriginalSessionTests.registered(["x", "y"])
+        sim.type("y", "dereg y")
+        sim.type("x", "send y kept whole", settle: .seconds(1))
+        let (server, yAddress, network) = (sim.serverAddress, sim["y"].address, sim.network)
+        // The first two deliveries of y's batch are lost, and a copy of each arrives changed at another
+        // byte; what is sent in their place passes.
+        let changed = Mutex<[[UInt8]]>([])
+        sim.network.intercept { packet in
+            guard packet.source == server, packet.destination == yAddress, packet.bytes.count > 40,
+                packet.bytes[3] == MessageKind.offlineBatch.rawValue
+            else { return .normal }
+            let copy: [UInt8]? = changed.withLock { changed in
+                guard changed.count < 2, !changed.contains(packet.bytes) else { return nil }
+                var bytes = packet.bytes
+                bytes[bytes.count - 10 - changed.count] ^= 0x01
+                changed.append(bytes)
+                return bytes
+            }
+            guard let copy else { return .normal }
+            network.inject(copy, from: server, to: yAddress)
+            return .drop
+        }
+        sim.type("y", "reg y", settle: .seconds(5))
+        #expect(changed.withLock { $0.count } == 2)
+        #expect(sim["y"].shown.contains { Self.isOffline($0, from: "x", "kept whole") }, "\(sim["y"].shown)")
+        #expect(try sim.store.messages(for: "y").isEmpty, "the genuine copy was acknowledged")
+    }
+
     @Test("a relayed chat is a letter too: the server passes on what it cannot read, and y shows it once")
     func relayedChatIsSealed() {
         let sim = OriginalSessionTests.registered(["x", "y"])
