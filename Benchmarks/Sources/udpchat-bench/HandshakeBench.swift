@@ -24,25 +24,25 @@ enum HandshakeBench {
         }
         for round in 0..<rounds {
             let seed = [UInt8](repeating: UInt8(truncatingIfNeeded: round), count: 31) + [0x40]
-            let xEphemeral = try time("an ephemeral key (made ahead since this commit)") { try X25519Key(privateKey: seed) }
+            let xEphemeral = try time("one ephemeral key (made ahead)") { try X25519Key(privateKey: seed) }
             let yEphemeral = try X25519Key(privateKey: seed.reversed())
             _ = try time("one X25519 agreement") { try xStatic.sharedSecret(with: yEphemeral.publicKey) }
             _ = time("one Ed25519 verification") { IdentityKey.verify(Array(yProof[32...]), of: yStatic.publicKey, publicKey: yIdentity.publicKey) }
             var x = try NoiseHandshake(role: .initiator, prologue: prologue, staticKey: xStatic, ephemeral: xEphemeral, cipher: .aesGCM)
             var y = try NoiseHandshake(role: .responder, prologue: prologue, staticKey: yStatic, ephemeral: yEphemeral, cipher: .aesGCM)
-            let first = try time("x: message 1") { try x.writeMessage() }
-            let second = try time("y: reads 1, writes 2 (ee, es)") {
+            let first = try time("x writes message 1") { try x.writeMessage() }
+            let second = try time("y reads 1, writes 2: ee, es") {
                 _ = try y.readMessage(first)
                 return try y.writeMessage(payload: yProof)
             }
-            let third = try time("x: reads 2, checks y's proof, writes 3 (ee, es, se)") {
+            let third = try time("x reads 2, checks y, writes 3") {
                 let payload = try x.readMessage(second)
                 guard IdentityKey.verify(Array(payload[32...]), of: x.remoteStaticKey ?? [], publicKey: Array(payload[..<32])) else {
                     throw BenchError.childFailed("a session proof did not verify")
                 }
                 return try x.writeMessage(payload: xProof)
             }
-            try time("y: reads 3, checks x's proof (se)") {
+            try time("y reads 3 (se), checks x") {
                 let payload = try y.readMessage(third)
                 guard IdentityKey.verify(Array(payload[32...]), of: y.remoteStaticKey ?? [], publicKey: Array(payload[..<32])) else {
                     throw BenchError.childFailed("a session proof did not verify")

@@ -64,7 +64,7 @@ do {
     if wanted("firstchat") {
         // What a first chat computes, step by step, apart from the sockets, threads and cold caches around it.
         for (step, microseconds) in try HandshakeBench.run() {
-            report.add("handshake step, warm p50: \(step)", "\(formatted(microseconds, digits: 1)) µs", "one thread, no sockets")
+            report.add("first chat's crypto p50: \(step)", "\(formatted(microseconds, digits: 1)) µs", "warm, one thread, no sockets")
         }
         // Fresh pairs: each one's first chat runs the Noise handshake before it; the second rides the session.
         let firstServer = try ChildServer(dataDirectory: nil)
