@@ -488,9 +488,19 @@ final class ChaosRun {
         failuresLogged = all.count
     }
 
+    /// The command that runs this seed again, the same way. A process hashes at random unless told not
+    /// to, and dictionaries' order reaches the order of datagrams, so only a run with deterministic hashing
+    /// (as `.ci/run`'s) takes the same path again.
+    var replayCommand: String {
+        let loss = options.maxLossRate == Options().maxLossRate ? "" : "CHATKIT_CHAOS_MAX_LOSS=\(options.maxLossRate) "
+        let command = "SWIFT_DETERMINISTIC_HASHING=1 \(loss)CHATKIT_CHAOS_SEED=\(seed) swift test --filter Chaos"
+        guard ProcessInfo.processInfo.environment["SWIFT_DETERMINISTIC_HASHING"] == nil else { return command }
+        return command + "; this run hashed at random, so the replay may take another path"
+    }
+
     /// A report for a failing run: the seed, the violations, the trace and what each process printed.
     var report: String {
-        var lines = ["chaos seed \(seed) (replay: CHATKIT_CHAOS_SEED=\(seed) swift test --filter Chaos)"]
+        var lines = ["chaos seed \(seed) (replay: \(replayCommand))"]
         lines += violations.map { "  violation: \($0)" }
         lines += ["trace:"] + trace.map { "  " + $0 }
         for (index, process) in processes.enumerated() {

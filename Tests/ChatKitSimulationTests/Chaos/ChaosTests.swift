@@ -5,7 +5,8 @@ import Testing
 /// The randomized fault simulation. `swift test` runs a few hundred seeds; CHATKIT_CHAOS_SEEDS=N runs N,
 /// CHATKIT_CHAOS_FIRST_SEED=S starts elsewhere, CHATKIT_CHAOS_MAX_LOSS=0.1 caps the loss rate (0.3 by
 /// default), and CHATKIT_CHAOS_SEED=S replays one seed with its trace (CHATKIT_CHAOS_DEBUG=1 adds the
-/// servers' debug lines, all of them).
+/// servers' debug lines, all of them). A seed takes the same path every time only with
+/// SWIFT_DETERMINISTIC_HASHING=1, as `.ci/run` runs it: dictionaries' order reaches datagrams' order.
 @Suite("Chaos: delivery promises under loss, crashes and restarts")
 struct ChaosTests {
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
