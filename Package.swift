@@ -41,9 +41,9 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "StorePostgres", dependencies: ["ChatKitCore", "CLibPQ"]),
         .target(name: "ChatKitTerminal", dependencies: ["ChatKitCore"]),
-        .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "ChatKitRuntime", "ChatKitTerminal", "TransportUDP", "StoreFiles", "StorePostgres"]),
+        .executableTarget(name: "udpchat", dependencies: ["ChatKitCore", "ChatKitCrypto", "ChatKitRuntime", "ChatKitTerminal", "TransportUDP", "StoreFiles", "StorePostgres"]),
         .executableTarget(
-            name: "EmbeddedChat", dependencies: ["ChatKitCore", "ChatKitRuntime", "StoreMemory", "TransportUnix"],
+            name: "EmbeddedChat", dependencies: ["ChatKitCore", "ChatKitCrypto", "ChatKitRuntime", "StoreMemory", "TransportUnix"],
             path: "Examples/EmbeddedChat"),
         // One test target per library module, as swift-nio has; the simulations and the program's own
         // end-to-end tests have one each.

@@ -2,10 +2,14 @@
 // API. Commands go in as `ClientCommand` values and notices come out as `Notice` values: no text is typed
 // or parsed. Run it with `swift run EmbeddedChat`.
 import ChatKitCore
+import ChatKitCrypto
 import ChatKitRuntime
 import Foundation
 import StoreMemory
 import TransportUnix
+
+// Before anything else uses libcrypto: the drivers' threads may still use it as the program exits.
+CryptoLibrary.keepUntilExit()
 
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chatkit-\(getpid())").path
 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -1,4 +1,9 @@
+import ChatKitCrypto
 import Foundation
+
+// First of all: the client's and server's threads may still be sealing or drawing random bytes when the
+// process exits, so libcrypto must not free itself at exit.
+CryptoLibrary.keepUntilExit()
 
 /// The version `udpchat --version` prints.
 let udpchatVersion = "1.0.0"

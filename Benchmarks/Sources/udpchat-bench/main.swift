@@ -1,6 +1,10 @@
 import ChatKitCore
+import ChatKitCrypto
 import Foundation
 import ChatKitTesting
+
+// Its child processes exit with drivers still running: libcrypto must not free itself at exit.
+CryptoLibrary.keepUntilExit()
 
 // udpchat-bench: measures ChatKit against the raw UDP floor and prints a table; see Report.swift.
 // `--serve <memory|folder>` is the child-process server the benchmark starts itself, and
