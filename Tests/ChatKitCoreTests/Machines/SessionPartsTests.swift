@@ -229,3 +229,82 @@ struct SpareEphemeralTests {
         #expect(storming.sessions.needsSpareEphemeral)
     }
 }
+
+/// The initiator sends the third message as soon as it has read the reply, and checks the responder's
+/// proof while the responder reads it: nothing is sealed to the responder before the check holds.
+@Suite("Session parts: the responder's proof, checked after the third message goes")
+struct ReplyCheckTests {
+    static let seed = [UInt8](repeating: 0x34, count: 32)
+    static let yAddress = Address(host: "host-y", port: 6061)
+    enum NotThat: Error { case packet }
+
+    /// x's sessions with a reply from y read: the third message, and y's side.
+    static func replyRead() throws -> (x: PeerSessions, finish: Packet, y: PeerHandshakes) {
+        var x = PeerSessions(
+            nick: "x", identity: SessionPartsTests.x, staticKey: SessionVectors.key(0x11), rekeyAfter: .seconds(120), rejectAfter: .seconds(180))
+        var y = PeerHandshakes(nick: "y", identity: SessionPartsTests.y, staticKey: SessionVectors.key(0x22))
+        let started = x.initiate(with: "y", index: 1, ephemeral: seed, now: .zero)
+        guard case .handshakeInit(_, _, let first, _) = try #require(started).message else { throw NotThat.packet }
+        let answered = y.answer(from: "x", sender: 1, noise: first, index: 2, ephemeral: [UInt8](repeating: 0x44, count: 32), now: .zero)
+        guard case .handshakeReply(_, _, let second) = try #require(answered).message else { throw NotThat.packet }
+        x.hold(Packet(id: 42, message: .chat(from: "x", text: "waits for the check")), for: "y")
+        let finish = x.readReply(sender: 2, receiver: 1, noise: second, from: yAddress)
+        return (x, try #require(finish), y)
+    }
+
+    @Test("the third message goes at once; the chat waiting for y is sealed only when y's proof holds, after the third message again")
+    func sealedOnlyAfterTheCheck() throws {
+        var (x, finish, y) = try Self.replyRead()
+        guard case .handshakeFinish(2, let third) = finish.message else { Issue.record("not a finish: \(finish)"); return }
+        #expect(y.readFinish(receiver: 2, noise: third) != nil, "y completes on the third message alone")
+        #expect(x.hasRepliesToCheck && x.isCheckingReply(from: "y"))
+        #expect(x.sealOnCurrent(Packet(id: 43, message: .chatAck), for: "y", now: .zero) == nil, "no session before the check")
+        let established = x.checkReplies(now: .zero)
+        #expect(established.count == 1)
+        #expect(established.first?.0.finish == finish, "the third message goes again, ahead of what was sealed")
+        #expect(established.first?.flushed.map(\.message.kind) == [.sealed], "the waiting chat, sealed")
+        #expect(established.first?.source == Self.yAddress)
+        #expect(!x.hasRepliesToCheck && !x.isCheckingReply(from: "y"))
+    }
+
+    @Test("a proof changed by one bit, or one for another static key than Noise proved, gives no session")
+    func badProofLeavesNoSession() throws {
+        var handshakes = PeerHandshakes(nick: "x", identity: SessionPartsTests.x, staticKey: SessionVectors.key(0x11))
+        var y = PeerHandshakes(nick: "y", identity: SessionPartsTests.y, staticKey: SessionVectors.key(0x22))
+        let started = handshakes.initiate(with: "y", index: 1, ephemeral: Self.seed, now: .zero)
+        guard case .handshakeInit(_, _, let first, _) = try #require(started).message else { return }
+        let answered = y.answer(from: "x", sender: 1, noise: first, index: 2, ephemeral: [UInt8](repeating: 0x44, count: 32), now: .zero)
+        guard case .handshakeReply(_, _, let second) = try #require(answered).message else { return }
+        let read = handshakes.readReply(sender: 2, receiver: 1, noise: second)
+        let finished = try #require(read)
+        #expect(finished.checked()?.identity == SessionPartsTests.y?.publicKey)
+        var forged = finished.proof
+        forged[40] ^= 1
+        let changed = PeerHandshakes.Finished(
+            finish: finished.finish, finishID: finished.finishID, nick: finished.nick, cipher: finished.cipher,
+            remoteStaticKey: finished.remoteStaticKey, proof: forged)
+        #expect(changed.checked() == nil, "a signature changed by one bit proves nothing")
+        let otherKey = PeerHandshakes.Finished(
+            finish: finished.finish, finishID: finished.finishID, nick: finished.nick, cipher: finished.cipher,
+            remoteStaticKey: [UInt8](repeating: 0x99, count: 32), proof: finished.proof)
+        #expect(otherKey.checked() == nil, "nor a proof for another static key")
+    }
+
+    @Test("after a reply, the client wants a tick at once; that tick sends the third message again and the waiting chat, sealed")
+    func clientAsksForATickAtOnce() throws {
+        let (sessions, finish, _) = try Self.replyRead()
+        var config = ClientConfig(nick: "x", server: Address(host: "server", port: 6000))
+        config.random = .seeded(1)
+        var machine = ClientMachine(config: config)
+        machine.sessions = sessions
+        _ = machine.handle(.datagram(Datagram(bytes: [0], source: Self.yAddress)), at: Instant(nanoseconds: 5))
+        #expect(machine.nextDeadline == Instant(nanoseconds: 5), "a tick at once")
+        let effects = machine.handle(.tick, at: Instant(nanoseconds: 6))
+        let sent = effects.compactMap { effect -> (MessageKind, Address)? in
+            if case .send(let packet, let destination) = effect { (packet.message.kind, destination) } else { nil }
+        }
+        #expect(sent.map(\.0) == [.handshakeFinish, .sealed] && sent.allSatisfy { $0.1 == Self.yAddress }, "\(effects)")
+        #expect(effects.contains { if case .send(finish, _) = $0 { true } else { false } })
+        #expect(!machine.sessions.hasRepliesToCheck)
+    }
+}
