@@ -4,7 +4,6 @@ extension ClientMachine {
     /// A `.tick`: chats resent or handed to the server, paths kept open, keepalives, requests retried or
     /// given up, echoes on a lossy path; each part says what is due with its directives.
     mutating func expireDeadlines() {
-        checkHandshakeReplies()
         prepareSpareEphemeral()
         let dueChats = chats.due(now)
         for case .resend(let chat) in dueChats { transmitChat(chat, quietSince: chat.deadline + (.zero - config.ackTimeout)) }

@@ -27,7 +27,6 @@ extension ClientMachine {
 
     /// Sends the first handshake message toward `nick` at `address` (the same one again while it runs).
     mutating func startHandshake(with nick: String, at address: Address) {
-        if sessions.isCheckingReply(from: nick) { return }  // a session is a proof check away
         if let packet = sessions.handshakes.initiating(nick, now: now) { return transmit(packet, to: address) }
         let (index, seed) = (newSessionIndex(), newKeySeed())
         guard let packet = sessions.initiate(with: nick, index: index, ephemeral: seed, now: now) else {
@@ -47,22 +46,15 @@ extension ClientMachine {
         transmit(reply, to: source)
     }
 
-    /// The reply to our first message: the third message goes back at once, and the peer's proof is
-    /// checked at the tick asked for now (`checkHandshakeReplies`), while the peer reads it.
+    /// The reply to our first message: the session is set up, the third message goes back, and what
+    /// waited goes sealed to the address that answered, which becomes the peer's path.
     mutating func handshakeReplyArrived(sender: UInt32, receiver: UInt32, noise: [UInt8], source: Address) {
-        guard let finish = sessions.readReply(sender: sender, receiver: receiver, noise: noise, from: source) else { return drop() }
-        transmit(finish, to: source)
-    }
-
-    /// Replies whose proof holds become sessions: what waited goes sealed (the third message again
-    /// ahead of it) to the address that answered, which becomes the peer's path. A proof that fails
-    /// leaves no session; what waited times out to the server.
-    mutating func checkHandshakeReplies() {
-        for (completion, flushed, source) in sessions.checkReplies(now: now) {
-            guard sessionEstablished(completion, at: source) else { continue }
-            if let finish = completion.finish { transmit(finish, to: source) }
-            for packet in flushed { transmit(packet, to: source) }
+        guard let (completion, flushed) = sessions.complete(reply: sender, receiver: receiver, noise: noise, now: now) else {
+            return drop()
         }
+        guard sessionEstablished(completion, at: source) else { return }
+        if let finish = completion.finish { transmit(finish, to: source) }
+        for packet in flushed { transmit(packet, to: source) }
     }
 
     /// The third message: the peer proved its identity, and the session is set up.

@@ -137,9 +137,7 @@ public struct ClientMachine: Sendable {
     /// The earliest deadline of the machine's parts now.
     private var earliestDeadline: Instant? {
         let refresh: Instant? = if case .online = phase { paths.nextRefresh } else { nil }
-        let check: Instant? = sessions.hasRepliesToCheck ? now : nil
-        return Instant.earliest(
-            Instant.earliest(Instant.earliest(chats.nextDeadline, requests.nextDeadline), Instant.earliest(watch.next, refresh)), check)
+        return Instant.earliest(Instant.earliest(chats.nextDeadline, requests.nextDeadline), Instant.earliest(watch.next, refresh))
     }
 
     /// True once the machine has asked to exit; it ignores every later event.

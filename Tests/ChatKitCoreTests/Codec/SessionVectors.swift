@@ -19,10 +19,9 @@ enum SessionVectors {
             let reply = y.answer(from: "x", sender: 1, noise: first, index: 2, ephemeral: [UInt8](repeating: 0x44, count: 32), now: .zero),
             case .handshakeReply(_, _, let second) = reply.message,
             let finished = x.readReply(sender: 2, receiver: 1, noise: second),
-            let initiator = finished.checked(),
             let (responder, _) = y.readFinish(receiver: 2, noise: finished.finish)
         else { return [] }
-        var xCipher = initiator.cipher
+        var xCipher = finished.result.cipher
         var yCipher = responder.cipher
         guard let chat = try? xCipher.seal(
                 Packet(id: 0x2A, message: .chat(from: "x", text: "hello")).encoded(), associatedData: PeerSessions.associatedData(receiver: 2)),

@@ -11,24 +11,11 @@ struct PeerHandshakes {
         let cipher: SessionCipher
     }
 
-    /// The initiator's view of a finished handshake: the third message, to send at once, and the session,
-    /// to use only once `checked()` finds the responder's proof good. Checking it (an Ed25519
-    /// verification) while the responder reads the third message takes it off the first chat's path.
+    /// The initiator's view of a finished handshake: its result, and the third message to send.
     struct Finished {
+        let result: Result
         let finish: [UInt8]
         let finishID: UInt64
-        let nick: String
-        let cipher: SessionCipher
-        /// The static key Noise proved, and the payload that should prove whose it is.
-        let remoteStaticKey: [UInt8]
-        let proof: [UInt8]
-
-        /// The result, if the proof is good for the nick and the static key the handshake proved.
-        func checked() -> Result? {
-            PeerHandshakes.identity(of: nick, staticKey: remoteStaticKey, proof: proof).map {
-                Result(nick: nick, identity: $0, cipher: cipher)
-            }
-        }
     }
 
     private struct Pending {
@@ -130,33 +117,31 @@ struct PeerHandshakes {
         return packet
     }
 
-    /// The initiator reads the reply to its handshake `receiver`; nil unless it authenticates. The peer's
-    /// proof of identity is not checked yet: the caller checks it (`Finished.checked()`) before sealing
-    /// anything to the peer.
+    /// The initiator reads the reply to its handshake `receiver`; nil unless it authenticates and proves
+    /// the peer's identity for the nick it meant to reach.
     mutating func readReply(sender: UInt32, receiver: UInt32, noise: [UInt8]) -> Finished? {
         guard var entry = pending[receiver], entry.remoteIndex == 0, let proof,
-            let payload = try? entry.state.readMessage(noise), let remoteStaticKey = entry.state.remoteStaticKey,
+            let payload = try? entry.state.readMessage(noise),
+            let result = Self.result(entry.nick, entry.state, payload),
             let finish = try? entry.state.writeMessage(payload: proof.bytes),
             let cipher = try? SessionCipher(entry.state)
         else { return nil }
         pending[receiver] = nil
         if initiated[entry.nick] == receiver { initiated[entry.nick] = nil }
-        return Finished(
-            finish: finish, finishID: UInt64(receiver), nick: entry.nick, cipher: cipher, remoteStaticKey: remoteStaticKey,
-            proof: payload)
+        return Finished(result: Result(nick: result.nick, identity: result.identity, cipher: cipher), finish: finish, finishID: UInt64(receiver))
     }
 
     /// The responder reads the third message for its handshake `receiver`: the result and the
     /// initiator's index, or nil unless it authenticates and proves the initiator's identity.
     mutating func readFinish(receiver: UInt32, noise: [UInt8]) -> (Result, remoteIndex: UInt32)? {
         guard var entry = pending[receiver], entry.remoteIndex != 0,
-            let payload = try? entry.state.readMessage(noise), let remoteStaticKey = entry.state.remoteStaticKey,
-            let identity = Self.identity(of: entry.nick, staticKey: remoteStaticKey, proof: payload),
+            let payload = try? entry.state.readMessage(noise),
+            let result = Self.result(entry.nick, entry.state, payload),
             let cipher = try? SessionCipher(entry.state)
         else { return nil }
         pending[receiver] = nil
         answering.removeAll { $0 == receiver }
-        return (Result(nick: entry.nick, identity: identity, cipher: cipher), entry.remoteIndex)
+        return (Result(nick: result.nick, identity: result.identity, cipher: cipher), entry.remoteIndex)
     }
 
     /// Forgets every handshake.
@@ -166,10 +151,12 @@ struct PeerHandshakes {
         answering = []
     }
 
-    /// The peer's identity key if `proof` proves it for `peer` and the static key the handshake proved.
-    static func identity(of peer: String, staticKey: [UInt8], proof payload: [UInt8]) -> [UInt8]? {
-        guard let proof = SessionProof(decoding: payload), proof.isValid(nick: peer, staticKey: staticKey) else { return nil }
-        return proof.identityKey
+    /// The peer's identity if `payload` proves it for `peer` and the static key the handshake proved.
+    private static func result(_ peer: String, _ state: NoiseHandshake, _ payload: [UInt8]) -> (nick: String, identity: [UInt8])? {
+        guard let staticKey = state.remoteStaticKey, let proof = SessionProof(decoding: payload),
+            proof.isValid(nick: peer, staticKey: staticKey)
+        else { return nil }
+        return (peer, proof.identityKey)
     }
 
     /// The size of a reply datagram: the header, two indexes and the second message (an ephemeral key,

@@ -43,8 +43,6 @@ struct PeerSessions {
     private var sessions: [UInt32: Session] = [:]
     private var current: [String: UInt32] = [:]
     private var waiting: [String: [Packet]] = [:]
-    /// Replies read whose responder's proof is still to be checked, by our index (`checkReplies(now:)`).
-    private var unchecked: [UInt32: UncheckedReply] = [:]
     /// Sealed packets and handshake messages that did not authenticate, and replays: dropped, counted.
     private(set) var authenticationFailures = 0
     /// Packets that could not be encoded or sealed (too big, say), and so were not sent.
@@ -186,52 +184,14 @@ struct PeerSessions {
         handshakes.answer(from: nick, sender: sender, noise: noise, index: freeIndex(index), ephemeral: ephemeral, now: now)
     }
 
-    /// A reply read, its responder's proof not checked yet, and the address it came from.
-    private struct UncheckedReply {
-        let finished: PeerHandshakes.Finished
-        let remoteIndex: UInt32
-        let source: Address
-
-        var finish: Packet { Packet(id: finished.finishID, message: .handshakeFinish(receiver: remoteIndex, noise: finished.finish)) }
-    }
-
-    /// The initiator reads the second message: the third, to send at once, so the responder reads it
-    /// while this side checks the responder's proof (`checkReplies(now:)`); nil (counted) if the reply
-    /// does not authenticate. Nothing is sealed to the peer before the check.
-    mutating func readReply(sender: UInt32, receiver: UInt32, noise: [UInt8], from source: Address) -> Packet? {
+    /// The initiator reads the second message: on success a session, and the third message to send.
+    mutating func complete(reply sender: UInt32, receiver: UInt32, noise: [UInt8], now: Instant) -> (Completion, flushed: [Packet])? {
         guard let finished = handshakes.readReply(sender: sender, receiver: receiver, noise: noise) else {
             authenticationFailures += 1
             return nil
         }
-        let reply = UncheckedReply(finished: finished, remoteIndex: sender, source: source)
-        unchecked[receiver] = reply
-        return reply.finish
-    }
-
-    /// Whether a reply's proof waits to be checked: the client then wants a tick at once.
-    var hasRepliesToCheck: Bool { !unchecked.isEmpty }
-
-    /// Whether a reply from `nick` waits for its check: what is sent to `nick` meanwhile waits for it.
-    func isCheckingReply(from nick: String) -> Bool {
-        unchecked.values.contains { $0.finished.nick == nick }
-    }
-
-    /// Checks every waiting reply's proof, in index order: each that holds becomes a session, with the
-    /// third message (again, ahead of them) and what waited for it sealed, and the address it came from;
-    /// the others are counted and dropped.
-    mutating func checkReplies(now: Instant) -> [(Completion, flushed: [Packet], source: Address)] {
-        let replies = unchecked.sorted { $0.key < $1.key }
-        unchecked = [:]
-        var established: [(Completion, flushed: [Packet], source: Address)] = []
-        for (localIndex, reply) in replies {
-            guard let result = reply.finished.checked() else {
-                authenticationFailures += 1
-                continue
-            }
-            let (completion, flushed) = establish(result, localIndex: localIndex, remoteIndex: reply.remoteIndex, finish: reply.finish, now: now)
-            established.append((completion, flushed, reply.source))
-        }
-        return established
+        let finish = Packet(id: finished.finishID, message: .handshakeFinish(receiver: sender, noise: finished.finish))
+        return establish(finished.result, localIndex: receiver, remoteIndex: sender, finish: finish, now: now)
     }
 
     /// The responder reads the third message: on success a session.
@@ -269,7 +229,6 @@ struct PeerSessions {
         sessions = [:]
         current = [:]
         waiting = [:]
-        unchecked = [:]
         handshakes.removeAll()
     }
 
@@ -283,7 +242,7 @@ struct PeerSessions {
     /// `drawn`, or the next index after it that no session or handshake uses (never 0).
     private func freeIndex(_ drawn: UInt32) -> UInt32 {
         var index = drawn
-        while index == 0 || sessions.index(forKey: index) != nil || handshakes.uses(index) || unchecked[index] != nil { index &+= 1 }
+        while index == 0 || sessions.index(forKey: index) != nil || handshakes.uses(index) { index &+= 1 }
         return index
     }
 
