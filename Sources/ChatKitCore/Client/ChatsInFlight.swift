@@ -59,7 +59,17 @@ struct ChatsInFlight {
     mutating func acknowledged(_ id: UInt64, by nick: String) -> OutgoingChat? {
         guard let chat = awaitingAck[id], chat.recipient == nick else { return nil }
         awaitingAck[id] = nil
+        dropSettledDeadlines()
         return chat
+    }
+
+    /// Drops the deadlines of chats no longer awaited from the front of both queues, so that
+    /// `nextDeadline` belongs to a chat in flight: a stream of acknowledged chats then wakes the machine
+    /// once per retransmission interval, not once per chat as their stale deadlines fall due.
+    private mutating func dropSettledDeadlines() {
+        let awaiting = awaitingAck
+        retransmits.dropStaleFront { awaiting[$0.id]?.retransmitAt != $0.deadline }
+        ackDeadlines.dropStaleFront { awaiting[$0.id]?.deadline != $0.deadline }
     }
 
     /// `recipient` was found at `address`: its chats in flight go there from now on; returns them, to send
@@ -87,10 +97,13 @@ struct ChatsInFlight {
             awaitingAck[id] = nil
             directives.append(.expired(chat))
         }
+        dropSettledDeadlines()
         return directives
     }
 
     mutating func removeAll() {
         awaitingAck = [:]
+        retransmits = DeadlineQueue()
+        ackDeadlines = DeadlineQueue()
     }
 }

@@ -83,6 +83,21 @@ struct ClientPartsTests {
         #expect(expired.id == 9 && chats.isEmpty)
     }
 
+    @Test("ChatsInFlight: acknowledged chats leave no deadline behind; one still awaited keeps its own")
+    func chatsLeaveNoStaleDeadlines() {
+        var chats = ChatsInFlight()
+        for id in UInt64(1)...3 {
+            let chat = OutgoingChat(id: id, recipient: "y", text: "hi", peer: Self.y)
+            _ = chats.send(chat, now: .zero + .microseconds(Int64(id)), ackTimeout: .milliseconds(500), retransmitAfter: .milliseconds(250))
+        }
+        _ = chats.acknowledged(2, by: "y")
+        #expect(chats.nextDeadline == .zero + .microseconds(1) + .milliseconds(250), "1 still awaited")
+        _ = chats.acknowledged(1, by: "y")
+        #expect(chats.nextDeadline == .zero + .microseconds(3) + .milliseconds(250), "2's deadlines went with 1's")
+        _ = chats.acknowledged(3, by: "y")
+        #expect(chats.nextDeadline == nil, "nothing in flight, nothing to wake for")
+    }
+
     @Test("ChatInbox: each message shown once, whether direct or stored; 'You have messages' once per registration")
     func inbox() {
         var inbox = ChatInbox(remembered: 10)
