@@ -22,6 +22,17 @@ struct PeerPaths {
         var nextRefresh: Instant?
         /// On the relay: when direct was last tried.
         var lastDirectTry: Instant?
+        /// The deadline of the peer's one live entry in `refreshes`. A refresh pushed later (every ACK
+        /// pushes it) only moves `nextRefresh`; the entry, when it falls due, is queued again for it.
+        var queuedRefresh: Instant?
+
+        /// Sets the next refresh; returns whether it needs a new entry in the queue (none falls due by then).
+        mutating func refresh(at deadline: Instant) -> Bool {
+            nextRefresh = deadline
+            if let queuedRefresh, queuedRefresh <= deadline { return false }
+            queuedRefresh = deadline
+            return true
+        }
     }
 
     let refreshInterval: Duration
@@ -36,7 +47,8 @@ struct PeerPaths {
     private var nonceOrder: [UInt64] = []
     /// Where the server said each peer would punch from: chats from there are the peer's.
     private var expected: [String: Set<Address>] = [:]
-    /// Refresh deadlines in order; stale entries are skipped when popped.
+    /// Refresh deadlines in order, at most one live entry per peer (`Peer.queuedRefresh`); stale ones are
+    /// skipped when popped.
     private var refreshes = KeyedDeadlineQueue<String>()
 
     init(refreshInterval: Duration, activeFor: Duration, relayFor: Duration) {
@@ -84,13 +96,18 @@ struct PeerPaths {
     /// `nick` answered from `address`: the path is direct, there. Traffic just crossed both routers, so
     /// the next refresh is a whole interval away: a lively conversation needs no punches to stay open.
     mutating func learnDirect(_ nick: String, at address: Address, now: Instant) {
-        peers[nick] = Peer(path: .direct(address), lastUsed: now, nextRefresh: nil)
-        scheduleRefresh(nick, at: now + refreshInterval)
+        let deadline = now + refreshInterval
+        if Self.learnDirect(&peers[nick, default: Peer(path: .direct(address), lastUsed: now)], at: address, now: now, refresh: deadline) {
+            refreshes.schedule(nick, at: deadline)
+        }
     }
 
-    private mutating func scheduleRefresh(_ nick: String, at deadline: Instant) {
-        peers[nick]?.nextRefresh = deadline
-        refreshes.schedule(nick, at: deadline)
+    /// Updates a peer in place (one lookup per ACK); returns whether its refresh needs queueing.
+    private static func learnDirect(_ peer: inout Peer, at address: Address, now: Instant, refresh: Instant) -> Bool {
+        peer.path = .direct(address)
+        peer.lastUsed = now
+        peer.lastDirectTry = nil
+        return peer.refresh(at: refresh)
     }
 
     /// Only the relay reached `nick`.
@@ -100,9 +117,15 @@ struct PeerPaths {
 
     /// A chat went to or came from `nick` now.
     mutating func used(_ nick: String, now: Instant) {
-        guard peers[nick] != nil else { return }
-        peers[nick]?.lastUsed = now
-        if peers[nick]?.nextRefresh == nil, direct(to: nick) != nil { scheduleRefresh(nick, at: now + refreshInterval) }
+        guard let index = peers.index(forKey: nick) else { return }
+        peers.values[index].lastUsed = now
+        guard peers.values[index].nextRefresh == nil, case .direct = peers.values[index].path else { return }
+        queueRefresh(nick, at: index, now + refreshInterval)
+    }
+
+    /// Sets the refresh of the peer at `index`, queueing an entry only if none falls due by then.
+    private mutating func queueRefresh(_ nick: String, at index: [String: Peer].Index, _ deadline: Instant) {
+        if peers.values[index].refresh(at: deadline) { refreshes.schedule(nick, at: deadline) }
     }
 
     /// `nick` is gone (the server stored our chat): what we knew of its path no longer holds.
@@ -141,14 +164,20 @@ struct PeerPaths {
     mutating func refreshDue(_ now: Instant) -> [Directive] {
         var due: [Directive] = []
         for (deadline, nick) in refreshes.popDue(now) {
-            guard let peer = peers[nick], peer.nextRefresh == deadline,
-                case .direct(let address) = peer.path
-            else { continue }
-            if now - peer.lastUsed > activeFor {
-                peers[nick]?.nextRefresh = nil
+            guard let index = peers.index(forKey: nick), peers.values[index].queuedRefresh == deadline else { continue }
+            peers.values[index].queuedRefresh = nil
+            let peer = peers.values[index]
+            guard let next = peer.nextRefresh, case .direct(let address) = peer.path else { continue }
+            if next > now {
+                // Pushed later since it was queued (an ACK came): the same one entry waits for the new deadline.
+                queueRefresh(nick, at: index, next)
                 continue
             }
-            scheduleRefresh(nick, at: now + refreshInterval)
+            if now - peer.lastUsed > activeFor {
+                peers.values[index].nextRefresh = nil
+                continue
+            }
+            queueRefresh(nick, at: index, now + refreshInterval)
             due.append(.refresh(nick: nick, at: address))
         }
         return due

@@ -37,6 +37,18 @@ struct PeerServicePartsTests {
         #expect(!paths.isExpected("z", at: Self.b))
     }
 
+    @Test("paths: every ACK pushes the refresh a whole interval on, with one queued deadline, not one per ACK")
+    func refreshPushedByAcks() {
+        var paths = PeerPaths(refreshInterval: .seconds(15), activeFor: .seconds(120), relayFor: .seconds(60))
+        for millisecond in 0..<1_000 { paths.learnDirect("y", at: Self.a, now: Self.t0 + .milliseconds(Int64(millisecond))) }
+        #expect(paths.nextRefresh == Self.t0 + .seconds(15), "the first entry stays queued")
+        #expect(paths.refreshDue(Self.t0 + .seconds(15)).isEmpty, "pushed on by the later ACKs")
+        #expect(paths.nextRefresh == Self.t0 + .milliseconds(15_999), "queued again, once, for the last ACK's interval")
+        #expect(paths.refreshDue(Self.t0 + .milliseconds(15_998)).isEmpty)
+        #expect(paths.refreshDue(Self.t0 + .milliseconds(15_999)) == [.refresh(nick: "y", at: Self.a)])
+        #expect(paths.nextRefresh == Self.t0 + .milliseconds(30_999))
+    }
+
     @Test("relays: resent every interval until acknowledged, given up after the attempts, retries only redirect the answer")
     func serverRelays() {
         var relays = ServerRelays(attempts: 3)
