@@ -163,11 +163,24 @@ struct ServerRequests<Purpose: Sendable>: Sendable {
     /// The request is answered; returns what it was for.
     @discardableResult
     mutating func finish(_ id: UInt64) -> Purpose? {
-        requests.removeValue(forKey: id)?.purpose
+        let finished = requests.removeValue(forKey: id)
+        dropSettledDeadlines()
+        return finished?.purpose
+    }
+
+    /// Drops the deadlines of answered requests from the front of both queues, so that `nextDeadline`
+    /// belongs to a request still waiting: a stream of answered requests (chats through the relay) then
+    /// wakes the machine for the requests in flight, not once more per request.
+    private mutating func dropSettledDeadlines() {
+        let requests = self.requests
+        retries.dropStaleFront { requests[$0.id]?.nextTry != $0.deadline }
+        echoes.dropStaleFront { requests[$0.id]?.echoAt != $0.deadline }
     }
 
     mutating func removeAll() {
         requests = [:]
+        retries = DeadlineQueue()
+        echoes = DeadlineQueue()
     }
 
     /// The echoes due now: requests on a lossy path sent once more, still unanswered. An echo makes the

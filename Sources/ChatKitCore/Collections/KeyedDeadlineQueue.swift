@@ -1,9 +1,10 @@
 /// Deadlines for things named by a key (a nickname, a relay), in the order they fall due: a
 /// `DeadlineQueue` with a number per key.
 ///
-/// As with `DeadlineQueue`, entries are never removed early: the owner checks each popped key against
-/// its live state (is this still its deadline?) and skips stale ones, so scheduling is O(1) for deadlines
-/// a fixed time ahead and the earliest deadline costs nothing to read, however many keys wait.
+/// As with `DeadlineQueue`, entries are not searched for and removed early: the owner checks each popped
+/// key against its live state (is this still its deadline?) and skips stale ones, so scheduling is O(1)
+/// for deadlines a fixed time ahead and the earliest deadline costs nothing to read, however many keys
+/// wait. Entries of forgotten keys are dropped once they reach the front, so they wake no one.
 struct KeyedDeadlineQueue<Key: Hashable> {
     private var queue = DeadlineQueue()
     private var numbers: [Key: UInt64] = [:]
@@ -27,9 +28,11 @@ struct KeyedDeadlineQueue<Key: Hashable> {
         queue.add(number, at: deadline)
     }
 
-    /// Forgets `key`; its queued deadlines are skipped from now on.
+    /// Forgets `key`; its queued deadlines are skipped from now on, and dropped if they are next.
     mutating func forget(_ key: Key) {
         if let number = numbers.removeValue(forKey: key) { keys[number] = nil }
+        let keys = self.keys
+        queue.dropStaleFront { keys[$0.id] == nil }
     }
 
     /// Removes and returns every deadline due at `now`, earliest first, with its key (stale ones too:

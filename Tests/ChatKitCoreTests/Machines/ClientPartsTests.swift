@@ -40,6 +40,21 @@ struct ClientPartsTests {
         #expect(learned && replica["y"] != nil, "a looked-up row is held")
     }
 
+    @Test("ServerRequests: answered requests leave no deadline behind; one still waiting keeps its own")
+    func requestsLeaveNoStaleDeadlines() {
+        var requests = ServerRequests<String>(interval: .milliseconds(500), silenceLimit: .seconds(8))
+        for id in UInt64(1)...3 {
+            requests.start(id, "save", now: .zero + .microseconds(Int64(id)))
+            requests.scheduleRetry(id, now: .zero + .microseconds(Int64(id)))
+        }
+        _ = requests.finish(2)
+        #expect(requests.nextDeadline == .zero + .microseconds(1) + .milliseconds(500), "1 still waits")
+        _ = requests.finish(1)
+        #expect(requests.nextDeadline == .zero + .microseconds(3) + .milliseconds(500), "2's deadline went with 1's")
+        _ = requests.finish(3)
+        #expect(requests.nextDeadline == nil)
+    }
+
     @Test("ServerRequests: one try per interval; any datagram from the server restarts the 8 s")
     func requests() {
         var requests = ServerRequests<String>(interval: .milliseconds(500), silenceLimit: .seconds(8))

@@ -24,4 +24,25 @@ struct WakeupTests {
         sim.run(for: .seconds(30))
         #expect(sim.clock.firedTimers - quiet < 60, "timers fired in the next 30 s, when the path refreshes fall due")
     }
+
+    @Test("after 100 chats through the relay, the next second wakes the server and the clients a few times")
+    func relayedStreamLeavesNoPerChatWakeups() {
+        let sim = Simulation(seed: 1)
+        sim.startServer()
+        sim.startClient("x", host: "127.0.0.1", port: 6061) { $0.relayOnly = true }
+        sim.run(for: .milliseconds(100))
+        sim.startClient("y", host: "127.0.0.1", port: 6062)
+        sim.run(for: .milliseconds(100))
+        sim.type("x", "send y hello")
+        let before = sim["x"].shown.count
+        for index in 1...100 {
+            sim["x"].console.type("send y relayed \(index)")
+            sim.run(for: .microseconds(100))
+        }
+        sim.run(for: .milliseconds(50))
+        #expect(sim["x"].shown(after: before).filter { $0 == .delivered(to: "y") }.count == 100)
+        let fired = sim.clock.firedTimers
+        sim.run(for: .seconds(1))
+        #expect(sim.clock.firedTimers - fired < 10, "timers fired in the quiet second after the stream")
+    }
 }
