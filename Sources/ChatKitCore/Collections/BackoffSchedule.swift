@@ -2,8 +2,9 @@
 /// pending items at once.
 ///
 /// Each back-off level has its own `DeadlineQueue`: items entering one level all wait the same time, so
-/// their deadlines arrive in order and scheduling stays O(1). Entries are never removed early: `popDue`
-/// checks each queued entry against the id's live deadline and skips stale ones.
+/// their deadlines arrive in order and scheduling stays O(1). Entries are not searched for and removed
+/// early: `popDue` checks each queued entry against the id's live deadline and skips stale ones, and
+/// `stop` drops stale entries from the front of the stopped id's level, so they wake no one.
 struct BackoffSchedule {
     private var levels: [DeadlineQueue]
     private let delays: [Duration]
@@ -44,7 +45,12 @@ struct BackoffSchedule {
 
     /// Stops retrying `id`.
     mutating func stop(_ id: UInt64) {
-        live[id] = nil
+        guard let stopped = live.removeValue(forKey: id) else { return }
+        let live = self.live
+        levels[stopped.level].dropStaleFront { entry in
+            guard let current = live[entry.id] else { return true }
+            return current.deadline != entry.deadline || current.level != stopped.level
+        }
     }
 
     /// The ids whose retry is due, each rescheduled one level further out.

@@ -179,4 +179,16 @@ struct ServerPartsTests {
         }
         #expect(fired == [500, 1_500, 2_500, 3_500, 5_500, 9_500])
     }
+
+    @Test("BackoffSchedule: stopped ids leave no deadline behind; one still retried keeps its own")
+    func backoffStopped() {
+        var schedule = BackoffSchedule()
+        for id in UInt64(1)...3 { schedule.start(id, now: .zero + .microseconds(Int64(id))) }
+        schedule.stop(2)
+        #expect(schedule.earliest == .zero + .microseconds(1) + .milliseconds(500), "1 is still retried")
+        schedule.stop(1)
+        #expect(schedule.earliest == .zero + .microseconds(3) + .milliseconds(500), "2's entry went with 1's")
+        schedule.stop(3)
+        #expect(schedule.earliest == nil)
+    }
 }
