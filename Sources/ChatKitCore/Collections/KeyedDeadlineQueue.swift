@@ -4,7 +4,7 @@
 /// As with `DeadlineQueue`, entries are not searched for and removed early: the owner checks each popped
 /// key against its live state (is this still its deadline?) and skips stale ones, so scheduling is O(1)
 /// for deadlines a fixed time ahead and the earliest deadline costs nothing to read, however many keys
-/// wait. Entries of forgotten keys are dropped once they reach the front, so they wake no one.
+/// wait. Forgetting a key drops the forgotten keys' entries from the front, so they wake no one.
 struct KeyedDeadlineQueue<Key: Hashable> {
     private var queue = DeadlineQueue()
     private var numbers: [Key: UInt64] = [:]
