@@ -86,8 +86,9 @@ public struct ClientMachine: Sendable {
 
     private(set) var now = Instant.zero
     private var effects: [ClientEffect] = []
-    /// The nicknames last announced with `.nicknamesChanged`, sorted: only changes are announced.
-    private var announcedNicknames: [String] = []
+    /// The replica's `nicknamesVersion` when `.nicknamesChanged` last went out: only changes are
+    /// announced, and a number per client costs no allocation, unlike a copy of the nicknames.
+    private var announcedNicknamesVersion: UInt64 = 0
 
     /// Datagrams that were not valid or not expected, and so were dropped.
     public private(set) var droppedDatagrams = 0
@@ -170,20 +171,12 @@ public struct ClientMachine: Sendable {
         handle([event], at: now)
     }
 
-    /// Appends `.nicknamesChanged` when the nicknames held changed: checked only when the table was
-    /// updated or grew or shrank, since sorting it per batch of chats is what a pipelined stream cannot
-    /// afford.
+    /// Appends `.nicknamesChanged` when the set of nicknames held changed: a number compared per batch,
+    /// so a pipelined stream of chats sorts nothing.
     private mutating func announceNicknames() {
-        guard replica.rows.count != announcedNicknames.count || effects.contains(where: Self.isTableUpdate) else { return }
-        let nicknames = replica.rows.keys.sorted()
-        guard nicknames != announcedNicknames else { return }
-        announcedNicknames = nicknames
-        effects.append(.nicknamesChanged(nicknames))
-    }
-
-    /// Whether `effect` shows `[Client table updated.]`: matched by case, not by building and comparing effects.
-    private static func isTableUpdate(_ effect: ClientEffect) -> Bool {
-        if case .show(.tableUpdated) = effect { true } else { false }
+        guard replica.nicknamesVersion != announcedNicknamesVersion else { return }
+        announcedNicknamesVersion = replica.nicknamesVersion
+        effects.append(.nicknamesChanged(replica.rows.keys.sorted()))
     }
 
     /// Carries out one event of a batch, appending to `effects`; acknowledgements wait for the batch's end.

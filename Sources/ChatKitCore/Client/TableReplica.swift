@@ -18,6 +18,9 @@ struct TableReplica {
     }
 
     private(set) var rows: [String: TableEntry] = [:]
+    /// Counts changes to the set of nicknames held (a row added or dropped), so that the machine can tell
+    /// when to announce them without keeping a copy of them per client.
+    private(set) var nicknamesVersion: UInt64 = 0
     private(set) var version: UInt64 = 0
     private(set) var mode: TableMode = .whole
     /// Whether the replica holds everything the server had at its latest delta of this session.
@@ -53,7 +56,11 @@ struct TableReplica {
         if delta.mode != mode {
             mode = delta.mode
             // Too many rows to hold them all: keep only our own; the others are looked up when needed.
-            if mode == .onDemand { rows = rows.filter { $0.key == own } }
+            if mode == .onDemand {
+                let kept = rows.filter { $0.key == own }
+                if kept.count != rows.count { nicknamesVersion += 1 }
+                rows = kept
+            }
         }
         for row in delta.entries where learn(row, now: now, tracksPresence: true) {
             unannounced = true
@@ -62,7 +69,7 @@ struct TableReplica {
         let caughtUp = version >= delta.latest
         isCaughtUp = caughtUp
         if caughtUp, !fromEarlierSession.isEmpty {
-            for nick in fromEarlierSession { rows[nick] = nil }
+            for nick in fromEarlierSession where rows.removeValue(forKey: nick) != nil { nicknamesVersion += 1 }
             fromEarlierSession = []
         }
         let announce = caughtUp && unannounced
@@ -89,6 +96,7 @@ struct TableReplica {
         let before = rows[row.nick]
         let changed = before.map { $0.address != row.address || $0.online != row.online } ?? true
         rows[row.nick] = row
+        if before == nil { nicknamesVersion += 1 }
         if !tracksPresence {
             if !row.online, before?.online == true { offlineSince[row.nick] = now }
         } else if row.online, before?.online != true {

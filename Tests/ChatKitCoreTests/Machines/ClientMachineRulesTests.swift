@@ -61,6 +61,27 @@ struct ClientMachineRulesTests {
         #expect(Self.sends(effects).contains { $0.message == .tableAck(token: 9, version: 0) })
     }
 
+    @Test("the nicknames go to completion when the set held changes, not when a row's status does")
+    func nicknamesAnnouncedOnChange() {
+        var (client, effects) = Self.registered()
+        #expect(effects.filter(Self.isNicknames) == [.nicknamesChanged(["x", "y"])])
+        func delta(_ version: UInt64, _ row: TableEntry) -> [ClientEffect] {
+            let bytes = (try? Packet(id: 0, message: .tableDelta(TableDelta(token: 9, from: version - 1, to: version, latest: version, entries: [row]))).encoded()) ?? []
+            return client.handle(.datagram(Datagram(bytes: bytes, source: Self.server)), at: .zero)
+        }
+        var online = Self.yRow
+        online.online = true
+        online.version = 3
+        let statusOnly = delta(3, online)
+        #expect(statusOnly.contains(.show(.tableUpdated)) && statusOnly.filter(Self.isNicknames).isEmpty, "y came online: same nicknames")
+        let added = delta(4, TableEntry(nick: "z", address: Address(host: "10.0.0.3", port: 1), online: true, version: 4))
+        #expect(added.filter(Self.isNicknames) == [.nicknamesChanged(["x", "y", "z"])])
+    }
+
+    static func isNicknames(_ effect: ClientEffect) -> Bool {
+        if case .nicknamesChanged = effect { true } else { false }
+    }
+
     /// y's identity, and the prekey its row publishes (x seals what it hands the server to it).
     static let yIdentity = try? IdentityKey(privateKey: [UInt8](repeating: 7, count: 32))
     static var yRow: TableEntry {
