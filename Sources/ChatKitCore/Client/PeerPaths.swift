@@ -26,6 +26,15 @@ struct PeerPaths {
         /// pushes it) only moves `nextRefresh`; the entry, when it falls due, is queued again for it.
         var queuedRefresh: Instant?
 
+        /// The peer answered directly from `address` at `now`; returns whether the refresh it pushes to
+        /// `deadline` needs a new entry in the queue.
+        mutating func answered(from address: Address, now: Instant, refreshAt deadline: Instant) -> Bool {
+            path = .direct(address)
+            lastUsed = now
+            lastDirectTry = nil
+            return refresh(at: deadline)
+        }
+
         /// Sets the next refresh; returns whether it needs a new entry in the queue (none falls due by then).
         mutating func refresh(at deadline: Instant) -> Bool {
             nextRefresh = deadline
@@ -97,17 +106,10 @@ struct PeerPaths {
     /// the next refresh is a whole interval away: a lively conversation needs no punches to stay open.
     mutating func learnDirect(_ nick: String, at address: Address, now: Instant) {
         let deadline = now + refreshInterval
-        if Self.learnDirect(&peers[nick, default: Peer(path: .direct(address), lastUsed: now)], at: address, now: now, refresh: deadline) {
+        // Changed in place: one lookup per ACK.
+        if peers[nick, default: Peer(path: .direct(address), lastUsed: now)].answered(from: address, now: now, refreshAt: deadline) {
             refreshes.schedule(nick, at: deadline)
         }
-    }
-
-    /// Updates a peer in place (one lookup per ACK); returns whether its refresh needs queueing.
-    private static func learnDirect(_ peer: inout Peer, at address: Address, now: Instant, refresh: Instant) -> Bool {
-        peer.path = .direct(address)
-        peer.lastUsed = now
-        peer.lastDirectTry = nil
-        return peer.refresh(at: refresh)
     }
 
     /// Only the relay reached `nick`.
